@@ -1,0 +1,135 @@
+/* Unit tests for src/common. */
+#include "../../tests/harness.h"
+
+TEST(status_table_names_and_classes)
+{
+    ASSERT_EQ_STR(status_name(ST_OK), "OK");
+    ASSERT_EQ_STR(status_name(ST_TIMEOUT), "TIMEOUT");
+    ASSERT_EQ_INT(status_class(ST_TIMEOUT), CLASS_RETRIABLE);
+    ASSERT_EQ_INT(status_class(ST_BIN_NAME), CLASS_RECORD);
+    ASSERT_EQ_INT(status_class(ST_CONFIG), CLASS_FATAL);
+    ASSERT_EQ_INT(status_class(ST_NEED_MORE), CLASS_AGAIN);
+    ASSERT_EQ_STR(status_name((enum status)9999), "UNKNOWN");
+}
+
+TEST(err_set_and_prefix)
+{
+    struct err e = {0};
+    ASSERT_EQ_INT(err_set(&e, ST_CONFIG, "key %s", "x"), ST_CONFIG);
+    ASSERT_EQ_STR(e.msg, "key x");
+    err_prefix(&e, "%s:%d", "f.yml", 3);
+    ASSERT_EQ_STR(e.msg, "f.yml:3: key x");
+    ASSERT_EQ_INT(e.status, ST_CONFIG);
+    ASSERT_EQ_INT(err_set(NULL, ST_IO, "ignored"), ST_IO);
+}
+
+TEST(buf_grows_and_encodes_big_endian)
+{
+    struct buf b = BUF_INIT;
+    ASSERT_OK(buf_put_u8(&b, 0x16));
+    ASSERT_OK(buf_put_u16be(&b, 0x0102));
+    ASSERT_OK(buf_put_u32be(&b, 0x03040506));
+    ASSERT_OK(buf_put_u64be(&b, 0x0708090a0b0c0d0eull));
+    ASSERT_EQ_INT(b.len, 15);
+    ASSERT_EQ_MEM(b.p, HEX("16 0102 03040506 0708090a0b0c0d0e"), 15);
+    for (int i = 0; i < 10000; i++)
+        ASSERT_OK(buf_put_u8(&b, (uint8_t)i));
+    ASSERT_EQ_INT(b.len, 10015);
+    ASSERT_EQ_INT(b.p[10014], (uint8_t)9999);
+    buf_consume(&b, 15);
+    ASSERT_EQ_INT(b.len, 10000);
+    ASSERT_EQ_INT(b.p[0], 0);
+    buf_reset(&b);
+    ASSERT_OK(buf_printf(&b, "%d-%s", 42, "x"));
+    ASSERT_EQ_STR(buf_cstr(&b), "42-x");
+    buf_free(&b);
+    buf_free(&b);
+    ASSERT_TRUE(b.p == NULL);
+}
+
+TEST(mem_counts_and_fails_on_request)
+{
+    uint64_t before = mem_alloc_count();
+    void *p = mem_malloc(10);
+    ASSERT_TRUE(p != NULL);
+    ASSERT_EQ_U64(mem_alloc_count() - before, 1);
+    mem_free(p);
+    mem_fail_after(2);
+    p = mem_malloc(1);
+    ASSERT_TRUE(p != NULL);
+    ASSERT_TRUE(mem_malloc(1) == NULL);
+    mem_free(p);
+    mem_fail_after(0);
+    p = mem_strdup("abc");
+    ASSERT_EQ_STR(p, "abc");
+    mem_free(p);
+}
+
+TEST(integer_parsing_rejects_junk_and_overflow)
+{
+    int64_t v;
+    uint64_t u;
+    ASSERT_TRUE(str_to_i64("-9223372036854775808", 20, &v));
+    ASSERT_TRUE(v == INT64_MIN);
+    ASSERT_TRUE(str_to_i64("9223372036854775807", 19, &v));
+    ASSERT_TRUE(v == INT64_MAX);
+    ASSERT_FALSE(str_to_i64("9223372036854775808", 19, &v));
+    ASSERT_FALSE(str_to_i64("12a", 3, &v));
+    ASSERT_FALSE(str_to_i64("", 0, &v));
+    ASSERT_FALSE(str_to_i64("-", 1, &v));
+    ASSERT_TRUE(str_to_u64("18446744073709551615", 20, &u));
+    ASSERT_FALSE(str_to_u64("18446744073709551616", 20, &u));
+    double d;
+    ASSERT_TRUE(str_to_double("1.5e3", 5, &d));
+    ASSERT_EQ_DBL(d, 1500.0);
+    ASSERT_FALSE(str_to_double("1.5x", 4, &d));
+}
+
+TEST(edit_distance_for_did_you_mean)
+{
+    ASSERT_EQ_INT(str_distance("record-exist-action", "record-exists-action", 5), 1);
+    ASSERT_EQ_INT(str_distance("abc", "abc", 5), 0);
+    ASSERT_CMP_INT(str_distance("namespace", "bins", 2), >, 2);
+}
+
+TEST(json_string_escaping)
+{
+    struct buf b = BUF_INIT;
+    ASSERT_OK(json_append_str(&b, "a\"b\\c\n\x01", 7));
+    ASSERT_EQ_STR(buf_cstr(&b), "\"a\\\"b\\\\c\\n\\u0001\"");
+    buf_free(&b);
+}
+
+TEST(base64_round_trip_and_rejects)
+{
+    char enc[16];
+    uint8_t dec[16];
+    base64_encode((const uint8_t *)"ab", 2, enc);
+    ASSERT_EQ_MEM(enc, "YWI=", 4);
+    base64_encode((const uint8_t *)"abc", 3, enc);
+    ASSERT_EQ_MEM(enc, "YWJj", 4);
+    ASSERT_EQ_INT(base64_decode("YWI=", 4, dec, sizeof(dec)), 2);
+    ASSERT_EQ_MEM(dec, "ab", 2);
+    ASSERT_EQ_INT(base64_decode("YW=I", 4, dec, sizeof(dec)), -1);
+    ASSERT_EQ_INT(base64_decode("YWJ", 3, dec, sizeof(dec)), -1);
+    ASSERT_EQ_INT(base64_decode("Y$Jj", 4, dec, sizeof(dec)), -1);
+    /* 512 bytes of 0xff: the all-ones replicas bitmap from the wire doc */
+    uint8_t ones[512];
+    char big[700];
+    memset(ones, 0xff, sizeof(ones));
+    base64_encode(ones, 512, big);
+    ASSERT_EQ_INT(base64_encoded_len(512), 684);
+    ASSERT_EQ_MEM(big + 680, "//8=", 4);
+}
+
+TEST_LIST = {
+    T(status_table_names_and_classes),
+    T(err_set_and_prefix),
+    T(buf_grows_and_encodes_big_endian),
+    T(mem_counts_and_fails_on_request),
+    T(integer_parsing_rejects_junk_and_overflow),
+    T(edit_distance_for_did_you_mean),
+    T(json_string_escaping),
+    T(base64_round_trip_and_rejects),
+    {0},
+};
