@@ -25,7 +25,7 @@ endif
 CFLAGS  += $(CFLAGS_BASE) $(OPT) $(SANFLAGS)
 LDFLAGS += $(SANFLAGS) -pthread
 
-MODULES   := common aerospike kafka convert mapping config worker rest
+MODULES   := common aerospike kafka convert mapping config worker rest app
 LIB_SRCS  := $(filter-out %_test.c,$(wildcard $(MODULES:%=src/%/*.c)))
 LIB_OBJS  := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
 LIB       := $(BUILD)/libaerosink.a

@@ -1,31 +1,24 @@
-/* src/main.c: argv and signals only; everything else lives in the modules. */
-#include <stdio.h>
+/* src/main.c: signals and the only mutable global; everything else is in src/app. */
+#include <signal.h>
 #include <string.h>
 
-#include "common/common.h"
+#include "app/app.h"
 
-static void usage(FILE *f)
+static volatile sig_atomic_t stop;   /* the only mutable global: set by SIGINT/SIGTERM */
+
+static void on_signal(int sig)
 {
-    fputs("usage: aerosink COMMAND [ARGS]\n"
-          "\n"
-          "A native Kafka -> Aerospike sink connector.\n"
-          "\n"
-          "Commands:\n"
-          "  version           print the version\n"
-          "  help              this text\n",
-          f);
+    stop = sig;
 }
 
 int main(int argc, char **argv)
 {
-    if (argc < 2 || strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0) {
-        usage(argc < 2 ? stderr : stdout);
-        return argc < 2 ? 2 : 0;
-    }
-    if (strcmp(argv[1], "version") == 0 || strcmp(argv[1], "--version") == 0) {
-        printf("aerosink %s\n", AEROSINK_VERSION);
-        return 0;
-    }
-    fprintf(stderr, "aerosink: unknown command '%s' (see 'aerosink help')\n", argv[1]);
-    return 2;
+    struct sigaction sa;
+
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_signal;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    return app_main(argc, argv, &stop);
 }

@@ -1,0 +1,67 @@
+/* src/app/app.c: subcommand table and dispatch. */
+#include <stdio.h>
+#include <string.h>
+
+#include "app.h"
+#include "common/common.h"
+
+static int cmd_version(int argc, char **argv, volatile sig_atomic_t *stop)
+{
+    (void)argc;
+    (void)argv;
+    (void)stop;
+    printf("aerosink %s\n", AEROSINK_VERSION);
+    return 0;
+}
+
+static int cmd_help(int argc, char **argv, volatile sig_atomic_t *stop);
+
+const struct app_command app_commands[] = {
+    {"help", "show commands, or `help COMMAND`", cmd_help},
+    {"version", "print the version", cmd_version},
+    {NULL, NULL, NULL},
+};
+
+static void usage(FILE *f)
+{
+    fputs("usage: aerosink COMMAND [ARGS]\n\n"
+          "A native Kafka -> Aerospike sink connector.\n\nCommands:\n", f);
+    for (const struct app_command *c = app_commands; c->name; c++)
+        fprintf(f, "  %-14s %s\n", c->name, c->summary);
+    fputs("\nRun `aerosink COMMAND --help` for a command's options.\n", f);
+}
+
+static int cmd_help(int argc, char **argv, volatile sig_atomic_t *stop)
+{
+    if (argc >= 2) {
+        for (const struct app_command *c = app_commands; c->name; c++) {
+            if (strcmp(c->name, argv[1]) == 0 && c->run != cmd_help) {
+                char *sub[] = {argv[1], (char *)"--help", NULL};
+                return c->run(2, sub, stop);
+            }
+        }
+        fprintf(stderr, "aerosink: no command '%s'\n", argv[1]);
+        return 2;
+    }
+    usage(stdout);
+    return 0;
+}
+
+int app_main(int argc, char **argv, volatile sig_atomic_t *stop)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return 2;
+    }
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+        usage(stdout);
+        return 0;
+    }
+    if (strcmp(argv[1], "--version") == 0)
+        return cmd_version(0, NULL, stop);
+    for (const struct app_command *c = app_commands; c->name; c++)
+        if (strcmp(c->name, argv[1]) == 0)
+            return c->run(argc - 1, argv + 1, stop);
+    fprintf(stderr, "aerosink: unknown command '%s' (see 'aerosink help')\n", argv[1]);
+    return 2;
+}

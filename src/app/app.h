@@ -1,0 +1,23 @@
+/* src/app/app.h: the aerosink command line: one function per subcommand.
+ * Owns: argument parsing, printing to stdout/stderr, exit codes, signal-driven stop flags.
+ * Not here: the work itself (worker/, aerospike/, config/, ...); these only wire it up.
+ * Threads: called from main() only. Each command returns the process exit code
+ *          (0 ok, 1 runtime failure, 2 usage or configuration error). */
+#ifndef AEROSINK_APP_H
+#define AEROSINK_APP_H
+
+#include <signal.h>
+
+struct app_command {
+    const char *name;
+    const char *summary;   /* one line for `aerosink help` */
+    int (*run)(int argc, char **argv, volatile sig_atomic_t *stop);   /* argv[0] = name */
+};
+
+/* NULL-terminated table of every subcommand (app.c). */
+extern const struct app_command app_commands[];
+
+/* Dispatch argv to a subcommand; prints usage for none/unknown. */
+int app_main(int argc, char **argv, volatile sig_atomic_t *stop);
+
+#endif
