@@ -168,14 +168,6 @@ static const struct conv_value *root_of(const struct conv_doc *d)
     return r && r->type != CONV_NULL ? r : NULL;
 }
 
-static const struct conv_value *value_field(const struct conv_doc *d, const char *name)
-{
-    const struct conv_value *r = root_of(d);
-    if (!r || r->type != CONV_MAP)
-        return NULL;
-    return conv_map_get(d, r, name, strlen(name));
-}
-
 /* A value-field lookup that explains a missing field or a non-map value. */
 static enum status need_field(const struct conv_doc *d, const char *what, const char *name,
                               const struct conv_value **out, struct err *e)
