@@ -1,0 +1,120 @@
+/* src/convert/convert_int.h: what the files of convert/ share and nobody else sees.
+ * The document layout, its scratch arena, node building, UTF-8 checks, number text
+ * conversion and the per-format decode entry points used by converter.c. */
+#ifndef AEROSINK_CONVERT_INT_H
+#define AEROSINK_CONVERT_INT_H
+
+#include "convert/convert.h"
+
+/* Internal node type: a JSON number kept as its text (s.p/s.n point into the input);
+ * count = 1 when the text is integral (no fraction, no exponent). Never in a document
+ * handed to a caller. */
+#define CONV__RAWNUM 8
+
+#define CONV__MAX_DEPTH_CAP 512   /* hard cap on conv_limits.max_depth */
+#define CONV__ARENA_CHUNKS 40
+
+/* Bump allocator with stable pointers: chunks are never moved while in use. A round that
+ * needed more than one chunk makes the next reset coalesce them into one, so a steady
+ * stream of same-sized records allocates nothing. */
+struct conv__arena {
+    uint8_t *chunk[CONV__ARENA_CHUNKS];
+    size_t cap[CONV__ARENA_CHUNKS];
+    uint32_t nchunks, cur;
+    size_t used;          /* bytes used in chunk[cur] */
+};
+void *conv__arena_alloc(struct conv__arena *a, size_t n);   /* NULL: out of memory */
+/* Give back the unused tail of the most recent allocation @p (which had @had bytes). */
+void conv__arena_trim(struct conv__arena *a, const void *p, size_t had, size_t keep);
+void conv__arena_reset(struct conv__arena *a);
+void conv__arena_free(struct conv__arena *a);
+
+struct conv_doc {
+    struct conv_value *nodes;
+    uint32_t n, cap;
+    uint32_t room;              /* min(cap, lim.max_nodes): conv__add grows or fails past it */
+    enum status fail;           /* why the last conv__add failed: ST_TOO_BIG or ST_NOMEM */
+    struct conv_limits lim;
+    struct conv__arena arena;
+    uint32_t *hash;             /* scratch for duplicate-key detection */
+    uint32_t hash_cap;
+};
+
+enum status conv__grow(struct conv_doc *d);
+
+/* Append a node (type set, next = index + 1, count = 0). NULL when the node limit is hit
+ * or memory runs out (d->fail says which). The pointer is valid until the next add. */
+static inline struct conv_value *conv__add(struct conv_doc *d, uint8_t type)
+{
+    struct conv_value *v;
+
+    if (d->n >= d->room && conv__grow(d) != ST_OK)
+        return NULL;
+    v = &d->nodes[d->n++];
+    v->type = type;
+    v->next = d->n;
+    v->count = 0;
+    return v;
+}
+
+/* Error for a failed conv__add, prefixed with @what ("JSON", "Avro"). */
+enum status conv__add_error(struct conv_doc *d, const char *what, struct err *e);
+
+/* Close container @idx: its subtree is everything added since. For maps, drop all but the
+ * last pair of each key (Jackson and Java maps keep the last value). */
+enum status conv__close(struct conv_doc *d, uint32_t idx, uint32_t count);
+
+/* Hash and equality of whole subtrees (doubles by bit pattern). */
+uint64_t conv__subtree_hash(const struct conv_doc *d, uint32_t i);
+bool conv__subtree_equal(const struct conv_doc *a, uint32_t ia, const struct conv_doc *b, uint32_t ib,
+                         bool float_bits);
+
+/* --- UTF-8 --- */
+/* Length (1-4) of the well-formed UTF-8 sequence at @p (< end), 0 if ill-formed. */
+size_t conv__utf8_len(const uint8_t *p, const uint8_t *end);
+/* Length of the maximal ill-formed subpart at @p (>= 1), for U+FFFD replacement. */
+size_t conv__utf8_bad_len(const uint8_t *p, const uint8_t *end);
+
+/* --- JSON --- */
+#define CONV__JSON_RAW_NUMBERS 1u   /* numbers as CONV__RAWNUM nodes */
+enum status conv__json_parse(struct conv_doc *out, const uint8_t *p, size_t n, unsigned flags,
+                             struct err *e);
+/* "line L col C" of byte offset @off in @p (columns count characters, from 1). */
+void conv__json_where(const uint8_t *p, size_t n, size_t off, unsigned *line, unsigned *col);
+
+/* Number text -> values. Text is RFC 8259 number syntax (already checked). */
+bool conv__num_to_i64(const char *s, size_t n, int64_t *out);      /* false: not integral or out of range */
+double conv__num_to_double(const char *s, size_t n);               /* correctly rounded; may be +-inf */
+float conv__num_to_float(const char *s, size_t n);
+
+/* --- Decimals --- */
+/* Render the big-endian two's-complement integer @p[0..n) scaled by 10^-scale as plain
+ * decimal text ("-12.30"), into the arena. */
+enum status conv__decimal_from_twos(struct conv__arena *a, const uint8_t *p, size_t n, int32_t scale,
+                                    const char **out, uint32_t *out_n, struct err *e);
+/* Render JSON number text at exactly @scale fraction digits; ST_TYPE if that would round. */
+enum status conv__decimal_from_text(struct conv__arena *a, const char *s, size_t n, int32_t scale,
+                                    const char **out, uint32_t *out_n, struct err *e);
+#define CONV__DECIMAL_MAX_BYTES 4096
+#define CONV__DECIMAL_MAX_SCALE 1000
+
+/* --- Per-format decoders behind conv_decode --- */
+struct conv__connect;   /* Connect JSON envelope state */
+struct conv__connect *conv__connect_new(const char *const *props, struct err *e);
+void conv__connect_free(struct conv__connect *cj);
+enum status conv__connect_decode(struct conv__connect *cj, const uint8_t *p, size_t n,
+                                 struct conv_doc *out, struct err *e);
+
+struct conv__avro;      /* Avro + Schema Registry state */
+struct conv__avro *conv__avro_new(const char *const *props, struct err *e);
+void conv__avro_free(struct conv__avro *av);
+void conv__avro_set_http(struct conv__avro *av, conv_http_get_fn fn, void *ctx);
+enum status conv__avro_decode(struct conv__avro *av, const uint8_t *p, size_t n,
+                              struct conv_doc *out, struct err *e);
+
+/* Look up @key in NULL-terminated key,value @props. */
+const char *conv__prop(const char *const *props, const char *key);
+/* Parse a Connect boolean ("true"/"false", any case). */
+bool conv__parse_bool(const char *s, bool *out);
+
+#endif

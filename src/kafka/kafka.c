@@ -1,0 +1,413 @@
+/* src/kafka/kafka.c: librdkafka consumer and producer wrappers. */
+#include <stdio.h>
+#include <string.h>
+
+#include "kafka.h"
+
+#define MAX_TPS_STACK 256
+
+struct kafka_consumer {
+    rd_kafka_t *rk;
+    rd_kafka_queue_t *q;      /* the consumer queue: messages and rebalance events */
+    struct kafka_hooks hooks;
+    bool cooperative;
+};
+
+enum status kafka_conf_apply(rd_kafka_conf_t *conf, const char *const *props, struct err *e)
+{
+    char errstr[512];
+
+    for (size_t i = 0; props && props[i]; i += 2) {
+        if (!props[i + 1])
+            return err_set(e, ST_CONFIG, "librdkafka setting '%s' has no value", props[i]);
+        if (rd_kafka_conf_set(conf, props[i], props[i + 1], errstr, sizeof(errstr)) != RD_KAFKA_CONF_OK)
+            return err_set(e, ST_CONFIG, "%s=%s: %s", props[i], props[i + 1], errstr);
+    }
+    return ST_OK;
+}
+
+static struct kafka_tp *to_tps(const rd_kafka_topic_partition_list_t *l, struct kafka_tp *stack,
+                               size_t *n)
+{
+    struct kafka_tp *tps = l->cnt <= MAX_TPS_STACK ? stack : mem_calloc((size_t)l->cnt, sizeof(*tps));
+    if (!tps) {
+        *n = 0;
+        return stack;
+    }
+    for (int i = 0; i < l->cnt; i++) {
+        tps[i].topic = l->elems[i].topic;
+        tps[i].partition = l->elems[i].partition;
+        tps[i].offset = l->elems[i].offset;
+    }
+    *n = (size_t)l->cnt;
+    return tps;
+}
+
+static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t *parts,
+                         void *opaque)
+{
+    struct kafka_consumer *kc = opaque;
+    struct kafka_tp stack[MAX_TPS_STACK], *tps;
+    size_t n;
+    rd_kafka_error_t *error = NULL;
+    char msg[256];
+
+    kc->cooperative = strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE") == 0;
+    tps = to_tps(parts, stack, &n);
+    if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+        if (kc->cooperative)
+            error = rd_kafka_incremental_assign(rk, parts);
+        else
+            rd_kafka_assign(rk, parts);
+        if (kc->hooks.on_assign && n)
+            kc->hooks.on_assign(kc->hooks.ctx, tps, n);
+    } else {
+        bool lost = rd_kafka_assignment_lost(rk);
+        if (kc->hooks.on_revoke && n)
+            kc->hooks.on_revoke(kc->hooks.ctx, tps, n, lost);
+        if (kc->cooperative)
+            error = rd_kafka_incremental_unassign(rk, parts);
+        else
+            rd_kafka_assign(rk, NULL);
+    }
+    if (error) {
+        snprintf(msg, sizeof(msg), "rebalance: %s", rd_kafka_error_string(error));
+        rd_kafka_error_destroy(error);
+        if (kc->hooks.on_error)
+            kc->hooks.on_error(kc->hooks.ctx, ST_FATAL, msg);
+    }
+    if (tps != stack)
+        mem_free(tps);
+}
+
+static void error_cb(rd_kafka_t *rk, int err, const char *reason, void *opaque)
+{
+    struct kafka_consumer *kc = opaque;
+    char msg[512];
+    bool fatal = err == RD_KAFKA_RESP_ERR__FATAL;
+
+    (void)rk;
+    /* Transport errors are retried by librdkafka itself; report them once they matter. */
+    if (!kc->hooks.on_error)
+        return;
+    snprintf(msg, sizeof(msg), "%s: %s", rd_kafka_err2name((rd_kafka_resp_err_t)err), reason);
+    kc->hooks.on_error(kc->hooks.ctx, fatal ? ST_FATAL : ST_UNAVAILABLE, msg);
+}
+
+struct kafka_consumer *kafka_consumer_new(const struct kafka_consumer_config *cc,
+                                          const struct kafka_hooks *hooks, struct err *e)
+{
+    struct kafka_consumer *kc = mem_calloc(1, sizeof(*kc));
+    rd_kafka_conf_t *conf = NULL;
+    rd_kafka_topic_partition_list_t *subs = NULL;
+    rd_kafka_resp_err_t rerr;
+    char errstr[512];
+    /* Our defaults first; the user's consumer.* may override the tunables, never the
+     * delivery-critical ones which are applied last. */
+    const char *const defaults[] = {
+        "auto.offset.reset", "earliest",
+        "fetch.wait.max.ms", "100",
+        "queued.max.messages.kbytes", "65536",
+        "session.timeout.ms", "10000",
+        "heartbeat.interval.ms", "3000",
+        "log_level", "4",
+        NULL,
+    };
+    const char *const fixed[] = {
+        "enable.auto.commit", "false",
+        "enable.auto.offset.store", "false",
+        "enable.partition.eof", "false",
+        NULL,
+    };
+
+    if (!kc)
+        goto nomem;
+    if (hooks)
+        kc->hooks = *hooks;
+    conf = rd_kafka_conf_new();
+    if (rd_kafka_conf_set(conf, "bootstrap.servers", cc->bootstrap, errstr, sizeof(errstr)) ||
+        rd_kafka_conf_set(conf, "group.id", cc->group_id, errstr, sizeof(errstr))) {
+        err_set(e, ST_CONFIG, "bootstrap.servers/group.id: %s", errstr);
+        goto fail;
+    }
+    if (cc->client_id && rd_kafka_conf_set(conf, "client.id", cc->client_id, errstr, sizeof(errstr))) {
+        err_set(e, ST_CONFIG, "client.id: %s", errstr);
+        goto fail;
+    }
+    if (kafka_conf_apply(conf, defaults, e) != ST_OK || kafka_conf_apply(conf, cc->props, e) != ST_OK ||
+        kafka_conf_apply(conf, fixed, e) != ST_OK)
+        goto fail;
+    rd_kafka_conf_set_opaque(conf, kc);
+    rd_kafka_conf_set_rebalance_cb(conf, rebalance_cb);
+    rd_kafka_conf_set_error_cb(conf, error_cb);
+    kc->rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, sizeof(errstr));
+    if (!kc->rk) {
+        err_set(e, ST_CONFIG, "kafka consumer: %s", errstr);
+        goto fail;
+    }
+    conf = NULL;   /* owned by rk now */
+    rd_kafka_poll_set_consumer(kc->rk);
+    kc->q = rd_kafka_queue_get_consumer(kc->rk);
+
+    subs = rd_kafka_topic_partition_list_new(4);
+    if (cc->topics_regex) {
+        char rx[1024];
+        snprintf(rx, sizeof(rx), "%s%s", cc->topics_regex[0] == '^' ? "" : "^", cc->topics_regex);
+        rd_kafka_topic_partition_list_add(subs, rx, RD_KAFKA_PARTITION_UA);
+    }
+    for (size_t i = 0; cc->topics && cc->topics[i]; i++)
+        rd_kafka_topic_partition_list_add(subs, cc->topics[i], RD_KAFKA_PARTITION_UA);
+    if (subs->cnt == 0) {
+        err_set(e, ST_CONFIG, "nothing to consume: no topics and no topics.regex");
+        goto fail;
+    }
+    rerr = rd_kafka_subscribe(kc->rk, subs);
+    if (rerr) {
+        err_set(e, ST_CONFIG, "subscribe: %s", rd_kafka_err2str(rerr));
+        goto fail;
+    }
+    rd_kafka_topic_partition_list_destroy(subs);
+    return kc;
+
+nomem:
+    err_set(e, ST_NOMEM, "kafka consumer");
+fail:
+    if (subs)
+        rd_kafka_topic_partition_list_destroy(subs);
+    if (conf)
+        rd_kafka_conf_destroy(conf);
+    kafka_consumer_free(kc);
+    return NULL;
+}
+
+size_t kafka_consumer_poll(struct kafka_consumer *kc, kafka_message **msgs, size_t cap, int timeout_ms)
+{
+    ssize_t n = rd_kafka_consume_batch_queue(kc->q, timeout_ms, msgs, cap);
+    size_t out = 0;
+
+    if (n <= 0)
+        return 0;
+    for (ssize_t i = 0; i < n; i++) {
+        kafka_message *m = msgs[i];
+        if (m->err) {
+            if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF && kc->hooks.on_error) {
+                char msg[512];
+                snprintf(msg, sizeof(msg), "%s[%d]: %s", m->rkt ? rd_kafka_topic_name(m->rkt) : "?",
+                         (int)m->partition, rd_kafka_message_errstr(m));
+                kc->hooks.on_error(kc->hooks.ctx,
+                                   m->err == RD_KAFKA_RESP_ERR__FATAL ? ST_FATAL : ST_UNAVAILABLE, msg);
+            }
+            rd_kafka_message_destroy(m);
+            continue;
+        }
+        msgs[out++] = m;
+    }
+    return out;
+}
+
+void kafka_message_free(kafka_message *m)
+{
+    if (m)
+        rd_kafka_message_destroy(m);
+}
+
+static rd_kafka_topic_partition_list_t *tp_list(const struct kafka_tp *tps, size_t n)
+{
+    rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new((int)n);
+    for (size_t i = 0; i < n; i++)
+        rd_kafka_topic_partition_list_add(l, tps[i].topic, tps[i].partition)->offset = tps[i].offset;
+    return l;
+}
+
+enum status kafka_commit(struct kafka_consumer *kc, const struct kafka_tp *tps, size_t n, bool sync,
+                         struct err *e)
+{
+    rd_kafka_topic_partition_list_t *l;
+    rd_kafka_resp_err_t r;
+    enum status st = ST_OK;
+
+    if (n == 0)
+        return ST_OK;
+    l = tp_list(tps, n);
+    r = rd_kafka_commit(kc->rk, l, sync ? 0 : 1);
+    if (r == RD_KAFKA_RESP_ERR_NO_ERROR && sync) {
+        for (int i = 0; i < l->cnt; i++) {
+            if (l->elems[i].err) {
+                st = err_set(e, ST_UNAVAILABLE, "commit %s[%d]@%lld: %s", l->elems[i].topic,
+                             (int)l->elems[i].partition, (long long)l->elems[i].offset,
+                             rd_kafka_err2str(l->elems[i].err));
+                break;
+            }
+        }
+    } else if (r) {
+        st = err_set(e, r == RD_KAFKA_RESP_ERR__NO_OFFSET ? ST_OK : ST_UNAVAILABLE, "commit: %s",
+                     rd_kafka_err2str(r));
+    }
+    rd_kafka_topic_partition_list_destroy(l);
+    return st;
+}
+
+enum status kafka_committed(struct kafka_consumer *kc, struct kafka_tp *tps, size_t n, int timeout_ms,
+                            struct err *e)
+{
+    rd_kafka_topic_partition_list_t *l = tp_list(tps, n);
+    rd_kafka_resp_err_t r = rd_kafka_committed(kc->rk, l, timeout_ms);
+
+    if (r == RD_KAFKA_RESP_ERR_NO_ERROR)
+        for (size_t i = 0; i < n; i++)
+            tps[i].offset = l->elems[i].offset;
+    rd_kafka_topic_partition_list_destroy(l);
+    return r ? err_set(e, ST_UNAVAILABLE, "committed offsets: %s", rd_kafka_err2str(r)) : ST_OK;
+}
+
+static enum status pause_resume(struct kafka_consumer *kc, bool pause)
+{
+    rd_kafka_topic_partition_list_t *l = NULL;
+    rd_kafka_resp_err_t r = rd_kafka_assignment(kc->rk, &l);
+
+    if (r)
+        return ST_UNAVAILABLE;
+    if (l->cnt)
+        r = pause ? rd_kafka_pause_partitions(kc->rk, l) : rd_kafka_resume_partitions(kc->rk, l);
+    rd_kafka_topic_partition_list_destroy(l);
+    return r ? ST_UNAVAILABLE : ST_OK;
+}
+
+enum status kafka_pause_all(struct kafka_consumer *kc)
+{
+    return pause_resume(kc, true);
+}
+
+enum status kafka_resume_all(struct kafka_consumer *kc)
+{
+    return pause_resume(kc, false);
+}
+
+int64_t kafka_lag(struct kafka_consumer *kc, const char *topic, int32_t partition, int64_t next_offset)
+{
+    int64_t lo = -1, hi = -1;
+
+    if (rd_kafka_get_watermark_offsets(kc->rk, topic, partition, &lo, &hi) != RD_KAFKA_RESP_ERR_NO_ERROR ||
+        hi < 0)
+        return -1;
+    if (next_offset < 0)
+        next_offset = lo >= 0 ? lo : 0;
+    return hi > next_offset ? hi - next_offset : 0;
+}
+
+void kafka_consumer_close(struct kafka_consumer *kc)
+{
+    if (kc && kc->rk)
+        rd_kafka_consumer_close(kc->rk);
+}
+
+void kafka_consumer_free(struct kafka_consumer *kc)
+{
+    if (!kc)
+        return;
+    if (kc->q)
+        rd_kafka_queue_destroy(kc->q);
+    if (kc->rk)
+        rd_kafka_destroy_flags(kc->rk, RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
+    mem_free(kc);
+}
+
+/* --- Producer --- */
+
+struct kafka_producer {
+    rd_kafka_t *rk;
+};
+
+struct delivery {
+    volatile int done;
+    rd_kafka_resp_err_t err;
+};
+
+static void dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
+{
+    struct delivery *d = m->_private;
+    (void)rk;
+    (void)opaque;
+    if (d) {
+        d->err = m->err;
+        d->done = 1;
+    }
+}
+
+struct kafka_producer *kafka_producer_new(const char *bootstrap, const char *const *props, struct err *e)
+{
+    struct kafka_producer *kp = mem_calloc(1, sizeof(*kp));
+    rd_kafka_conf_t *conf = rd_kafka_conf_new();
+    char errstr[512];
+    const char *const fixed[] = {"enable.idempotence", "true", "acks", "all", "linger.ms", "5",
+                                 "message.timeout.ms", "30000", "log_level", "4", NULL};
+
+    if (!kp) {
+        err_set(e, ST_NOMEM, "kafka producer");
+        goto fail;
+    }
+    if (rd_kafka_conf_set(conf, "bootstrap.servers", bootstrap, errstr, sizeof(errstr))) {
+        err_set(e, ST_CONFIG, "bootstrap.servers: %s", errstr);
+        goto fail;
+    }
+    if (kafka_conf_apply(conf, fixed, e) != ST_OK || kafka_conf_apply(conf, props, e) != ST_OK)
+        goto fail;
+    rd_kafka_conf_set_dr_msg_cb(conf, dr_cb);
+    kp->rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof(errstr));
+    if (!kp->rk) {
+        err_set(e, ST_CONFIG, "kafka producer: %s", errstr);
+        goto fail;
+    }
+    return kp;
+fail:
+    if (!kp || !kp->rk)
+        rd_kafka_conf_destroy(conf);
+    kafka_producer_free(kp);
+    return NULL;
+}
+
+enum status kafka_produce_sync(struct kafka_producer *kp, const char *topic, int32_t partition,
+                               const void *key, size_t key_len, const void *val, size_t val_len,
+                               const struct kafka_header *hdrs, size_t n_hdrs, int timeout_ms,
+                               struct err *e)
+{
+    struct delivery d = {0, RD_KAFKA_RESP_ERR_NO_ERROR};
+    rd_kafka_headers_t *hs = rd_kafka_headers_new(n_hdrs ? n_hdrs : 1);
+    rd_kafka_resp_err_t r;
+    uint64_t deadline = clock_mono_ms() + (uint64_t)timeout_ms;
+
+    for (size_t i = 0; i < n_hdrs; i++)
+        rd_kafka_header_add(hs, hdrs[i].name, -1, hdrs[i].value, (ssize_t)hdrs[i].len);
+    r = rd_kafka_producev(kp->rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_PARTITION(partition),
+                          RD_KAFKA_V_KEY(key, key_len), RD_KAFKA_V_VALUE((void *)val, val_len),
+                          RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_HEADERS(hs),
+                          RD_KAFKA_V_OPAQUE(&d), RD_KAFKA_V_END);
+    if (r) {
+        rd_kafka_headers_destroy(hs);
+        return err_set(e, ST_UNAVAILABLE, "produce to %s: %s", topic, rd_kafka_err2str(r));
+    }
+    while (!d.done && clock_mono_ms() < deadline)
+        rd_kafka_poll(kp->rk, 10);
+    if (!d.done) {
+        /* message.timeout.ms bounds this: librdkafka always reports, so &d never dangles */
+        while (!d.done)
+            rd_kafka_poll(kp->rk, 100);
+        if (d.err == RD_KAFKA_RESP_ERR_NO_ERROR)
+            return ST_OK;
+        return err_set(e, ST_TIMEOUT, "produce to %s: %s", topic, rd_kafka_err2str(d.err));
+    }
+    if (d.err)
+        return err_set(e, ST_UNAVAILABLE, "produce to %s: %s", topic, rd_kafka_err2str(d.err));
+    return ST_OK;
+}
+
+void kafka_producer_free(struct kafka_producer *kp)
+{
+    if (!kp)
+        return;
+    if (kp->rk) {
+        rd_kafka_flush(kp->rk, 10000);
+        rd_kafka_destroy(kp->rk);
+    }
+    mem_free(kp);
+}

@@ -1,0 +1,95 @@
+/* src/kafka/kafka.h: Kafka consumption for one connector task (librdkafka high-level consumer).
+ * Owns: the consumer handle, its subscription (topic list or regex), group membership and
+ *       rebalances (eager or cooperative, whichever the assignor negotiates), batched fetch,
+ *       pause/resume, explicit offset commits (auto-commit and auto-store are always off:
+ *       the worker decides what is durable), and a small producer for dead-letter records.
+ * Not here: what a record means (convert/, mapping/), when an offset is safe (worker/).
+ * Memory: messages returned by kafka_consumer_poll are librdkafka's; release each with
+ *         kafka_message_free (rd_kafka_message_destroy). Strings passed in are copied.
+ * Threads: one thread drives a consumer (new, poll, commit, close, free); the rebalance
+ *          callbacks run inside kafka_consumer_poll/close on that thread. kafka_pause_all,
+ *          kafka_resume_all and the producer are thread-safe.
+ * Errors: enum status + struct err naming the topic[partition] or broker. */
+#ifndef AEROSINK_KAFKA_H
+#define AEROSINK_KAFKA_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <librdkafka/rdkafka.h>
+
+#include "common/common.h"
+
+typedef rd_kafka_message_t kafka_message;
+
+struct kafka_tp {
+    const char *topic;     /* valid until the callback returns */
+    int32_t partition;
+    int64_t offset;        /* commit: next offset to read; assign: -1001 (stored/committed) */
+};
+
+/* Rebalance hooks, called on the polling thread. on_revoke must return only when the
+ * application is done with those partitions and has committed what it wants committed
+ * (kafka_commit with sync = true is allowed inside). @lost: partitions were lost (session
+ * timed out), committing is pointless. */
+struct kafka_hooks {
+    void (*on_assign)(void *ctx, const struct kafka_tp *tps, size_t n);
+    void (*on_revoke)(void *ctx, const struct kafka_tp *tps, size_t n, bool lost);
+    void (*on_error)(void *ctx, enum status st, const char *msg);   /* fatal or notable */
+    void *ctx;
+};
+
+struct kafka_consumer_config {
+    const char *bootstrap;          /* bootstrap.servers */
+    const char *group_id;           /* connect-<name> */
+    const char *client_id;          /* optional */
+    const char *const *topics;      /* NULL-terminated, or NULL when topics_regex is set */
+    const char *topics_regex;       /* Connect's topics.regex (anchored with ^ for librdkafka) */
+    const char *const *props;       /* extra librdkafka settings: NULL-terminated key,value pairs */
+};
+
+struct kafka_consumer;
+
+struct kafka_consumer *kafka_consumer_new(const struct kafka_consumer_config *cc,
+                                          const struct kafka_hooks *hooks, struct err *e);
+/* Fetch up to @cap messages, waiting up to @timeout_ms. Returns the count (0 on timeout).
+ * Error events (partition EOF, transport) are consumed here, never returned; fatal ones
+ * reach hooks->on_error. */
+size_t kafka_consumer_poll(struct kafka_consumer *kc, kafka_message **msgs, size_t cap, int timeout_ms);
+void kafka_message_free(kafka_message *m);
+/* Commit @n offsets (each the next offset to read). */
+enum status kafka_commit(struct kafka_consumer *kc, const struct kafka_tp *tps, size_t n, bool sync,
+                         struct err *e);
+/* Last committed offsets for @tps (filled in place; -1001 when none). */
+enum status kafka_committed(struct kafka_consumer *kc, struct kafka_tp *tps, size_t n, int timeout_ms,
+                            struct err *e);
+enum status kafka_pause_all(struct kafka_consumer *kc);
+enum status kafka_resume_all(struct kafka_consumer *kc);
+/* High watermark minus @next_offset, from librdkafka's cached statistics (no round trip);
+ * -1 when unknown. */
+int64_t kafka_lag(struct kafka_consumer *kc, const char *topic, int32_t partition, int64_t next_offset);
+/* Leave the group (runs on_revoke for what is assigned). */
+void kafka_consumer_close(struct kafka_consumer *kc);
+void kafka_consumer_free(struct kafka_consumer *kc);
+
+/* --- Producer (dead-letter queue, tests, demo) --- */
+struct kafka_producer;
+struct kafka_header {
+    const char *name;
+    const void *value;
+    size_t len;
+};
+struct kafka_producer *kafka_producer_new(const char *bootstrap, const char *const *props, struct err *e);
+/* Produce and wait until the broker acknowledged it (or @timeout_ms passed). */
+enum status kafka_produce_sync(struct kafka_producer *kp, const char *topic, int32_t partition,
+                               const void *key, size_t key_len, const void *val, size_t val_len,
+                               const struct kafka_header *hdrs, size_t n_hdrs, int timeout_ms,
+                               struct err *e);
+void kafka_producer_free(struct kafka_producer *kp);
+
+/* Apply NULL-terminated key,value pairs to a librdkafka conf; e names the bad key. */
+enum status kafka_conf_apply(rd_kafka_conf_t *conf, const char *const *props, struct err *e);
+
+#endif

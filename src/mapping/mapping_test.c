@@ -1,0 +1,394 @@
+/* Unit tests for src/mapping: decoded JSON records -> Aerospike request bytes. */
+#include "../../tests/harness.h"
+#include "mapping.h"
+
+struct fx {
+    struct conv_converter *json, *str;
+    struct conv_doc *key, *val;
+    struct buf req;
+    struct mapping_result res;
+    struct err e;
+    struct aero_msg_view v;
+};
+
+static void fx_init(struct fx *f)
+{
+    static const char *const props[] = {"schemas.enable", "false", NULL};
+    memset(f, 0, sizeof(*f));
+    f->json = conv_converter_new("org.apache.kafka.connect.json.JsonConverter", props, &f->e);
+    f->str = conv_converter_new("org.apache.kafka.connect.storage.StringConverter", NULL, &f->e);
+    f->key = conv_doc_new();
+    f->val = conv_doc_new();
+    ASSERT_TRUE(f->json && f->str && f->key && f->val);
+}
+
+static void fx_free(struct fx *f)
+{
+    conv_converter_free(f->json);
+    conv_converter_free(f->str);
+    conv_doc_free(f->key);
+    conv_doc_free(f->val);
+    buf_free(&f->req);
+}
+
+/* Map one record (string key or NULL, JSON value or NULL); returns the status. */
+static enum status run(struct fx *f, const struct mapping *m, const char *key, const char *json,
+                       const struct mapping_header *h, size_t nh)
+{
+    struct mapping_input in = {.key = f->key, .value = f->val, .headers = h, .n_headers = nh,
+                               .now_ms = 1700000000000ull, .transaction_ttl_ms = 1000};
+    buf_reset(&f->req);
+    err_clear(&f->e);
+    ASSERT_OK(conv_decode(f->str, (const uint8_t *)key, key ? strlen(key) : 0, f->key, &f->e));
+    ASSERT_OK_E(conv_decode(f->json, (const uint8_t *)json, json ? strlen(json) : 0, f->val, &f->e), &f->e);
+    enum status st = mapping_encode(m, &in, &f->req, &f->res, &f->e);
+    if (st == ST_OK && f->res.action != MAPPING_SKIP) {
+        ASSERT_CMP_INT(f->req.len, >=, 30);
+        ASSERT_EQ_U64(load_u64be(f->req.p) & 0xFFFFFFFFFFFFull, f->req.len - 8);
+        ASSERT_OK(aero_msg_parse(f->req.p + 8, f->req.len - 8, &f->v, &f->e));
+        ASSERT_TRUE(f->v.end == f->req.p + f->req.len);
+    } else {
+        ASSERT_EQ_INT(f->req.len, 0);   /* nothing appended on error or skip */
+    }
+    return st;
+}
+
+/* Find field @type in the parsed request. */
+static bool field(const struct fx *f, uint8_t type, const uint8_t **data, uint32_t *n)
+{
+    const uint8_t *c = f->v.fields;
+    for (unsigned i = 0; i < f->v.n_fields; i++) {
+        uint32_t sz = load_u32be(c);
+        if (c[4] == type) {
+            *data = c + 5;
+            *n = sz - 1;
+            return true;
+        }
+        c += 4 + sz;
+    }
+    return false;
+}
+
+static bool bin(const struct fx *f, const char *name, struct aero_bin_view *b)
+{
+    const uint8_t *cur = f->v.ops;
+    while (aero_msg_next_bin(&f->v, &cur, b, NULL) == ST_OK)
+        if (b->name_len == strlen(name) && memcmp(b->name, name, b->name_len) == 0)
+            return true;
+    return false;
+}
+
+static const struct mapping_spec base_spec = {
+    .topic = "users",
+    .op = MAPPING_OP_WRITE,
+    .ns = {MAPPING_SRC_STATIC, "test"},
+    .set = {MAPPING_SRC_STATIC, "demo"},
+    .key_kind = MAPPING_KEY_KAFKA_KEY,
+    .all_value_fields = true,
+};
+
+TEST(all_value_fields_with_every_type)
+{
+    struct fx f;
+    struct mapping *m;
+    struct aero_bin_view b;
+    const uint8_t *d;
+    uint32_t n;
+    uint8_t want[20];
+    struct aero_key_value k = {.type = AERO_PT_STRING, .p = (const uint8_t *)"u-1001", .n = 6};
+
+    fx_init(&f);
+    m = mapping_new(&base_spec, &f.e);
+    ASSERT_TRUE(m != NULL);
+    ASSERT_OK_E(run(&f, m, "u-1001",
+                    "{\"name\":\"Ada\",\"age\":36,\"tags\":[\"math\",1],\"vip\":true,\"score\":9.5,"
+                    "\"addr\":{\"city\":\"X\"},\"gone\":null}", NULL, 0), &f.e);
+    ASSERT_EQ_INT(f.res.action, MAPPING_WRITE);
+    ASSERT_EQ_STR(f.res.ns, "test");
+    aero_digest("demo", 4, &k, want);
+    ASSERT_EQ_MEM(f.res.digest, want, 20);
+    ASSERT_EQ_INT(f.v.info2, AERO_INFO2_WRITE);
+    ASSERT_EQ_INT(f.v.info3, 0);
+    ASSERT_EQ_INT(f.v.n_fields, 3);   /* ns, set, digest: no key without send-key */
+    ASSERT_TRUE(field(&f, AERO_FIELD_NAMESPACE, &d, &n) && n == 4 && memcmp(d, "test", 4) == 0);
+    ASSERT_TRUE(field(&f, AERO_FIELD_DIGEST_RIPE, &d, &n) && n == 20 && memcmp(d, want, 20) == 0);
+    ASSERT_FALSE(field(&f, AERO_FIELD_KEY, &d, &n));
+    ASSERT_EQ_INT(f.v.n_ops, 6);      /* null field omitted */
+    ASSERT_TRUE(bin(&f, "name", &b) && b.particle == AERO_PT_STRING && b.value_len == 3);
+    ASSERT_TRUE(bin(&f, "age", &b) && b.particle == AERO_PT_INTEGER && load_u64be(b.value) == 36);
+    ASSERT_TRUE(bin(&f, "vip", &b) && b.particle == AERO_PT_BOOL && b.value_len == 1 && b.value[0] == 1);
+    ASSERT_TRUE(bin(&f, "score", &b) && b.particle == AERO_PT_FLOAT);
+    ASSERT_TRUE(bin(&f, "tags", &b) && b.particle == AERO_PT_LIST);
+    ASSERT_EQ_MEM(b.value, HEX("92 a5 03 6d 61 74 68 01"), b.value_len);
+    ASSERT_TRUE(bin(&f, "addr", &b) && b.particle == AERO_PT_MAP);
+    ASSERT_EQ_MEM(b.value, HEX("81 a5 03 63 69 74 79 a2 03 58"), b.value_len);
+    ASSERT_FALSE(bin(&f, "gone", &b));
+    mapping_free(m);
+    fx_free(&f);
+}
+
+TEST(renamed_bins_and_bool_as_int)
+{
+    struct fx f;
+    struct mapping_bin bins[] = {{"amt", "amount_cents"}, {"ccy", "currency"}};
+    struct mapping_spec s = base_spec;
+    struct aero_bin_view b;
+    s.all_value_fields = false;
+    s.bins = bins;
+    s.n_bins = 2;
+    s.bool_as_int = true;
+    fx_init(&f);
+    struct mapping *m = mapping_new(&s, &f.e);
+    ASSERT_OK(run(&f, m, "k", "{\"amount_cents\":150,\"currency\":\"EUR\",\"other\":true}", NULL, 0));
+    ASSERT_EQ_INT(f.v.n_ops, 2);
+    ASSERT_TRUE(bin(&f, "amt", &b) && load_u64be(b.value) == 150);
+    ASSERT_TRUE(bin(&f, "ccy", &b));
+    ASSERT_FALSE(bin(&f, "other", &b));
+    mapping_free(m);
+
+    /* all-value-fields plus a map: a mapped field appears only under its new name */
+    s.all_value_fields = true;
+    m = mapping_new(&s, &f.e);
+    ASSERT_OK(run(&f, m, "k", "{\"amount_cents\":150,\"currency\":\"EUR\",\"flag\":true}", NULL, 0));
+    ASSERT_EQ_INT(f.v.n_ops, 3);
+    ASSERT_FALSE(bin(&f, "amount_cents", &b));
+    ASSERT_TRUE(bin(&f, "flag", &b) && b.particle == AERO_PT_INTEGER && load_u64be(b.value) == 1);
+    mapping_free(m);
+    fx_free(&f);
+}
+
+TEST(key_from_value_field_keeps_its_type)
+{
+    struct fx f;
+    struct mapping_spec s = base_spec;
+    uint8_t want[20];
+    const uint8_t *d;
+    uint32_t n;
+    s.key_kind = MAPPING_KEY_VALUE_FIELD;
+    s.key_field = "id";
+    s.send_key = true;
+    fx_init(&f);
+    struct mapping *m = mapping_new(&s, &f.e);
+    ASSERT_OK(run(&f, m, NULL, "{\"id\":42,\"v\":1}", NULL, 0));
+    struct aero_key_value k = {.type = AERO_PT_INTEGER, .i = 42};
+    aero_digest("demo", 4, &k, want);
+    ASSERT_EQ_MEM(f.res.digest, want, 20);
+    ASSERT_TRUE(field(&f, AERO_FIELD_KEY, &d, &n));
+    ASSERT_EQ_MEM(d, HEX("01 00 00 00 00 00 00 00 2a"), 9);
+    /* the string "42" is a different record */
+    ASSERT_OK(run(&f, m, NULL, "{\"id\":\"42\",\"v\":1}", NULL, 0));
+    ASSERT_TRUE(memcmp(f.res.digest, want, 20) != 0);
+    /* doubles, booleans, maps cannot be keys; missing fields are named */
+    ASSERT_ST(run(&f, m, NULL, "{\"id\":4.5}", NULL, 0), ST_MAPPING);
+    ASSERT_CONTAINS(f.e.msg, "id");
+    ASSERT_CONTAINS(f.e.msg, "a double");
+    ASSERT_ST(run(&f, m, NULL, "{\"v\":1}", NULL, 0), ST_MAPPING);
+    ASSERT_CONTAINS(f.e.msg, "key-field: field 'id' missing from the value");
+    ASSERT_ST(run(&f, m, NULL, "[1,2]", NULL, 0), ST_MAPPING);
+    ASSERT_CONTAINS(f.e.msg, "not a map/struct");
+    mapping_free(m);
+    fx_free(&f);
+}
+
+TEST(digest_field_in_base64)
+{
+    struct fx f;
+    struct mapping_spec s = base_spec;
+    s.op = MAPPING_OP_DELETE;
+    s.key_kind = MAPPING_KEY_DIGEST_FIELD;
+    s.key_field = "rec_digest";
+    fx_init(&f);
+    struct mapping *m = mapping_new(&s, &f.e);
+    ASSERT_TRUE(m != NULL);
+    /* base64 of ec91192d4b7f8ce35d5d78d34bca65cbaaaac960 */
+    ASSERT_OK_E(run(&f, m, NULL, "{\"rec_digest\":\"7JEZLUt/jONdXXjTS8ply6qqyWA=\"}", NULL, 0), &f.e);
+    ASSERT_EQ_INT(f.res.action, MAPPING_DELETE);
+    ASSERT_EQ_MEM(f.res.digest, HEX("ec91192d4b7f8ce35d5d78d34bca65cbaaaac960"), 20);
+    ASSERT_EQ_INT(f.v.info2, AERO_INFO2_WRITE | AERO_INFO2_DELETE);
+    ASSERT_EQ_INT(f.v.n_ops, 0);
+    ASSERT_ST(run(&f, m, NULL, "{\"rec_digest\":\"AAAA\"}", NULL, 0), ST_MAPPING);
+    ASSERT_CONTAINS(f.e.msg, "must be 20 bytes");
+    mapping_free(m);
+    /* send-key with a digest is refused at construction */
+    s.send_key = true;
+    ASSERT_TRUE(mapping_new(&s, &f.e) == NULL);
+    ASSERT_CONTAINS(f.e.msg, "send-key");
+    fx_free(&f);
+}
+
+TEST(dynamic_namespace_and_set)
+{
+    struct fx f;
+    struct mapping_spec s = base_spec;
+    s.ns = (struct mapping_ref){MAPPING_SRC_VALUE_FIELD, "region"};
+    s.set = (struct mapping_ref){MAPPING_SRC_VALUE_FIELD, "tier"};
+    fx_init(&f);
+    struct mapping *m = mapping_new(&s, &f.e);
+    ASSERT_OK(run(&f, m, "k", "{\"region\":\"eu\",\"tier\":\"gold\",\"x\":1}", NULL, 0));
+    ASSERT_EQ_STR(f.res.ns, "eu");
+    uint8_t want[20];
+    struct aero_key_value k = {.type = AERO_PT_STRING, .p = (const uint8_t *)"k", .n = 1};
+    aero_digest("gold", 4, &k, want);
+    ASSERT_EQ_MEM(f.res.digest, want, 20);
+    ASSERT_ST(run(&f, m, "k", "{\"tier\":\"gold\"}", NULL, 0), ST_MAPPING);
+    ASSERT_CONTAINS(f.e.msg, "namespace: field 'region' missing");
+    ASSERT_ST(run(&f, m, "k", "{\"region\":7,\"tier\":\"gold\"}", NULL, 0), ST_MAPPING);
+    ASSERT_CONTAINS(f.e.msg, "not a string");
+    ASSERT_ST(run(&f, m, "k", "{\"region\":\"a_namespace_name_of_32_bytes_xxx\",\"tier\":\"g\"}", NULL, 0),
+              ST_MAPPING);
+    ASSERT_CONTAINS(f.e.msg, "1..31 bytes");
+    mapping_free(m);
+    fx_free(&f);
+}
+
+TEST(ttl_static_dynamic_and_header)
+{
+    struct fx f;
+    struct mapping_spec s = base_spec;
+    fx_init(&f);
+    s.ttl = (struct mapping_ref){MAPPING_SRC_STATIC, NULL};
+    s.ttl_static = 2592000;
+    struct mapping *m = mapping_new(&s, &f.e);
+    ASSERT_OK(run(&f, m, "k", "{\"a\":1}", NULL, 0));
+    ASSERT_EQ_INT(f.v.record_ttl, 2592000);
+    mapping_free(m);
+
+    s.ttl = (struct mapping_ref){MAPPING_SRC_VALUE_FIELD, "ttl_s"};
+    m = mapping_new(&s, &f.e);
+    ASSERT_OK(run(&f, m, "k", "{\"a\":1,\"ttl_s\":-1}", NULL, 0));
+    ASSERT_EQ_U64(f.v.record_ttl, AERO_TTL_NEVER_EXPIRE);
+    ASSERT_ST(run(&f, m, "k", "{\"a\":1,\"ttl_s\":315360001}", NULL, 0), ST_MAPPING);
+    ASSERT_CONTAINS(f.e.msg, "315360000");
+    mapping_free(m);
+
+    s.ttl = (struct mapping_ref){MAPPING_SRC_HEADER, "x-expire-at"};
+    s.ttl_unit = MAPPING_TTL_EPOCH_SECONDS;
+    m = mapping_new(&s, &f.e);
+    ASSERT_TRUE(mapping_uses_headers(m));
+    struct mapping_header h[] = {{"x-expire-at", "1700000100", 10}};
+    ASSERT_OK(run(&f, m, "k", "{\"a\":1}", h, 1));
+    ASSERT_EQ_INT(f.v.record_ttl, 100);   /* now is 1700000000 s */
+    struct mapping_header past[] = {{"x-expire-at", "1600000000", 10}};
+    ASSERT_OK(run(&f, m, "k", "{\"a\":1}", past, 1));
+    ASSERT_EQ_INT(f.res.action, MAPPING_SKIP);
+    ASSERT_CONTAINS(f.res.skip_reason, "expired");
+    ASSERT_ST(run(&f, m, "k", "{\"a\":1}", NULL, 0), ST_MAPPING);
+    ASSERT_CONTAINS(f.e.msg, "header 'x-expire-at' missing");
+    mapping_free(m);
+
+    s.ttl_static = 315360001;
+    s.ttl = (struct mapping_ref){MAPPING_SRC_STATIC, NULL};
+    ASSERT_TRUE(mapping_new(&s, &f.e) == NULL);
+    fx_free(&f);
+}
+
+TEST(policies_set_the_header_bits)
+{
+    static const struct { enum mapping_exists ex; uint8_t info2, info3; } cases[] = {
+        {MAPPING_EXISTS_UPDATE, AERO_INFO2_WRITE, 0},
+        {MAPPING_EXISTS_UPDATE_ONLY, AERO_INFO2_WRITE, AERO_INFO3_UPDATE_ONLY},
+        {MAPPING_EXISTS_REPLACE, AERO_INFO2_WRITE, AERO_INFO3_CREATE_OR_REPLACE},
+        {MAPPING_EXISTS_REPLACE_ONLY, AERO_INFO2_WRITE, AERO_INFO3_REPLACE_ONLY},
+        {MAPPING_EXISTS_CREATE_ONLY, AERO_INFO2_WRITE | AERO_INFO2_CREATE_ONLY, 0},
+    };
+    struct fx f;
+    fx_init(&f);
+    for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
+        struct mapping_spec s = base_spec;
+        s.exists = cases[i].ex;
+        struct mapping *m = mapping_new(&s, &f.e);
+        ASSERT_OK(run(&f, m, "k", "{\"a\":1}", NULL, 0));
+        ASSERT_EQ_INT(f.v.info2, cases[i].info2);
+        ASSERT_EQ_INT(f.v.info3, cases[i].info3);
+        mapping_free(m);
+    }
+    struct mapping_spec s = base_spec;
+    s.gen = MAPPING_GEN_EQUAL;
+    s.gen_field = "g";
+    s.commit_master = true;
+    struct mapping *m = mapping_new(&s, &f.e);
+    ASSERT_OK(run(&f, m, "k", "{\"a\":1,\"g\":7}", NULL, 0));
+    ASSERT_EQ_INT(f.v.info2, AERO_INFO2_WRITE | AERO_INFO2_GENERATION);
+    ASSERT_EQ_INT(f.v.info3, AERO_INFO3_COMMIT_MASTER);
+    ASSERT_EQ_INT(f.v.generation, 7);
+    ASSERT_EQ_INT(f.v.transaction_ttl, 1000);
+    mapping_free(m);
+    fx_free(&f);
+}
+
+TEST(tombstones_and_records_that_cannot_be_written)
+{
+    struct fx f;
+    struct mapping_spec s = base_spec;
+    fx_init(&f);
+    struct mapping *m = mapping_new(&s, &f.e);
+    ASSERT_OK(run(&f, m, "k", NULL, NULL, 0));
+    ASSERT_EQ_INT(f.res.action, MAPPING_SKIP);
+    ASSERT_CONTAINS(f.res.skip_reason, "tombstone");
+    ASSERT_ST(run(&f, m, NULL, "{\"a\":1}", NULL, 0), ST_MAPPING);
+    ASSERT_CONTAINS(f.e.msg, "no key");
+    ASSERT_ST(run(&f, m, "k", "{\"a_field_name_longer_than_15\":1}", NULL, 0), ST_MAPPING);
+    ASSERT_CONTAINS(f.e.msg, "a_field_name_longer_than_15");
+    ASSERT_CONTAINS(f.e.msg, "max 15");
+    ASSERT_ST(run(&f, m, "k", "{\"a\":null}", NULL, 0), ST_MAPPING);
+    ASSERT_CONTAINS(f.e.msg, "no bins");
+    ASSERT_ST(run(&f, m, "k", "\"just a string\"", NULL, 0), ST_MAPPING);
+    ASSERT_CONTAINS(f.e.msg, "a string, not a map");
+    mapping_free(m);
+
+    s.on_null_value = MAPPING_NULL_DELETE;
+    m = mapping_new(&s, &f.e);
+    ASSERT_OK(run(&f, m, "k", NULL, NULL, 0));
+    ASSERT_EQ_INT(f.res.action, MAPPING_DELETE);
+    mapping_free(m);
+    s.on_null_value = MAPPING_NULL_INVALID;
+    m = mapping_new(&s, &f.e);
+    ASSERT_ST(run(&f, m, "k", NULL, NULL, 0), ST_MAPPING);
+    mapping_free(m);
+
+    /* config-time refusals name the key */
+    s = base_spec;
+    s.all_value_fields = false;
+    ASSERT_TRUE(mapping_new(&s, &f.e) == NULL);
+    ASSERT_CONTAINS(f.e.msg, "topics.users.mapping.bins");
+    struct mapping_bin longbin[] = {{"sixteen_bytes_xx", "f"}};
+    s.bins = longbin;
+    s.n_bins = 1;
+    ASSERT_TRUE(mapping_new(&s, &f.e) == NULL);
+    ASSERT_CONTAINS(f.e.msg, "sixteen_bytes_xx");
+    fx_free(&f);
+}
+
+TEST(steady_state_mapping_allocates_nothing)
+{
+    struct fx f;
+    fx_init(&f);
+    struct mapping *m = mapping_new(&base_spec, &f.e);
+    char json[256];
+    for (int round = 0; round < 2; round++) {
+        uint64_t before = mem_alloc_count();
+        for (int i = 0; i < 2000; i++) {
+            snprintf(json, sizeof(json),
+                     "{\"id\":%d,\"name\":\"user-%d\",\"score\":%d.5,\"ok\":true,\"tags\":[\"a\",\"b\",%d],"
+                     "\"m\":{\"k\":%d}}", i, i, i, i, i);
+            ASSERT_OK(run(&f, m, "key-1", json, NULL, 0));
+        }
+        if (round == 1)
+            ASSERT_EQ_U64(mem_alloc_count() - before, 0);
+    }
+    mapping_free(m);
+    fx_free(&f);
+}
+
+TEST_LIST = {
+    T(all_value_fields_with_every_type),
+    T(renamed_bins_and_bool_as_int),
+    T(key_from_value_field_keeps_its_type),
+    T(digest_field_in_base64),
+    T(dynamic_namespace_and_set),
+    T(ttl_static_dynamic_and_header),
+    T(policies_set_the_header_bits),
+    T(tombstones_and_records_that_cannot_be_written),
+    T(steady_state_mapping_allocates_nothing),
+    {0},
+};
