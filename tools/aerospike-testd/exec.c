@@ -768,6 +768,8 @@ static int exec_record(struct td_ctx *c, int node, const struct td_msg *m, struc
     ns = m->has_ns ? td_store_ns(&c->store, m->ns, m->ns_len) : NULL;
     if (!ns)
         return reply_err(o, tt, AERO_RC_ERR_NAMESPACE, NULL);
+    if (m->n_ops > AERO_MAX_OPS)
+        return reply_err(o, tt, AERO_RC_ERR_PARAMETER, NULL);
     if (m->has_mrt || (m->info4 & 0x1f))
         return reply_err(o, tt, AERO_RC_ERR_ENTERPRISE_ONLY, NULL);
     if (m->has_udf || m->has_filter)      /* not implemented by the test server */
