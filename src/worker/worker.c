@@ -114,7 +114,7 @@ struct thread {
     uint64_t log_window_start;
     uint32_t log_in_window, log_suppressed;
     bool outage;                   /* a retriable failure is being retried */
-    uint64_t outage_since, outage_logged;
+    uint64_t outage_since, outage_logged, last_failure_ms, failures_since_log;
     char outage_reason[ERR_MSG_LEN];
 };
 
@@ -562,18 +562,38 @@ static void schedule_retry(struct thread *t, struct slot *s, const struct err *e
     s->retry_next = t->retry_head;
     t->retry_head = s;
     atomic_fetch_add_explicit(&t->c.retries, 1, memory_order_relaxed);
+    t->last_failure_ms = now;
+    t->failures_since_log++;
+    /* one line when an outage starts, then one summary per window: never one per record */
     if (!t->outage) {
         t->outage = true;
         t->outage_since = now;
         t->outage_logged = now;
+        t->failures_since_log = 0;
         snprintf(t->outage_reason, sizeof(t->outage_reason), "%s", e ? e->msg : "unknown");
         log_warn(&w->log, "Aerospike writes failing (%s); holding offsets and retrying with back-off",
                  t->outage_reason);
     } else if (now - t->outage_logged >= LOG_WINDOW_MS) {
+        log_warn(&w->log, "Aerospike writes still failing: %llu retries in the last %llus (last: %s)",
+                 (unsigned long long)t->failures_since_log, (unsigned long long)((now - t->outage_logged) / 1000),
+                 e ? e->msg : t->outage_reason);
         t->outage_logged = now;
-        log_warn(&w->log, "Aerospike writes still failing after %llus (%s); retrying",
-                 (unsigned long long)((now - t->outage_since) / 1000), e ? e->msg : t->outage_reason);
+        t->failures_since_log = 0;
     }
+}
+
+/* Called on every success: an outage ends after a quiet period without failures. */
+static void outage_check_over(struct thread *t)
+{
+    uint64_t now;
+    if (!t->outage)
+        return;
+    now = clock_mono_ms();
+    if (now - t->last_failure_ms < 5000)
+        return;
+    log_info(&t->w->log, "Aerospike writes recovered (failures lasted %llus)",
+             (unsigned long long)((t->last_failure_ms - t->outage_since) / 1000));
+    t->outage = false;
 }
 
 static void on_reply(struct aero_cmd *cmd, enum status st, const struct err *e)
@@ -587,11 +607,7 @@ static void on_reply(struct aero_cmd *cmd, enum status st, const struct err *e)
     char why[600];
 
     if (st == ST_OK || (rc != 0 && ignorable(tc, rc)) || (s->is_delete && rc == AERO_RC_ERR_NOT_FOUND)) {
-        if (t->outage) {
-            log_info(&w->log, "Aerospike writes recovered after %llus",
-                     (unsigned long long)((clock_mono_ms() - t->outage_since) / 1000));
-            t->outage = false;
-        }
+        outage_check_over(t);
         if (st == ST_OK)
             atomic_fetch_add_explicit(s->is_delete ? &t->c.deleted : &t->c.written, 1, memory_order_relaxed);
         else
@@ -815,9 +831,12 @@ static void *thread_main(void *arg)
         size_t n;
         pthread_mutex_lock(&t->mu);
         struct inbox_item *items = t->inbox;
+        size_t cap = t->inbox_cap;
         n = t->inbox_n;
         t->inbox = t->work;
+        t->inbox_cap = t->work_cap;
         t->work = items;
+        t->work_cap = cap;
         t->inbox_n = 0;
         pthread_mutex_unlock(&t->mu);
         for (size_t i = 0; i < n; i++) {
