@@ -789,7 +789,7 @@ struct cfg *cfg_load_text(const char *text, size_t len, const char *name, unsign
         cfg__doc_free(doc);
     }
     cfg_diags_sort(dd);
-    if (dd->errors > errors) {
+    if (dd->errors > errors && !(flags & CFG_LOAD_PARTIAL)) {
         cfg_free(c);
         c = NULL;
     }

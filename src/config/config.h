@@ -315,6 +315,10 @@ enum {
      * '{' after blanks; YAML else). */
     CFG_LOAD_JSON = 1u << 1,
     CFG_LOAD_YAML = 1u << 2,
+    /* Return the config even when it has errors (NULL only when the text does not parse),
+     * so `check` and REST validate can still cross-check topics. Never run such a config:
+     * test cfg_diags.errors. */
+    CFG_LOAD_PARTIAL = 1u << 3,
 };
 
 /* Load and validate a mapping file. Reads at most CFG_MAX_FILE_BYTES. Returns NULL when the

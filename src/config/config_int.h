@@ -178,6 +178,15 @@ bool cfg__check_bin_name(struct cfg_walk *w, const struct cfg_node *name, const 
 void cfg__read_files(struct cfg_walk *w, const struct cfg_node *root);
 bool cfg__valid_topic_name(const char *s, size_t n);
 
+/* Known connector / worker properties (cfg_connect.c; documentation in cfg_doc.c). */
+struct cfg__prop_key {
+    const char *name;
+    const char *def;
+    const char *help;
+};
+extern const struct cfg__prop_key cfg__connector_keys[];
+extern const struct cfg__prop_key cfg__worker_keys[];
+
 /* Printable, bounded copy of user text for messages: control bytes become \xNN, long text
  * is cut with "...". Returns @out. */
 const char *cfg__q(const char *s, size_t n, char *out, size_t cap);
