@@ -18,6 +18,7 @@ static int cmd_help(int argc, char **argv, volatile sig_atomic_t *stop);
 
 const struct app_command app_commands[] = {
     {"help", "show commands, or `help COMMAND`, `help config`", cmd_help},
+    {"standalone", "run connectors in this process (WORKER.properties CONNECTOR...)", app_cmd_standalone},
     {"check", "check mapping, connector and worker files; print every problem", app_cmd_check},
     {"version", "print the version", cmd_version},
     {NULL, NULL, NULL},

@@ -22,6 +22,7 @@ int app_main(int argc, char **argv, volatile sig_atomic_t *stop);
 
 /* cmd_check.c: `aerosink check FILE...` and `aerosink help config [--markdown]`. */
 int app_cmd_check(int argc, char **argv, volatile sig_atomic_t *stop);
+int app_cmd_standalone(int argc, char **argv, volatile sig_atomic_t *stop);
 int app_help_config(int argc, char **argv);
 
 #endif
