@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "app.h"
+#include "cmd_aero.h"
 #include "common/common.h"
 
 static int cmd_version(int argc, char **argv, volatile sig_atomic_t *stop)
@@ -19,6 +20,9 @@ static int cmd_help(int argc, char **argv, volatile sig_atomic_t *stop);
 const struct app_command app_commands[] = {
     {"help", "show commands, or `help COMMAND`", cmd_help},
     {"version", "print the version", cmd_version},
+    {"info", "ask an Aerospike node info commands (like asinfo -v)", cmd_info},
+    {"get", "read one Aerospike record as JSON", cmd_get},
+    {"put", "write one Aerospike record (aql-like values)", cmd_put},
     {NULL, NULL, NULL},
 };
 
