@@ -115,7 +115,7 @@ struct thread {
     uint32_t log_in_window, log_suppressed;
     bool outage;                   /* a retriable failure is being retried */
     uint64_t outage_since, outage_logged;
-    char outage_reason[256];
+    char outage_reason[ERR_MSG_LEN];
 };
 
 struct worker {

@@ -1,0 +1,38 @@
+/* src/app/connector.h: turning loaded configuration into running parts.
+ * Owns: the translation from config/ structs to mapping specs, worker configs and the
+ *       Aerospike cluster config, and one running connector (cluster + mappings + worker).
+ * Memory: app_connector_new copies what it needs; free with app_connector_free (NULL ok).
+ * Threads: build on one thread; app_connector_run blocks the calling thread. */
+#ifndef AEROSINK_APP_CONNECTOR_H
+#define AEROSINK_APP_CONNECTOR_H
+
+#include <signal.h>
+#include <stdbool.h>
+
+#include "common/common.h"
+#include "config/config.h"
+#include "worker/worker.h"
+
+struct app_run_opts {
+    bool dry_run;
+    enum log_level log_level;
+    uint32_t progress_interval_ms;
+    uint32_t drain_timeout_ms;
+};
+
+struct app_connector;
+
+/* Build a connector from its worker and connector configuration and its loaded mapping.
+ * Connects to Aerospike (unless dry run). Borrows @w, @c and @m until app_connector_free. */
+struct app_connector *app_connector_new(const struct cfg_worker *w, const struct cfg_connector *c,
+                                        const struct cfg *m, const struct app_run_opts *o,
+                                        struct err *e);
+int app_connector_run(struct app_connector *ac, volatile sig_atomic_t *stop);
+struct worker *app_connector_worker(struct app_connector *ac);
+const char *app_connector_name(const struct app_connector *ac);
+void app_connector_free(struct app_connector *ac);
+
+/* Print every diagnostic to stderr, one line each; returns true when there is an error. */
+bool app_print_diags(const struct cfg_diags *d);
+
+#endif

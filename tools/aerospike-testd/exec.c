@@ -1,0 +1,877 @@
+/* tools/aerospike-testd/exec.c: executes type-3 messages against the store, CE 8.1.2 rules.
+ *
+ * A write works on a copy of the record's bin list ("work bins") whose values point at the
+ * stored record, the request or the scratch buffer; nothing changes until every op and every
+ * limit passed, then one block (bins + values) replaces the record's block. Bin order follows
+ * the real server: new bins appended, a deleted bin replaced by the last one (wire doc §6.1).
+ * Check order (wire doc §2-§4, §12): framing/params (4), digest (4), namespace (20), TTL (4),
+ * set name (4), ops and bin names (4, 21), nsup (22), record: create-only (5), update/replace-
+ * only (2), generation (3), set mismatch (4), key (16, 19), ops (12, 2, CDT codes), bins (4),
+ * size (13), durable delete (25). */
+#include <string.h>
+
+#include "testd.h"
+
+#define BATCH_BUF_MAX (128u * 1024u)
+
+struct vref {
+    bool scr;           /* value lives in c->scratch at off, else at p */
+    const uint8_t *p;
+    size_t off;
+    uint32_t len;
+};
+
+struct wbin {
+    uint8_t name_len;
+    char name[AERO_BIN_NAME_MAX];
+    uint8_t particle;
+    struct vref v;
+};
+
+struct result {
+    uint8_t op, particle, name_len;
+    char name[AERO_BIN_NAME_MAX];
+    struct vref v;
+};
+
+struct wstate {
+    struct td_ctx *c;
+    struct wbin *w;
+    uint32_t n;
+    struct result *res;
+    uint32_t n_res;
+    bool touched;
+};
+
+static const uint8_t *vptr(const struct td_ctx *c, const struct vref *v)
+{
+    return v->scr ? c->scratch.p + v->off : v->p;
+}
+
+static struct vref scr_put(struct td_ctx *c, const void *p, size_t n)
+{
+    struct vref v = {true, NULL, c->scratch.len, (uint32_t)n};
+    buf_append(&c->scratch, p, n);
+    return v;
+}
+
+static bool ensure(void **arr, size_t *cap, size_t want, size_t elem)
+{
+    void *p;
+    if (want <= *cap)
+        return true;
+    want = want < 64 ? 64 : want;
+    p = mem_realloc(*arr, want * elem);
+    if (!p)
+        return false;
+    *arr = p;
+    *cap = want;
+    return true;
+}
+
+/* --- reply writing --- */
+static void put_hdr(struct buf *o, int rc, uint32_t gen, uint32_t vt, uint32_t tt, uint16_t n_ops,
+                    uint8_t info3)
+{
+    uint8_t h[AERO_MSG_HEADER_SZ] = {AERO_MSG_HEADER_SZ, 0, 0, info3, 0, (uint8_t)rc};
+    store_u32be(h + 6, gen);
+    store_u32be(h + 10, vt);
+    store_u32be(h + 14, tt);
+    store_u16be(h + 18, 0);
+    store_u16be(h + 20, n_ops);
+    buf_append(o, h, sizeof(h));
+}
+
+static void put_proto(struct buf *o, size_t at, uint8_t type)
+{
+    store_u64be(o->p + at, ((uint64_t)AERO_PROTO_VERSION << 56) | ((uint64_t)type << 48) |
+                               (uint64_t)(o->len - at - AERO_PROTO_HEADER_SZ));
+}
+
+static size_t begin_proto(struct buf *o)
+{
+    static const uint8_t zero[AERO_PROTO_HEADER_SZ];
+    size_t at = o->len;
+    buf_append(o, zero, sizeof(zero));
+    return at;
+}
+
+void td_reply_rc(struct buf *out, int rc)
+{
+    size_t at = begin_proto(out);
+    put_hdr(out, rc, 0, 0, 0, 0, 0);
+    put_proto(out, at, AERO_PROTO_MSG);
+}
+
+static void put_results(struct td_ctx *c, struct buf *o, const struct result *r, uint32_t n)
+{
+    for (uint32_t i = 0; i < n; i++) {
+        uint8_t h[8];
+        store_u32be(h, 4u + r[i].name_len + r[i].v.len);
+        h[4] = r[i].op;
+        h[5] = r[i].particle;
+        h[6] = 0;
+        h[7] = r[i].name_len;
+        buf_append(o, h, 8);
+        buf_append(o, r[i].name, r[i].name_len);
+        if (r[i].v.len)
+            buf_append(o, vptr(c, &r[i].v), r[i].v.len);
+    }
+}
+
+/* --- checks --- */
+static int bin_name_rc(const struct td_op *op)
+{
+    if (op->name_len > AERO_BIN_NAME_MAX || memchr(op->name, 0, op->name_len))
+        return AERO_RC_ERR_BIN_NAME;
+    return 0;
+}
+
+static bool is_blobish(uint8_t pt)
+{
+    return pt == AERO_PT_BLOB || (pt >= AERO_PT_JAVA_BLOB && pt <= AERO_PT_ERLANG_BLOB);
+}
+
+/* Particle check for a value written by the client (wire doc §4.3). */
+static int particle_rc(uint8_t pt, const uint8_t *v, uint32_t n)
+{
+    switch (pt) {
+    case AERO_PT_NULL: return n == 0 ? 0 : AERO_RC_ERR_PARAMETER;
+    case AERO_PT_INTEGER: return (n == 1 || n == 2 || n == 4 || n == 8) ? 0 : AERO_RC_ERR_PARAMETER;
+    case AERO_PT_FLOAT: return n == 8 ? 0 : AERO_RC_ERR_PARAMETER;
+    case AERO_PT_BOOL: return (n == 1 && v[0] <= 1) ? 0 : AERO_RC_ERR_PARAMETER;
+    case AERO_PT_STRING: case AERO_PT_HLL: case AERO_PT_VECTOR:
+        return 0;
+    case AERO_PT_GEOJSON:
+        if (n < 3 || (size_t)load_u16be(v + 1) * 8 > n - 3)
+            return AERO_RC_ERR_PARAMETER;
+        return 0;
+    case AERO_PT_MAP: case AERO_PT_LIST:
+        return 0;          /* checked (and compacted) when applied */
+    default:
+        return is_blobish(pt) ? 0 : AERO_RC_ERR_PARAMETER;
+    }
+}
+
+static uint64_t int_value(const uint8_t *v, uint32_t n)
+{
+    uint64_t x = 0;
+    for (uint32_t i = 0; i < n; i++)   /* 1/2/4 bytes are zero-extended (wire doc §4.3) */
+        x = (x << 8) | v[i];
+    return x;
+}
+
+static size_t particle_size(uint8_t pt, uint32_t len)
+{
+    switch (pt) {
+    case AERO_PT_INTEGER: case AERO_PT_FLOAT: return 8;
+    case AERO_PT_BOOL: return 1;
+    default: return 4 + (size_t)len;
+    }
+}
+
+/* Stored size like the real server's flat record: 43 bytes of record metadata, the stored
+ * key (3 + type + bytes), and per bin 1 + name + 1 + particle. With max-record-size 4096 a
+ * single 1-character-named blob of 4,046 bytes fits and 4,047 does not (wire doc §12). */
+static size_t record_size(const struct wstate *ws, uint32_t key_len)
+{
+    size_t s = 43 + (key_len ? 3 + (size_t)key_len : 0);
+    for (uint32_t i = 0; i < ws->n; i++)
+        s += 2 + ws->w[i].name_len + particle_size(ws->w[i].particle, ws->w[i].v.len);
+    return s;
+}
+
+static int find_bin(const struct wstate *ws, const uint8_t *name, uint8_t len)
+{
+    for (uint32_t i = 0; i < ws->n; i++)
+        if (ws->w[i].name_len == len && memcmp(ws->w[i].name, name, len) == 0)
+            return (int)i;
+    return -1;
+}
+
+static struct result *add_result(struct wstate *ws, uint8_t op, const uint8_t *name, uint8_t nlen)
+{
+    struct result *r = &ws->res[ws->n_res++];
+    memset(r, 0, sizeof(*r));
+    r->op = op;
+    r->name_len = nlen;
+    memcpy(r->name, name, nlen);
+    return r;
+}
+
+static void set_bin(struct wstate *ws, const struct td_op *op, uint8_t pt, struct vref v)
+{
+    int i = find_bin(ws, op->name, op->name_len);
+    if (i < 0) {
+        i = (int)ws->n++;
+        ws->w[i].name_len = op->name_len;
+        memcpy(ws->w[i].name, op->name, op->name_len);
+    }
+    ws->w[i].particle = pt;
+    ws->w[i].v = v;
+}
+
+static void remove_bin(struct wstate *ws, int i)
+{
+    ws->w[i] = ws->w[ws->n - 1];      /* swap-remove like the real server */
+    ws->n--;
+}
+
+/* Apply one op of a write to the working bins. Returns a result code. */
+static int apply_op(struct wstate *ws, const struct td_op *op, bool respond_all)
+{
+    struct td_ctx *c = ws->c;
+    int i = find_bin(ws, op->name, op->name_len);
+    struct result *r;
+
+    switch (op->op) {
+    case AERO_OP_READ:
+        if (op->name_len == 0) {           /* GET_ALL */
+            for (uint32_t k = 0; k < ws->n; k++) {
+                r = add_result(ws, AERO_OP_READ, (const uint8_t *)ws->w[k].name, ws->w[k].name_len);
+                r->particle = ws->w[k].particle;
+                r->v = ws->w[k].v;
+            }
+            return 0;
+        }
+        if (i >= 0 || respond_all) {
+            r = add_result(ws, AERO_OP_READ, op->name, op->name_len);
+            if (i >= 0) {
+                r->particle = ws->w[i].particle;
+                r->v = ws->w[i].v;
+            }
+        }
+        return 0;
+    case AERO_OP_WRITE:
+        if (op->particle == AERO_PT_NULL) {
+            if (i >= 0)
+                remove_bin(ws, i);
+        } else if (op->particle == AERO_PT_INTEGER) {
+            uint8_t b[8];
+            store_u64be(b, int_value(op->val, op->val_len));
+            set_bin(ws, op, op->particle, scr_put(c, b, 8));
+        } else if (op->particle == AERO_PT_LIST || op->particle == AERO_PT_MAP) {
+            size_t off = c->scratch.len;
+            if (td_mp_store(op->particle, op->val, op->val_len, &c->scratch) != 0)
+                return AERO_RC_ERR_PARAMETER;
+            set_bin(ws, op, op->particle, (struct vref){true, NULL, off, (uint32_t)(c->scratch.len - off)});
+        } else {
+            set_bin(ws, op, op->particle, (struct vref){false, op->val, 0, op->val_len});
+        }
+        break;
+    case AERO_OP_INCR: {
+        uint8_t b[8];
+        if (i < 0) {
+            if (op->particle == AERO_PT_INTEGER)
+                store_u64be(b, int_value(op->val, op->val_len));
+            else
+                memcpy(b, op->val, 8);
+            set_bin(ws, op, op->particle, scr_put(c, b, 8));
+            break;
+        }
+        if (ws->w[i].particle != op->particle)
+            return AERO_RC_ERR_INCOMPATIBLE_TYPE;
+        uint64_t cur = load_u64be(vptr(c, &ws->w[i].v));
+        if (op->particle == AERO_PT_INTEGER) {
+            store_u64be(b, cur + int_value(op->val, op->val_len));   /* 64-bit wrap */
+        } else {
+            double x, y;
+            uint64_t yb = load_u64be(op->val);
+            memcpy(&x, &cur, 8);
+            memcpy(&y, &yb, 8);
+            x += y;
+            memcpy(&cur, &x, 8);
+            store_u64be(b, cur);
+        }
+        ws->w[i].v = scr_put(c, b, 8);
+        break;
+    }
+    case AERO_OP_APPEND:
+    case AERO_OP_PREPEND: {
+        if (i < 0) {
+            set_bin(ws, op, op->particle, (struct vref){false, op->val, 0, op->val_len});
+            break;
+        }
+        if (ws->w[i].particle != op->particle)
+            return AERO_RC_ERR_INCOMPATIBLE_TYPE;
+        struct vref old = ws->w[i].v;
+        size_t off = c->scratch.len;
+        if (buf_reserve(&c->scratch, (size_t)old.len + op->val_len) != ST_OK)
+            return AERO_RC_ERR_UNKNOWN;
+        if (op->op == AERO_OP_PREPEND)
+            buf_append(&c->scratch, op->val, op->val_len);
+        buf_append(&c->scratch, vptr(c, &old), old.len);
+        if (op->op == AERO_OP_APPEND)
+            buf_append(&c->scratch, op->val, op->val_len);
+        ws->w[i].v = (struct vref){true, NULL, off, (uint32_t)(c->scratch.len - off)};
+        break;
+    }
+    case AERO_OP_TOUCH:
+        ws->touched = true;
+        break;
+    case AERO_OP_DELETE_ALL:
+        ws->n = 0;
+        break;
+    case AERO_OP_CDT_MODIFY:
+    case AERO_OP_CDT_READ: {
+        bool modify = op->op == AERO_OP_CDT_MODIFY;
+        uint8_t np = 0, rp = 0;
+        struct buf *nv = &c->reply_ops, *rv = &c->cdt_res;
+        int rc;
+        buf_reset(nv);
+        buf_reset(rv);
+        rc = td_cdt_apply(modify, op->val, op->val_len, i >= 0 ? ws->w[i].particle : 0,
+                          i >= 0 ? vptr(c, &ws->w[i].v) : NULL, i >= 0 ? ws->w[i].v.len : 0,
+                          &np, nv, &rp, rv);
+        if (rc)
+            return rc;
+        if (modify && np)
+            set_bin(ws, op, np, scr_put(c, nv->p, nv->len));
+        if (rp || respond_all) {
+            r = add_result(ws, op->op, op->name, op->name_len);
+            r->particle = rp;
+            if (rp)
+                r->v = scr_put(c, rv->p, rv->len);
+        }
+        return 0;
+    }
+    default:
+        return AERO_RC_ERR_PARAMETER;
+    }
+    if (respond_all)
+        add_result(ws, op->op, op->name, op->name_len);
+    return 0;
+}
+
+/* Request-level op checks for a write (no record needed). */
+static int check_write_ops(const struct td_msg *m, bool *has_result_ops, uint32_t *n_get_all)
+{
+    const uint8_t *cur = m->ops;
+    struct td_op op;
+    bool replace = m->info3 & (AERO_INFO3_CREATE_OR_REPLACE | AERO_INFO3_REPLACE_ONLY);
+    int rc;
+
+    *has_result_ops = false;
+    *n_get_all = 0;
+    while (td_op_next(&cur, m->ops_end, &op)) {
+        switch (op.op) {
+        case AERO_OP_READ:
+            if (!(m->info1 & AERO_INFO1_READ))
+                return AERO_RC_ERR_PARAMETER;
+            if (op.name_len == 0) {
+                if (!(m->info1 & AERO_INFO1_GET_ALL))
+                    return AERO_RC_ERR_PARAMETER;
+                (*n_get_all)++;
+                continue;
+            }
+            *has_result_ops = true;
+            break;
+        case AERO_OP_CDT_READ:
+            if (!(m->info1 & AERO_INFO1_READ))
+                return AERO_RC_ERR_PARAMETER;
+            *has_result_ops = true;
+            if (td_cdt_check(op.val, op.val_len))
+                return AERO_RC_ERR_PARAMETER;
+            break;
+        case AERO_OP_WRITE:
+            if ((rc = particle_rc(op.particle, op.val, op.val_len)) != 0)
+                return rc;
+            if (op.particle == AERO_PT_NULL && replace)
+                return AERO_RC_ERR_PARAMETER;
+            if (op.name_len == 0)
+                return AERO_RC_ERR_BIN_NAME;
+            break;
+        case AERO_OP_INCR:
+            if (replace || !((op.particle == AERO_PT_INTEGER && !particle_rc(op.particle, op.val, op.val_len)) ||
+                             (op.particle == AERO_PT_FLOAT && op.val_len == 8)))
+                return AERO_RC_ERR_PARAMETER;
+            break;
+        case AERO_OP_APPEND:
+        case AERO_OP_PREPEND:
+            if (replace || !(op.particle == AERO_PT_STRING || is_blobish(op.particle)))
+                return AERO_RC_ERR_PARAMETER;
+            break;
+        case AERO_OP_TOUCH:
+        case AERO_OP_DELETE_ALL:
+            if (replace)
+                return AERO_RC_ERR_PARAMETER;
+            continue;        /* empty name allowed */
+        case AERO_OP_CDT_MODIFY:
+            if (replace || td_cdt_check(op.val, op.val_len))
+                return AERO_RC_ERR_PARAMETER;
+            *has_result_ops = true;
+            break;
+        default:
+            /* EXP, BITS and HLL ops are not implemented by the test server; unknown ops are
+             * parameter errors on the real one too. */
+            return AERO_RC_ERR_PARAMETER;
+        }
+        if ((rc = bin_name_rc(&op)) != 0)
+            return rc;
+    }
+    if (*n_get_all && (*n_get_all != 1 || *has_result_ops || (m->info2 & AERO_INFO2_RESPOND_ALL_OPS)))
+        return AERO_RC_ERR_PARAMETER;
+    return 0;
+}
+
+static bool ttl_ok(uint32_t ttl)
+{
+    return ttl <= AERO_TTL_MAX || ttl == AERO_TTL_NEVER_EXPIRE || ttl == AERO_TTL_DONT_UPDATE;
+}
+
+static bool key_equal(const struct td_rec *r, const struct td_msg *m)
+{
+    return r->key_len == m->key_len && memcmp(r->key, m->key, m->key_len) == 0;
+}
+
+/* Set check for an existing record on read/delete: empty or missing set matches anything. */
+static bool set_matches_lenient(struct td_ns *ns, const struct td_rec *r, const struct td_msg *m)
+{
+    if (!m->has_set || m->set_len == 0)
+        return true;
+    return td_set_find(ns, m->set, m->set_len, false) == (int)r->set_id;
+}
+
+static bool set_matches_strict(struct td_ns *ns, const struct td_rec *r, const struct td_msg *m)
+{
+    if (!m->has_set || m->set_len == 0)
+        return r->set_id == 0;
+    return td_set_find(ns, m->set, m->set_len, false) == (int)r->set_id;
+}
+
+static uint32_t void_time_for(const struct td_ns *ns, uint32_t ttl, const struct td_rec *existing,
+                              uint32_t now)
+{
+    if (ttl == AERO_TTL_NEVER_EXPIRE)
+        return 0;
+    if (ttl == AERO_TTL_DONT_UPDATE) {
+        if (existing)
+            return existing->void_time;
+        ttl = 0;
+    }
+    if (ttl == 0)
+        ttl = ns->default_ttl;
+    return ttl ? now + ttl : 0;
+}
+
+static bool ttl_forbidden(const struct td_ns *ns, uint32_t ttl)
+{
+    if (ns->nsup_period != 0 || ns->allow_ttl_without_nsup)
+        return false;
+    if (ttl >= 1 && ttl <= AERO_TTL_MAX)
+        return true;
+    return (ttl == 0 || ttl == AERO_TTL_DONT_UPDATE) && ns->default_ttl != 0;
+}
+
+/* Replace the record's block with the work bins. The old block is handed back in *old (free
+ * it after the reply is written: result values may point into it). */
+static bool commit(struct td_ctx *c, struct td_rec *r, const struct wstate *ws, struct td_bin **old)
+{
+    size_t total = 0;
+    struct td_bin *blk;
+    uint8_t *vals;
+
+    for (uint32_t i = 0; i < ws->n; i++)
+        total += ws->w[i].v.len;
+    blk = mem_malloc(ws->n * sizeof(struct td_bin) + total);
+    if (!blk)
+        return false;
+    vals = (uint8_t *)(blk + ws->n);
+    total = 0;
+    for (uint32_t i = 0; i < ws->n; i++) {
+        struct td_bin *b = &blk[i];
+        b->name_len = ws->w[i].name_len;
+        memcpy(b->name, ws->w[i].name, AERO_BIN_NAME_MAX);
+        b->particle = ws->w[i].particle;
+        b->len = ws->w[i].v.len;
+        b->off = (uint32_t)total;
+        memcpy(vals + total, vptr(c, &ws->w[i].v), b->len);
+        total += b->len;
+    }
+    *old = r->bins;
+    r->bins = blk;
+    r->n_bins = ws->n;
+    return true;
+}
+
+struct xreply {
+    int rc;
+    uint32_t gen, vt;
+};
+
+static int reply_err(struct buf *o, uint32_t tt, int rc, const struct td_rec *r)
+{
+    put_hdr(o, rc, r ? r->gen : 0, r ? r->void_time : 0, tt, 0, 0);
+    return rc;
+}
+
+static int exec_delete(struct td_ctx *c, struct td_ns *ns, const struct td_msg *m, struct buf *o,
+                       uint32_t tt, uint32_t now)
+{
+    struct td_rec *r = td_rec_get(ns, m->digest, now);
+
+    if (!r)
+        return reply_err(o, tt, AERO_RC_ERR_NOT_FOUND, NULL);
+    if (((m->info2 & AERO_INFO2_GENERATION) && r->gen != m->generation) ||
+        ((m->info2 & AERO_INFO2_GENERATION_GT) && !(m->generation > r->gen)))
+        return reply_err(o, tt, AERO_RC_ERR_GENERATION, r);
+    if (!set_matches_lenient(ns, r, m))
+        return reply_err(o, tt, AERO_RC_ERR_PARAMETER, r);
+    if (m->has_key && r->key && !key_equal(r, m))
+        return reply_err(o, tt, AERO_RC_ERR_KEY_MISMATCH, r);
+    if (m->info2 & AERO_INFO2_DURABLE_DELETE)
+        return reply_err(o, tt, AERO_RC_ERR_ENTERPRISE_ONLY, r);
+    td_rec_remove(ns, r);
+    (void)c;
+    put_hdr(o, 0, 0, 0, tt, 0, 0);
+    return 0;
+}
+
+static int key_field_rc(const struct td_msg *m)
+{
+    if (!m->has_key)
+        return 0;
+    if (m->key_len < 1)
+        return AERO_RC_ERR_PARAMETER;
+    switch (m->key[0]) {
+    case AERO_PT_INTEGER:
+    case AERO_PT_FLOAT:
+        return m->key_len == 9 ? 0 : AERO_RC_ERR_UNSUPPORTED_FEATURE;
+    case AERO_PT_STRING:
+        return 0;
+    default:
+        return is_blobish(m->key[0]) ? 0 : AERO_RC_ERR_UNSUPPORTED_FEATURE;
+    }
+}
+
+static int exec_write(struct td_ctx *c, struct td_ns *ns, const struct td_msg *m, struct buf *o,
+                      uint32_t tt, uint32_t now)
+{
+    bool has_results;
+    uint32_t n_get_all;
+    bool respond_all = m->info2 & AERO_INFO2_RESPOND_ALL_OPS;
+    bool replace = m->info3 & (AERO_INFO3_CREATE_OR_REPLACE | AERO_INFO3_REPLACE_ONLY);
+    struct td_rec *r;
+    struct wstate ws = {c, NULL, 0, NULL, 0, false};
+    int rc, set_id = 0;
+    const uint8_t *cur;
+    struct td_op op;
+
+    if (!ttl_ok(m->record_ttl))
+        return reply_err(o, tt, AERO_RC_ERR_PARAMETER, NULL);
+    if (m->has_set && m->set_len > AERO_SET_MAX)
+        return reply_err(o, tt, AERO_RC_ERR_PARAMETER, NULL);
+    if (m->info2 & AERO_INFO2_DELETE) {
+        if (m->n_ops != 0)
+            return reply_err(o, tt, AERO_RC_ERR_PARAMETER, NULL);
+        return exec_delete(c, ns, m, o, tt, now);
+    }
+    if (m->n_ops == 0)
+        return reply_err(o, tt, AERO_RC_ERR_PARAMETER, NULL);
+    if ((rc = check_write_ops(m, &has_results, &n_get_all)) != 0)
+        return reply_err(o, tt, rc, NULL);
+    if (ttl_forbidden(ns, m->record_ttl))
+        return reply_err(o, tt, AERO_RC_ERR_FORBIDDEN, NULL);
+
+    r = td_rec_get(ns, m->digest, now);
+    if (r && (m->info2 & AERO_INFO2_CREATE_ONLY))
+        return reply_err(o, tt, AERO_RC_ERR_RECORD_EXISTS, r);
+    if (!r && (m->info3 & (AERO_INFO3_UPDATE_ONLY | AERO_INFO3_REPLACE_ONLY)))
+        return reply_err(o, tt, AERO_RC_ERR_NOT_FOUND, NULL);
+    if (r && (((m->info2 & AERO_INFO2_GENERATION) && r->gen != m->generation) ||
+              ((m->info2 & AERO_INFO2_GENERATION_GT) && !(m->generation > r->gen))))
+        return reply_err(o, tt, AERO_RC_ERR_GENERATION, r);
+    if (r) {
+        if (!set_matches_strict(ns, r, m))
+            return reply_err(o, tt, AERO_RC_ERR_PARAMETER, r);
+        set_id = r->set_id;
+    } else if (m->has_set && m->set_len) {
+        set_id = td_set_find(ns, m->set, m->set_len, true);
+        if (set_id < 0)
+            return reply_err(o, tt, AERO_RC_ERR_PARAMETER, NULL);
+    }
+    if ((rc = key_field_rc(m)) != 0)
+        return reply_err(o, tt, rc, r);
+    if (r && m->has_key && r->key && !key_equal(r, m))
+        return reply_err(o, tt, AERO_RC_ERR_KEY_MISMATCH, r);
+
+    /* working copy */
+    size_t base = r ? r->n_bins : 0;
+    if (!ensure(&c->work, &c->work_cap, base + m->n_ops, sizeof(struct wbin)) ||
+        !ensure(&c->results, &c->results_cap, (size_t)m->n_ops + base + m->n_ops, sizeof(struct result)))
+        return reply_err(o, tt, AERO_RC_ERR_UNKNOWN, NULL);
+    ws.w = c->work;
+    ws.res = c->results;
+    buf_reset(&c->scratch);
+    if (r && !replace) {
+        for (uint32_t i = 0; i < r->n_bins; i++) {
+            struct wbin *w = &ws.w[ws.n++];
+            w->name_len = r->bins[i].name_len;
+            memcpy(w->name, r->bins[i].name, AERO_BIN_NAME_MAX);
+            w->particle = r->bins[i].particle;
+            w->v = (struct vref){false, td_bin_val(r, &r->bins[i]), 0, r->bins[i].len};
+        }
+    }
+    cur = m->ops;
+    while (td_op_next(&cur, m->ops_end, &op)) {
+        if (op.op == AERO_OP_TOUCH && !r)
+            return reply_err(o, tt, AERO_RC_ERR_NOT_FOUND, NULL);
+        if ((rc = apply_op(&ws, &op, respond_all)) != 0)
+            return reply_err(o, tt, rc, r);
+    }
+    if (ws.n > AERO_MAX_BINS)
+        return reply_err(o, tt, AERO_RC_ERR_PARAMETER, r);
+    uint32_t key_len = r && r->key ? r->key_len : (m->has_key ? m->key_len : 0);
+    if (record_size(&ws, key_len) > ns->max_record_size)
+        return reply_err(o, tt, AERO_RC_ERR_RECORD_TOO_BIG, r);
+    if (ws.n == 0) {
+        if (!r)
+            return reply_err(o, tt, AERO_RC_ERR_NOT_FOUND, NULL);
+        if (m->info2 & AERO_INFO2_DURABLE_DELETE)
+            return reply_err(o, tt, AERO_RC_ERR_ENTERPRISE_ONLY, r);
+        put_hdr(o, 0, 0, 0, tt, (uint16_t)ws.n_res, 0);
+        put_results(c, o, ws.res, ws.n_res);
+        td_rec_remove(ns, r);
+        return 0;
+    }
+
+    uint32_t vt = void_time_for(ns, m->record_ttl, r, now);
+    bool created = !r;
+    if (created) {
+        r = td_rec_insert(ns, m->digest);
+        if (!r)
+            return reply_err(o, tt, AERO_RC_ERR_UNKNOWN, NULL);
+        r->set_id = (uint16_t)set_id;
+        if (set_id)
+            ns->sets[set_id].objects++;
+    }
+    struct td_bin *old_blk = NULL;
+    if (!commit(c, r, &ws, &old_blk)) {
+        if (created)
+            td_rec_remove(ns, r);
+        return reply_err(o, tt, AERO_RC_ERR_UNKNOWN, NULL);
+    }
+    if (m->has_key && !r->key) {
+        r->key = mem_malloc(m->key_len);
+        if (r->key) {
+            memcpy(r->key, m->key, m->key_len);
+            r->key_len = m->key_len;
+        }
+    }
+    r->gen = created ? 1 : (r->gen >= 0xFFFF ? 1 : (uint16_t)(r->gen + 1));
+    if (!r->void_time && vt)
+        ns->with_ttl++;
+    else if (r->void_time && !vt)
+        ns->with_ttl--;
+    r->void_time = vt;
+    put_hdr(o, 0, r->gen, r->void_time, tt, (uint16_t)ws.n_res, 0);
+    put_results(c, o, ws.res, ws.n_res);
+    mem_free(old_blk);
+    return 0;
+}
+
+static int exec_read(struct td_ctx *c, struct td_ns *ns, const struct td_msg *m, struct buf *o,
+                     uint32_t tt, uint32_t now)
+{
+    const uint8_t *cur = m->ops;
+    struct td_op op;
+    struct td_rec *r;
+    bool respond_all = m->info2 & AERO_INFO2_RESPOND_ALL_OPS;
+    int rc;
+    struct wstate ws = {c, NULL, 0, NULL, 0, false};
+
+    while (td_op_next(&cur, m->ops_end, &op)) {
+        if (op.op != AERO_OP_READ && op.op != AERO_OP_CDT_READ)
+            return reply_err(o, tt, AERO_RC_ERR_PARAMETER, NULL);
+        if (op.name_len == 0 && !(m->info1 & AERO_INFO1_GET_ALL))
+            return reply_err(o, tt, AERO_RC_ERR_PARAMETER, NULL);
+        if ((rc = bin_name_rc(&op)) != 0)
+            return reply_err(o, tt, rc, NULL);
+        if (op.op == AERO_OP_CDT_READ && td_cdt_check(op.val, op.val_len))
+            return reply_err(o, tt, AERO_RC_ERR_PARAMETER, NULL);
+    }
+    r = td_rec_get(ns, m->digest, now);
+    if (!r)
+        return reply_err(o, tt, AERO_RC_ERR_NOT_FOUND, NULL);
+    if (!set_matches_lenient(ns, r, m))
+        return reply_err(o, tt, AERO_RC_ERR_PARAMETER, r);
+    if (m->has_key && r->key && !key_equal(r, m))
+        return reply_err(o, tt, AERO_RC_ERR_KEY_MISMATCH, r);
+    /* read-touch-ttl-percent: 0, 1..100 or -1; only looked at for records with a TTL */
+    if (r->void_time && m->record_ttl > 100 && m->record_ttl != AERO_TTL_NEVER_EXPIRE)
+        return reply_err(o, tt, AERO_RC_ERR_PARAMETER, r);
+    if (m->info1 & AERO_INFO1_GET_NO_BINS) {
+        put_hdr(o, 0, r->gen, r->void_time, tt, 0, 0);
+        return 0;
+    }
+    if ((m->info1 & AERO_INFO1_GET_ALL) || m->n_ops == 0) {
+        put_hdr(o, 0, r->gen, r->void_time, tt, (uint16_t)r->n_bins, 0);
+        for (uint32_t i = 0; i < r->n_bins; i++) {
+            const struct td_bin *b = &r->bins[i];
+            uint8_t h[8];
+            store_u32be(h, 4u + b->name_len + b->len);
+            h[4] = AERO_OP_READ;
+            h[5] = b->particle;
+            h[6] = 0;
+            h[7] = b->name_len;
+            buf_append(o, h, 8);
+            buf_append(o, b->name, b->name_len);
+            buf_append(o, td_bin_val(r, b), b->len);
+        }
+        return 0;
+    }
+    if (!ensure(&c->work, &c->work_cap, r->n_bins + 1, sizeof(struct wbin)) ||
+        !ensure(&c->results, &c->results_cap, (size_t)m->n_ops + 1, sizeof(struct result)))
+        return reply_err(o, tt, AERO_RC_ERR_UNKNOWN, NULL);
+    ws.w = c->work;
+    ws.res = c->results;
+    buf_reset(&c->scratch);
+    for (uint32_t i = 0; i < r->n_bins; i++) {
+        struct wbin *w = &ws.w[ws.n++];
+        w->name_len = r->bins[i].name_len;
+        memcpy(w->name, r->bins[i].name, AERO_BIN_NAME_MAX);
+        w->particle = r->bins[i].particle;
+        w->v = (struct vref){false, td_bin_val(r, &r->bins[i]), 0, r->bins[i].len};
+    }
+    cur = m->ops;
+    while (td_op_next(&cur, m->ops_end, &op))
+        if ((rc = apply_op(&ws, &op, respond_all)) != 0)
+            return reply_err(o, tt, rc, r);
+    put_hdr(o, 0, r->gen, r->void_time, tt, (uint16_t)ws.n_res, 0);
+    put_results(c, o, ws.res, ws.n_res);
+    return 0;
+}
+
+/* Fault injection lever: true (and *rc set) when this write must fail unapplied. */
+static bool inject_failure(struct td_ctx *c, int *rc)
+{
+    if (c->fail_rate <= 0 || c->n_fail_codes == 0)
+        return false;
+    if ((double)(td_rand(c) >> 11) / 9007199254740992.0 >= c->fail_rate)
+        return false;
+    *rc = c->fail_codes[td_rand(c) % (uint64_t)c->n_fail_codes];
+    return true;
+}
+
+/* Execute one single-record request (or batch row) and append its AS_MSG reply to @o. */
+static int exec_record(struct td_ctx *c, int node, const struct td_msg *m, struct buf *o,
+                       uint32_t tt, bool batch_row)
+{
+    struct td_node *nd = &c->nodes[node];
+    struct td_ns *ns;
+    uint32_t now = td_now_cl();
+    bool write = m->info2 & AERO_INFO2_WRITE;
+    int rc;
+
+    if (!m->has_digest || m->digest_len != AERO_DIGEST_SZ)
+        return reply_err(o, tt, AERO_RC_ERR_PARAMETER, NULL);
+    ns = m->has_ns ? td_store_ns(&c->store, m->ns, m->ns_len) : NULL;
+    if (!ns)
+        return reply_err(o, tt, AERO_RC_ERR_NAMESPACE, NULL);
+    if (m->n_ops > AERO_MAX_OPS)
+        return reply_err(o, tt, AERO_RC_ERR_PARAMETER, NULL);
+    if (m->has_mrt || (m->info4 & 0x1f))
+        return reply_err(o, tt, AERO_RC_ERR_ENTERPRISE_ONLY, NULL);
+    if (m->has_udf || m->has_filter)      /* not implemented by the test server */
+        return reply_err(o, tt, AERO_RC_ERR_PARAMETER, NULL);
+    uint16_t pid = td_pid(m->digest);
+    bool owner = write ? c->master[pid] == node
+                       : (c->master[pid] == node || c->replica[pid] == node);
+    if (!owner) {
+        if (batch_row)
+            nd->st.batch_sub_proxied++;
+        else
+            nd->st.proxied++;
+    }
+    if (write) {
+        if (inject_failure(c, &rc)) {
+            nd->st.fail_injected++;
+            nd->st.writes_error++;
+            return reply_err(o, tt, rc, NULL);
+        }
+        rc = exec_write(c, ns, m, o, tt, now);
+        if (m->info2 & AERO_INFO2_DELETE) {
+            if (rc == 0) nd->st.deletes_ok++;
+            else if (rc == AERO_RC_ERR_NOT_FOUND) nd->st.deletes_not_found++;
+            else nd->st.writes_error++;
+        } else if (rc == 0) {
+            nd->st.writes_ok++;
+        } else {
+            nd->st.writes_error++;
+        }
+        return rc;
+    }
+    if (!(m->info1 & AERO_INFO1_READ))
+        return reply_err(o, tt, AERO_RC_ERR_PARAMETER, NULL);
+    rc = exec_read(c, ns, m, o, tt, now);
+    if (rc == 0) nd->st.reads_ok++;
+    else if (rc == AERO_RC_ERR_NOT_FOUND) nd->st.reads_not_found++;
+    else nd->st.reads_error++;
+    return rc;
+}
+
+static void exec_batch(struct td_ctx *c, int node, const struct td_msg *m, struct buf *out)
+{
+    struct td_batch b;
+    struct td_msg row;
+    uint32_t index;
+    size_t start = out->len, msg_at;
+    int rc = 0, st;
+
+    c->nodes[node].st.batches++;
+    if (!m->has_batch || td_batch_begin(&b, m->batch, m->batch_len, m->transaction_ttl) != 0) {
+        rc = AERO_RC_ERR_PARAMETER;
+        goto last;
+    }
+    msg_at = begin_proto(out);
+    while ((st = td_batch_next(&b, &row, &index)) == 0) {
+        c->nodes[node].st.batch_rows++;
+        if (!td_store_ns(&c->store, row.ns, row.ns_len)) {
+            st = AERO_RC_ERR_PARAMETER;          /* unknown namespace fails the whole batch */
+            break;
+        }
+        int rrc = exec_record(c, node, &row, out, index, true);
+        if (rrc != 0 && rrc != AERO_RC_ERR_NOT_FOUND && rrc != AERO_RC_ERR_FILTERED_OUT &&
+            !(b.flags & TD_BATCH_RESPOND_ALL_KEYS)) {
+            rc = rrc;
+            out->len = start;
+            goto last;
+        }
+        if (out->len - msg_at >= BATCH_BUF_MAX) {
+            put_proto(out, msg_at, AERO_PROTO_MSG);
+            msg_at = begin_proto(out);
+        }
+    }
+    if (st > 0) {                   /* malformed row: no row replies at all (wire doc §8.1) */
+        rc = st;
+        out->len = start;
+        goto last;
+    }
+    if (out->len - msg_at == AERO_PROTO_HEADER_SZ)
+        out->len = msg_at;          /* nothing in the last data message */
+    else
+        put_proto(out, msg_at, AERO_PROTO_MSG);
+last:
+    msg_at = begin_proto(out);
+    put_hdr(out, rc, 0, 0, 0, 0, AERO_INFO3_LAST);
+    put_proto(out, msg_at, AERO_PROTO_MSG);
+}
+
+void td_exec_message(struct td_ctx *c, int node, const uint8_t *body, size_t n, struct buf *out)
+{
+    struct td_msg m;
+    size_t at;
+
+    c->nodes[node].st.received++;
+    if (td_msg_parse(body, n, &m) != 0) {
+        td_reply_rc(out, AERO_RC_ERR_PARAMETER);
+        return;
+    }
+    if (m.info1 & AERO_INFO1_BATCH) {
+        exec_batch(c, node, &m, out);
+        return;
+    }
+    at = begin_proto(out);
+    exec_record(c, node, &m, out, 0, false);
+    put_proto(out, at, AERO_PROTO_MSG);
+}

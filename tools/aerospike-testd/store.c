@@ -1,0 +1,229 @@
+/* tools/aerospike-testd/store.c: namespaces, sets and records of aerospike-testd.
+ * Records live in one open-addressing table per namespace keyed by the 20-byte digest
+ * (uniformly random, so its first 8 bytes are the hash); deletion shifts back the cluster.
+ * Expired records are invisible (td_rec_get removes them) and swept for counts. */
+#include <string.h>
+#include <time.h>
+
+#include "testd.h"
+
+uint32_t td_now_cl(void)
+{
+    uint64_t s = clock_wall_ms() / 1000;
+    return s > AERO_CITRUSLEAF_EPOCH ? (uint32_t)(s - AERO_CITRUSLEAF_EPOCH) : 0;
+}
+
+int td_store_add_ns(struct td_store *st, const char *name, struct err *e)
+{
+    size_t n = strlen(name);
+    struct td_ns *ns;
+
+    if (n == 0 || n > AERO_NAMESPACE_MAX) {
+        err_set(e, ST_USAGE, "namespace '%s': name must be 1..%d bytes", name, AERO_NAMESPACE_MAX);
+        return -1;
+    }
+    if (td_store_ns(st, (const uint8_t *)name, n)) {
+        err_set(e, ST_USAGE, "namespace '%s' given twice", name);
+        return -1;
+    }
+    if (st->n_ns >= 2) {
+        err_set(e, ST_USAGE, "too many namespaces (max is 2, like Community Edition)");
+        return -1;
+    }
+    ns = &st->ns[st->n_ns];
+    memset(ns, 0, sizeof(*ns));
+    memcpy(ns->name, name, n);
+    ns->default_ttl = 0;
+    ns->nsup_period = 120;
+    ns->max_record_size = AERO_DEFAULT_MAX_RECORD_SIZE;
+    ns->rf = 2;
+    ns->cap = 1024;
+    ns->slots = mem_calloc(ns->cap, sizeof(*ns->slots));
+    ns->sets = mem_calloc(TD_MAX_SETS + 1, sizeof(*ns->sets));
+    ns->n_sets = 1;
+    if (!ns->slots || !ns->sets) {
+        mem_free(ns->slots);
+        mem_free(ns->sets);
+        err_set(e, ST_NOMEM, "namespace %s", name);
+        return -1;
+    }
+    st->n_ns++;
+    return 0;
+}
+
+struct td_ns *td_store_ns(struct td_store *st, const uint8_t *name, size_t len)
+{
+    for (int i = 0; i < st->n_ns; i++)
+        if (strlen(st->ns[i].name) == len && memcmp(st->ns[i].name, name, len) == 0)
+            return &st->ns[i];
+    return NULL;
+}
+
+static void rec_free(struct td_rec *r)
+{
+    if (!r)
+        return;
+    mem_free(r->bins);
+    mem_free(r->key);
+    mem_free(r);
+}
+
+void td_ns_truncate(struct td_ns *ns)
+{
+    for (size_t i = 0; i < ns->cap; i++) {
+        rec_free(ns->slots[i]);
+        ns->slots[i] = NULL;
+    }
+    ns->count = 0;
+    ns->with_ttl = 0;
+    for (uint32_t i = 0; i < ns->n_sets; i++)
+        ns->sets[i].objects = 0;
+}
+
+void td_store_free(struct td_store *st)
+{
+    for (int i = 0; i < st->n_ns; i++) {
+        td_ns_truncate(&st->ns[i]);
+        mem_free(st->ns[i].slots);
+        mem_free(st->ns[i].sets);
+    }
+    st->n_ns = 0;
+}
+
+static size_t slot_of(const struct td_ns *ns, const uint8_t *d)
+{
+    uint64_t h;
+    memcpy(&h, d + 4, sizeof(h));   /* RIPEMD bytes are uniform */
+    return (size_t)(h & (ns->cap - 1));
+}
+
+static size_t find_slot(const struct td_ns *ns, const uint8_t *d)
+{
+    size_t i = slot_of(ns, d);
+    while (ns->slots[i] && memcmp(ns->slots[i]->digest, d, AERO_DIGEST_SZ) != 0)
+        i = (i + 1) & (ns->cap - 1);
+    return i;
+}
+
+static bool grow(struct td_ns *ns)
+{
+    size_t old_cap = ns->cap;
+    struct td_rec **old = ns->slots;
+    struct td_rec **slots = mem_calloc(old_cap * 2, sizeof(*slots));
+
+    if (!slots)
+        return false;
+    ns->slots = slots;
+    ns->cap = old_cap * 2;
+    for (size_t i = 0; i < old_cap; i++)
+        if (old[i])
+            ns->slots[find_slot(ns, old[i]->digest)] = old[i];
+    mem_free(old);
+    return true;
+}
+
+static void unlink_slot(struct td_ns *ns, size_t i)
+{
+    size_t j = i;
+
+    ns->slots[i] = NULL;
+    for (;;) {          /* backward-shift deletion keeps probe chains intact */
+        j = (j + 1) & (ns->cap - 1);
+        if (!ns->slots[j])
+            return;
+        size_t k = slot_of(ns, ns->slots[j]->digest);
+        if ((j > i && (k <= i || k > j)) || (j < i && (k <= i && k > j))) {
+            ns->slots[i] = ns->slots[j];
+            ns->slots[j] = NULL;
+            i = j;
+        }
+    }
+}
+
+static void drop(struct td_ns *ns, size_t i)
+{
+    struct td_rec *r = ns->slots[i];
+
+    if (r->set_id && ns->sets[r->set_id].objects)
+        ns->sets[r->set_id].objects--;
+    if (r->void_time)
+        ns->with_ttl--;
+    ns->count--;
+    unlink_slot(ns, i);
+    rec_free(r);
+}
+
+static bool expired(const struct td_rec *r, uint32_t now)
+{
+    return r->void_time != 0 && r->void_time <= now;
+}
+
+struct td_rec *td_rec_get(struct td_ns *ns, const uint8_t digest[AERO_DIGEST_SZ], uint32_t now)
+{
+    size_t i = find_slot(ns, digest);
+    struct td_rec *r = ns->slots[i];
+
+    if (r && expired(r, now)) {
+        ns->expired++;
+        drop(ns, i);
+        return NULL;
+    }
+    return r;
+}
+
+struct td_rec *td_rec_insert(struct td_ns *ns, const uint8_t digest[AERO_DIGEST_SZ])
+{
+    struct td_rec *r;
+    size_t i;
+
+    if ((ns->count + 1) * 2 > ns->cap && !grow(ns))
+        return NULL;
+    r = mem_calloc(1, sizeof(*r));
+    if (!r)
+        return NULL;
+    memcpy(r->digest, digest, AERO_DIGEST_SZ);
+    i = find_slot(ns, digest);
+    ns->slots[i] = r;
+    ns->count++;
+    return r;
+}
+
+void td_rec_remove(struct td_ns *ns, struct td_rec *r)
+{
+    size_t i = find_slot(ns, r->digest);
+    if (ns->slots[i] == r)
+        drop(ns, i);
+}
+
+int td_set_find(struct td_ns *ns, const uint8_t *name, size_t len, bool create)
+{
+    if (len == 0)
+        return 0;
+    for (uint32_t i = 1; i < ns->n_sets; i++)
+        if (strlen(ns->sets[i].name) == len && memcmp(ns->sets[i].name, name, len) == 0)
+            return (int)i;
+    if (!create)
+        return -2;
+    if (ns->n_sets > TD_MAX_SETS || len > AERO_SET_MAX)
+        return -1;
+    memcpy(ns->sets[ns->n_sets].name, name, len);
+    ns->sets[ns->n_sets].name[len] = '\0';
+    ns->sets[ns->n_sets].objects = 0;
+    return (int)ns->n_sets++;
+}
+
+size_t td_ns_sweep(struct td_ns *ns, uint32_t now)
+{
+    size_t n = 0;
+
+    if (ns->with_ttl == 0)
+        return 0;
+    for (size_t i = 0; i < ns->cap; i++) {
+        while (ns->slots[i] && expired(ns->slots[i], now)) {   /* a shifted one may land here */
+            drop(ns, i);
+            ns->expired++;
+            n++;
+        }
+    }
+    return n;
+}
