@@ -1096,21 +1096,51 @@ TEST(dead_node_connect_errors_retry_on_replica)
     fake_stop(a);
 }
 
-TEST(unknown_namespace_has_no_node)
+TEST(unknown_namespace_fails_with_20_without_sending)
 {
     struct fake *f = fake_start("A1");
     struct err e = {0};
     struct aero_cluster *c = cluster_on(f, 0, &e);
     struct aero_client *cl = aero_client_new(c, NULL, &e);
     struct tcmd t = {0};
-    struct aero_policy p = {100, 1000, 1, 0};
+    struct aero_policy p = {100, 1000, 3, 0};
 
     make_cmd(&t, 1, &p);
     snprintf(t.cmd.ns, sizeof(t.cmd.ns), "nope");
     ASSERT_OK(aero_submit(cl, &t.cmd, &e));
     wait_all(cl, &t, 1, 3000);
+    ASSERT_ST(t.st, aero_rc_status(AERO_RC_ERR_NAMESPACE));
+    ASSERT_EQ_INT(t.rc, 20);
+    ASSERT_EQ_INT(t.cmd.result_code, 20);
+    ASSERT_EQ_INT(t.cmd.attempts, 0);
+    ASSERT_CONTAINS(t.msg, "namespace nope: ERR_NAMESPACE (20)");
+    ASSERT_EQ_INT(atomic_load(&f->n_data), 0);
+    aero_cmd_free(&t.cmd);
+    aero_client_free(cl);
+    aero_cluster_free(c);
+    fake_stop(f);
+}
+
+/* A namespace whose partitions nobody owns (e.g. during a restart) is retried until the
+ * deadline, then fails as unavailable. */
+TEST(unowned_partition_retried_then_unavailable)
+{
+    struct fake *f = fake_start("A1");
+    struct err e = {0};
+    struct aero_cluster *c;
+    struct aero_client *cl;
+    struct tcmd t = {0};
+    struct aero_policy p = {100, 300, 50, 0};
+
+    fake_set_replicas(f, 0x00, 0, 1);
+    c = cluster_on(f, 0, &e);
+    cl = aero_client_new(c, NULL, &e);
+    make_cmd(&t, 1, &p);
+    ASSERT_OK(aero_submit(cl, &t.cmd, &e));
+    wait_all(cl, &t, 1, 3000);
     ASSERT_ST(t.st, ST_UNAVAILABLE);
-    ASSERT_CONTAINS(t.msg, "namespace nope partition");
+    ASSERT_CONTAINS(t.msg, "namespace test partition");
+    ASSERT_CMP_INT(t.cmd.attempts, >=, 2);
     ASSERT_EQ_INT(atomic_load(&f->n_data), 0);
     aero_cmd_free(&t.cmd);
     aero_client_free(cl);
@@ -1362,7 +1392,8 @@ TEST_LIST = {
     T(wrong_framing_fails_connection),
     T(read_moves_to_replica_after_timeout),
     T(dead_node_connect_errors_retry_on_replica),
-    T(unknown_namespace_has_no_node),
+    T(unknown_namespace_fails_with_20_without_sending),
+    T(unowned_partition_retried_then_unavailable),
     T(callback_may_resubmit_same_command),
     T(free_cancels_every_command_once),
     T(submit_refuses_bad_commands_without_callback),

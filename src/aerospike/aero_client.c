@@ -27,7 +27,7 @@ enum cmd_state { CMD_IDLE = 0, CMD_QUEUED, CMD_WAIT, CMD_SLEEP, CMD_LATER, CMD_D
 
 enum fail_kind {
     FK_NONE, FK_SERVER, FK_TIMEOUT, FK_CONNECT, FK_CONNECT_TIMEOUT, FK_IO, FK_EOF, FK_PROTO,
-    FK_NO_NODE, FK_NO_CONN, FK_NOMEM, FK_CANCEL, FK_BYSTANDER,
+    FK_NO_NODE, FK_NO_NS, FK_NO_CONN, FK_NOMEM, FK_CANCEL, FK_BYSTANDER,
 };
 
 enum ev_kind { EV_CONN, EV_WAKE, EV_WATCH };
@@ -305,6 +305,10 @@ static void compose_err(struct aero_client *cl, const struct aero_cmd *cmd, enum
     case FK_NO_NODE:
         snprintf(e->msg, sizeof(e->msg), "namespace %s partition %u: no node owns it", cmd->ns,
                  ((unsigned)cmd->digest[0] | ((unsigned)cmd->digest[1] << 8)) & 0xFFF);
+        break;
+    case FK_NO_NS:
+        snprintf(e->msg, sizeof(e->msg),
+                 "namespace %s: ERR_NAMESPACE (20): no cluster node has this namespace", cmd->ns);
         break;
     case FK_NO_CONN:
         snprintf(e->msg, sizeof(e->msg), "%s: no connection available (max %u per node)", w,
@@ -622,6 +626,7 @@ static void patch_server_timeout(struct aero_cmd *cmd, uint64_t now)
 static void dispatch(struct aero_client *cl, struct aero_cmd *cmd)
 {
     uint32_t pid = ((uint32_t)cmd->digest[0] | ((uint32_t)cmd->digest[1] << 8)) & 0xFFF;
+    const struct aero_pmap_ns *pn;
     struct aero_node *nd;
     struct cnode *cn;
     struct conn *conn;
@@ -636,7 +641,16 @@ static void dispatch(struct aero_client *cl, struct aero_cmd *cmd)
         return;
     }
     refresh_map(cl);
-    nd = cl->pmap ? aero__pmap_owner(cl->pmap, cmd->ns, pid, cmd->priv.replica) : NULL;
+    pn = cl->pmap ? aero__pmap_ns(cl->pmap, cmd->ns) : NULL;
+    if (!pn) {
+        /* like the official client: an unknown namespace is not retried */
+        cmd->attempts--;
+        cmd->priv.fail_kind = FK_NO_NS;
+        cmd->priv.fail_rc = AERO_RC_ERR_NAMESPACE;
+        finish(cl, cmd, aero_rc_status(AERO_RC_ERR_NAMESPACE));
+        return;
+    }
+    nd = aero__pmap_ns_owner(pn, pid, cmd->priv.replica);
     if (!nd) {
         attempt_failed(cl, cmd, ST_UNAVAILABLE, 0, 0, FK_NO_NODE);
         return;

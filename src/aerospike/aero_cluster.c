@@ -729,23 +729,29 @@ struct aero_pmap *aero__cluster_pmap(struct aero_cluster *c)
     return pm;
 }
 
+const struct aero_pmap_ns *aero__pmap_ns(const struct aero_pmap *pm, const char *ns)
+{
+    for (size_t i = 0; i < pm->n_ns; i++)
+        if (strcmp(pm->ns[i].name, ns) == 0)
+            return &pm->ns[i];
+    return NULL;
+}
+
+struct aero_node *aero__pmap_ns_owner(const struct aero_pmap_ns *pn, uint32_t pid, unsigned replica)
+{
+    for (unsigned k = 0; k < pn->n_repl; k++) {
+        struct aero_node *nd = pn->owner[(replica + k) % pn->n_repl][pid & 0xFFF];
+        if (nd)
+            return nd;
+    }
+    return NULL;
+}
+
 struct aero_node *aero__pmap_owner(const struct aero_pmap *pm, const char *ns, uint32_t pid,
                                    unsigned replica)
 {
-    for (size_t i = 0; i < pm->n_ns; i++) {
-        const struct aero_pmap_ns *pn = &pm->ns[i];
-        if (strcmp(pn->name, ns) != 0)
-            continue;
-        if (pn->n_repl == 0)
-            return NULL;
-        for (unsigned k = 0; k < pn->n_repl; k++) {
-            struct aero_node *nd = pn->owner[(replica + k) % pn->n_repl][pid & 0xFFF];
-            if (nd)
-                return nd;
-        }
-        return NULL;
-    }
-    return NULL;
+    const struct aero_pmap_ns *pn = aero__pmap_ns(pm, ns);
+    return pn ? aero__pmap_ns_owner(pn, pid, replica) : NULL;
 }
 
 bool aero_cluster_owner(struct aero_cluster *c, const char *ns, const uint8_t digest[AERO_DIGEST_SZ],

@@ -122,6 +122,10 @@ struct aero_pmap {                   /* immutable once published */
     struct aero_node **nodes;        /* every node referenced below, each holding a ref */
 };
 void aero__pmap_unref(struct aero_pmap *pm);
+/* The namespace's table, or NULL when no node has the namespace. */
+const struct aero_pmap_ns *aero__pmap_ns(const struct aero_pmap *pm, const char *ns);
+/* Owner of replica @replica of @pid (see aero__pmap_owner). */
+struct aero_node *aero__pmap_ns_owner(const struct aero_pmap_ns *pn, uint32_t pid, unsigned replica);
 /* Owner of replica @replica (wrapped into the namespace's columns) of @pid; falls back to the
  * other columns when that one has no owner. NULL if the namespace is unknown or unowned. */
 struct aero_node *aero__pmap_owner(const struct aero_pmap *pm, const char *ns, uint32_t pid,

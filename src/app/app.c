@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "app.h"
+#include "cmd_aero.h"
 #include "common/common.h"
 
 static int cmd_version(int argc, char **argv, volatile sig_atomic_t *stop)
@@ -21,6 +22,9 @@ const struct app_command app_commands[] = {
     {"standalone", "run connectors in this process (WORKER.properties CONNECTOR...)", app_cmd_standalone},
     {"check", "check mapping, connector and worker files; print every problem", app_cmd_check},
     {"version", "print the version", cmd_version},
+    {"info", "ask an Aerospike node info commands (like asinfo -v)", cmd_info},
+    {"get", "read one Aerospike record as JSON", cmd_get},
+    {"put", "write one Aerospike record (aql-like values)", cmd_put},
     {NULL, NULL, NULL},
 };
 
