@@ -114,7 +114,7 @@ struct thread {
     uint64_t log_window_start;
     uint32_t log_in_window, log_suppressed;
     bool outage;                   /* a retriable failure is being retried */
-    uint64_t outage_since, outage_logged;
+    uint64_t outage_since, outage_logged, last_failure_ms, failures_since_log;
     char outage_reason[ERR_MSG_LEN];
 };
 
@@ -492,7 +492,7 @@ static void bad_record(struct thread *t, struct slot *s, enum worker_policy poli
     switch (policy) {
     case WORKER_IGNORE:
         if (log_allowed(t))
-            log_warn(&w->log, "skipped %s: %s (%s: ignore)", where, why, policy_name);
+            log_warn(&w->log, "skipped %s: %s (%s)", where, why, policy_name);
         atomic_fetch_add_explicit(&t->c.skipped_invalid, 1, memory_order_relaxed);
         finish(s);
         return;
@@ -508,18 +508,19 @@ static void bad_record(struct thread *t, struct slot *s, enum worker_policy poli
         abandon(s);
         return;
     case WORKER_KILL_TASK:
-        log_error(&w->log, "task failed at %s: %s (%s: kill-task)", where, why, policy_name);
-        fail_task(w, "%s: %s (%s: kill-task)", where, why, policy_name);
+        log_error(&w->log, "task failed at %s: %s (%s)", where, why, policy_name);
+        fail_task(w, "%s: %s (%s)", where, why, policy_name);
         abandon(s);   /* never done: the watermark stays before it */
         return;
     }
 }
 
-/* Connect's errors.tolerance governs the converter stages. */
+/* Connect's errors.tolerance governs the converter stages; the skip/DLQ line says why. */
 static void conversion_failed(struct thread *t, struct slot *s, int stage, const struct err *e)
 {
     struct worker *w = t->w;
     enum worker_policy pol;
+    char why[ERR_MSG_LEN + 200];
 
     if (!w->cfg.errors_tolerance_all)
         pol = WORKER_KILL_TASK;
@@ -527,12 +528,15 @@ static void conversion_failed(struct thread *t, struct slot *s, int stage, const
         pol = WORKER_DEAD_LETTER;
     else
         pol = WORKER_IGNORE;
-    if (w->cfg.errors_log_enable && pol != WORKER_KILL_TASK && log_allowed(t)) {
-        char where[320];
-        log_warn(&w->log, "error in stage %s for %s: %s%s", stage_name(stage), tp_name(s, where, sizeof(where)),
-                 e->msg, w->cfg.errors_log_include_messages ? " (record bytes follow in DEBUG)" : "");
+    snprintf(why, sizeof(why), "%s: %s", stage_name(stage), e->msg);
+    if (w->cfg.errors_log_include_messages && s->msg) {
+        size_t n = strlen(why);
+        snprintf(why + n, sizeof(why) - n, " (key '%.*s', value '%.*s')", (int)MIN(s->msg->key_len, 40),
+                 s->msg->key ? (const char *)s->msg->key : "", (int)MIN(s->msg->len, 80),
+                 s->msg->payload ? (const char *)s->msg->payload : "");
     }
-    bad_record(t, s, pol, stage, "org.apache.kafka.connect.errors.DataException", e->msg, "errors.tolerance");
+    bad_record(t, s, pol, stage, "org.apache.kafka.connect.errors.DataException", why,
+               pol == WORKER_KILL_TASK ? "errors.tolerance=none" : "errors.tolerance=all");
 }
 
 /* ------------------------------------------------------------------------------------
@@ -562,18 +566,38 @@ static void schedule_retry(struct thread *t, struct slot *s, const struct err *e
     s->retry_next = t->retry_head;
     t->retry_head = s;
     atomic_fetch_add_explicit(&t->c.retries, 1, memory_order_relaxed);
+    t->last_failure_ms = now;
+    t->failures_since_log++;
+    /* one line when an outage starts, then one summary per window: never one per record */
     if (!t->outage) {
         t->outage = true;
         t->outage_since = now;
         t->outage_logged = now;
+        t->failures_since_log = 0;
         snprintf(t->outage_reason, sizeof(t->outage_reason), "%s", e ? e->msg : "unknown");
         log_warn(&w->log, "Aerospike writes failing (%s); holding offsets and retrying with back-off",
                  t->outage_reason);
     } else if (now - t->outage_logged >= LOG_WINDOW_MS) {
+        log_warn(&w->log, "Aerospike writes still failing: %llu retries in the last %llus (last: %s)",
+                 (unsigned long long)t->failures_since_log, (unsigned long long)((now - t->outage_logged) / 1000),
+                 e ? e->msg : t->outage_reason);
         t->outage_logged = now;
-        log_warn(&w->log, "Aerospike writes still failing after %llus (%s); retrying",
-                 (unsigned long long)((now - t->outage_since) / 1000), e ? e->msg : t->outage_reason);
+        t->failures_since_log = 0;
     }
+}
+
+/* Called on every success: an outage ends after a quiet period without failures. */
+static void outage_check_over(struct thread *t)
+{
+    uint64_t now;
+    if (!t->outage)
+        return;
+    now = clock_mono_ms();
+    if (now - t->last_failure_ms < 5000)
+        return;
+    log_info(&t->w->log, "Aerospike writes recovered (failures lasted %llus)",
+             (unsigned long long)((t->last_failure_ms - t->outage_since) / 1000));
+    t->outage = false;
 }
 
 static void on_reply(struct aero_cmd *cmd, enum status st, const struct err *e)
@@ -587,11 +611,7 @@ static void on_reply(struct aero_cmd *cmd, enum status st, const struct err *e)
     char why[600];
 
     if (st == ST_OK || (rc != 0 && ignorable(tc, rc)) || (s->is_delete && rc == AERO_RC_ERR_NOT_FOUND)) {
-        if (t->outage) {
-            log_info(&w->log, "Aerospike writes recovered after %llus",
-                     (unsigned long long)((clock_mono_ms() - t->outage_since) / 1000));
-            t->outage = false;
-        }
+        outage_check_over(t);
         if (st == ST_OK)
             atomic_fetch_add_explicit(s->is_delete ? &t->c.deleted : &t->c.written, 1, memory_order_relaxed);
         else
@@ -615,7 +635,9 @@ static void on_reply(struct aero_cmd *cmd, enum status st, const struct err *e)
     if (cls == CLASS_RECORD) {
         atomic_fetch_add_explicit(&t->c.write_failures, 1, memory_order_relaxed);
         bad_record(t, s, tc->on_write_failure, 2, "org.apache.kafka.connect.errors.ConnectException", why,
-                   "on-write-failure");
+                   tc->on_write_failure == WORKER_IGNORE ? "on-write-failure: ignore"
+                   : tc->on_write_failure == WORKER_DEAD_LETTER ? "on-write-failure: dead-letter"
+                                                                 : "on-write-failure: kill-task");
         return;
     }
     atomic_fetch_add_explicit(&t->c.write_failures, 1, memory_order_relaxed);
@@ -747,7 +769,9 @@ static void process(struct thread *t, kafka_message *m, struct part *p)
     if (st != ST_OK) {
         if (status_class(st) == CLASS_RECORD) {
             bad_record(t, s, tc->on_invalid, 2, "org.apache.kafka.connect.errors.DataException", e.msg,
-                       "invalid-record");
+                       tc->on_invalid == WORKER_IGNORE ? "invalid-record: ignore"
+                       : tc->on_invalid == WORKER_DEAD_LETTER ? "invalid-record: dead-letter"
+                                                               : "invalid-record: kill-task");
         } else {
             fail_task(w, "%s[%d]@%lld: %s", p->topic, (int)p->partition, (long long)s->offset, e.msg);
             abandon(s);
@@ -815,9 +839,12 @@ static void *thread_main(void *arg)
         size_t n;
         pthread_mutex_lock(&t->mu);
         struct inbox_item *items = t->inbox;
+        size_t cap = t->inbox_cap;
         n = t->inbox_n;
         t->inbox = t->work;
+        t->inbox_cap = t->work_cap;
         t->work = items;
+        t->work_cap = cap;
         t->inbox_n = 0;
         pthread_mutex_unlock(&t->mu);
         for (size_t i = 0; i < n; i++) {
