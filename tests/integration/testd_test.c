@@ -1258,6 +1258,30 @@ TEST(pipelining_in_order)
             ASSERT_EQ_INT(rp_int(&x, "v"), last_written);
         }
     }
+    /* replies far larger than the server's output limit while the client does not read:
+     * every pipelined request is still answered once the client drains */
+    {
+        uint8_t *big = mem_calloc(1, 200000);
+        rq_begin(&r, 0, 1, 0, 0, 0);
+        rq_key(&r, "test", "t", dg(801));
+        rq_op(&r, 2, 4, "big", big, 200000);
+        ASSERT_EQ_INT(txn(fd, &r, &b).rc, 0);
+        mem_free(big);
+        buf_reset(&all);
+        rq_begin(&r, 3, 0, 0, 0, 0);
+        rq_key(&r, "test", "t", dg(801));
+        rq_end(&r);
+        for (int i = 0; i < 150; i++)
+            buf_append(&all, r.b.p, r.b.len);
+        tsend(fd, all.p, all.len);
+        sleep_ms(300);
+        for (int i = 0; i < 150; i++) {
+            ASSERT_TRUE(trecv(fd, &b));
+            ASSERT_EQ_INT(b.p[13], 0);
+            ASSERT_CMP_INT(b.len, >, 200000);
+        }
+        ASSERT_EQ_STR(tinfo1(fd, "build"), "8.1.2.0");
+    }
     buf_free(&all);
     buf_free(&r.b);
     buf_free(&b);

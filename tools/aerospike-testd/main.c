@@ -154,7 +154,10 @@ int main(int argc, char **argv)
         case 'F': fail_codes = optarg; break;
         case 'z': c->snapshot_path = optarg; break;
         case 'x': c->rng = num(optarg, "--seed", 1, UINT64_MAX, false); break;
-        case 'h': fputs(usage, stdout); return 0;
+        case 'h':
+            fputs(usage, stdout);
+            mem_free(c);
+            return 0;
         default: die_usage("unknown option%s", ""); break;
         }
     }
@@ -205,6 +208,8 @@ int main(int argc, char **argv)
     td_ctx_rebalance(c, false);
     if (c->snapshot_path && td_snapshot_load(c, c->snapshot_path, &e) != 0) {
         fprintf(stderr, "aerospike-testd: %s\n", e.msg);
+        td_ctx_free(c);
+        mem_free(c);
         return 2;
     }
 
