@@ -925,6 +925,8 @@ TEST(limits_and_error_codes)
     ASSERT_EQ_INT(txn(fd, &r, &b).rc, 4);
     WRITE1("t", "m", 19, HEX("82 c7 00 02 c0 01 01"), 7);   /* map flags 0x02 alone */
     ASSERT_EQ_INT(txn(fd, &r, &b).rc, 4);
+    WRITE1("t", "m", 19, HEX("83 c7 00 01 c0 a2 03 6b 07 ff 01"), 11);  /* key-ordered, unsorted */
+    ASSERT_EQ_INT(txn(fd, &r, &b).rc, 4);
     WRITE1("t", "x", 5, HEX("00"), 1);            /* unused particle type 5 */
     ASSERT_EQ_INT(txn(fd, &r, &b).rc, 4);
     /* 1/2/4-byte integers are zero-extended: ff ff ff ff -> 4294967295 */
@@ -1576,6 +1578,10 @@ TEST(lever_fail_rate_applies_nothing)
     ASSERT_CMP_INT(ok, <, 280);
     ASSERT_EQ_INT(kv_num(tinfo1(fd, "namespace/test"), "objects"), ok);
     ASSERT_EQ_STR(tinfo1(fd, "testd-set:fail-rate=2"), "ERROR:4:fail-rate must be 0..1");
+    ASSERT_EQ_STR(tinfo1(fd, "testd-node:id=1;state=down"),
+                  "ERROR:4:cannot take down the last live node (use testd-pause)");
+    ASSERT_EQ_STR(tinfo1(fd, "testd-node:id=2;state=down"),
+                  "ERROR:4:expected id=<1..N or node id>;state=up|down");
     buf_free(&r.b);
     buf_free(&b);
     close(fd);
