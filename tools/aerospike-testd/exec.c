@@ -834,8 +834,9 @@ static int exec_record(struct td_ctx *c, int node, const struct td_msg *m, struc
     if (m->has_udf || m->has_filter)      /* not implemented by the test server */
         return reply_err(o, tt, AERO_RC_ERR_PARAMETER, NULL);
     uint16_t pid = td_pid(m->digest);
+    /* writes go to the master; reads are also served by the replica (RF 2) */
     bool owner = write ? c->master[pid] == node
-                       : (c->master[pid] == node || c->replica[pid] == node);
+                       : (c->master[pid] == node || (c->replica[pid] == node && ns->rf > 1));
     if (!owner) {
         if (batch_row)
             nd->st.batch_sub_proxied++;
