@@ -127,7 +127,8 @@ int main(int argc, char **argv)
     if (!c)
         return 2;
     snprintf(c->cluster_name, sizeof(c->cluster_name), "testcluster");
-    while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+    opterr = 0;          /* one error line of our own */
+    while ((opt = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
         switch (opt) {
         case 'p': port = (int)num(optarg, "--port", 1, 65535, false); break;
         case 'n':
@@ -159,7 +160,8 @@ int main(int argc, char **argv)
             fputs(usage, stdout);
             mem_free(c);
             return 0;
-        default: die_usage("unknown option%s", ""); break;
+        case ':': die_usage("option '%s' needs a value", argv[optind - 1]); break;
+        default: die_usage("unknown option '%s'", argv[optind - 1]); break;
         }
     }
     if (optind < argc)
