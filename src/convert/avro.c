@@ -395,7 +395,8 @@ struct conv__avro {
     uint32_t ncache, cache_cap, last;
     struct buf body;
     struct conv_doc *resp;  /* parsed registry reply */
-    char prefix[64];
+    char prefix[64];        /* "Avro: schema id N" for prefix_id */
+    uint32_t prefix_id;
 };
 
 static enum status add_urls(struct conv__avro *av, const char *list, struct err *e)
@@ -613,6 +614,9 @@ enum status conv__avro_decode(struct conv__avro *av, const uint8_t *p, size_t n,
     id = load_u32be(p + 1);
     if ((st = lookup(av, id, &s, e)) != ST_OK)
         return st;
-    snprintf(av->prefix, sizeof(av->prefix), "Avro: schema id %" PRIu32, id);
+    if (id != av->prefix_id || !av->prefix[0]) {
+        snprintf(av->prefix, sizeof(av->prefix), "Avro: schema id %" PRIu32, id);
+        av->prefix_id = id;
+    }
     return decode(s, p + 5, n - 5, 5, av->prefix, out, e);
 }
