@@ -1,5 +1,7 @@
 /* Unit tests for Avro: schema parser (avro_schema.c), binary decoder and Schema Registry
  * framing/cache (avro.c), plus the cross-format golden comparison. */
+#include <microhttpd.h>
+
 #include "../../tests/harness.h"
 #include "convert/avro_int.h"
 
@@ -429,6 +431,64 @@ TEST(real_http_unreachable_is_retriable)
     conv_doc_free(d);
 }
 
+/* A real HTTP registry (libmicrohttpd, in-process) for the libcurl client. */
+struct reg {
+    int hits;
+    char user[32], pass[32], url[128];
+};
+
+static enum MHD_Result reg_handler(void *cls, struct MHD_Connection *c, const char *url, const char *method,
+                                   const char *version, const char *upload, size_t *upload_size, void **state)
+{
+    struct reg *r = cls;
+    char *pass = NULL, *user = MHD_basic_auth_get_username_password(c, &pass);
+    const char *body = strcmp(url, "/schemas/ids/42") == 0 ? reply_int : "{\"error_code\":40403}";
+    struct MHD_Response *resp;
+    enum MHD_Result rc;
+
+    (void)method, (void)version, (void)upload, (void)upload_size, (void)state;
+    r->hits++;
+    snprintf(r->url, sizeof(r->url), "%s", url);
+    snprintf(r->user, sizeof(r->user), "%s", user ? user : "");
+    snprintf(r->pass, sizeof(r->pass), "%s", pass ? pass : "");
+    MHD_free(user);
+    MHD_free(pass);
+    resp = MHD_create_response_from_buffer(strlen(body), (void *)body, MHD_RESPMEM_PERSISTENT);
+    rc = MHD_queue_response(c, strcmp(url, "/schemas/ids/42") == 0 ? 200 : 404, resp);
+    MHD_destroy_response(resp);
+    return rc;
+}
+
+TEST(real_http_registry_with_basic_auth)
+{
+    struct reg r = {0};
+    struct MHD_Daemon *d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD, 0, NULL, NULL, reg_handler, &r,
+                                            MHD_OPTION_END);
+    char url[64];
+    const char *props[] = {"schema.registry.url", url, "basic.auth.credentials.source", "USER_INFO",
+                           "basic.auth.user.info", "alice:s3cret", NULL};
+    struct conv_converter *c;
+    struct conv_doc *dd = conv_doc_new();
+
+    ASSERT_TRUE(d != NULL);
+    snprintf(url, sizeof(url), "http://127.0.0.1:%u/", MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT)->port);
+    c = conv_converter_new("AvroConverter", props, &E);
+    ASSERT_TRUE(c != NULL);
+    ASSERT_OK_E(conv_decode(c, HEX("00 0000002a 54"), 6, dd, &E), &E);
+    ASSERT_EQ_INT(conv_map_get(dd, conv_doc_root(dd), "n", 1)->i, 42);
+    ASSERT_EQ_STR(r.url, "/schemas/ids/42");
+    ASSERT_EQ_STR(r.user, "alice");
+    ASSERT_EQ_STR(r.pass, "s3cret");
+    ASSERT_OK(conv_decode(c, HEX("00 0000002a 02"), 6, dd, &E));
+    ASSERT_EQ_INT(r.hits, 1);
+    ASSERT_ST(conv_decode(c, HEX("00 0000002b 02"), 6, dd, &E), ST_NOT_FOUND);
+    ASSERT_CONTAINS(E.msg, "Avro: schema id 43 unknown (http://127.0.0.1:");
+    ASSERT_EQ_INT(r.hits, 2);
+    conv_converter_free(c);
+    conv_doc_free(dd);
+    MHD_stop_daemon(d);
+}
+
 /* --- The same logical record in three formats --- */
 
 static const char *golden_json =
@@ -541,6 +601,7 @@ TEST_LIST = {
     T(registry_errors_are_classified),
     T(converter_settings),
     T(real_http_unreachable_is_retriable),
+    T(real_http_registry_with_basic_auth),
     T(golden_same_record_three_formats),
     {0},
 };
