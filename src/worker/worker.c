@@ -133,6 +133,8 @@ struct worker {
     int nth;
     struct part **ptab;
     size_t pcap, pcount;
+    struct part **parr;            /* scratch list of every partition (commit_all) */
+    size_t parr_cap;
     struct part *zombies;
     int next_thread;
     uint64_t dispatched_total;
@@ -148,6 +150,7 @@ struct worker {
     _Atomic uint64_t committed_records;
     _Atomic uint64_t lag_cache;
     _Atomic int nparts;
+    _Atomic uint64_t rebalances;
     _Atomic bool paused_flag;
     _Atomic bool in_outage;        /* retriable failures are being retried */
     _Atomic uint64_t outage_since, outage_logged, last_failure_ms, failures_since_log;
@@ -1010,6 +1013,7 @@ static void on_assign(void *ctx, const struct kafka_tp *tps, size_t n)
         w->pcount++;
     }
     atomic_store(&w->nparts, (int)w->pcount);
+    atomic_fetch_add(&w->rebalances, 1);
     log_info(&w->log, "assigned %zu partition(s); now %zu", n, w->pcount);
 }
 
@@ -1037,18 +1041,23 @@ static void commit_parts(struct worker *w, struct part **ps, size_t n, bool sync
         log_warn(&w->log, "offset commit failed: %s", e.msg);
 }
 
+/* Every assigned partition, in a reused array (grown at assignment, never per record). */
 static size_t all_parts(struct worker *w, struct part ***out)
 {
     size_t n = 0;
-    struct part **arr = mem_calloc(w->pcount ? w->pcount : 1, sizeof(*arr));
-    if (!arr) {
-        *out = NULL;
-        return 0;
+    if (w->parr_cap < w->pcount) {
+        struct part **a = mem_realloc(w->parr, w->pcount * sizeof(*a));
+        if (!a) {
+            *out = NULL;
+            return 0;
+        }
+        w->parr = a;
+        w->parr_cap = w->pcount;
     }
     for (size_t b = 0; b < w->pcap; b++)
         for (struct part *p = w->ptab[b]; p; p = p->hnext)
-            arr[n++] = p;
-    *out = arr;
+            w->parr[n++] = p;
+    *out = w->parr;
     return n;
 }
 
@@ -1057,7 +1066,6 @@ static void commit_all(struct worker *w, bool sync)
     struct part **arr;
     size_t n = all_parts(w, &arr);
     commit_parts(w, arr, n, sync);
-    mem_free(arr);
 }
 
 static uint64_t part_inflight(struct part *p)
@@ -1118,6 +1126,7 @@ static void on_revoke(void *ctx, const struct kafka_tp *tps, size_t n, bool lost
         }
     }
     atomic_store(&w->nparts, (int)w->pcount);
+    atomic_fetch_add(&w->rebalances, 1);
     log_info(&w->log, "revoked %zu partition(s)%s; now %zu", k, lost ? " (lost)" : "", w->pcount);
     mem_free(rev);
 }
@@ -1536,6 +1545,7 @@ void worker_stats(struct worker *w, struct worker_stats *out)
     out->lag = atomic_load(&w->lag_cache);
     out->paused = atomic_load(&w->paused_flag);
     out->partitions = atomic_load(&w->nparts);
+    out->rebalances = atomic_load(&w->rebalances);
     out->committed_records = atomic_load(&w->committed_records);
 }
 
@@ -1573,6 +1583,7 @@ void worker_free(struct worker *w)
         w->zombies = n;
     }
     mem_free(w->ptab);
+    mem_free(w->parr);
     mem_free(w->tcfgs);
     for (size_t i = 0; i < w->n_owned; i++)
         mem_free(w->owned[i]);

@@ -92,6 +92,7 @@ struct worker_stats {
     uint64_t lag;               /* sum over assigned partitions, from cached watermarks */
     bool paused;                /* back-pressure pause in effect */
     int partitions;             /* assigned */
+    uint64_t rebalances;        /* assignment changes seen (assign + revoke callbacks) */
 };
 
 struct worker;

@@ -34,7 +34,8 @@ static void env_start(struct env *v, const char *topic_spec, const char *const a
     v->aero = tu_aerospike_start(aero_args, v->hosts, sizeof(v->hosts));
 }
 
-static void env_worker(struct env *v, const char *topic, const struct mapping_spec *spec, int threads)
+static void env_worker_q(struct env *v, const char *topic, const struct mapping_spec *spec, int threads,
+                         uint32_t max_queued)
 {
     struct err e = {0};
     struct aero_cluster_config cc;
@@ -53,13 +54,18 @@ static void env_worker(struct env *v, const char *topic, const struct mapping_sp
         .name = "wtest", .bootstrap = v->bootstrap, .topics = topics, .consumer_props = consumer_props,
         .key_converter = "org.apache.kafka.connect.storage.StringConverter",
         .value_converter = "org.apache.kafka.connect.json.JsonConverter", .value_converter_props = json_props,
-        .topic_cfgs = &v->topic, .n_topic_cfgs = 1, .processing_threads = threads, .max_queued_records = 5000,
+        .topic_cfgs = &v->topic, .n_topic_cfgs = 1, .processing_threads = threads, .max_queued_records = max_queued,
         .offset_flush_interval_ms = 300, .progress_interval_ms = 0, .drain_timeout_ms = 10000,
         .cluster = v->cluster, .log_level = LOG_WARN,
     };
     v->w = worker_new(&v->wc, &e);
     if (!v->w)
         TEST_FAIL("worker_new: %s", e.msg);
+}
+
+static void env_worker(struct env *v, const char *topic, const struct mapping_spec *spec, int threads)
+{
+    env_worker_q(v, topic, spec, threads, 5000);
 }
 
 static void *run_thread(void *arg)
@@ -223,9 +229,57 @@ TEST(retriable_failures_are_retried_until_every_record_lands)
     env_free(&v);
 }
 
+static uint64_t wait_written(struct env *v, uint64_t want, int timeout_ms)
+{
+    uint64_t deadline = clock_mono_ms() + (uint64_t)timeout_ms;
+    struct worker_stats st;
+    do {
+        worker_stats(v->w, &st);
+        if (st.written >= want && st.in_flight == 0)
+            break;
+        sleep_ms(20);
+    } while (clock_mono_ms() < deadline);
+    return st.written;
+}
+
+/* The record path (fetch, dispatch, decode, map, encode, submit, reply, watermark, commit)
+ * allocates nothing once warm: buffers, slots and documents are reused. librdkafka's own
+ * allocations are not ours to count; everything of aerosink goes through mem_*. */
+TEST(steady_state_record_path_allocates_nothing)
+{
+    struct env v;
+    const int batch = 20000;
+    env_start(&v, "alloc:4", NULL);
+    env_worker_q(&v, "alloc", &(struct mapping_spec){.topic = "alloc", .op = MAPPING_OP_WRITE,
+                                                    .ns = {MAPPING_SRC_STATIC, "test"},
+                                                    .set = {MAPPING_SRC_STATIC, "alloc"},
+                                                    .key_kind = MAPPING_KEY_KAFKA_KEY,
+                                                    .all_value_fields = true}, 1, 256);
+    env_run(&v);
+    /* warm up, then measure phases until one runs without a rebalance (assignment changes
+     * allocate partition state; they are not per record) */
+    uint64_t allocs = UINT64_MAX;
+    struct worker_stats st;
+    for (int phase = 0; phase < 8 && allocs != 0; phase++) {
+        worker_stats(v.w, &st);
+        uint64_t before = mem_alloc_count(), reb = st.rebalances;
+        e2e_produce(v.bootstrap, "alloc", batch, 4, "a-%d", user_value, NULL);
+        ASSERT_EQ_U64(wait_written(&v, (uint64_t)batch * (uint64_t)(phase + 1), 60000),
+                      (uint64_t)batch * (uint64_t)(phase + 1));
+        worker_stats(v.w, &st);
+        if (phase >= 2 && st.rebalances == reb)
+            allocs = mem_alloc_count() - before;
+    }
+    ASSERT_EQ_INT(env_stop(&v), 0);
+    if (allocs != 0)
+        TEST_FAIL("%llu allocations for %d records after warm-up", (unsigned long long)allocs, batch);
+    env_free(&v);
+}
+
 TEST_LIST = {
     T(records_arrive_with_exact_values_and_offsets_are_committed),
     T(same_key_writes_keep_kafka_order),
     T(retriable_failures_are_retried_until_every_record_lands),
+    T(steady_state_record_path_allocates_nothing),
     {0},
 };

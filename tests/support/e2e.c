@@ -18,7 +18,7 @@ void e2e_produce(const char *bootstrap, const char *topic, int n, int partitions
                  e2e_value_fn value_fn, void *ctx)
 {
     char errstr[512], key[128];
-    char *val = mem_malloc(1 << 20);
+    char *val = malloc(1 << 20);   /* not mem_*: allocation-counting tests run producers */
     rd_kafka_conf_t *conf = rd_kafka_conf_new();
     rd_kafka_t *rk;
 
@@ -46,7 +46,7 @@ void e2e_produce(const char *bootstrap, const char *topic, int n, int partitions
     if (rd_kafka_flush(rk, 60000))
         die("flush timed out%s%s", "", "");
     rd_kafka_destroy(rk);
-    mem_free(val);
+    free(val);
 }
 
 static long count_on(const char *host, uint16_t port, const char *ns, const char *set)
