@@ -475,8 +475,7 @@ struct rest_server *rest_server_new(const struct rest_config *cfg, const struct 
     if (!srv->d) {
         err_set(e, srv->tls ? ST_TLS : ST_INTERNAL, "rest: cannot start the HTTP server on %s%s",
                 srv->default_host, srv->tls ? " (check the TLS certificate and key)" : "");
-        close(fd);
-        goto fail;
+        goto fail;      /* MHD_start_daemon has closed @fd */
     }
     return srv;
 fail:
