@@ -373,7 +373,8 @@ struct rest_config {
     const char *realm;          /* WWW-Authenticate realm; default "aerosink" */
     bool auth_exempt_probes;    /* GET /health and GET /metrics without credentials */
     const char *tls_cert_file;  /* PEM certificate (chain); with tls_key_file: HTTPS */
-    const char *tls_key_file;   /* PEM private key (unencrypted) */
+    const char *tls_key_file;   /* PEM private key */
+    const char *tls_key_password;   /* for an encrypted PEM key; NULL: unencrypted */
     double rate_limit_rps;      /* per client address; 0: off (default) */
     unsigned rate_limit_burst;  /* bucket size; default max(1, 2 * rps) */
     void (*access_log)(void *ctx, const struct rest_access *a);   /* optional */

@@ -128,7 +128,9 @@ static void reply_status(struct rq *r, enum status st, const struct err *e)
     }
     switch (st) {
     case ST_NOT_FOUND:
-        if (k == K_TASK)
+        if (k == K_NONE)
+            reply_error(r, code, "%s", status_str(st));
+        else if (k == K_TASK)
             reply_error(r, code, "No status found for task %s-%d", n, (int)r->task);
         else if (k == K_PLUGIN)
             reply_error(r, code, "Unknown plugin %s.", n);

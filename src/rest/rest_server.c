@@ -21,13 +21,13 @@
 struct rest_server {
     struct MHD_Daemon *d;
     struct rest_backend be;
-    size_t max_body;
+    size_t max_body, max_discard;
     unsigned max_connections, max_per_ip, timeout_s;
     bool tls, auth_on, rate_on, auth_exempt_probes;
     char *realm_header;         /* Basic realm="..." */
     struct rest__auth auth;
     struct rest__rate rate;
-    char *cert_pem, *key_pem;
+    char *cert_pem, *key_pem, *key_password;
     uint16_t port;
     char default_host[80];      /* "127.0.0.1:8083" or "[::1]:8083" */
     void (*access_log)(void *ctx, const struct rest_access *a);
@@ -263,7 +263,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
          * so drop the rest and answer 413 at the end; a client that keeps going is cut off */
         hr->too_big = true;
         hr->discarded += n;
-        return hr->discarded > 4 * srv->max_body + (1u << 20) ? MHD_NO : MHD_YES;
+        return hr->discarded > srv->max_discard ? MHD_NO : MHD_YES;
     }
     return answer(srv, c, hr);
 }
@@ -424,6 +424,8 @@ static enum status setup_security(struct rest_server *srv, const struct rest_con
         if (!(srv->cert_pem = read_text(cfg->tls_cert_file, e)) ||
             !(srv->key_pem = read_text(cfg->tls_key_file, e)))
             return e ? e->status : ST_CONFIG;
+        if (cfg->tls_key_password && !(srv->key_password = mem_strdup(cfg->tls_key_password)))
+            return err_set(e, ST_NOMEM, "rest: out of memory");
         srv->tls = true;
     }
     if (cfg->rate_limit_rps > 0) {
@@ -440,6 +442,8 @@ struct rest_server *rest_server_new(const struct rest_config *cfg, const struct 
     struct rest_server *srv = mem_calloc(1, sizeof(*srv));
     unsigned flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
                      MHD_USE_POLL | MHD_USE_ITC;
+    struct MHD_OptionItem tls_ops[4] = {{MHD_OPTION_END, 0, NULL}, {MHD_OPTION_END, 0, NULL},
+                                        {MHD_OPTION_END, 0, NULL}, {MHD_OPTION_END, 0, NULL}};
     int fd = -1;
 
     if (!srv) {
@@ -449,6 +453,7 @@ struct rest_server *rest_server_new(const struct rest_config *cfg, const struct 
     if (be)
         srv->be = *be;
     srv->max_body = cfg->max_body ? cfg->max_body : REST_DEFAULT_MAX_BODY;
+    srv->max_discard = srv->max_body < SIZE_MAX / 8 ? 4 * srv->max_body + (1u << 20) : SIZE_MAX;
     srv->max_connections = cfg->max_connections ? cfg->max_connections : 32;
     srv->max_per_ip = cfg->max_connections_per_ip;
     srv->timeout_s = cfg->timeout_s ? cfg->timeout_s : 30;
@@ -458,8 +463,13 @@ struct rest_server *rest_server_new(const struct rest_config *cfg, const struct 
         goto fail;
     if ((fd = open_listener(cfg->bind ? cfg->bind : "127.0.0.1", cfg->port, srv, e)) < 0)
         goto fail;
-    if (srv->tls)
+    if (srv->tls) {
         flags |= MHD_USE_TLS;
+        tls_ops[0] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_KEY, 0, srv->key_pem};
+        tls_ops[1] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_CERT, 0, srv->cert_pem};
+        if (srv->key_password)
+            tls_ops[2] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_KEY_PASSWORD, 0, srv->key_password};
+    }
     srv->d = MHD_start_daemon(
         flags, 0, NULL, NULL, on_request, srv,
         MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd,
@@ -469,8 +479,7 @@ struct rest_server *rest_server_new(const struct rest_config *cfg, const struct 
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
         MHD_OPTION_URI_LOG_CALLBACK, on_uri, srv,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
-        srv->tls ? MHD_OPTION_HTTPS_MEM_KEY : MHD_OPTION_END, srv->key_pem,
-        MHD_OPTION_HTTPS_MEM_CERT, srv->cert_pem,
+        MHD_OPTION_ARRAY, tls_ops,
         MHD_OPTION_END);
     if (!srv->d) {
         err_set(e, srv->tls ? ST_TLS : ST_INTERNAL, "rest: cannot start the HTTP server on %s%s",
@@ -500,6 +509,10 @@ void rest_server_free(struct rest_server *srv)
     if (srv->key_pem) {
         memset(srv->key_pem, 0, strlen(srv->key_pem));
         mem_free(srv->key_pem);
+    }
+    if (srv->key_password) {
+        memset(srv->key_password, 0, strlen(srv->key_password));
+        mem_free(srv->key_password);
     }
     mem_free(srv->cert_pem);
     mem_free(srv->realm_header);

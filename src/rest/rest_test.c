@@ -745,6 +745,45 @@ TEST(missing_backend_functions_and_other_failures)
     rest_response_free(&rs);
 }
 
+static enum status list_two(void *ctx, struct rest_strs *out, struct err *e)
+{
+    UNUSED(ctx);
+    UNUSED(e);
+    return rest_strs_add(out, "gone") == ST_OK ? rest_strs_add(out, "here") : ST_NOMEM;
+}
+
+static enum status info_here(void *ctx, const char *name, struct rest_connector_info *out, struct err *e)
+{
+    UNUSED(ctx);
+    UNUSED(e);
+    if (strcmp(name, "here") != 0)
+        return ST_NOT_FOUND;
+    out->type = REST_TYPE_SINK;
+    return rest_kvs_add(&out->config, "name", name);
+}
+
+/* A connector deleted between the list and its expansion is left out (Connect does the same). */
+TEST(expand_skips_connectors_that_vanish)
+{
+    struct rest_backend two = {0};
+    struct rest_request rq = {0};
+    struct rest_response rs;
+
+    two.list_connectors = list_two;
+    two.connector_info = info_here;
+    rest_response_init(&rs);
+    rq.method = "GET";
+    rq.target = "/connectors?expand=info";
+    rest_handle(&two, &rq, &rs);
+    ASSERT_EQ_INT(rs.status, 200);
+    ASSERT_EQ_STR(buf_cstr(&rs.body), "{\"here\":{\"info\":{\"name\":\"here\",\"config\":{\"name\":"
+                                      "\"here\"},\"tasks\":[],\"type\":\"sink\"}}}");
+    rq.target = "/connectors?expand=status";    /* no connector_status: 501 */
+    rest_handle(&two, &rq, &rs);
+    ASSERT_EQ_INT(rs.status, 501);
+    rest_response_free(&rs);
+}
+
 TEST(absolute_form_target_and_query_only)
 {
     create("af", NULL);
@@ -851,6 +890,7 @@ TEST_LIST = {
     T(non_json_content_type_is_415),
     T(rebalance_in_progress_is_409),
     T(missing_backend_functions_and_other_failures),
+    T(expand_skips_connectors_that_vanish),
     T(absolute_form_target_and_query_only),
     T(out_of_memory_anywhere_gives_a_clean_500),
     T(types_helpers_copy_and_replace),

@@ -41,7 +41,9 @@ enum status rest_strs_add(struct rest_strs *l, const char *s)
 {
     char *c;
 
-    if (!s || GROW(l, v, n, cap) != ST_OK || !(c = mem_strdup(s)))
+    if (!s)
+        return ST_USAGE;
+    if (GROW(l, v, n, cap) != ST_OK || !(c = mem_strdup(s)))
         return ST_NOMEM;
     l->v[l->n++] = c;
     return ST_OK;
@@ -72,7 +74,9 @@ enum status rest_kvs_add(struct rest_kvs *m, const char *key, const char *value)
 {
     char *k, *v = NULL;
 
-    if (!key || GROW(m, v, n, cap) != ST_OK || !(k = mem_strdup(key)))
+    if (!key)
+        return ST_USAGE;
+    if (GROW(m, v, n, cap) != ST_OK || !(k = mem_strdup(key)))
         return ST_NOMEM;
     if (dup_opt(value, &v) != ST_OK) {
         mem_free(k);
@@ -253,7 +257,9 @@ enum status rest_offsets_add(struct rest_offsets *l, const char *topic, int32_t 
 {
     char *t;
 
-    if (!topic || GROW(l, v, n, cap) != ST_OK || !(t = mem_strdup(topic)))
+    if (!topic)
+        return ST_USAGE;
+    if (GROW(l, v, n, cap) != ST_OK || !(t = mem_strdup(topic)))
         return ST_NOMEM;
     l->v[l->n].topic = t;
     l->v[l->n].partition = partition;
@@ -280,7 +286,9 @@ enum status rest_plugins_add(struct rest_plugins *l, const char *class_name, con
 {
     struct rest_plugin p = {0};
 
-    if (!class_name || !type || GROW(l, v, n, cap) != ST_OK)
+    if (!class_name || !type)
+        return ST_USAGE;
+    if (GROW(l, v, n, cap) != ST_OK)
         return ST_NOMEM;
     if (dup_opt(class_name, &p.class_name) != ST_OK || dup_opt(type, &p.type) != ST_OK ||
         dup_opt(version, &p.version) != ST_OK) {
@@ -324,7 +332,9 @@ static void def_free(struct rest_config_def *d)
 /* Fill @d (zeroed) from @s; on failure @d is left freed. */
 static enum status def_fill(struct rest_config_def *d, const struct rest_def_spec *s)
 {
-    if (!s->name || dup_opt(s->name, &d->name) != ST_OK || dup_opt(s->type, &d->type) != ST_OK ||
+    if (!s->name)
+        return ST_USAGE;
+    if (dup_opt(s->name, &d->name) != ST_OK || dup_opt(s->type, &d->type) != ST_OK ||
         dup_opt(s->default_value, &d->default_value) != ST_OK ||
         dup_opt(s->importance, &d->importance) != ST_OK ||
         dup_opt(s->documentation, &d->documentation) != ST_OK ||
@@ -341,11 +351,13 @@ static enum status def_fill(struct rest_config_def *d, const struct rest_def_spe
 
 enum status rest_config_defs_add(struct rest_config_defs *l, const struct rest_def_spec *spec)
 {
+    enum status st;
+
     if (GROW(l, v, n, cap) != ST_OK)
         return ST_NOMEM;
     memset(&l->v[l->n], 0, sizeof(l->v[0]));
-    if (def_fill(&l->v[l->n], spec) != ST_OK)
-        return ST_NOMEM;
+    if ((st = def_fill(&l->v[l->n], spec)) != ST_OK)
+        return st;
     l->n++;
     return ST_OK;
 }
@@ -385,13 +397,14 @@ enum status rest_config_infos_add(struct rest_config_infos *l, const struct rest
                                   const char *const *errors, bool visible)
 {
     struct rest_config_info *ci;
+    enum status st;
 
     if (GROW(l, v, n, cap) != ST_OK)
         return ST_NOMEM;
     ci = &l->v[l->n];
     memset(ci, 0, sizeof(*ci));
-    if (def_fill(&ci->def, def) != ST_OK)
-        return ST_NOMEM;
+    if ((st = def_fill(&ci->def, def)) != ST_OK)
+        return st;
     if (dup_opt(value, &ci->value) != ST_OK || strs_add_all(&ci->recommended, recommended) != ST_OK ||
         strs_add_all(&ci->errors, errors) != ST_OK) {
         info_free(ci);
@@ -421,7 +434,9 @@ enum status rest_loggers_add(struct rest_loggers *l, const char *name, const cha
 {
     struct rest_logger lg = {0};
 
-    if (!name || !level || GROW(l, v, n, cap) != ST_OK)
+    if (!name || !level)
+        return ST_USAGE;
+    if (GROW(l, v, n, cap) != ST_OK)
         return ST_NOMEM;
     if (dup_opt(name, &lg.name) != ST_OK || dup_opt(level, &lg.level) != ST_OK) {
         mem_free(lg.name);

@@ -326,8 +326,15 @@ TEST(keep_alive_serves_several_requests_on_one_connection)
     ASSERT_TRUE(read_response(fd, &r, false));
     ASSERT_EQ_INT(r.status, 200);
     ASSERT_EQ_U64(rest_fake_calls(fk) - calls, 7);
+    /* an idle keep-alive connection does not hold up shutdown */
+    {
+        uint64_t t0 = clock_mono_ms();
+        char ch;
+        rest_server_free(srv);
+        ASSERT_CMP_INT(clock_mono_ms() - t0, <, 2000);
+        ASSERT_TRUE(recv_wait(fd, &ch, 1, 2000) <= 0);
+    }
     close(fd);
-    rest_server_free(srv);
     buf_free(&r.body);
 }
 
@@ -671,6 +678,27 @@ TEST(https_with_a_pem_certificate)
     }
     /* plain HTTP to the TLS port gets no HTTP answer */
     ASSERT_TRUE(http(rest_server_port(srv), "GET", "/", NULL, NULL, &r) != 200);
+    rest_server_free(srv);
+
+    /* an encrypted key needs its password */
+    {
+        const char *argv[] = {prog_path("openssl"), "req", "-x509", "-newkey", "rsa:2048", "-passout",
+                              "pass:topsecret", "-days", "1", "-subj", "/CN=localhost", "-keyout", key,
+                              "-out", cert, NULL};
+        struct err e = {0};
+        ASSERT_EQ_INT(tu_run(argv, 60000, NULL), 0);
+        ASSERT_TRUE(rest_server_new(&cfg, &be, &e) == NULL);
+        ASSERT_EQ_INT(e.status, ST_TLS);
+    }
+    cfg.tls_key_password = "topsecret";
+    srv = start(&cfg);
+    snprintf(url, sizeof(url), "https://127.0.0.1:%u/health", rest_server_port(srv));
+    {
+        const char *argv[] = {prog_path("curl"), "-s", "-k", url, NULL};
+        ASSERT_EQ_INT(tu_run(argv, 20000, &out), 0);
+        ASSERT_CONTAINS(out, "{\"status\":\"healthy\"");
+        mem_free(out);
+    }
     rest_server_free(srv);
     buf_free(&r.body);
 }
