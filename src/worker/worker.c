@@ -140,6 +140,8 @@ struct worker {
     uint64_t dispatched_total;
     bool paused;
     uint64_t full_since;           /* queue at max-queued-records since (0 = not full) */
+    bool user_paused;              /* paused by worker_set_paused (REST pause) */
+    _Atomic bool target_paused;
     uint64_t pauses;
     bool stopping;
     _Atomic int failed;
@@ -1014,6 +1016,8 @@ static void on_assign(void *ctx, const struct kafka_tp *tps, size_t n)
     }
     atomic_store(&w->nparts, (int)w->pcount);
     atomic_fetch_add(&w->rebalances, 1);
+    if (w->paused || w->user_paused)
+        kafka_pause_all(w->kc);   /* new partitions start unpaused */
     log_info(&w->log, "assigned %zu partition(s); now %zu", n, w->pcount);
 }
 
@@ -1340,6 +1344,16 @@ int worker_run(struct worker *w, volatile sig_atomic_t *stop)
              * group membership survives; resume below half. Brief bursts never pause, because a
              * librdkafka pause drops the prefetched records that must then be fetched again. */
             uint64_t q = queued(w);
+            bool want_user_pause = atomic_load(&w->target_paused);
+            if (want_user_pause != w->user_paused) {
+                enum status pst = want_user_pause ? kafka_pause_all(w->kc)
+                                  : w->paused   ? ST_OK
+                                                : kafka_resume_all(w->kc);
+                if (pst == ST_OK) {
+                    w->user_paused = want_user_pause;
+                    log_info(&w->log, "%s by request", want_user_pause ? "paused" : "resumed");
+                }
+            }
             if (q >= w->cfg.max_queued_records) {
                 if (!w->full_since)
                     w->full_since = now;
@@ -1351,7 +1365,7 @@ int worker_run(struct worker *w, volatile sig_atomic_t *stop)
                 }
             } else if (q < w->cfg.max_queued_records / 2) {
                 w->full_since = 0;
-                if (w->paused && kafka_resume_all(w->kc) == ST_OK) {
+                if (w->paused && (w->user_paused || kafka_resume_all(w->kc) == ST_OK)) {
                     w->paused = false;
                     atomic_store(&w->paused_flag, false);
                     log_debug(&w->log, "resumed: %llu records queued", (unsigned long long)q);
@@ -1360,7 +1374,7 @@ int worker_run(struct worker *w, volatile sig_atomic_t *stop)
             if (w->full_since && !w->paused) {
                 sleep_ms(1);       /* full: let the processing threads catch up */
             } else {
-                size_t n = kafka_consumer_poll(w->kc, msgs, BATCH_MAX, w->paused ? 2 : 10);
+                size_t n = kafka_consumer_poll(w->kc, msgs, BATCH_MAX, w->paused || w->user_paused ? 5 : 10);
                 if (n)
                     dispatch(w, msgs, n);
             }
@@ -1543,10 +1557,20 @@ void worker_stats(struct worker *w, struct worker_stats *out)
     uint64_t fin = total_finished(w);
     out->in_flight = out->consumed > fin ? out->consumed - fin : 0;
     out->lag = atomic_load(&w->lag_cache);
-    out->paused = atomic_load(&w->paused_flag);
+    out->paused = atomic_load(&w->paused_flag) || atomic_load(&w->target_paused);
     out->partitions = atomic_load(&w->nparts);
     out->rebalances = atomic_load(&w->rebalances);
     out->committed_records = atomic_load(&w->committed_records);
+}
+
+void worker_set_paused(struct worker *w, bool paused)
+{
+    atomic_store(&w->target_paused, paused);
+}
+
+bool worker_is_paused(struct worker *w)
+{
+    return atomic_load(&w->target_paused);
 }
 
 const char *worker_failure(struct worker *w)

@@ -101,6 +101,10 @@ struct worker *worker_new(const struct worker_config *cfg, struct err *e);
 /* Run until *stop becomes non-zero (drain, commit, return 0) or the task fails (return 1). */
 int worker_run(struct worker *w, volatile sig_atomic_t *stop);
 void worker_stats(struct worker *w, struct worker_stats *out);
+/* Pause (true) or resume consumption, e.g. for PUT /connectors/{n}/pause. Records already
+ * taken still finish; partitions stay assigned. @thread any */
+void worker_set_paused(struct worker *w, bool paused);
+bool worker_is_paused(struct worker *w);
 /* Why the task failed ("" when it did not). */
 const char *worker_failure(struct worker *w);
 void worker_free(struct worker *w);
