@@ -475,7 +475,9 @@ enum status aero_operate(struct aero_client *cl, const struct aero_write_policy 
                          const struct aero_key *k, const struct aero_op *ops, size_t n,
                          struct aero_record *rec, struct err *e);
 /* Batch read of @n keys (all bins, or the named ones); one request per node, in parallel.
- * recs[i].result_code is each key's result (0, 2 ...). ST_OK when the batch ran. */
+ * recs[i].result_code is each key's result (0, 2 ...). ST_OK when the batch ran.
+ * @recs must be zero-initialised or from an earlier call (their buffers are reused); free
+ * each with aero_record_free. */
 enum status aero_batch_read(struct aero_client *cl, const struct aero_policy *p,
                             const struct aero_key *keys, size_t n, const char *const *bins,
                             size_t n_bins, struct aero_record *recs, struct err *e);

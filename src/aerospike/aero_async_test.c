@@ -1310,7 +1310,7 @@ TEST(batch_read_split_by_node_and_merged)
     struct aero_cluster *c;
     struct aero_client *cl;
     struct aero_key keys[20];
-    struct aero_record recs[20];
+    struct aero_record recs[20] = {0};
 
     two_nodes(&a, &b);
     c = cluster_on(a, 0, &e);
