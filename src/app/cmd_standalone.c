@@ -27,6 +27,8 @@ static void usage(FILE *f)
           "  --log-level LEVEL       error | warn | info (default) | debug\n"
           "  --progress SECONDS      progress line interval (default 5; 0 = off)\n"
           "  --drain-timeout SECONDS on SIGTERM/SIGINT, wait this long for in-flight writes (default 30)\n"
+          "  --exit-when-drained     stop cleanly (exit 0) once every partition is consumed to its end\n"
+          "                          and every record settled: one-off loads and benchmarks\n"
           "\n"
           "Stop with SIGTERM or SIGINT: fetching stops, in-flight writes finish, offsets are\n"
           "committed, exit 0. A task that fails (invalid-record: kill-task, a fatal error) makes\n"
@@ -76,8 +78,9 @@ int app_cmd_standalone(int argc, char **argv, volatile sig_atomic_t *stop)
     static const struct option opts[] = {
         {"dry-run", no_argument, NULL, 'n'},         {"log-level", required_argument, NULL, 'l'},
         {"progress", required_argument, NULL, 'p'},  {"drain-timeout", required_argument, NULL, 'd'},
+        {"exit-when-drained", no_argument, NULL, 'x'},
         {"help", no_argument, NULL, 'h'},            {NULL, 0, NULL, 0}};
-    struct app_run_opts o = {false, LOG_INFO, 5000, 30000};
+    struct app_run_opts o = {false, LOG_INFO, 5000, 30000, false};
     struct cfg_diags d = CFG_DIAGS_INIT;
     struct cfg_worker *w = NULL;
     struct cfg_connector *conns[MAX_CONNECTORS] = {0};
@@ -93,6 +96,7 @@ int app_cmd_standalone(int argc, char **argv, volatile sig_atomic_t *stop)
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
         case 'n': o.dry_run = true; break;
+        case 'x': o.exit_when_drained = true; break;
         case 'l':
             if (!log_level_parse(optarg, &o.log_level)) {
                 fprintf(stderr, "aerosink standalone: --log-level '%s': use error, warn, info or debug\n", optarg);

@@ -260,6 +260,7 @@ struct app_connector *app_connector_new(const struct cfg_worker *w, const struct
     wc.retry_backoff_max_ms = 5000;
     wc.cluster = ac->cluster;
     wc.dry_run = o->dry_run;
+    wc.exit_when_drained = o->exit_when_drained;
     wc.log_level = o->log_level;
     ac->worker = worker_new(&wc, e);
     mem_free(topics);

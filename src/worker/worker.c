@@ -31,6 +31,7 @@
 #define REVOKE_WAIT_MS 30000
 #define LOG_BURST 20          /* record-level lines per LOG_WINDOW_MS before summarising */
 #define LOG_WINDOW_MS 10000
+#define PAUSE_AFTER_MS 500    /* a full queue for this long pauses the partitions */
 
 enum slot_state { SLOT_FREE, SLOT_NEW, SLOT_WAIT_KEY, SLOT_IN_FLIGHT, SLOT_RETRY_WAIT, SLOT_DONE,
                   SLOT_ABANDONED };
@@ -136,6 +137,8 @@ struct worker {
     int next_thread;
     uint64_t dispatched_total;
     bool paused;
+    uint64_t full_since;           /* queue at max-queued-records since (0 = not full) */
+    uint64_t pauses;
     bool stopping;
     _Atomic int failed;
     pthread_mutex_t fail_mu;
@@ -1172,6 +1175,18 @@ static void progress(struct worker *w, uint64_t now)
     w->last_progress_ms = now;
 }
 
+/* All assigned partitions read to their (cached) high watermark and nothing in flight. */
+static bool drained(struct worker *w)
+{
+    if (w->pcount == 0 || queued(w) != 0)
+        return false;
+    for (size_t b = 0; b < w->pcap; b++)
+        for (struct part *p = w->ptab[b]; p; p = p->hnext)
+            if (kafka_lag(w->kc, p->topic, p->partition, p->next_fetch) != 0)
+                return false;
+    return true;
+}
+
 static void reap_zombies(struct worker *w)
 {
     struct part **pp = &w->zombies;
@@ -1195,8 +1210,8 @@ int worker_run(struct worker *w, volatile sig_atomic_t *stop)
     };
     struct kafka_hooks hooks = {on_assign, on_revoke, on_kafka_error, w};
     struct err e = {0};
-    uint64_t drain_deadline = 0;
-    int rc = 0;
+    uint64_t drain_deadline = 0, last_drain_check = 0;
+    int rc = 0, drained_checks = 0;
 
     if (!msgs) {
         fail_task(w, "out of memory");
@@ -1223,6 +1238,15 @@ int worker_run(struct worker *w, volatile sig_atomic_t *stop)
         uint64_t now = clock_mono_ms();
         bool want_stop = (stop && *stop) || atomic_load(&w->failed);
 
+        if (w->cfg.exit_when_drained && !w->stopping && now - last_drain_check >= 250) {
+            last_drain_check = now;
+            drained_checks = drained(w) ? drained_checks + 1 : 0;
+            if (drained_checks >= 3) {
+                log_info(&w->log, "every assigned partition is consumed to its end: stopping (--exit-when-drained)");
+                want_stop = true;
+            }
+        }
+
         if (want_stop && !w->stopping) {
             w->stopping = true;
             drain_deadline = now + w->cfg.drain_timeout_ms;
@@ -1237,21 +1261,34 @@ int worker_run(struct worker *w, volatile sig_atomic_t *stop)
             for (size_t i = 0; i < n; i++)
                 kafka_message_free(msgs[i]);
         } else {
-            size_t n = kafka_consumer_poll(w->kc, msgs, BATCH_MAX, w->paused ? 50 : 20);
-            if (n)
-                dispatch(w, msgs, n);
+            /* Back-pressure, max-queued-records: above the limit stop taking records; if that
+             * lasts (a slow or absent Aerospike), pause every partition and keep polling so the
+             * group membership survives; resume below half. Brief bursts never pause, because a
+             * librdkafka pause drops the prefetched records that must then be fetched again. */
             uint64_t q = queued(w);
-            if (!w->paused && q > w->cfg.max_queued_records) {
-                if (kafka_pause_all(w->kc) == ST_OK) {
+            if (q >= w->cfg.max_queued_records) {
+                if (!w->full_since)
+                    w->full_since = now;
+                if (!w->paused && now - w->full_since >= PAUSE_AFTER_MS && kafka_pause_all(w->kc) == ST_OK) {
                     w->paused = true;
+                    w->pauses++;
                     atomic_store(&w->paused_flag, true);
-                    log_debug(&w->log, "paused: %llu records queued", (unsigned long long)q);
+                    log_debug(&w->log, "paused all partitions: %llu records queued", (unsigned long long)q);
                 }
-            } else if (w->paused && q < w->cfg.max_queued_records / 2) {
-                if (kafka_resume_all(w->kc) == ST_OK) {
+            } else if (q < w->cfg.max_queued_records / 2) {
+                w->full_since = 0;
+                if (w->paused && kafka_resume_all(w->kc) == ST_OK) {
                     w->paused = false;
                     atomic_store(&w->paused_flag, false);
+                    log_debug(&w->log, "resumed: %llu records queued", (unsigned long long)q);
                 }
+            }
+            if (w->full_since && !w->paused) {
+                sleep_ms(1);       /* full: let the processing threads catch up */
+            } else {
+                size_t n = kafka_consumer_poll(w->kc, msgs, BATCH_MAX, w->paused ? 2 : 10);
+                if (n)
+                    dispatch(w, msgs, n);
             }
         }
         now = clock_mono_ms();

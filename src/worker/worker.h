@@ -72,6 +72,8 @@ struct worker_config {
     uint32_t retry_backoff_max_ms;        /* cap of the back-off between Aerospike retries */
     struct aero_cluster *cluster;         /* borrowed; NULL only with dry_run */
     bool dry_run;                         /* decode and map, never write */
+    bool exit_when_drained;               /* stop cleanly once every assigned partition is
+                                           * consumed to its end and every record settled */
     enum log_level log_level;
 };
 

@@ -10,6 +10,7 @@
 #include <sys/time.h>
 
 #include "../harness.h"
+#include "../../src/aerospike/aero.h"
 #include "../support/testutil.h"
 
 #define DEMO_DIGEST "ec91192d4b7f8ce35d5d78d34bca65cbaaaac960"
@@ -925,6 +926,8 @@ TEST(limits_and_error_codes)
     ASSERT_EQ_INT(txn(fd, &r, &b).rc, 4);
     WRITE1("t", "m", 19, HEX("82 c7 00 02 c0 01 01"), 7);   /* map flags 0x02 alone */
     ASSERT_EQ_INT(txn(fd, &r, &b).rc, 4);
+    WRITE1("t", "m", 19, HEX("83 c7 00 01 c0 a2 03 6b 07 ff 01"), 11);  /* key-ordered, unsorted */
+    ASSERT_EQ_INT(txn(fd, &r, &b).rc, 4);
     WRITE1("t", "x", 5, HEX("00"), 1);            /* unused particle type 5 */
     ASSERT_EQ_INT(txn(fd, &r, &b).rc, 4);
     /* 1/2/4-byte integers are zero-extended: ff ff ff ff -> 4294967295 */
@@ -1258,6 +1261,30 @@ TEST(pipelining_in_order)
             ASSERT_EQ_INT(rp_int(&x, "v"), last_written);
         }
     }
+    /* replies far larger than the server's output limit while the client does not read:
+     * every pipelined request is still answered once the client drains */
+    {
+        uint8_t *big = mem_calloc(1, 200000);
+        rq_begin(&r, 0, 1, 0, 0, 0);
+        rq_key(&r, "test", "t", dg(801));
+        rq_op(&r, 2, 4, "big", big, 200000);
+        ASSERT_EQ_INT(txn(fd, &r, &b).rc, 0);
+        mem_free(big);
+        buf_reset(&all);
+        rq_begin(&r, 3, 0, 0, 0, 0);
+        rq_key(&r, "test", "t", dg(801));
+        rq_end(&r);
+        for (int i = 0; i < 150; i++)
+            buf_append(&all, r.b.p, r.b.len);
+        tsend(fd, all.p, all.len);
+        sleep_ms(300);
+        for (int i = 0; i < 150; i++) {
+            ASSERT_TRUE(trecv(fd, &b));
+            ASSERT_EQ_INT(b.p[13], 0);
+            ASSERT_CMP_INT(b.len, >, 200000);
+        }
+        ASSERT_EQ_STR(tinfo1(fd, "build"), "8.1.2.0");
+    }
     buf_free(&all);
     buf_free(&r.b);
     buf_free(&b);
@@ -1552,6 +1579,10 @@ TEST(lever_fail_rate_applies_nothing)
     ASSERT_CMP_INT(ok, <, 280);
     ASSERT_EQ_INT(kv_num(tinfo1(fd, "namespace/test"), "objects"), ok);
     ASSERT_EQ_STR(tinfo1(fd, "testd-set:fail-rate=2"), "ERROR:4:fail-rate must be 0..1");
+    ASSERT_EQ_STR(tinfo1(fd, "testd-node:id=1;state=down"),
+                  "ERROR:4:cannot take down the last live node (use testd-pause)");
+    ASSERT_EQ_STR(tinfo1(fd, "testd-node:id=2;state=down"),
+                  "ERROR:4:expected id=<1..N or node id>;state=up|down");
     buf_free(&r.b);
     buf_free(&b);
     close(fd);
@@ -1757,6 +1788,78 @@ TEST(cdt_list_map_and_compaction)
     tu_proc_free(p);
 }
 
+
+/* The project's codec (src/aerospike) against the server's independent parser: requests
+ * built with aero_msg_*, digests from aero_digest, replies parsed with aero_msg_parse. */
+TEST(codec_client_roundtrip)
+{
+    char hosts[256];
+    struct tu_proc *p = start(NULL, hosts, sizeof(hosts));
+    int fd = tconnect(hosts);
+    struct buf b = BUF_INIT, reply = BUF_INIT;
+    struct aero_msg m;
+    struct aero_msg_view v;
+    struct aero_bin_view bin;
+    struct err e = {0};
+    uint8_t digest[20];
+    struct aero_key_value key = {AERO_PT_STRING, 0, (const uint8_t *)"key1", 4};
+    const uint8_t *cur;
+    int seen = 0;
+
+    aero_digest("demo", 4, &key, digest);
+    ASSERT_EQ_MEM(digest, HEX(DEMO_DIGEST), 20);
+    aero_msg_begin(&m, &b, 0, AERO_INFO2_WRITE, 0, 0, 0, 1000);
+    aero_msg_key_fields(&m, "test", 4, "demo", 4, digest, &key);
+    aero_msg_op_int(&m, AERO_OP_WRITE, "n", 1, -5);
+    aero_msg_op_double(&m, AERO_OP_WRITE, "d", 1, 2.5);
+    aero_msg_op_bool(&m, AERO_OP_WRITE, "t", 1, true);
+    aero_msg_op_open(&m, AERO_OP_WRITE, AERO_PT_MAP, "m", 1);
+    aero_mp_map(&b, 3);
+    aero_mp_map_flags(&b, 1);
+    aero_mp_int(&b, -1);
+    aero_mp_str(&b, "v", 1);
+    aero_mp_str(&b, "k", 1);
+    aero_mp_int(&b, 7);
+    aero_msg_op_close(&m);
+    ASSERT_OK_E(aero_msg_end(&m, &e), &e);
+    tsend(fd, b.p, b.len);
+    ASSERT_TRUE(trecv(fd, &reply));
+    ASSERT_OK_E(aero_msg_parse(reply.p + 8, reply.len - 8, &v, &e), &e);
+    ASSERT_EQ_INT(v.result_code, 0);
+    ASSERT_EQ_INT(v.generation, 1);
+
+    buf_reset(&b);
+    aero_msg_begin(&m, &b, AERO_INFO1_READ | AERO_INFO1_GET_ALL, 0, 0, 0, 0, 1000);
+    aero_msg_key_fields(&m, "test", 4, "demo", 4, digest, NULL);
+    ASSERT_OK_E(aero_msg_end(&m, &e), &e);
+    tsend(fd, b.p, b.len);
+    ASSERT_TRUE(trecv(fd, &reply));
+    ASSERT_OK_E(aero_msg_parse(reply.p + 8, reply.len - 8, &v, &e), &e);
+    ASSERT_EQ_INT(v.result_code, 0);
+    ASSERT_EQ_INT(v.n_ops, 4);
+    cur = v.ops;
+    while (aero_msg_next_bin(&v, &cur, &bin, &e) == ST_OK) {
+        ASSERT_EQ_INT(bin.op, AERO_OP_READ);
+        if (bin.name_len == 1 && bin.name[0] == 'n') {
+            ASSERT_EQ_INT(bin.particle, AERO_PT_INTEGER);
+            ASSERT_EQ_INT((int64_t)load_u64be(bin.value), -5);
+        } else if (bin.name_len == 1 && bin.name[0] == 't') {
+            ASSERT_EQ_INT(bin.particle, AERO_PT_BOOL);
+            ASSERT_EQ_INT(bin.value[0], 1);
+        } else if (bin.name_len == 1 && bin.name[0] == 'm') {
+            ASSERT_EQ_INT(bin.particle, AERO_PT_MAP);
+            ASSERT_EQ_INT(bin.value_len, 13);
+            ASSERT_EQ_MEM(bin.value, HEX("83 c7 00 01 c0 ff a2 03 76 a2 03 6b 07"), 13);
+        }
+        seen++;
+    }
+    ASSERT_EQ_INT(seen, 4);
+    buf_free(&b);
+    buf_free(&reply);
+    close(fd);
+    tu_proc_free(p);
+}
+
 TEST_LIST = {
     T(cli_help_bad_args_busy_port),
     T(doc_13_1_put_and_13_4_reads),
@@ -1778,5 +1881,6 @@ TEST_LIST = {
     T(lever_pause_refuses_then_recovers),
     T(lever_latency_keeps_order_and_other_connections),
     T(cdt_list_map_and_compaction),
+    T(codec_client_roundtrip),
     {0},
 };

@@ -211,6 +211,8 @@ static bool is_flags_ext(const struct mpe *e)
     return e->kind == K_EXT && e->n == 0 && e->start[0] == 0xc7;
 }
 
+static int cmp_bytes(const uint8_t *a, size_t an, const uint8_t *b, size_t bn);
+
 /* Validate one value and append its compacted form. */
 static bool mp_norm(struct mp *r, struct buf *o, int depth, bool top)
 {
@@ -266,14 +268,22 @@ static bool mp_norm(struct mp *r, struct buf *o, int depth, bool top)
     if (flags)
         w_flags(o, flags, map);
     (void)had_flags;
+    size_t prev_off = 0, prev_len = 0;
     for (uint64_t k = 0; k < n; k++) {
         if (map) {
             struct mp peek = *r;
             struct mpe key;
+            size_t koff = o->len;
             if (!mp_read(&peek, &key) || (key.kind != K_INT && key.kind != K_STR && key.kind != K_BIN))
                 return false;
             if (!mp_norm(r, o, depth + 1, false))
                 return false;
+            /* a key-ordered map must arrive sorted, without duplicate keys */
+            if ((flags & 0x01) && k > 0 &&
+                cmp_bytes(o->p + prev_off, prev_len, o->p + koff, o->len - koff) >= 0)
+                return false;
+            prev_off = koff;
+            prev_len = o->len - koff;
         }
         if (!mp_norm(r, o, depth + 1, false))
             return false;

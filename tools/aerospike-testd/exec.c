@@ -41,7 +41,11 @@ struct wstate {
     struct result *res;
     uint32_t n_res;
     bool touched;
+    bool indexed;        /* c->bin_index matches w[0..n) */
+    size_t max_bins;     /* bound on n for this request (sizes the index) */
 };
+
+#define LINEAR_BINS 32   /* above this, bin lookups go through a hash index */
 
 static const uint8_t *vptr(const struct td_ctx *c, const struct vref *v)
 {
@@ -181,11 +185,60 @@ static size_t record_size(const struct wstate *ws, uint32_t key_len)
     return s;
 }
 
-static int find_bin(const struct wstate *ws, const uint8_t *name, uint8_t len)
+static uint32_t name_hash(const void *name, uint8_t len)
 {
+    const uint8_t *p = name;
+    uint32_t h = 2166136261u;
+    for (uint8_t i = 0; i < len; i++)
+        h = (h ^ p[i]) * 16777619u;
+    return h;
+}
+
+static void index_put(struct td_ctx *c, const struct wbin *w, uint32_t i)
+{
+    size_t mask = c->bin_index_cap - 1, k = name_hash(w[i].name, w[i].name_len) & mask;
+    while (c->bin_index[k])
+        k = (k + 1) & mask;
+    c->bin_index[k] = i + 1;
+}
+
+/* (Re)build the name index for the work bins; false on out of memory. */
+static bool index_build(struct wstate *ws, size_t max_bins)
+{
+    struct td_ctx *c = ws->c;
+    size_t cap = 64;
+    while (cap < max_bins * 2)
+        cap *= 2;
+    if (cap > c->bin_index_cap) {
+        uint32_t *p = mem_realloc(c->bin_index, cap * sizeof(uint32_t));
+        if (!p)
+            return false;
+        c->bin_index = p;
+        c->bin_index_cap = cap;
+    }
+    memset(c->bin_index, 0, c->bin_index_cap * sizeof(uint32_t));
     for (uint32_t i = 0; i < ws->n; i++)
-        if (ws->w[i].name_len == len && memcmp(ws->w[i].name, name, len) == 0)
-            return (int)i;
+        index_put(c, ws->w, i);
+    ws->indexed = true;
+    return true;
+}
+
+static int find_bin(struct wstate *ws, const uint8_t *name, uint8_t len)
+{
+    struct td_ctx *c = ws->c;
+
+    if (ws->n <= LINEAR_BINS || (!ws->indexed && !index_build(ws, ws->max_bins))) {
+        for (uint32_t i = 0; i < ws->n; i++)
+            if (ws->w[i].name_len == len && memcmp(ws->w[i].name, name, len) == 0)
+                return (int)i;
+        return -1;
+    }
+    size_t mask = c->bin_index_cap - 1, k = name_hash(name, len) & mask;
+    for (; c->bin_index[k]; k = (k + 1) & mask) {
+        const struct wbin *w = &ws->w[c->bin_index[k] - 1];
+        if (w->name_len == len && memcmp(w->name, name, len) == 0)
+            return (int)c->bin_index[k] - 1;
+    }
     return -1;
 }
 
@@ -206,6 +259,8 @@ static void set_bin(struct wstate *ws, const struct td_op *op, uint8_t pt, struc
         i = (int)ws->n++;
         ws->w[i].name_len = op->name_len;
         memcpy(ws->w[i].name, op->name, op->name_len);
+        if (ws->indexed)
+            index_put(ws->c, ws->w, (uint32_t)i);
     }
     ws->w[i].particle = pt;
     ws->w[i].v = v;
@@ -215,6 +270,7 @@ static void remove_bin(struct wstate *ws, int i)
 {
     ws->w[i] = ws->w[ws->n - 1];      /* swap-remove like the real server */
     ws->n--;
+    ws->indexed = false;
 }
 
 /* Apply one op of a write to the working bins. Returns a result code. */
@@ -311,6 +367,7 @@ static int apply_op(struct wstate *ws, const struct td_op *op, bool respond_all)
         break;
     case AERO_OP_DELETE_ALL:
         ws->n = 0;
+        ws->indexed = false;
         break;
     case AERO_OP_CDT_MODIFY:
     case AERO_OP_CDT_READ: {
@@ -552,7 +609,7 @@ static int exec_write(struct td_ctx *c, struct td_ns *ns, const struct td_msg *m
     bool respond_all = m->info2 & AERO_INFO2_RESPOND_ALL_OPS;
     bool replace = m->info3 & (AERO_INFO3_CREATE_OR_REPLACE | AERO_INFO3_REPLACE_ONLY);
     struct td_rec *r;
-    struct wstate ws = {c, NULL, 0, NULL, 0, false};
+    struct wstate ws = {c, NULL, 0, NULL, 0, false, false, 0};
     int rc, set_id = 0;
     const uint8_t *cur;
     struct td_op op;
@@ -602,6 +659,7 @@ static int exec_write(struct td_ctx *c, struct td_ns *ns, const struct td_msg *m
         return reply_err(o, tt, AERO_RC_ERR_UNKNOWN, NULL);
     ws.w = c->work;
     ws.res = c->results;
+    ws.max_bins = base + m->n_ops;
     buf_reset(&c->scratch);
     if (r && !replace) {
         for (uint32_t i = 0; i < r->n_bins; i++) {
@@ -678,7 +736,7 @@ static int exec_read(struct td_ctx *c, struct td_ns *ns, const struct td_msg *m,
     struct td_rec *r;
     bool respond_all = m->info2 & AERO_INFO2_RESPOND_ALL_OPS;
     int rc;
-    struct wstate ws = {c, NULL, 0, NULL, 0, false};
+    struct wstate ws = {c, NULL, 0, NULL, 0, false, false, 0};
 
     while (td_op_next(&cur, m->ops_end, &op)) {
         if (op.op != AERO_OP_READ && op.op != AERO_OP_CDT_READ)
@@ -725,6 +783,7 @@ static int exec_read(struct td_ctx *c, struct td_ns *ns, const struct td_msg *m,
         return reply_err(o, tt, AERO_RC_ERR_UNKNOWN, NULL);
     ws.w = c->work;
     ws.res = c->results;
+    ws.max_bins = r->n_bins + 1;
     buf_reset(&c->scratch);
     for (uint32_t i = 0; i < r->n_bins; i++) {
         struct wbin *w = &ws.w[ws.n++];
@@ -775,8 +834,9 @@ static int exec_record(struct td_ctx *c, int node, const struct td_msg *m, struc
     if (m->has_udf || m->has_filter)      /* not implemented by the test server */
         return reply_err(o, tt, AERO_RC_ERR_PARAMETER, NULL);
     uint16_t pid = td_pid(m->digest);
+    /* writes go to the master; reads are also served by the replica (RF 2) */
     bool owner = write ? c->master[pid] == node
-                       : (c->master[pid] == node || c->replica[pid] == node);
+                       : (c->master[pid] == node || (c->replica[pid] == node && ns->rf > 1));
     if (!owner) {
         if (batch_row)
             nd->st.batch_sub_proxied++;

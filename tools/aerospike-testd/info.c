@@ -414,6 +414,8 @@ static void one(struct td_ctx *c, int node, const char *cmd, size_t len, bool *u
         int target = id ? node_arg(c, id, idl) : -1;
         if (target < 0 || !st || !(str_eq(st, vl, "up") || str_eq(st, vl, "down"))) {
             buf_append_str(o, "ERROR:4:expected id=<1..N or node id>;state=up|down");
+        } else if (str_eq(st, vl, "down") && c->nodes[target].up && live_nodes(c) == 1) {
+            buf_append_str(o, "ERROR:4:cannot take down the last live node (use testd-pause)");
         } else {
             res->act = TD_ACT_NODE;
             res->node = target;

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "testd.h"
 
@@ -126,7 +127,8 @@ int main(int argc, char **argv)
     if (!c)
         return 2;
     snprintf(c->cluster_name, sizeof(c->cluster_name), "testcluster");
-    while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+    opterr = 0;          /* one error line of our own */
+    while ((opt = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
         switch (opt) {
         case 'p': port = (int)num(optarg, "--port", 1, 65535, false); break;
         case 'n':
@@ -154,8 +156,12 @@ int main(int argc, char **argv)
         case 'F': fail_codes = optarg; break;
         case 'z': c->snapshot_path = optarg; break;
         case 'x': c->rng = num(optarg, "--seed", 1, UINT64_MAX, false); break;
-        case 'h': fputs(usage, stdout); return 0;
-        default: die_usage("unknown option%s", ""); break;
+        case 'h':
+            fputs(usage, stdout);
+            mem_free(c);
+            return 0;
+        case ':': die_usage("option '%s' needs a value", argv[optind - 1]); break;
+        default: die_usage("unknown option '%s'", argv[optind - 1]); break;
         }
     }
     if (optind < argc)
@@ -205,9 +211,18 @@ int main(int argc, char **argv)
     td_ctx_rebalance(c, false);
     if (c->snapshot_path && td_snapshot_load(c, c->snapshot_path, &e) != 0) {
         fprintf(stderr, "aerospike-testd: %s\n", e.msg);
+        td_ctx_free(c);
+        mem_free(c);
         return 2;
     }
 
+    {   /* many client connections: take every descriptor we may */
+        struct rlimit rl;
+        if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+            rl.rlim_cur = rl.rlim_max;
+            setrlimit(RLIMIT_NOFILE, &rl);
+        }
+    }
     sigemptyset(&block);
     sigaddset(&block, SIGINT);
     sigaddset(&block, SIGTERM);

@@ -41,6 +41,7 @@ struct conn {
 
 struct td_server {
     struct td_ctx *c;
+    struct buf tmp;      /* one reply being built */
     int ep;
     struct conn *conns;
     struct conn *dead;
@@ -105,6 +106,7 @@ void td_ctx_free(struct td_ctx *c)
     buf_free(&c->reply_ops);
     mem_free(c->work);
     mem_free(c->results);
+    mem_free(c->bin_index);
 }
 
 /* --- listeners --- */
@@ -195,8 +197,11 @@ static void set_events(struct td_server *s, struct conn *cn)
     epoll_ctl(s->ep, EPOLL_CTL_MOD, cn->fd, &ev);
 }
 
+static void process(struct td_server *s, struct conn *cn);
+
 static void conn_flush(struct td_server *s, struct conn *cn)
 {
+again:
     while (cn->out.len > cn->out_off) {
         ssize_t n = send(cn->fd, cn->out.p + cn->out_off, cn->out.len - cn->out_off, MSG_NOSIGNAL);
         if (n < 0) {
@@ -219,6 +224,15 @@ static void conn_flush(struct td_server *s, struct conn *cn)
     } else if (cn->out_off > (1u << 20) && cn->out_off * 2 > cn->out.len) {
         buf_consume(&cn->out, cn->out_off);
         cn->out_off = 0;
+    }
+    /* requests left unprocessed by back-pressure: no new bytes may ever wake us for them */
+    if (cn->in.len > cn->in_off && cn->out.len - cn->out_off < OUT_HIGH && !cn->close_after_flush) {
+        size_t before = cn->in.len - cn->in_off;
+        process(s, cn);
+        if (cn->dead)
+            return;
+        if (cn->in.len - cn->in_off != before && cn->out.len > cn->out_off)
+            goto again;
     }
     set_events(s, cn);
 }
@@ -312,9 +326,10 @@ static int64_t release_due(struct td_server *s, struct conn *cn, uint64_t now)
 }
 
 /* Execute every complete message in the input buffer, in order. */
-static void process(struct td_server *s, struct conn *cn, struct buf *tmp)
+static void process(struct td_server *s, struct conn *cn)
 {
     struct td_ctx *c = s->c;
+    struct buf *tmp = &s->tmp;
 
     while (!cn->dead && !cn->close_after_flush && cn->out.len - cn->out_off < OUT_HIGH) {
         const uint8_t *p = cn->in.p + cn->in_off;
@@ -361,7 +376,7 @@ static void process(struct td_server *s, struct conn *cn, struct buf *tmp)
     }
 }
 
-static void conn_read(struct td_server *s, struct conn *cn, struct buf *tmp)
+static void conn_read(struct td_server *s, struct conn *cn)
 {
     for (int round = 0; round < 4 && !cn->dead && cn->reading; round++) {
         ssize_t n;
@@ -382,7 +397,7 @@ static void conn_read(struct td_server *s, struct conn *cn, struct buf *tmp)
         } else {
             cn->in.len += (size_t)n;
         }
-        process(s, cn, tmp);
+        process(s, cn);
         if (cn->eof || (size_t)n < READ_CHUNK / 2)
             break;
     }
@@ -465,13 +480,13 @@ void td_server_free(struct td_server *s)
     if (s->ep >= 0)
         close(s->ep);
     s->c->srv = NULL;
+    buf_free(&s->tmp);
     mem_free(s);
 }
 
 int td_server_run(struct td_server *s, volatile sig_atomic_t *stop)
 {
     struct epoll_event evs[256];
-    struct buf tmp = BUF_INIT;
     uint64_t last_sweep = clock_mono_ms();
     sigset_t run_mask;
 
@@ -533,11 +548,10 @@ int td_server_run(struct td_server *s, volatile sig_atomic_t *stop)
                 continue;
             }
             if (evs[i].events & (EPOLLIN | EPOLLHUP | EPOLLERR))
-                conn_read(s, cn, &tmp);
+                conn_read(s, cn);
             if (!cn->dead && (evs[i].events & EPOLLOUT))
                 conn_flush(s, cn);
         }
     }
-    buf_free(&tmp);
     return 0;
 }

@@ -70,14 +70,27 @@ static void rec_free(struct td_rec *r)
 
 void td_ns_truncate(struct td_ns *ns)
 {
-    for (size_t i = 0; i < ns->cap; i++) {
-        rec_free(ns->slots[i]);
-        ns->slots[i] = NULL;
+    size_t left = ns->count;
+
+    for (size_t i = 0; i < ns->cap && left; i++) {
+        if (ns->slots[i]) {
+            rec_free(ns->slots[i]);
+            ns->slots[i] = NULL;
+            left--;
+        }
     }
     ns->count = 0;
     ns->with_ttl = 0;
     for (uint32_t i = 0; i < ns->n_sets; i++)
         ns->sets[i].objects = 0;
+    if (ns->cap > 4096) {              /* give a big table back */
+        struct td_rec **small = mem_calloc(1024, sizeof(*small));
+        if (small) {
+            mem_free(ns->slots);
+            ns->slots = small;
+            ns->cap = 1024;
+        }
+    }
 }
 
 void td_store_free(struct td_store *st)

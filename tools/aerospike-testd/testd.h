@@ -210,6 +210,8 @@ struct td_ctx {
     size_t work_cap;
     void *results;       /* exec.c result list */
     size_t results_cap;
+    uint32_t *bin_index; /* exec.c: name hash -> work bin + 1, for records with many bins */
+    size_t bin_index_cap;
 };
 
 /* Recompute the partition map from live nodes; bumps generations when @bump. */
