@@ -1370,6 +1370,44 @@ TEST(steady_state_submit_allocates_nothing)
     fake_stop(f);
 }
 
+/* The tend thread ticks every 20 ms meanwhile: tending allocates nothing either. */
+TEST(steady_state_with_tend_thread_allocates_nothing)
+{
+    struct fake *f = fake_start("A1");
+    struct err e = {0};
+    struct aero_cluster *c = cluster_on(f, 20, &e);
+    struct aero_client *cl = aero_client_new(c, NULL, &e);
+    static struct tcmd t[64];
+    struct aero_policy p = {2000, 5000, 1, 0};
+    uint64_t before = 0, t_end = 0;
+    unsigned info0 = 0;
+
+    for (uint32_t i = 0; i < 64; i++)
+        make_cmd(&t[i], i * 16777259u, &p);
+    for (int round = 0;; round++) {
+        if (round == 10) {
+            sleep_ms(100);                     /* let a few tend passes warm up too */
+            before = mem_alloc_count();
+            info0 = atomic_load(&f->n_info);
+            t_end = clock_mono_ms() + 300;
+        }
+        if (round > 10 && clock_mono_ms() > t_end)
+            break;
+        for (int i = 0; i < 64; i++) {
+            t[i].calls = 0;
+            ASSERT_OK(aero_submit(cl, &t[i].cmd, &e));
+        }
+        wait_all(cl, t, 64, 5000);
+    }
+    ASSERT_EQ_U64(mem_alloc_count() - before, 0);
+    ASSERT_CMP_INT(atomic_load(&f->n_info) - info0, >=, 5);   /* the tend thread did run */
+    for (int i = 0; i < 64; i++)
+        aero_cmd_free(&t[i].cmd);
+    aero_client_free(cl);
+    aero_cluster_free(c);
+    fake_stop(f);
+}
+
 TEST_LIST = {
     T(bootstrap_single_node),
     T(bootstrap_rejects_uninitialised_node),
@@ -1400,5 +1438,6 @@ TEST_LIST = {
     T(wake_and_watch_fd),
     T(batch_read_split_by_node_and_merged),
     T(steady_state_submit_allocates_nothing),
+    T(steady_state_with_tend_thread_allocates_nothing),
     {0},
 };
