@@ -1,7 +1,5 @@
 /* src/app/cmd_check.c: `aerosink check FILE...` and `aerosink help config`. */
-#include <limits.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "app.h"
@@ -42,129 +40,6 @@ static const char check_usage[] =
     "\n"
     "See `aerosink help config` for every key.\n";
 
-struct mapping_slot {
-    char real[PATH_MAX];
-    struct cfg *cfg;     /* may have errors (CFG_LOAD_PARTIAL): only cross-checked */
-};
-
-struct check {
-    unsigned flags;
-    struct cfg_diags d;
-    struct mapping_slot maps[64];
-    size_t n_maps;
-    struct cfg_worker *worker;     /* the first worker file given */
-    struct cfg_connector *conns[64];
-    size_t n_conns;
-    size_t files;
-};
-
-/* Load a mapping once per real path (a file given explicitly and through a connector is
- * checked once). Returns the loaded config or NULL. */
-static struct cfg *load_mapping(struct check *ck, const char *path, const char *content)
-{
-    char real[PATH_MAX];
-    struct mapping_slot *s;
-
-    if (!content && realpath(path, real)) {
-        for (size_t i = 0; i < ck->n_maps; i++)
-            if (strcmp(ck->maps[i].real, real) == 0)
-                return ck->maps[i].cfg;
-    } else {
-        snprintf(real, sizeof(real), "%s", path);
-    }
-    ck->files++;
-    if (ck->n_maps == ARRAY_LEN(ck->maps)) {
-        cfg_diag_add(&ck->d, CFG_SEV_ERROR, path, 0, 0, "", "too many mapping files");
-        return NULL;
-    }
-    s = &ck->maps[ck->n_maps++];
-    snprintf(s->real, sizeof(s->real), "%s", real);
-    if (content) {
-        s->cfg = cfg_load_text(content, strlen(content), path, ck->flags, &ck->d);
-    } else {
-        struct err e = {0};
-        size_t len = 0;
-        char *text = cfg_read_file(path, &len, &e);
-        if (!text) {
-            cfg_diag_add(&ck->d, CFG_SEV_ERROR, path, 0, 0, "", "%s", e.msg);
-            return NULL;
-        }
-        s->cfg = cfg_load_text(text, len, path, ck->flags, &ck->d);
-        cfg_check_mapping_secrets(path, text, len, &ck->d);
-        mem_free(text);
-    }
-    return s->cfg;
-}
-
-static struct cfg_props *load_props(struct check *ck, const char *path, const char *text,
-                                    size_t len)
-{
-    struct cfg_props *p;
-    size_t n = strlen(path);
-
-    if (n >= 5 && strcmp(path + n - 5, ".json") == 0)
-        p = cfg_props_parse_json(text, len, path, &ck->d);
-    else
-        p = cfg_props_parse(text, len, path, &ck->d);
-    cfg_check_props_secrets(p, path, &ck->d);
-    return p;
-}
-
-static void check_connector(struct check *ck, const char *path, const char *text, size_t len)
-{
-    struct cfg_connector *c = cfg_connector_new(load_props(ck, path, text, len), &ck->d);
-    struct cfg *m;
-
-    if (!c)
-        return;
-    m = load_mapping(ck, c->mapping_path, c->mapping_content);
-    if (m)
-        cfg_connector_check_mapping(c, m, &ck->d);
-    if (ck->n_conns < ARRAY_LEN(ck->conns))
-        ck->conns[ck->n_conns++] = c;
-    else
-        cfg_connector_free(c);
-}
-
-static void check_file(struct check *ck, const char *path)
-{
-    struct err e = {0};
-    size_t len = 0;
-    char *text = cfg_read_file(path, &len, &e);
-
-    if (!text) {
-        ck->files++;
-        cfg_diag_add(&ck->d, CFG_SEV_ERROR, path, 0, 0, "", "%s", e.msg);
-        return;
-    }
-    switch (cfg_file_kind(path, text, len)) {
-    case CFG_FILE_MAPPING:
-        load_mapping(ck, path, NULL);
-        break;
-    case CFG_FILE_CONNECTOR:
-        ck->files++;
-        check_connector(ck, path, text, len);
-        break;
-    case CFG_FILE_WORKER: {
-        struct cfg_worker *w;
-        ck->files++;
-        w = cfg_worker_new(load_props(ck, path, text, len), CFG_WORKER_AUTO, &ck->d);
-        if (w && !ck->worker)
-            ck->worker = w;
-        else
-            cfg_worker_free(w);
-        break;
-    }
-    case CFG_FILE_UNKNOWN:
-        ck->files++;
-        cfg_diag_add(&ck->d, CFG_SEV_ERROR, path, 0, 0, "",
-                     "cannot tell what this file is: name a mapping .yml, .yaml or .json, and "
-                     "Connect files .properties (or .json in the REST shape)");
-        break;
-    }
-    mem_free(text);
-}
-
 static void print_diags(const struct cfg_diags *d, bool quiet)
 {
     struct buf b = BUF_INIT;
@@ -195,13 +70,14 @@ static bool is_file_arg(char **argv, int i, bool *after_dashes)
 
 int app_cmd_check(int argc, char **argv, volatile sig_atomic_t *stop)
 {
-    struct check ck;
+    struct cfg_diags d = CFG_DIAGS_INIT;
+    unsigned flags = CFG_LOAD_READ_FILES;
     bool quiet = false, dashes = false;
     int n_files = 0, rc;
+    const char **files;
+    size_t nf = 0, n_checked;
 
     (void)stop;
-    memset(&ck, 0, sizeof(ck));
-    ck.flags = CFG_LOAD_READ_FILES | CFG_LOAD_PARTIAL;
     for (int i = 1; i < argc; i++) {
         if (is_file_arg(argv, i, &dashes)) {
             n_files++;
@@ -215,7 +91,7 @@ int app_cmd_check(int argc, char **argv, volatile sig_atomic_t *stop)
         } else if (strcmp(argv[i], "--quiet") == 0 || strcmp(argv[i], "-q") == 0) {
             quiet = true;
         } else if (strcmp(argv[i], "--offline") == 0) {
-            ck.flags &= ~(unsigned)CFG_LOAD_READ_FILES;
+            flags &= ~(unsigned)CFG_LOAD_READ_FILES;
         } else {
             fprintf(stderr, "aerosink check: unknown option '%s' (see 'aerosink check --help')\n",
                     argv[i]);
@@ -227,26 +103,23 @@ int app_cmd_check(int argc, char **argv, volatile sig_atomic_t *stop)
         fputs(check_usage, stderr);
         return 2;
     }
-    cfg_diags_init(&ck.d);
+    files = mem_calloc((size_t)n_files, sizeof(*files));
+    if (!files) {
+        fputs("aerosink: out of memory\n", stderr);
+        return 1;
+    }
     dashes = false;
     for (int i = 1; i < argc; i++)
         if (is_file_arg(argv, i, &dashes))
-            check_file(&ck, argv[i]);
-    for (size_t i = 0; i < ck.n_conns; i++)
-        cfg_check_converters(ck.worker, ck.conns[i], &ck.d);
-    cfg_diags_sort(&ck.d);
-    print_diags(&ck.d, quiet);
+            files[nf++] = argv[i];
+    n_checked = cfg_check_files(files, nf, flags, &d);
+    print_diags(&d, quiet);
     if (!quiet)
-        printf("%zu error%s, %zu warning%s in %zu file%s\n", ck.d.errors,
-               ck.d.errors == 1 ? "" : "s", ck.d.warnings, ck.d.warnings == 1 ? "" : "s",
-               ck.files, ck.files == 1 ? "" : "s");
-    rc = ck.d.errors ? 2 : 0;
-    for (size_t i = 0; i < ck.n_maps; i++)
-        cfg_free(ck.maps[i].cfg);
-    for (size_t i = 0; i < ck.n_conns; i++)
-        cfg_connector_free(ck.conns[i]);
-    cfg_worker_free(ck.worker);
-    cfg_diags_free(&ck.d);
+        printf("%zu error%s, %zu warning%s in %zu file%s\n", d.errors, d.errors == 1 ? "" : "s",
+               d.warnings, d.warnings == 1 ? "" : "s", n_checked, n_checked == 1 ? "" : "s");
+    rc = d.errors ? 2 : 0;
+    cfg_diags_free(&d);
+    mem_free(files);
     return rc;
 }
 

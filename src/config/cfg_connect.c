@@ -212,6 +212,10 @@ static int64_t get_int(struct view *v, const char *key, int64_t def, int64_t min
              cfg__q(s, strlen(s), q, sizeof(q)));
         return def;
     }
+    if (x < min && max >= INT32_MAX) {
+        verr(v, pr, key, "value %lld is too small (at least %lld)", (long long)x, (long long)min);
+        return def;
+    }
     if (x < min || x > max) {
         verr(v, pr, key, "value %lld out of range %lld..%lld", (long long)x, (long long)min,
              (long long)max);

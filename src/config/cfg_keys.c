@@ -123,6 +123,8 @@ const struct cfg_key cfg__keys[] = {
              "`- host:port` and `- \"[ipv6]:port\"`."},
     {.path = "aerospike.seeds[]", .type = CFG_K_ANY, .flags = CFG_F_DOC, .opens = CFG_S_SEED,
      .help = "A host name or IP address, or a one-key map `host: {port, tls-name}`."},
+    {.path = "aerospike.seeds[].*", .type = CFG_K_MAP, .flags = CFG_F_DOC,
+     .help = "Settings of one seed host (the map's only key is the host)."},
     {.path = "aerospike.seeds[].*.port", .type = CFG_K_INT, .def = "3000", .min = 1,
      .max = 65535, .flags = CFG_F_DOC, IN_SEED(port), .help = "Service port."},
     {.path = "aerospike.seeds[].*.tls-name", .type = CFG_K_STR,

@@ -7,6 +7,7 @@
  * aerospike section; the v1.1 mapping form is rewritten first (cfg_legacy.c). */
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -174,17 +175,26 @@ static bool parse_int(struct cfg_walk *w, const struct cfg_key *row, const struc
     double dv;
 
     if (!str_to_i64(n->s, n->len, out)) {
-        if (str_to_double(n->s, n->len, &dv))
+        /* 1500.0 or 1.5e3 (JSON writers do that): a whole number is fine */
+        if (str_to_double(n->s, n->len, &dv) && dv == floor(dv) && dv >= -9.0e15 &&
+            dv <= 9.0e15) {
+            *out = (int64_t)dv;
+        } else if (str_to_double(n->s, n->len, &dv)) {
             cfg__err(w, n, NULL, "invalid value \"%s\": expected a whole number",
                      cfg__q(n->s, n->len, q, sizeof(q)));
-        else
+            return false;
+        } else {
             cfg__err(w, n, NULL, "invalid value \"%s\": expected an integer",
                      cfg__q(n->s, n->len, q, sizeof(q)));
-        return false;
+            return false;
+        }
     }
     if (*out < row->min || *out > row->max) {
         if (row->range)
             cfg__err(w, n, NULL, "value %lld out of range: %s", (long long)*out, row->range);
+        else if (*out < row->min && row->max >= INT32_MAX)
+            cfg__err(w, n, NULL, "value %lld is too small (at least %lld)", (long long)*out,
+                     (long long)row->min);
         else
             cfg__err(w, n, NULL, "value %lld out of range %lld..%lld", (long long)*out,
                      (long long)row->min, (long long)row->max);
@@ -483,6 +493,29 @@ static void unsupported(struct cfg_walk *w, const struct cfg_key *row, const str
         cfg__err(w, key, NULL, "\"%s\" is not supported by aerosink", last_seg(row->path));
 }
 
+/* A single value where a {mode: ...} or {source: ..., field-name: ...} map belongs:
+ * show the map that was probably meant. */
+static bool map_hint(struct cfg_walk *w, const struct cfg_key *row, const struct cfg_node *val)
+{
+    char pat[512], q[CFG_Q_LEN];
+
+    cfg__q(val->s, val->len, q, sizeof(q));
+    snprintf(pat, sizeof(pat), "%s.mode", row->path);
+    if (cfg__key_find(pat)) {
+        cfg__err(w, val, NULL, "expected a map, e.g. {mode: static, value: %s}, got a single value",
+                 q);
+        return true;
+    }
+    snprintf(pat, sizeof(pat), "%s.field-name", row->path);
+    if (cfg__key_find(pat)) {
+        cfg__err(w, val, NULL,
+                 "expected a map, e.g. {source: value-field, field-name: %s}, got a single value",
+                 q);
+        return true;
+    }
+    return false;
+}
+
 static void walk_value(struct cfg_walk *w, const struct cfg_key *row, struct cfg_node *val,
                        const struct cfg_node *key)
 {
@@ -501,13 +534,8 @@ static void walk_value(struct cfg_walk *w, const struct cfg_key *row, struct cfg
     }
     switch (row->type) {
     case CFG_K_MAP:
-        snprintf(pat, sizeof(pat), "%s.mode", row->path);
-        if (val->kind == CFG_N_SCALAR && cfg__key_find(pat)) {
-            char q[CFG_Q_LEN];
-            cfg__err(w, val, NULL, "expected a map, e.g. {mode: static, value: %s}, got a single value",
-                     cfg__q(val->s, val->len, q, sizeof(q)));
+        if (val->kind == CFG_N_SCALAR && map_hint(w, row, val))
             return;
-        }
         if (val->kind != CFG_N_MAP) {
             cfg__err(w, val, NULL, "expected a map (key: value), got %s", cfg__kind_name(val));
             return;
@@ -673,12 +701,22 @@ static void walk_seed(struct cfg_walk *w, struct cfg_node *item)
 
 static void suggest_code(const char *text, char *out, size_t cap)
 {
-    const char *cands[300];
+    /* the Java client's names people write (com.aerospike.client.ResultCode) */
+    static const char *const java[] = {
+        "KEY_NOT_FOUND_ERROR", "GENERATION_ERROR", "PARAMETER_ERROR", "KEY_EXISTS_ERROR",
+        "BIN_EXISTS_ERROR", "SERVER_NOT_AVAILABLE", "BIN_TYPE_ERROR", "RECORD_TOO_BIG",
+        "KEY_BUSY", "TIMEOUT", "DEVICE_OVERLOAD", "SERVER_FULL", "KEY_MISMATCH",
+        "BIN_NAME_TOO_LONG", "FAIL_FORBIDDEN", "FILTERED_OUT", "LOST_CONFLICT"};
+    const char *cands[320];
     size_t n = 0;
     const char *s;
+    int rc;
 
     out[0] = '\0';
-    for (int rc = -20; rc < 256 && n < ARRAY_LEN(cands); rc++)
+    for (size_t i = 0; i < ARRAY_LEN(java); i++)
+        if (aero_rc_parse(java[i], &rc))
+            cands[n++] = java[i];
+    for (rc = -20; rc < 256 && n < ARRAY_LEN(cands); rc++)
         if ((s = aero_rc_name(rc)))
             cands[n++] = s;
     s = cfg__suggest(text, cands, n);

@@ -179,6 +179,13 @@ static void bins_rules(struct cfg_walk *w, const struct cfg_node *tnode, const s
     const struct cfg_node *b = map_val(m, "bins");
     const struct cfg_node *opn = map_val(tnode, "aerospike-operation");
 
+    const struct cfg_node *avf = b ? cfg__map_get(b, "all-value-fields") : NULL;
+    const struct cfg_node *map = b ? cfg__map_get(b, "map") : NULL;
+    /* only when all-value-fields is really false: a bad value was reported already */
+    bool writes_none = b && !t->mapping.bins.all_value_fields &&
+                       (!avf || (avf->kind == CFG_N_SCALAR && avf->len == 5 &&
+                                 strncasecmp(avf->s, "false", 5) == 0));
+
     t->mapping.bins.present = b != NULL;
     switch (t->op.type) {
     case CFG_OP_WRITE:
@@ -186,12 +193,10 @@ static void bins_rules(struct cfg_walk *w, const struct cfg_node *tnode, const s
             cfg__err(w, key_of(tnode, "mapping"), "mapping",
                      "a write topic needs bins: {type: multi-bins, all-value-fields: true} or a "
                      "bins map");
-        else if (b && !t->mapping.bins.all_value_fields && t->mapping.bins.n_map == 0 &&
-                 !cfg__map_get(b, "map"))
+        else if (writes_none && !map)
             cfg__err(w, key_of(m, "bins"), "mapping.bins",
                      "writes no bins: set all-value-fields: true or list bins in map");
-        else if (b && !t->mapping.bins.all_value_fields && cfg__map_get(b, "map") &&
-                 t->mapping.bins.n_map == 0)
+        else if (writes_none && map && map->kind == CFG_N_MAP && map->n == 0)
             cfg__err(w, key_of(b, "map"), "mapping.bins.map",
                      "writes no bins: the map is empty and all-value-fields is false");
         break;

@@ -425,10 +425,32 @@ static void on_end(struct yload *y)
     attach(y, f->node);
 }
 
-static void syntax_error(struct yload *y, const yaml_parser_t *p)
+/* The character at 0-based (line, column in characters), or 0. */
+static char char_at(const char *text, size_t len, size_t line, size_t column)
+{
+    size_t i = 0;
+
+    for (size_t l = 0; l < line && i < len; i++)
+        if (text[i] == '\n')
+            l++;
+    for (size_t c = 0; c < column && i < len && text[i] != '\n'; i++)
+        if (((unsigned char)text[i] & 0xC0) != 0x80)
+            c++;
+    while (i < len && ((unsigned char)text[i] & 0xC0) == 0x80)
+        i++;
+    return i < len ? text[i] : 0;
+}
+
+static void syntax_error(struct yload *y, const yaml_parser_t *p, const char *text, size_t len)
 {
     const char *problem = p->problem ? p->problem : "unknown problem";
     int line = mline(p->problem_mark), col = mcol(p->problem_mark);
+
+    if (p->error == YAML_SCANNER_ERROR &&
+        char_at(text, len, p->problem_mark.line, p->problem_mark.column) == '\t') {
+        yerr(y, line, col, "YAML syntax error: a tab; YAML indents with spaces only");
+        return;
+    }
 
     if (p->error == YAML_MEMORY_ERROR) {
         oom(y, line, col);
@@ -527,7 +549,7 @@ struct cfg_doc *cfg__parse_yaml(const char *text, size_t len, const char *name,
     yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
     while (!done && !y.failed) {
         if (!yaml_parser_parse(&parser, &ev)) {
-            syntax_error(&y, &parser);
+            syntax_error(&y, &parser, text, len);
             break;
         }
         on_event(&y, &ev);

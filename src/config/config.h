@@ -510,6 +510,13 @@ enum cfg_file_kind {
  * "connector.class" -> connector; other .json/.yml/.yaml -> mapping. */
 enum cfg_file_kind cfg_file_kind(const char *path, const char *text, size_t len);
 
+/* Everything `aerosink check` does: each file's role is guessed (cfg_file_kind); mappings
+ * are validated (CFG_LOAD_READ_FILES in @flags: also the files they name), connectors with
+ * their mapping and the topics cross-check, workers, converters of each connector (with the
+ * first worker given), and group/other-readable files holding secrets. A mapping reached
+ * twice is checked once. Problems go to @d, sorted. Returns how many files were checked. */
+size_t cfg_check_files(const char *const *paths, size_t n, unsigned flags, struct cfg_diags *d);
+
 /* Read a whole file (at most CFG_MAX_FILE_BYTES) into an owned NUL-terminated buffer. */
 char *cfg_read_file(const char *path, size_t *len, struct err *e);
 

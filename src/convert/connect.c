@@ -43,6 +43,10 @@ struct seg {
 struct conv__connect {
     bool replace_null;
     struct conv_doc *tmp;   /* the parsed record; strings in the output may point into it */
+    struct conv_doc *sdoc;  /* a private copy of the last schema, which cs[] was compiled from */
+    struct conv_doc *cur;   /* the document TN() reads: tmp, or sdoc for schemas and defaults */
+    bool cached;            /* cs[] holds the compiled sdoc (root cached_root) */
+    uint32_t cached_root;
     struct cs *cs;
     uint32_t ncs, cs_cap;
     struct seg path[CONV__MAX_DEPTH_CAP * 2 + 8];
@@ -56,7 +60,7 @@ struct conv__connect *conv__connect_new(const char *const *props, struct err *e)
     struct conv__connect *cj = mem_calloc(1, sizeof(*cj));
     const char *v;
 
-    if (!cj || !(cj->tmp = conv_doc_new())) {
+    if (!cj || !(cj->tmp = conv_doc_new()) || !(cj->sdoc = conv_doc_new())) {
         err_set(e, ST_NOMEM, "JsonConverter");
         goto fail;
     }
@@ -90,6 +94,7 @@ void conv__connect_free(struct conv__connect *cj)
     if (!cj)
         return;
     conv_doc_free(cj->tmp);
+    conv_doc_free(cj->sdoc);
     mem_free(cj->cs);
     mem_free(cj);
 }
@@ -145,7 +150,7 @@ static enum status perr(struct conv__connect *cj, enum status st, const char *fm
 
 /* --- The parsed record --- */
 
-#define TN(cj, i) (&(cj)->tmp->nodes[(i)])
+#define TN(cj, i) (&(cj)->cur->nodes[(i)])
 
 static const char *jtype(const struct conv_value *v)
 {
@@ -163,8 +168,8 @@ static const char *jtype(const struct conv_value *v)
 /* Index of the value of @key in tmp map @mi, or NONE. */
 static uint32_t tget(const struct conv__connect *cj, uint32_t mi, const char *key)
 {
-    const struct conv_value *v = conv_map_get(cj->tmp, TN(cj, mi), key, strlen(key));
-    return v ? conv_doc_index(cj->tmp, v) : NONE;
+    const struct conv_value *v = conv_map_get(cj->cur, TN(cj, mi), key, strlen(key));
+    return v ? conv_doc_index(cj->cur, v) : NONE;
 }
 
 static bool tstr_eq(const struct conv_value *v, const char *s)
@@ -563,7 +568,12 @@ static enum status convert(struct conv__connect *cj, uint32_t si, uint32_t ni)
 
     if (ni == NONE || TN(cj, ni)->type == CONV_NULL) {
         if (s->dflt != NONE && cj->replace_null) {
-            ni = s->dflt;   /* never null: see compile() */
+            /* the default lives in the schema document and is never null (see compile()) */
+            struct conv_doc *saved = cj->cur;
+            cj->cur = cj->sdoc;
+            st = convert(cj, si, s->dflt);
+            cj->cur = saved;
+            return st;
         } else if (s->optional) {
             return conv__add(cj->out, CONV_NULL) ? ST_OK : out_full(cj);
         } else {
@@ -645,6 +655,31 @@ static enum status copy_schemaless(struct conv__connect *cj, uint32_t ni)
     return ST_OK;
 }
 
+/* Deep-copy the schema subtree at tmp[si] into sdoc (strings too), so the compiled schema
+ * outlives the record it came with. */
+static enum status copy_schema(struct conv__connect *cj, uint32_t si)
+{
+    uint32_t end = cj->tmp->nodes[si].next;
+
+    conv_doc_reset(cj->sdoc);
+    for (uint32_t k = si; k < end; k++) {
+        const struct conv_value *t = &cj->tmp->nodes[k];
+        struct conv_value *v = conv__add(cj->sdoc, t->type);
+        if (!v)
+            return conv__add_error(cj->sdoc, "Connect JSON: schema", cj->e);
+        *v = *t;
+        v->next = t->next - si;
+        if (t->type == CONV_STRING || t->type == CONV__RAWNUM) {
+            char *c = conv__arena_alloc(&cj->sdoc->arena, t->s.n);
+            if (!c)
+                return err_set(cj->e, ST_NOMEM, "Connect JSON: out of memory for the schema");
+            memcpy(c, t->s.p, t->s.n);
+            v->s.p = c;
+        }
+    }
+    return ST_OK;
+}
+
 enum status conv__connect_decode(struct conv__connect *cj, const uint8_t *p, size_t n,
                                  struct conv_doc *out, struct err *e)
 {
@@ -655,9 +690,10 @@ enum status conv__connect_decode(struct conv__connect *cj, const uint8_t *p, siz
     cj->e = e;
     cj->out = out;
     cj->depth = 0;
-    cj->ncs = 0;
+    cj->cur = cj->tmp;
     conv_doc_reset(out);
     conv_doc_set_limits(cj->tmp, &out->lim);
+    conv_doc_set_limits(cj->sdoc, &out->lim);
     if ((st = conv__json_parse(cj->tmp, p, n, CONV__JSON_RAW_NUMBERS, e)) != ST_OK)
         return st;
     root = conv_doc_root(cj->tmp);
@@ -668,12 +704,24 @@ enum status conv__connect_decode(struct conv__connect *cj, const uint8_t *p, siz
                        "schemas.enable=false)");
     if (TN(cj, si)->type == CONV_NULL)
         return copy_schemaless(cj, pi);
-    push_name(cj, "schema", 6, false);
-    if ((st = compile(cj, si, &cs_root)) != ST_OK) {
-        conv_doc_reset(out);
-        return st;
+    /* the same schema as the last record (the usual case): reuse the compiled one */
+    if (!cj->cached || !conv__subtree_equal(cj->tmp, si, cj->sdoc, 0, true)) {
+        cj->cached = false;
+        if ((st = copy_schema(cj, si)) != ST_OK)
+            return st;
+        cj->cur = cj->sdoc;
+        cj->ncs = 0;
+        push_name(cj, "schema", 6, false);
+        st = compile(cj, 0, &cj->cached_root);
+        cj->cur = cj->tmp;
+        if (st != ST_OK) {
+            conv_doc_reset(out);
+            return st;
+        }
+        pop(cj);
+        cj->cached = true;
     }
-    pop(cj);
+    cs_root = cj->cached_root;
     push_name(cj, "payload", 7, false);
     st = convert(cj, cs_root, pi);
     if (st != ST_OK)

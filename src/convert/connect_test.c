@@ -354,7 +354,39 @@ TEST(zero_allocations_after_warmup)
     ASSERT_EQ_U64(mem_alloc_count() - before, 0);
 }
 
+TEST(schema_cache_follows_schema_changes)
+{
+    const char *a = "{\"schema\":{\"type\":\"struct\",\"fields\":[{\"field\":\"x\",\"type\":\"int32\","
+                    "\"optional\":true,\"default\":1}]},\"payload\":{}}";
+    const char *b = "{\"schema\":{\"type\":\"struct\",\"fields\":[{\"field\":\"x\",\"type\":\"int32\","
+                    "\"optional\":true,\"default\":2}]},\"payload\":{}}";
+    const char *bad = "{\"schema\":{\"type\":\"struct\",\"fields\":[{\"field\":\"x\",\"type\":\"int33\"}]},"
+                      "\"payload\":{}}";
+    struct conv_converter *c = conv_converter_new("JsonConverter", NULL, &E);
+    struct conv_doc *d = conv_doc_new();
+    uint8_t *copy;
+
+    for (int i = 0; i < 3; i++) {
+        ASSERT_OK_E(conv_decode(c, (const uint8_t *)a, strlen(a), d, &E), &E);
+        ASSERT_EQ_INT(conv_map_get(d, conv_doc_root(d), "x", 1)->i, 1);
+        ASSERT_OK_E(conv_decode(c, (const uint8_t *)b, strlen(b), d, &E), &E);
+        ASSERT_EQ_INT(conv_map_get(d, conv_doc_root(d), "x", 1)->i, 2);
+        ASSERT_ST(conv_decode(c, (const uint8_t *)bad, strlen(bad), d, &E), ST_PARSE);
+    }
+    /* the compiled schema does not point into an earlier record's bytes */
+    copy = mem_malloc(strlen(a));
+    memcpy(copy, a, strlen(a));
+    ASSERT_OK(conv_decode(c, copy, strlen(a), d, &E));
+    memset(copy, 'z', strlen(a));
+    mem_free(copy);
+    ASSERT_OK_E(conv_decode(c, (const uint8_t *)a, strlen(a), d, &E), &E);
+    ASSERT_EQ_STR((buf_reset(&OUT), conv_value_dump(d, conv_doc_root(d), &OUT), buf_cstr(&OUT)), "{\"x\":1}");
+    conv_converter_free(c);
+    conv_doc_free(d);
+}
+
 TEST_LIST = {
+    T(schema_cache_follows_schema_changes),
     T(spec_example_struct),
     T(primitive_types),
     T(integer_ranges_and_type_errors),

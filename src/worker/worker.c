@@ -33,8 +33,8 @@
 #define LOG_WINDOW_MS 10000
 #define PAUSE_AFTER_MS 500    /* a full queue for this long pauses the partitions */
 
-enum slot_state { SLOT_FREE, SLOT_NEW, SLOT_WAIT_KEY, SLOT_IN_FLIGHT, SLOT_RETRY_WAIT, SLOT_DONE,
-                  SLOT_ABANDONED };
+enum slot_state { SLOT_FREE, SLOT_NEW, SLOT_WAIT_KEY, SLOT_IN_FLIGHT, SLOT_RETRY_WAIT, SLOT_RETRY_START,
+                  SLOT_DONE, SLOT_ABANDONED };
 
 struct part;
 struct thread;
@@ -45,6 +45,7 @@ struct slot {
     struct slot *key_tail;
     struct slot *retry_next;
     struct slot *ready_next;   /* settled synchronously, finished by the thread loop */
+    struct slot *held_next;    /* waiting while its partition is held */
     struct slot *free_next;
     kafka_message *msg;
     struct part *part;
@@ -77,6 +78,8 @@ struct part {
     /* processing thread only */
     struct slot *fifo_head, *fifo_tail;
     int64_t last_finished;         /* offset of the last popped record */
+    bool held;                     /* a record could not be started (e.g. schema registry down): */
+    struct slot *held_head, *held_tail;   /* later records wait here, in order */
 };
 
 struct inbox_item {
@@ -114,9 +117,6 @@ struct thread {
     struct counters c;
     uint64_t log_window_start;
     uint32_t log_in_window, log_suppressed;
-    bool outage;                   /* a retriable failure is being retried */
-    uint64_t outage_since, outage_logged, last_failure_ms, failures_since_log;
-    char outage_reason[ERR_MSG_LEN];
 };
 
 struct worker {
@@ -149,6 +149,8 @@ struct worker {
     _Atomic uint64_t lag_cache;
     _Atomic int nparts;
     _Atomic bool paused_flag;
+    _Atomic bool in_outage;        /* retriable failures are being retried */
+    _Atomic uint64_t outage_since, outage_logged, last_failure_ms, failures_since_log;
 };
 
 /* ------------------------------------------------------------------------------------
@@ -263,7 +265,7 @@ static struct slot *slot_get(struct thread *t)
         s = t->free_slots;
     }
     t->free_slots = s->free_next;
-    s->fifo_next = s->key_next = s->key_tail = s->retry_next = s->ready_next = s->free_next = NULL;
+    s->fifo_next = s->key_next = s->key_tail = s->retry_next = s->ready_next = s->held_next = s->free_next = NULL;
     s->msg = NULL;
     s->part = NULL;
     s->failures = 0;
@@ -554,7 +556,7 @@ static bool ignorable(const struct worker_topic *tc, int rc)
     return false;
 }
 
-static void schedule_retry(struct thread *t, struct slot *s, const struct err *e)
+static void schedule_retry(struct thread *t, struct slot *s, const char *what, const struct err *e)
 {
     struct worker *w = t->w;
     uint64_t now = clock_mono_ms();
@@ -569,38 +571,41 @@ static void schedule_retry(struct thread *t, struct slot *s, const struct err *e
     s->retry_next = t->retry_head;
     t->retry_head = s;
     atomic_fetch_add_explicit(&t->c.retries, 1, memory_order_relaxed);
-    t->last_failure_ms = now;
-    t->failures_since_log++;
-    /* one line when an outage starts, then one summary per window: never one per record */
-    if (!t->outage) {
-        t->outage = true;
-        t->outage_since = now;
-        t->outage_logged = now;
-        t->failures_since_log = 0;
-        snprintf(t->outage_reason, sizeof(t->outage_reason), "%s", e ? e->msg : "unknown");
-        log_warn(&w->log, "Aerospike writes failing (%s); holding offsets and retrying with back-off",
-                 t->outage_reason);
-    } else if (now - t->outage_logged >= LOG_WINDOW_MS) {
-        log_warn(&w->log, "Aerospike writes still failing: %llu retries in the last %llus (last: %s)",
-                 (unsigned long long)t->failures_since_log, (unsigned long long)((now - t->outage_logged) / 1000),
-                 e ? e->msg : t->outage_reason);
-        t->outage_logged = now;
-        t->failures_since_log = 0;
+    atomic_store_explicit(&w->last_failure_ms, now, memory_order_relaxed);
+    atomic_fetch_add_explicit(&w->failures_since_log, 1, memory_order_relaxed);
+    /* One line (for the whole task, all threads) when failures start, then at most one
+     * summary per window: never one per record. */
+    bool was = false;
+    if (atomic_compare_exchange_strong(&w->in_outage, &was, true)) {
+        atomic_store(&w->outage_since, now);
+        atomic_store(&w->outage_logged, now);
+        atomic_store(&w->failures_since_log, 0);
+        log_warn(&w->log, "%s failing (%s); holding offsets and retrying with back-off", what,
+                 e ? e->msg : "unknown");
+        return;
     }
+    uint64_t logged = atomic_load(&w->outage_logged);
+    if (now - logged >= LOG_WINDOW_MS && atomic_compare_exchange_strong(&w->outage_logged, &logged, now))
+        log_warn(&w->log, "%s still failing: %llu retries in the last %llus (last: %s)", what,
+                 (unsigned long long)atomic_exchange(&w->failures_since_log, 0),
+                 (unsigned long long)((now - logged) / 1000), e ? e->msg : "unknown");
 }
 
 /* Called on every success: an outage ends after a quiet period without failures. */
 static void outage_check_over(struct thread *t)
 {
-    uint64_t now;
-    if (!t->outage)
+    struct worker *w = t->w;
+    uint64_t now, last;
+    bool was = true;
+
+    if (!atomic_load_explicit(&w->in_outage, memory_order_relaxed))
         return;
     now = clock_mono_ms();
-    if (now - t->last_failure_ms < 5000)
+    last = atomic_load(&w->last_failure_ms);
+    if (now - last < 5000 || !atomic_compare_exchange_strong(&w->in_outage, &was, false))
         return;
-    log_info(&t->w->log, "Aerospike writes recovered (failures lasted %llus)",
-             (unsigned long long)((t->last_failure_ms - t->outage_since) / 1000));
-    t->outage = false;
+    log_info(&w->log, "recovered from retriable failures (they lasted %llus)",
+             (unsigned long long)((last - atomic_load(&w->outage_since)) / 1000));
 }
 
 static void on_reply(struct aero_cmd *cmd, enum status st, const struct err *e)
@@ -630,7 +635,7 @@ static void on_reply(struct aero_cmd *cmd, enum status st, const struct err *e)
     if (rc == AERO_RC_ERR_NAMESPACE && tc->namespace_is_dynamic)
         cls = CLASS_RECORD;
     if (cls == CLASS_RETRIABLE || cls == CLASS_AGAIN) {
-        schedule_retry(t, s, e);
+        schedule_retry(t, s, "Aerospike writes", e);
         return;
     }
     snprintf(why, sizeof(why), "Aerospike %s %s/%s: %s", s->is_delete ? "delete" : "write", cmd->ns,
@@ -669,8 +674,10 @@ static void submit(struct slot *s)
     }
     s->state = SLOT_IN_FLIGHT;
     if (aero_submit(t->cl, &s->cmd, &e) != ST_OK)
-        schedule_retry(t, s, &e);
+        schedule_retry(t, s, "Aerospike writes", &e);
 }
+
+static void retry_start(struct slot *s);
 
 static void run_due_retries(struct thread *t)
 {
@@ -681,7 +688,10 @@ static void run_due_retries(struct thread *t)
         if (s->retry_at_ms <= now) {
             *pp = s->retry_next;
             s->retry_next = NULL;
-            submit(s);
+            if (s->state == SLOT_RETRY_START)
+                retry_start(s);
+            else
+                submit(s);
         } else {
             pp = &s->retry_next;
         }
@@ -726,39 +736,44 @@ static size_t collect_headers(struct thread *t, kafka_message *m)
     return n;
 }
 
-static void process(struct thread *t, kafka_message *m, struct part *p)
+/* Decode, map and submit (or settle) one record that is already in its partition's FIFO.
+ * Returns false when the record must be retried later (a retriable decode failure): the
+ * caller then holds the partition so no later record overtakes it. */
+static bool start(struct thread *t, struct slot *s)
 {
     struct worker *w = t->w;
+    struct part *p = s->part;
     const struct worker_topic *tc = p->tcfg;
-    struct slot *s;
+    kafka_message *m = s->msg;
     struct err e = {0};
     struct mapping_input in;
     struct mapping_result res;
     enum status st;
     uint32_t ttl_ms;
-
-    atomic_fetch_add_explicit(&t->c.consumed, 1, memory_order_relaxed);
-    s = slot_get(t);
-    if (!s) {
-        fail_task(w, "out of memory for record slots");
-        kafka_message_free(m);
-        return;
-    }
-    s->msg = m;
-    s->part = p;
-    s->offset = m->offset;
-    if (p->fifo_tail)
-        p->fifo_tail->fifo_next = s;
-    else
-        p->fifo_head = s;
-    p->fifo_tail = s;
+    int stage = 0;
 
     st = conv_decode(t->kconv, m->key, m->key ? m->key_len : 0, t->kdoc, &e);
-    if (st != ST_OK)
-        goto decode_failed_key;
-    st = conv_decode(t->vconv, m->payload, m->payload ? m->len : 0, t->vdoc, &e);
-    if (st != ST_OK)
-        goto decode_failed_value;
+    if (st == ST_OK) {
+        stage = 1;
+        st = conv_decode(t->vconv, m->payload, m->payload ? m->len : 0, t->vdoc, &e);
+    }
+    if (st != ST_OK) {
+        if (stage == 0)
+            err_prefix(&e, "key");
+        if (status_class(st) == CLASS_RETRIABLE) {
+            /* e.g. the schema registry is unreachable: hold the offset, never drop */
+            schedule_retry(t, s, "Record decoding", &e);
+            s->state = SLOT_RETRY_START;
+            return false;
+        }
+        if (status_class(st) == CLASS_FATAL) {
+            fail_task(w, "%s[%d]@%lld: %s", p->topic, (int)p->partition, (long long)s->offset, e.msg);
+            abandon(s);
+            return true;
+        }
+        conversion_failed(t, s, stage, &e);
+        return true;
+    }
 
     ttl_ms = tc->socket_timeout_ms && tc->socket_timeout_ms < tc->total_timeout_ms ? tc->socket_timeout_ms
                                                                                      : tc->total_timeout_ms;
@@ -779,7 +794,7 @@ static void process(struct thread *t, kafka_message *m, struct part *p)
             fail_task(w, "%s[%d]@%lld: %s", p->topic, (int)p->partition, (long long)s->offset, e.msg);
             abandon(s);
         }
-        return;
+        return true;
     }
     if (res.action == MAPPING_SKIP) {
         if (strstr(res.skip_reason, "tombstone"))
@@ -787,7 +802,7 @@ static void process(struct thread *t, kafka_message *m, struct part *p)
         else
             atomic_fetch_add_explicit(&t->c.skipped_other, 1, memory_order_relaxed);
         finish(s);
-        return;
+        return true;
     }
     s->is_delete = res.action == MAPPING_DELETE;
     aero_cmd_route(&s->cmd, res.ns, res.digest, true);
@@ -808,18 +823,68 @@ static void process(struct thread *t, kafka_message *m, struct part *p)
         else
             holder->key_next = s;
         holder->key_tail = s;
-        return;
+        return true;
     }
     key_insert(t, s);
     submit(s);
-    return;
+    return true;
+}
 
-decode_failed_key:
-    err_prefix(&e, "key");
-    conversion_failed(t, s, 0, &e);
-    return;
-decode_failed_value:
-    conversion_failed(t, s, 1, &e);
+/* Start the held records of @p in order until one has to wait again. */
+static void release_held(struct thread *t, struct part *p)
+{
+    while (p->held_head) {
+        struct slot *s = p->held_head;
+        p->held_head = s->held_next;
+        if (!p->held_head)
+            p->held_tail = NULL;
+        s->held_next = NULL;
+        if (!start(t, s)) {
+            /* it is scheduled for a retry; keep the rest behind it */
+            return;
+        }
+    }
+    p->held = false;
+}
+
+/* A record whose start failed retriably is due again. */
+static void retry_start(struct slot *s)
+{
+    struct thread *t = s->th;
+    s->state = SLOT_NEW;
+    if (start(t, s))
+        release_held(t, s->part);
+}
+
+static void process(struct thread *t, kafka_message *m, struct part *p)
+{
+    struct slot *s;
+
+    atomic_fetch_add_explicit(&t->c.consumed, 1, memory_order_relaxed);
+    s = slot_get(t);
+    if (!s) {
+        fail_task(t->w, "out of memory for record slots");
+        kafka_message_free(m);
+        return;
+    }
+    s->msg = m;
+    s->part = p;
+    s->offset = m->offset;
+    if (p->fifo_tail)
+        p->fifo_tail->fifo_next = s;
+    else
+        p->fifo_head = s;
+    p->fifo_tail = s;
+    if (p->held) {
+        if (p->held_tail)
+            p->held_tail->held_next = s;
+        else
+            p->held_head = s;
+        p->held_tail = s;
+        return;
+    }
+    if (!start(t, s))
+        p->held = true;
 }
 
 static void thread_wake(struct thread *t)
