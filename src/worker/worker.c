@@ -84,6 +84,11 @@ struct part {
     struct slot *held_head, *held_tail;   /* later records wait here, in order */
 };
 
+struct key_ent {
+    uint64_t hash;
+    struct slot *s;
+};
+
 struct inbox_item {
     kafka_message *msg;
     struct part *part;
@@ -112,7 +117,7 @@ struct thread {
     struct slot *free_slots;
     struct slot **chunks;
     size_t n_chunks;
-    struct slot **keytab;          /* open addressing: holder slot per in-flight key */
+    struct key_ent *keytab;        /* in-flight keys: the slot holding each */
     size_t keycap;
     struct slot *retry_head;
     struct slot *ready_head, *ready_tail;
@@ -288,6 +293,8 @@ static struct slot *slot_get(struct thread *t)
     return s;
 }
 
+/* In-flight keys: open addressing with linear probing; entries keep the hash so probes do
+ * not touch the (cold) slots. Sized for ACTIVE_MAX keys at a load factor <= 1/4. */
 static size_t key_probe(const struct thread *t, uint64_t h)
 {
     return (size_t)(h & (t->keycap - 1));
@@ -296,56 +303,57 @@ static size_t key_probe(const struct thread *t, uint64_t h)
 static struct slot *key_find(struct thread *t, const struct slot *s)
 {
     for (size_t i = key_probe(t, s->key_hash);; i = (i + 1) & (t->keycap - 1)) {
-        struct slot *h = t->keytab[i];
-        if (!h)
+        struct key_ent *k = &t->keytab[i];
+        if (!k->s)
             return NULL;
-        if (h->key_hash == s->key_hash && memcmp(h->cmd.digest, s->cmd.digest, AERO_DIGEST_SZ) == 0 &&
-            strcmp(h->cmd.ns, s->cmd.ns) == 0)
-            return h;
+        if (k->hash == s->key_hash && memcmp(k->s->cmd.digest, s->cmd.digest, AERO_DIGEST_SZ) == 0 &&
+            strcmp(k->s->cmd.ns, s->cmd.ns) == 0)
+            return k->s;
     }
 }
 
 static void key_insert(struct thread *t, struct slot *s)
 {
     size_t i = key_probe(t, s->key_hash);
-    while (t->keytab[i])
+    while (t->keytab[i].s)
         i = (i + 1) & (t->keycap - 1);
-    t->keytab[i] = s;
+    t->keytab[i] = (struct key_ent){s->key_hash, s};
     s->holds_key = true;
+}
+
+static size_t key_index(const struct thread *t, const struct slot *s)
+{
+    size_t i = key_probe(t, s->key_hash);
+    while (t->keytab[i].s != s)
+        i = (i + 1) & (t->keycap - 1);
+    return i;
 }
 
 /* Replace holder @old by @nu in place (same key, same position). */
 static void key_replace(struct thread *t, struct slot *old, struct slot *nu)
 {
-    for (size_t i = key_probe(t, old->key_hash);; i = (i + 1) & (t->keycap - 1)) {
-        if (t->keytab[i] == old) {
-            t->keytab[i] = nu;
-            old->holds_key = false;
-            nu->holds_key = true;
-            return;
-        }
-    }
+    t->keytab[key_index(t, old)].s = nu;
+    old->holds_key = false;
+    nu->holds_key = true;
 }
 
 static void key_remove(struct thread *t, struct slot *s)
 {
-    size_t mask = t->keycap - 1, i = key_probe(t, s->key_hash), j;
-    while (t->keytab[i] != s)
-        i = (i + 1) & mask;
+    size_t mask = t->keycap - 1, i = key_index(t, s), j = i;
+
     /* backward-shift deletion keeps every probe chain unbroken */
-    j = i;
     for (;;) {
         j = (j + 1) & mask;
-        if (!t->keytab[j])
+        if (!t->keytab[j].s)
             break;
-        size_t home = key_probe(t, t->keytab[j]->key_hash);
-        bool between = i <= j ? (home > i && home <= j) : (home > i || home <= j);
-        if (!between) {
+        size_t home = key_probe(t, t->keytab[j].hash);
+        bool stays = i <= j ? (home > i && home <= j) : (home > i || home <= j);
+        if (!stays) {
             t->keytab[i] = t->keytab[j];
             i = j;
         }
     }
-    t->keytab[i] = NULL;
+    t->keytab[i] = (struct key_ent){0, NULL};
     s->holds_key = false;
 }
 
@@ -1484,7 +1492,7 @@ static enum status thread_init(struct worker *w, struct thread *t, int idx, stru
     t->evfd = -1;
     pthread_mutex_init(&t->mu, NULL);
     t->keycap = 1024;
-    while (t->keycap < (size_t)w->cfg.max_queued_records * 2 + BATCH_MAX * 2)
+    while (t->keycap < (size_t)ACTIVE_MAX * 4)
         t->keycap <<= 1;
     t->keytab = mem_calloc(t->keycap, sizeof(*t->keytab));
     t->kdoc = conv_doc_new();
