@@ -177,6 +177,33 @@ static enum status cluster_config(const struct cfg *m, struct aero_cluster_confi
     return ST_OK;
 }
 
+/* Aerospike may be down when we start (a restart after an outage, a rolling upgrade): keep
+ * trying, like a Connect task would, until it answers or we are told to stop. */
+static struct aero_cluster *connect_cluster(const struct aero_cluster_config *acc, const char *name,
+                                            const struct app_run_opts *o, struct err *e)
+{
+    struct log_ctx lc = {o->log_level, name, 2};
+    uint64_t first = clock_mono_ms(), logged = 0;
+
+    for (;;) {
+        struct aero_cluster *cl = aero_cluster_new(acc, e);
+        if (cl) {
+            if (logged)
+                log_info(&lc, "Aerospike answered after %llus", (unsigned long long)((clock_mono_ms() - first) / 1000));
+            return cl;
+        }
+        if (!o->stop || status_class(e->status) != CLASS_RETRIABLE || *o->stop)
+            return NULL;
+        uint64_t now = clock_mono_ms();
+        if (!logged || now - logged >= 10000) {
+            log_warn(&lc, "Aerospike unreachable (%s); retrying every 2 s (SIGTERM to give up)", e->msg);
+            logged = now;
+        }
+        for (int i = 0; i < 20 && !*o->stop; i++)
+            sleep_ms(100);
+    }
+}
+
 struct app_connector *app_connector_new(const struct cfg_worker *w, const struct cfg_connector *c,
                                         const struct cfg *m, const struct app_run_opts *o,
                                         struct err *e)
@@ -215,7 +242,7 @@ struct app_connector *app_connector_new(const struct cfg_worker *w, const struct
     if (!o->dry_run) {
         if (cluster_config(m, &acc, e) != ST_OK)
             goto fail;
-        ac->cluster = aero_cluster_new(&acc, e);
+        ac->cluster = connect_cluster(&acc, c->name, o, e);
         if (!ac->cluster) {
             err_prefix(e, "%s: aerospike", m->file);
             goto fail;

@@ -19,6 +19,9 @@ struct app_run_opts {
     uint32_t progress_interval_ms;
     uint32_t drain_timeout_ms;
     bool exit_when_drained;
+    /* When set, an unreachable Aerospike at start is retried (logged every 10 s) until it
+     * answers or *stop becomes non-zero; when NULL, the first failure is returned. */
+    volatile sig_atomic_t *stop;
 };
 
 struct app_connector;
