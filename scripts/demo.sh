@@ -15,6 +15,7 @@ cleanup() {
   rm -rf "$WORK"
 }
 trap cleanup EXIT
+trap 'echo "demo failed at line $LINENO" >&2' ERR
 trap 'echo; echo "demo interrupted"; exit 130' INT TERM
 
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
@@ -81,7 +82,7 @@ TAILER=$!
 
 objects() {  # set -> object count
   "$BUILD/aerosink" info -h "127.0.0.1:$AP" sets 2>/dev/null | tr ';' '\n' |
-    grep "set=$1:" | sed -n 's/.*:objects=\([0-9]*\).*/\1/p' | head -1
+    grep "set=$1:" | sed -n 's/.*:objects=\([0-9]*\).*/\1/p' | head -1 || true
 }
 last=-1; still=0
 while :; do

@@ -12,6 +12,7 @@ PKGS=(
   libssl-dev                          # RIPEMD-160 digests, TLS
   libmicrohttpd-dev                   # REST API
   libcurl4-openssl-dev                # Schema Registry client
+  libavro-dev                         # bench/avro_decode.sh only (our Avro decoder vs libavro)
   zlib1g-dev
   curl                                # REST tests and the demo
   valgrind linux-perf                 # benchmarks and profiles

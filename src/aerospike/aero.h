@@ -168,4 +168,316 @@ bool aero_info_value(const char *reply, size_t n, const char *cmd, const char **
 /* Cluster and asynchronous client: declared below by the client implementation.        */
 /* =================================================================================== */
 
+/* ===================================================================================
+ * Hosts and cluster configuration (wire doc §11.1, §11.2)
+ * =================================================================================== */
+#define AERO_MAX_SEEDS 16
+#define AERO_NODE_NAME_SZ 32      /* node id: up to 16 uppercase hex digits + NUL */
+#define AERO_ADDR_SZ 280          /* "host:port" / "[v6]:port" + NUL */
+#define AERO_DEFAULT_PORT 3000
+
+struct aero_host {
+    char name[256];               /* DNS name or IP literal (IPv6 without brackets) */
+    uint16_t port;
+    char tls_name[64];            /* issue 9 (TLS): expected certificate name; unused now */
+};
+/* Parse "host", "host:port", "[v6]" or "[v6]:port" from @s[0..n); @default_port when absent. */
+enum status aero_host_parse(const char *s, size_t n, uint16_t default_port, struct aero_host *h,
+                            struct err *e);
+/* "host:port" or "[v6]:port" into @out (always NUL-terminated). */
+void aero_host_format(const struct aero_host *h, char *out, size_t cap);
+
+struct aero_cluster_config {
+    struct aero_host seeds[AERO_MAX_SEEDS];
+    size_t n_seeds;
+    char cluster_name[64];        /* "" = accept any; else nodes reporting another are refused */
+    char user[64];                /* issue 9 (auth): "" = none. Set = ST_UNSUPPORTED for now */
+    char password[128];
+    bool tls;                     /* issue 9 (TLS): true = ST_UNSUPPORTED for now */
+    uint32_t conn_timeout_ms;     /* connect (bootstrap, tend, command sockets): 1000 */
+    uint32_t login_timeout_ms;    /* issue 9: LOGIN exchange: 5000 */
+    uint32_t info_timeout_ms;     /* one info exchange during bootstrap/tend: 1000 */
+    uint32_t tend_interval_ms;    /* 1000; 0 = no tend thread (call aero_cluster_tend) */
+    uint32_t max_conns_per_node;  /* command connections per node, all clients together: 100 */
+    uint32_t fail_threshold;      /* consecutive tend failures that remove a node: 5 */
+};
+/* Defaults as commented above; no seeds. */
+void aero_cluster_config_init(struct aero_cluster_config *c);
+/* Append seeds from "h1:p1,h2,[::1]:3000" (comma or space separated). */
+enum status aero_cluster_config_seeds(struct aero_cluster_config *c, const char *list,
+                                      struct err *e);
+
+/* ===================================================================================
+ * Cluster: seeds, peers, partition map, tend thread (thread-safe)
+ * =================================================================================== */
+struct aero_cluster;
+
+/* Bootstrap from the seeds (wire doc §11.1): each seed must answer `node`,
+ * `partition-generation` (>= 0) and `build` (and `cluster-name` when configured); then peers
+ * (`peers-clear-std`) are discovered and validated the same way and the partition map is built
+ * from `replicas`. Returns an owned cluster whose tend thread is running, or NULL with @e
+ * naming every seed that failed (host:port: reason). Seed addresses are never replaced by
+ * `service-clear-std` addresses. @thread any */
+struct aero_cluster *aero_cluster_new(const struct aero_cluster_config *cfg, struct err *e);
+/* Stop the tend thread and free. Every aero_client of this cluster must be freed first. */
+void aero_cluster_free(struct aero_cluster *c);
+/* One tend pass now, on the caller's thread (also what the tend thread runs every interval):
+ * `node`/`peers-generation`/`partition-generation` per node, peers and `replicas` refreshed
+ * when they changed, dead nodes removed, new ones added. ST_UNAVAILABLE if no node answered. */
+enum status aero_cluster_tend(struct aero_cluster *c, struct err *e);
+/* Ask the tend thread for an early pass (e.g. after connection errors). Never blocks. */
+void aero_cluster_poke(struct aero_cluster *c);
+
+/* Per-node view, copied out; counters are updated by every client of the cluster. */
+struct aero_node_info {
+    char name[AERO_NODE_NAME_SZ];
+    char addr[AERO_ADDR_SZ];
+    char build[32];
+    int64_t partition_generation;
+    uint64_t peers_generation;
+    uint32_t partitions_master;   /* partitions this node masters, summed over namespaces */
+    uint32_t tend_failures;       /* consecutive */
+    uint64_t commands;            /* attempts sent to this node */
+    uint64_t errors;              /* attempts that failed (server error, I/O, protocol) */
+    uint64_t timeouts;            /* attempts that timed out on the client */
+    uint64_t retries;             /* attempts that were retries */
+    uint32_t conns_open;          /* command connections open now */
+    uint64_t conns_opened;        /* command connections opened since start */
+};
+/* Copy up to @cap nodes into @out; returns the number of active nodes. @thread any */
+size_t aero_cluster_nodes(struct aero_cluster *c, struct aero_node_info *out, size_t cap);
+/* Name of the node holding replica @replica (0 = master) of @digest's partition in @ns.
+ * False if the map has no such owner. @thread any */
+bool aero_cluster_owner(struct aero_cluster *c, const char *ns, const uint8_t digest[AERO_DIGEST_SZ],
+                        unsigned replica, char name[AERO_NODE_NAME_SZ]);
+/* Bumped every time a new partition map is published. */
+uint64_t aero_cluster_map_generation(struct aero_cluster *c);
+
+/* Info exchange with one host, no cluster needed (`aerosink info`, tests). @cmds holds one or
+ * more commands separated by '\n'. @out receives the reply body ("cmd\tvalue\n"...; reset
+ * first). Every command must be echoed in the reply, else ST_PROTO. */
+enum status aero_info_host(const char *host, uint16_t port, const char *cmds, struct buf *out,
+                           uint32_t timeout_ms, struct err *e);
+/* The same against the cluster node named @node. */
+enum status aero_info_node(struct aero_cluster *c, const char *node, const char *cmds,
+                           struct buf *out, uint32_t timeout_ms, struct err *e);
+
+/* ===================================================================================
+ * Asynchronous client (one per thread): pipelined connections, retries, callbacks
+ * =================================================================================== */
+struct aero_client;
+struct aero_cmd;
+
+struct aero_client_config {
+    uint32_t conns_per_node;      /* pipelined connections this client opens per node: 2 */
+    uint32_t pipeline_depth;      /* requests in flight per connection: 64 */
+    uint32_t max_reply;           /* largest accepted reply body: AERO_PROTO_MAX_BODY */
+};
+void aero_client_config_init(struct aero_client_config *c);
+
+/* New client on @c (borrowed: the cluster must outlive the client). @cfg NULL = defaults. */
+struct aero_client *aero_client_new(struct aero_cluster *c, const struct aero_client_config *cfg,
+                                    struct err *e);
+/* Cancel every command still in flight (their callbacks run with ST_CANCELLED, on this
+ * thread, before this returns), close connections and free. NULL ok. */
+void aero_client_free(struct aero_client *cl);
+
+/* Per-command timing and retry policy (wire doc §11.3). 0 timeouts mean "none". */
+struct aero_policy {
+    uint32_t socket_timeout_ms;   /* per attempt, from dispatch to reply (capped by total) */
+    uint32_t total_timeout_ms;    /* deadline over all attempts */
+    uint32_t max_retries;         /* attempts after the first */
+    uint32_t sleep_between_retries_ms;
+};
+#define AERO_POLICY_READ_DEFAULT  {30000, 1000, 2, 0}
+#define AERO_POLICY_WRITE_DEFAULT {30000, 1000, 0, 0}
+
+typedef void (*aero_cmd_cb)(struct aero_cmd *cmd, enum status st, const struct err *e);
+
+/* Client-private per-command state. Do not touch. */
+struct aero_cmd_priv {
+    struct aero_client *cl;
+    struct aero_cmd *next;        /* connection FIFO / wait queue / deferred lists */
+    void *conn;                   /* connection carrying the current attempt */
+    uint64_t deadline_ms;         /* total deadline (0 = none) */
+    uint64_t timer_ms;            /* attempt deadline or end of a retry sleep */
+    uint32_t heap_idx;            /* position in the timer heap, UINT32_MAX if none */
+    uint32_t iteration;           /* retries made so far */
+    uint32_t node_id;             /* node of the current/last attempt */
+    uint8_t state, replica, reply_type;
+    bool sent;                    /* a byte of the current attempt reached the socket */
+    bool batch;                   /* batch request: reply runs until a LAST message */
+    enum status fail_st;          /* last attempt's failure */
+    int fail_rc, fail_errno;
+    uint8_t fail_kind;
+    char fail_where[48];          /* host:port of the last failure */
+};
+
+/* A command: caller-owned, reusable, zero-initialised once. Fill the public fields, submit,
+ * and do not touch it (nor its req bytes) until its callback has run. */
+struct aero_cmd {
+    struct buf req;               /* one complete request (type 3, or type 1 info) */
+    char ns[32];                  /* routing: namespace and digest */
+    uint8_t digest[AERO_DIGEST_SZ];
+    bool is_write;
+    uint32_t socket_timeout_ms, total_timeout_ms, max_retries, sleep_between_retries_ms;
+    aero_cmd_cb cb;
+    void *ctx;
+    /* results, valid in cb */
+    int result_code;              /* server result code (0 when the failure is client-side) */
+    uint32_t generation, void_time;
+    struct buf reply;             /* reply body (AS_MSG or info text; batch: every row + LAST) */
+    uint32_t attempts;            /* attempts made */
+    bool in_doubt;                /* a write was sent but its outcome is unknown */
+    struct aero_cmd_priv priv;
+};
+
+/* Routing and policy helpers for a cmd. */
+void aero_cmd_route(struct aero_cmd *cmd, const char *ns, const uint8_t digest[AERO_DIGEST_SZ],
+                    bool is_write);
+void aero_cmd_policy(struct aero_cmd *cmd, const struct aero_policy *p);
+/* Free the req/reply storage of an idle cmd. */
+void aero_cmd_free(struct aero_cmd *cmd);
+
+/* Queue @cmd. If this returns an error the callback is never called; otherwise it runs exactly
+ * once, on this thread inside aero_client_poll: on a reply (ST_OK for result 0, else
+ * aero_rc_status(result) with e->aero_rc set), when retries are exhausted or the total
+ * deadline passes (last failure's status), or with ST_CANCELLED from aero_client_free.
+ * @e in the callback is the client's (valid during the callback; e->msg names host:port).
+ * The callback may submit commands (including @cmd again) but must not poll or free.
+ * Never allocates once connections and buffers are warm. */
+enum status aero_submit(struct aero_client *cl, struct aero_cmd *cmd, struct err *e);
+/* Do I/O, timers, retries and callbacks; waits up to @timeout_ms (-1 = until something
+ * happens) when there is nothing to do. Returns the number of callbacks run. */
+int aero_client_poll(struct aero_client *cl, int timeout_ms);
+/* Wake a blocked aero_client_poll. @thread any (eventfd) */
+void aero_client_wake(struct aero_client *cl);
+/* Add @fd to the client's epoll set; @cb(@ctx) runs inside poll when it is readable. */
+enum status aero_client_watch_fd(struct aero_client *cl, int fd, void (*cb)(void *ctx), void *ctx,
+                                 struct err *e);
+void aero_client_unwatch_fd(struct aero_client *cl, int fd);
+/* Commands submitted whose callbacks have not run yet. */
+uint32_t aero_client_inflight(const struct aero_client *cl);
+/* The cluster this client uses. */
+struct aero_cluster *aero_client_cluster(const struct aero_client *cl);
+
+/* Blocking: submit @cmd and poll until its callback would run; returns its status (@e filled).
+ * @cmd->cb/ctx are not called (they are restored afterwards). Other commands in flight keep
+ * progressing and their callbacks run. Not from inside a callback. */
+enum status aero_exec(struct aero_client *cl, struct aero_cmd *cmd, struct err *e);
+
+/* ===================================================================================
+ * Keys and write policies: encode-time helpers over the message builder
+ * =================================================================================== */
+struct aero_key {
+    const char *ns;               /* borrowed */
+    const char *set;              /* borrowed, "" = no set */
+    struct aero_key_value value;  /* borrowed bytes; type AERO_PT_NULL = digest only */
+    uint8_t digest[AERO_DIGEST_SZ];
+};
+/* Fill @k from @v (copied, bytes borrowed) and compute the digest. Checks ns/set lengths. */
+enum status aero_key_init(struct aero_key *k, const char *ns, const char *set,
+                          const struct aero_key_value *v, struct err *e);
+
+enum aero_exists {                 /* record-exists-action (connector spelling) */
+    AERO_EXISTS_UPDATE = 0,        /* create or merge: no flag */
+    AERO_EXISTS_UPDATE_ONLY,       /* info3 UPDATE_ONLY: missing -> 2 */
+    AERO_EXISTS_REPLACE,           /* info3 CREATE_OR_REPLACE */
+    AERO_EXISTS_REPLACE_ONLY,      /* info3 REPLACE_ONLY: missing -> 2 */
+    AERO_EXISTS_CREATE_ONLY,       /* info2 CREATE_ONLY: present -> 5 */
+};
+enum aero_gen_policy { AERO_GEN_NONE = 0, AERO_GEN_EQ, AERO_GEN_GT };
+enum aero_commit_level { AERO_COMMIT_ALL = 0, AERO_COMMIT_MASTER };
+
+struct aero_write_policy {
+    struct aero_policy base;      /* timing/retries for the command */
+    enum aero_exists exists;
+    enum aero_gen_policy gen_policy;
+    uint32_t generation;          /* expected generation for GEN_EQ / GEN_GT */
+    uint32_t ttl;                 /* seconds, or AERO_TTL_NAMESPACE_DEFAULT / _NEVER_EXPIRE / _DONT_UPDATE */
+    bool send_key;                /* also send (and store) the user key */
+    bool durable_delete;          /* info2 DURABLE_DELETE (EE; CE answers 25) */
+    enum aero_commit_level commit_level;
+};
+void aero_write_policy_init(struct aero_write_policy *p);   /* defaults: AERO_POLICY_WRITE_DEFAULT */
+/* The info2/info3 bits @p adds to a write (WRITE not included). */
+void aero_write_policy_bits(const struct aero_write_policy *p, uint8_t *info2, uint8_t *info3);
+/* Begin a write-path message for @k: header with @info1 / @info2 (| WRITE | policy bits) /
+ * policy info3, generation and TTL from @p, then namespace, set, digest and (send_key) KEY.
+ * Add ops, then aero_msg_end. transaction_ttl is patched by aero_submit. */
+void aero_write_begin(struct aero_msg *m, struct buf *b, const struct aero_write_policy *p,
+                      const struct aero_key *k, uint8_t info1, uint8_t info2);
+/* Begin a read message for @k with @info1 (READ is added). */
+void aero_read_begin(struct aero_msg *m, struct buf *b, const struct aero_key *k, uint8_t info1);
+
+/* ===================================================================================
+ * Blocking convenience calls (tools, tests). Thin wrappers over aero_exec. Each returns
+ * ST_OK, the status of the server result (ST_NOT_FOUND, ST_EXISTS, ... with e->aero_rc) or
+ * a client-side failure. NULL policies mean the defaults.
+ * =================================================================================== */
+/* A bin value to write. LIST/MAP take MessagePack bytes (aero_mp_*) in p/n. */
+struct aero_bin {
+    const char *name;
+    uint8_t type;                 /* AERO_PT_NULL (delete bin), INTEGER, FLOAT, STRING, BLOB,
+                                     BOOL, LIST, MAP, GEOJSON */
+    int64_t i;
+    double d;
+    bool b;
+    const void *p;
+    size_t n;
+};
+/* Append @bin's value as one MessagePack item (list elements, map keys/values). */
+enum status aero_bin_to_mp(struct buf *b, const struct aero_bin *bin);
+
+enum aero_op_kind {
+    AERO_OPK_WRITE, AERO_OPK_READ, AERO_OPK_INCR, AERO_OPK_APPEND, AERO_OPK_PREPEND,
+    AERO_OPK_TOUCH, AERO_OPK_DELETE_ALL, AERO_OPK_LIST_APPEND, AERO_OPK_MAP_PUT,
+};
+struct aero_op {
+    enum aero_op_kind kind;
+    struct aero_bin bin;          /* name (+ value); READ with name "" = all bins */
+    struct aero_bin map_key;      /* MAP_PUT: the map key (INTEGER, STRING or BLOB) */
+};
+
+/* A record read back: the reply AS_MSG (owned) and its header. */
+struct aero_record {
+    int result_code;
+    uint32_t generation, void_time;
+    struct buf raw;
+    struct aero_msg_view v;       /* view into raw (valid after a successful call) */
+};
+/* Iterate bins: *cursor = NULL to start; ST_EOF after the last. */
+enum status aero_record_next_bin(const struct aero_record *r, const uint8_t **cursor,
+                                 struct aero_bin_view *bin, struct err *e);
+/* Find bin @name; false if absent. */
+bool aero_record_bin(const struct aero_record *r, const char *name, struct aero_bin_view *bin);
+void aero_record_free(struct aero_record *r);
+
+enum status aero_put(struct aero_client *cl, const struct aero_write_policy *p,
+                     const struct aero_key *k, const struct aero_bin *bins, size_t n,
+                     struct aero_record *rec, struct err *e);
+/* All bins (@n_bins 0) or the named ones. */
+enum status aero_get(struct aero_client *cl, const struct aero_policy *p, const struct aero_key *k,
+                     const char *const *bins, size_t n_bins, struct aero_record *rec, struct err *e);
+/* Generation and void time only (no bins). */
+enum status aero_get_header(struct aero_client *cl, const struct aero_policy *p,
+                            const struct aero_key *k, struct aero_record *rec, struct err *e);
+/* *exists = found; ST_OK in both cases. */
+enum status aero_exists(struct aero_client *cl, const struct aero_policy *p,
+                        const struct aero_key *k, bool *exists, struct err *e);
+/* *existed = the record was there; ST_OK in both cases. Durable delete via @p. */
+enum status aero_delete(struct aero_client *cl, const struct aero_write_policy *p,
+                        const struct aero_key *k, bool *existed, struct err *e);
+/* Bump generation and apply @p->ttl. */
+enum status aero_touch(struct aero_client *cl, const struct aero_write_policy *p,
+                       const struct aero_key *k, struct aero_record *rec, struct err *e);
+enum status aero_operate(struct aero_client *cl, const struct aero_write_policy *p,
+                         const struct aero_key *k, const struct aero_op *ops, size_t n,
+                         struct aero_record *rec, struct err *e);
+/* Batch read of @n keys (all bins, or the named ones); one request per node, in parallel.
+ * recs[i].result_code is each key's result (0, 2 ...). ST_OK when the batch ran. */
+enum status aero_batch_read(struct aero_client *cl, const struct aero_policy *p,
+                            const struct aero_key *keys, size_t n, const char *const *bins,
+                            size_t n_bins, struct aero_record *recs, struct err *e);
+
 #endif

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "app.h"
+#include "cmd_aero.h"
 #include "common/common.h"
 
 static int cmd_version(int argc, char **argv, volatile sig_atomic_t *stop)
@@ -17,8 +18,13 @@ static int cmd_version(int argc, char **argv, volatile sig_atomic_t *stop)
 static int cmd_help(int argc, char **argv, volatile sig_atomic_t *stop);
 
 const struct app_command app_commands[] = {
-    {"help", "show commands, or `help COMMAND`", cmd_help},
+    {"help", "show commands, or `help COMMAND`, `help config`", cmd_help},
+    {"standalone", "run connectors in this process (WORKER.properties CONNECTOR...)", app_cmd_standalone},
+    {"check", "check mapping, connector and worker files; print every problem", app_cmd_check},
     {"version", "print the version", cmd_version},
+    {"info", "ask an Aerospike node info commands (like asinfo -v)", cmd_info},
+    {"get", "read one Aerospike record as JSON", cmd_get},
+    {"put", "write one Aerospike record (aql-like values)", cmd_put},
     {NULL, NULL, NULL},
 };
 
@@ -33,6 +39,8 @@ static void usage(FILE *f)
 
 static int cmd_help(int argc, char **argv, volatile sig_atomic_t *stop)
 {
+    if (argc >= 2 && strcmp(argv[1], "config") == 0)
+        return app_help_config(argc - 1, argv + 1);
     if (argc >= 2) {
         for (const struct app_command *c = app_commands; c->name; c++) {
             if (strcmp(c->name, argv[1]) == 0 && c->run != cmd_help) {

@@ -20,4 +20,9 @@ extern const struct app_command app_commands[];
 /* Dispatch argv to a subcommand; prints usage for none/unknown. */
 int app_main(int argc, char **argv, volatile sig_atomic_t *stop);
 
+/* cmd_check.c: `aerosink check FILE...` and `aerosink help config [--markdown]`. */
+int app_cmd_check(int argc, char **argv, volatile sig_atomic_t *stop);
+int app_cmd_standalone(int argc, char **argv, volatile sig_atomic_t *stop);
+int app_help_config(int argc, char **argv);
+
 #endif

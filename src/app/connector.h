@@ -18,6 +18,7 @@ struct app_run_opts {
     enum log_level log_level;
     uint32_t progress_interval_ms;
     uint32_t drain_timeout_ms;
+    bool exit_when_drained;
 };
 
 struct app_connector;

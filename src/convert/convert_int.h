@@ -75,6 +75,11 @@ size_t conv__utf8_len(const uint8_t *p, const uint8_t *end);
 /* Length of the maximal ill-formed subpart at @p (>= 1), for U+FFFD replacement. */
 size_t conv__utf8_bad_len(const uint8_t *p, const uint8_t *end);
 
+/* Text as Java's UTF-8 decoder gives it: @p itself when well-formed, else a copy in @a with
+ * each maximal ill-formed subpart replaced by U+FFFD. */
+enum status conv__utf8_fix(struct conv__arena *a, const uint8_t *p, size_t n, const char **out,
+                           uint32_t *out_n);
+
 /* --- JSON --- */
 #define CONV__JSON_RAW_NUMBERS 1u   /* numbers as CONV__RAWNUM nodes */
 enum status conv__json_parse(struct conv_doc *out, const uint8_t *p, size_t n, unsigned flags,
@@ -98,6 +103,15 @@ enum status conv__decimal_from_text(struct conv__arena *a, const char *s, size_t
 #define CONV__DECIMAL_MAX_BYTES 4096
 #define CONV__DECIMAL_MAX_SCALE 1000
 
+/* --- Avro schemas (avro_schema.c) and binary decoding (avro.c) --- */
+struct conv__avsc;
+/* Parse an Avro schema (JSON text, copied). Returns owned (conv__avsc_free) or NULL. */
+struct conv__avsc *conv__avsc_parse(const char *json, size_t n, struct err *e);
+void conv__avsc_free(struct conv__avsc *s);
+/* Decode Avro binary @p[0..n) (all of it) written with @s into @out (reset first). */
+enum status conv__avro_decode_value(const struct conv__avsc *s, const uint8_t *p, size_t n,
+                                    struct conv_doc *out, struct err *e);
+
 /* --- Per-format decoders behind conv_decode --- */
 struct conv__connect;   /* Connect JSON envelope state */
 struct conv__connect *conv__connect_new(const char *const *props, struct err *e);
@@ -111,6 +125,13 @@ void conv__avro_free(struct conv__avro *av);
 void conv__avro_set_http(struct conv__avro *av, conv_http_get_fn fn, void *ctx);
 enum status conv__avro_decode(struct conv__avro *av, const uint8_t *p, size_t n,
                               struct conv_doc *out, struct err *e);
+
+/* The default Schema Registry GET (libcurl; registry.c). @ctx is a struct conv__http. */
+struct conv__http;
+struct conv__http *conv__http_new(struct err *e);
+void conv__http_free(struct conv__http *h);
+enum status conv__http_get(void *ctx, const char *url, const char *userinfo, struct buf *body,
+                           long *http_status, struct err *e);
 
 /* Look up @key in NULL-terminated key,value @props. */
 const char *conv__prop(const char *const *props, const char *key);

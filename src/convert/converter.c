@@ -155,44 +155,16 @@ static struct conv_value *one_node(struct conv_doc *out, uint8_t type)
 /* UTF-8 text as Java's decoder sees it: ill-formed subparts become U+FFFD. */
 static enum status decode_string(const uint8_t *p, size_t n, struct conv_doc *out, struct err *e)
 {
-    const uint8_t *q = p, *end = p + n;
-    struct conv_value *v;
-    size_t bad = 0;
-    uint8_t *o, *w;
+    struct conv_value *v = one_node(out, CONV_STRING);
+    const char *s;
+    uint32_t sn;
 
-    while (q < end) {
-        size_t l = *q < 0x80 ? 1 : conv__utf8_len(q, end);
-        if (!l) {
-            l = conv__utf8_bad_len(q, end);
-            bad++;
-        }
-        q += l;
-    }
-    if (!(v = one_node(out, CONV_STRING)))
+    if (!v)
         return conv__add_error(out, "StringConverter", e);
-    if (!bad) {
-        v->s.p = (const char *)p;
-        v->s.n = (uint32_t)n;
-        return ST_OK;
-    }
-    /* each replaced subpart (1-3 bytes) becomes 3 bytes: at most 3n */
-    if (!(o = conv__arena_alloc(&out->arena, n * 3)))
+    if (conv__utf8_fix(&out->arena, p, n, &s, &sn) != ST_OK)
         return err_set(e, ST_NOMEM, "StringConverter: out of memory");
-    for (q = p, w = o; q < end;) {
-        size_t l = *q < 0x80 ? 1 : conv__utf8_len(q, end);
-        if (l) {
-            memcpy(w, q, l);
-            w += l;
-        } else {
-            l = conv__utf8_bad_len(q, end);
-            memcpy(w, "\xEF\xBF\xBD", 3);
-            w += 3;
-        }
-        q += l;
-    }
-    conv__arena_trim(&out->arena, o, n * 3, (size_t)(w - o));
-    v->s.p = (const char *)o;
-    v->s.n = (uint32_t)(w - o);
+    v->s.p = s;
+    v->s.n = sn;
     return ST_OK;
 }
 

@@ -347,11 +347,46 @@ static void drop_pairs(struct conv_doc *d, uint32_t idx, const uint32_t *drop, u
     d->n = w;
 }
 
+static uint64_t str_sig(const struct conv_value *k)
+{
+    const uint8_t *p = (const uint8_t *)k->s.p;
+    uint32_t n = k->s.n;
+    return n ? (uint64_t)n | (uint64_t)p[0] << 32 | (uint64_t)p[n / 2] << 40 | (uint64_t)p[n - 1] << 48 : 0;
+}
+
+/* Maps of up to 32 single-node string keys (every JSON object): compare cheap signatures
+ * first. Returns false when the keys are not all strings (use the general path). */
+static bool dedupe_strings(struct conv_doc *d, uint32_t idx, uint32_t *count)
+{
+    uint32_t key[32], drop[32], nd = 0, k = 0, end = d->n;
+    uint64_t sig[32];
+
+    for (uint32_t i = idx + 1; i < end; i = d->nodes[d->nodes[i].next].next) {
+        if (d->nodes[i].type != CONV_STRING)
+            return false;
+        key[k] = i;
+        sig[k++] = str_sig(&d->nodes[i]);
+    }
+    for (uint32_t a = 0; a < k; a++)
+        for (uint32_t b = a + 1; b < k; b++)
+            if (sig[a] == sig[b] && memcmp(d->nodes[key[a]].s.p, d->nodes[key[b]].s.p, d->nodes[key[a]].s.n) == 0) {
+                drop[nd++] = key[a];   /* a later pair has the same key */
+                break;
+            }
+    if (nd) {
+        drop_pairs(d, idx, drop, nd);
+        *count -= nd;
+    }
+    return true;
+}
+
 static enum status dedupe(struct conv_doc *d, uint32_t idx, uint32_t *count)
 {
     uint32_t end = d->n, nd = 0, slots, mask, *table, *drop;
 
     if (*count < 2)
+        return ST_OK;
+    if (*count <= 32 && dedupe_strings(d, idx, count))
         return ST_OK;
     if (*count <= 8) {
         uint32_t dl[8];

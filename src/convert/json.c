@@ -306,6 +306,12 @@ struct frame {
     bool map;
 };
 
+/* The parser proper: a state machine over three labels instead of recursion.
+ *   value: one JSON value starts here (scalars are finished in place; '{' and '[' push a frame)
+ *   key:   a string key and its ':' inside an object
+ *   after: a value ended: count it in the enclosing frame, then ',' or the closing bracket
+ *          (closing pops the frame and is itself "a value ended" for the parent)
+ * The frame stack is bounded by max_depth, so hostile nesting cannot exhaust the C stack. */
 static enum status parse(struct jp *j)
 {
     struct frame st[CONV__MAX_DEPTH_CAP];

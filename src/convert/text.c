@@ -56,6 +56,44 @@ size_t conv__utf8_bad_len(const uint8_t *p, const uint8_t *end)
     return i;
 }
 
+enum status conv__utf8_fix(struct conv__arena *a, const uint8_t *p, size_t n, const char **out,
+                           uint32_t *out_n)
+{
+    const uint8_t *q = p, *end = p + n;
+    uint8_t *o, *w;
+    bool bad = false;
+
+    while (q < end && !bad) {
+        size_t l = *q < 0x80 ? 1 : conv__utf8_len(q, end);
+        bad = l == 0;
+        q += l;
+    }
+    if (!bad) {
+        *out = (const char *)p;
+        *out_n = (uint32_t)n;
+        return ST_OK;
+    }
+    /* each replaced subpart (1-3 bytes) becomes 3 bytes: at most 3n */
+    if (!(o = conv__arena_alloc(a, n * 3)))
+        return ST_NOMEM;
+    for (q = p, w = o; q < end;) {
+        size_t l = *q < 0x80 ? 1 : conv__utf8_len(q, end);
+        if (l) {
+            memcpy(w, q, l);
+            w += l;
+        } else {
+            l = conv__utf8_bad_len(q, end);
+            memcpy(w, "\xEF\xBF\xBD", 3);
+            w += 3;
+        }
+        q += l;
+    }
+    conv__arena_trim(a, o, n * 3, (size_t)(w - o));
+    *out = (const char *)o;
+    *out_n = (uint32_t)(w - o);
+    return ST_OK;
+}
+
 /* --- Numbers --- */
 
 #define MAX_NUMBER_TEXT 1000   /* Jackson's StreamReadConstraints default */

@@ -72,6 +72,8 @@ struct worker_config {
     uint32_t retry_backoff_max_ms;        /* cap of the back-off between Aerospike retries */
     struct aero_cluster *cluster;         /* borrowed; NULL only with dry_run */
     bool dry_run;                         /* decode and map, never write */
+    bool exit_when_drained;               /* stop cleanly once every assigned partition is
+                                           * consumed to its end and every record settled */
     enum log_level log_level;
 };
 
@@ -90,6 +92,7 @@ struct worker_stats {
     uint64_t lag;               /* sum over assigned partitions, from cached watermarks */
     bool paused;                /* back-pressure pause in effect */
     int partitions;             /* assigned */
+    uint64_t rebalances;        /* assignment changes seen (assign + revoke callbacks) */
 };
 
 struct worker;
@@ -98,6 +101,10 @@ struct worker *worker_new(const struct worker_config *cfg, struct err *e);
 /* Run until *stop becomes non-zero (drain, commit, return 0) or the task fails (return 1). */
 int worker_run(struct worker *w, volatile sig_atomic_t *stop);
 void worker_stats(struct worker *w, struct worker_stats *out);
+/* Pause (true) or resume consumption, e.g. for PUT /connectors/{n}/pause. Records already
+ * taken still finish; partitions stay assigned. @thread any */
+void worker_set_paused(struct worker *w, bool paused);
+bool worker_is_paused(struct worker *w);
 /* Why the task failed ("" when it did not). */
 const char *worker_failure(struct worker *w);
 void worker_free(struct worker *w);

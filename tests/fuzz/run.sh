@@ -1,26 +1,29 @@
 #!/usr/bin/env bash
-# Runs every libFuzzer binary in $1 (default build/fuzz) for $2 seconds (default 60) on its
-# seed corpus (tests/fuzz/corpus/<name>/, copied to a scratch dir so seeds stay clean).
-# Fails if any target finds a crash, leak or timeout.
+# Runs every libFuzzer binary in $1 (default build/fuzz) for $2 seconds (default 60) each,
+# one after the other, on a scratch corpus seeded from tests/fuzz/corpus/<name>/.
+# Crashes are written to $1/artifacts/; the last line is "N fuzzers, M failed".
 set -u
 dir=${1:-build/fuzz}
 secs=${2:-60}
-fail=0
+work="$dir/work"
+mkdir -p "$work" "$dir/artifacts"
+n=0
+failed=0
 for bin in "$dir"/*_fuzz; do
   [ -x "$bin" ] || continue
   name=$(basename "$bin" _fuzz)
-  work=$(mktemp -d /tmp/aerosink-fuzz-$name.XXXXXX)
-  [ -d "tests/fuzz/corpus/$name" ] && cp -r "tests/fuzz/corpus/$name/." "$work/"
-  echo "fuzz $name: ${secs}s"
-  if "$bin" -max_total_time="$secs" -print_final_stats=1 -artifact_prefix="$work/" "$work" \
-      >"$work.log" 2>&1; then
-    grep -E 'stat::number_of_executed_units' "$work.log" | sed "s/^/  $name: /"
+  mkdir -p "$work/$name"
+  seeds=tests/fuzz/corpus/$name
+  [ -d "$seeds" ] || seeds=
+  n=$((n + 1))
+  if "$bin" -max_total_time="$secs" -print_final_stats=1 -artifact_prefix="$dir/artifacts/$name-" \
+       "$work/$name" $seeds >"$work/$name.log" 2>&1; then
+    echo "$name: ok, $(grep -o 'stat::number_of_executed_units: [0-9]*' "$work/$name.log" | awk '{print $2}') runs"
   else
-    echo "  $name: FAILED (artifacts in $work)"
-    tail -n 40 "$work.log"
-    fail=1
-    continue
+    failed=$((failed + 1))
+    echo "$name: FAILED (see $work/$name.log)"
+    tail -n 30 "$work/$name.log"
   fi
-  rm -rf "$work" "$work.log"
 done
-exit $fail
+echo "$n fuzzers, $failed failed"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,310 @@
+/* src/aerospike/aero_conn.c: blocking, deadline-bounded socket helpers for bootstrap, tending
+ * and one-off info requests (aero_info_host). Command traffic does not come through here: it
+ * runs non-blocking in aero_client.c. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "aero_int.h"
+
+void aero__sa_format(const struct sockaddr *sa, char *out, size_t cap)
+{
+    char ip[INET6_ADDRSTRLEN] = "?";
+
+    if (sa->sa_family == AF_INET6) {
+        const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)sa;
+        inet_ntop(AF_INET6, &s6->sin6_addr, ip, sizeof(ip));
+        snprintf(out, cap, "[%s]:%u", ip, (unsigned)ntohs(s6->sin6_port));
+    } else {
+        const struct sockaddr_in *s4 = (const struct sockaddr_in *)sa;
+        inet_ntop(AF_INET, &s4->sin_addr, ip, sizeof(ip));
+        snprintf(out, cap, "%s:%u", ip, (unsigned)ntohs(s4->sin_port));
+    }
+}
+
+enum status aero__resolve(const struct aero_host *h, struct sockaddr_storage *out, socklen_t *lens,
+                          size_t cap, size_t *n, struct err *e)
+{
+    struct addrinfo hints, *res = NULL, *ai;
+    char port[8], where[AERO_ADDR_SZ];
+    int rc;
+
+    *n = 0;
+    memset(&hints, 0, sizeof(hints));
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_NUMERICSERV;
+    snprintf(port, sizeof(port), "%u", (unsigned)h->port);
+    rc = getaddrinfo(h->name, port, &hints, &res);
+    if (rc != 0) {
+        aero_host_format(h, where, sizeof(where));
+        return err_set(e, ST_CONNECT, "%s: cannot resolve: %s", where, gai_strerror(rc));
+    }
+    for (ai = res; ai && *n < cap; ai = ai->ai_next) {
+        if (ai->ai_addrlen > sizeof(out[0]))
+            continue;
+        memcpy(&out[*n], ai->ai_addr, ai->ai_addrlen);
+        lens[*n] = ai->ai_addrlen;
+        (*n)++;
+    }
+    freeaddrinfo(res);
+    if (*n == 0) {
+        aero_host_format(h, where, sizeof(where));
+        return err_set(e, ST_CONNECT, "%s: no usable address", where);
+    }
+    return ST_OK;
+}
+
+int aero__socket_connect(const struct sockaddr *sa, socklen_t len, bool *in_progress,
+                         const char *where, struct err *e)
+{
+    int one = 1;
+    int fd = socket(sa->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    int en;
+
+    *in_progress = false;
+    if (fd < 0) {
+        en = errno;
+        err_set(e, ST_CONNECT, "%s: socket: %s", where, strerror(en));
+        errno = en;
+        return -1;
+    }
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    if (connect(fd, sa, len) == 0)
+        return fd;
+    if (errno == EINPROGRESS) {
+        *in_progress = true;
+        return fd;
+    }
+    en = errno;                       /* callers read errno after a failure */
+    err_set(e, ST_CONNECT, "%s: connect: %s", where, strerror(en));
+    close(fd);
+    errno = en;
+    return -1;
+}
+
+/* Wait for @events on @fd until @deadline (ms, monotonic). ST_OK, ST_TIMEOUT or ST_IO. */
+static enum status wait_fd(int fd, short events, uint64_t deadline, const char *where,
+                           const char *what, struct err *e)
+{
+    struct pollfd pfd = {fd, events, 0};
+
+    for (;;) {
+        uint64_t now = clock_mono_ms();
+        int rc;
+        if (now >= deadline)
+            return err_set(e, ST_TIMEOUT, "%s: %s timed out", where, what);
+        rc = poll(&pfd, 1, (int)MIN(deadline - now, 60000));
+        if (rc > 0)
+            return ST_OK;
+        if (rc < 0 && errno != EINTR)
+            return err_set(e, ST_IO, "%s: poll: %s", where, strerror(errno));
+    }
+}
+
+int aero__connect_wait(const struct sockaddr *sa, socklen_t len, uint32_t timeout_ms,
+                       const char *where, struct err *e)
+{
+    bool in_progress;
+    int soerr = 0;
+    socklen_t sl = sizeof(soerr);
+    int fd = aero__socket_connect(sa, len, &in_progress, where, e);
+
+    if (fd < 0 || !in_progress)
+        return fd;
+    if (wait_fd(fd, POLLOUT, clock_mono_ms() + timeout_ms, where, "connect", e) != ST_OK) {
+        close(fd);
+        return -1;
+    }
+    if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) != 0 || soerr != 0) {
+        err_set(e, ST_CONNECT, "%s: connect: %s", where, strerror(soerr ? soerr : errno));
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+enum status aero__info_frame(struct buf *b, const char *cmds)
+{
+    size_t n = strlen(cmds), start = b->len;
+    bool nl = n > 0 && cmds[n - 1] == '\n';
+
+    if (buf_put_u64be(b, 0) != ST_OK || buf_append(b, cmds, n) != ST_OK ||
+        (!nl && n > 0 && buf_put_u8(b, '\n') != ST_OK))
+        return ST_NOMEM;
+    store_u64be(b->p + start, ((uint64_t)AERO_PROTO_VERSION << 56) |
+                                  ((uint64_t)AERO_PROTO_INFO << 48) |
+                                  (uint64_t)(b->len - start - AERO_PROTO_HEADER_SZ));
+    return ST_OK;
+}
+
+static enum status send_all(int fd, const uint8_t *p, size_t n, uint64_t deadline,
+                            const char *where, struct err *e)
+{
+    while (n > 0) {
+        ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
+        if (w > 0) {
+            p += w;
+            n -= (size_t)w;
+        } else if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            if (wait_fd(fd, POLLOUT, deadline, where, "info send", e) != ST_OK)
+                return e ? e->status : ST_TIMEOUT;
+        } else if (w < 0 && errno == EINTR) {
+            continue;
+        } else {
+            return err_set(e, ST_IO, "%s: send: %s", where, strerror(errno));
+        }
+    }
+    return ST_OK;
+}
+
+static enum status recv_all(int fd, uint8_t *p, size_t n, uint64_t deadline, const char *where,
+                            struct err *e)
+{
+    while (n > 0) {
+        ssize_t r = recv(fd, p, n, 0);
+        if (r > 0) {
+            p += r;
+            n -= (size_t)r;
+        } else if (r == 0) {
+            return err_set(e, ST_IO, "%s: connection closed by the server", where);
+        } else if (errno == EAGAIN || errno == EWOULDBLOCK) {
+            if (wait_fd(fd, POLLIN, deadline, where, "info reply", e) != ST_OK)
+                return e ? e->status : ST_TIMEOUT;
+        } else if (errno != EINTR) {
+            return err_set(e, ST_IO, "%s: recv: %s", where, strerror(errno));
+        }
+    }
+    return ST_OK;
+}
+
+enum status aero__info_exchange(int fd, const char *cmds, struct buf *out, uint32_t timeout_ms,
+                                const char *where, struct err *e)
+{
+    uint64_t deadline = clock_mono_ms() + timeout_ms;
+    uint8_t hdr[AERO_PROTO_HEADER_SZ];
+    struct buf req = BUF_INIT;
+    enum status st;
+    uint64_t h, size;
+
+    buf_reset(out);
+    if (aero__info_frame(&req, cmds) != ST_OK) {
+        buf_free(&req);
+        return err_set(e, ST_NOMEM, "%s: info request", where);
+    }
+    st = send_all(fd, req.p, req.len, deadline, where, e);
+    buf_free(&req);
+    if (st != ST_OK)
+        return st;
+    if ((st = recv_all(fd, hdr, sizeof(hdr), deadline, where, e)) != ST_OK)
+        return st;
+    h = load_u64be(hdr);
+    size = h & 0xFFFFFFFFFFFFull;
+    if (hdr[0] != AERO_PROTO_VERSION || hdr[1] != AERO_PROTO_INFO)
+        return err_set(e, ST_PROTO, "%s: info reply has version %u type %u", where, hdr[0], hdr[1]);
+    if (size > AERO_INFO_MAX_REPLY)
+        return err_set(e, ST_PROTO, "%s: info reply of %llu bytes (max %u)", where,
+                       (unsigned long long)size, AERO_INFO_MAX_REPLY);
+    if (buf_reserve(out, (size_t)size) != ST_OK)
+        return err_set(e, ST_NOMEM, "%s: info reply", where);
+    if ((st = recv_all(fd, out->p, (size_t)size, deadline, where, e)) != ST_OK)
+        return st;
+    out->len = (size_t)size;
+    buf_cstr(out);
+    return ST_OK;
+}
+
+/* Every '\n'-separated command of @cmds must come back echoed. */
+static enum status check_echo(const char *cmds, const struct buf *out, const char *where,
+                              struct err *e)
+{
+    const char *p = cmds;
+
+    while (*p) {
+        const char *nl = strchr(p, '\n');
+        size_t n = nl ? (size_t)(nl - p) : strlen(p);
+        const char *cur = (const char *)out->p, *c, *v;
+        size_t cl, vl;
+        bool found = false;
+
+        while (n > 0 && aero__info_next(&cur, (const char *)out->p + out->len, &c, &cl, &v, &vl))
+            if (cl == n && memcmp(c, p, n) == 0)
+                found = true;
+        if (n > 0 && !found) {
+            const char *first = out->len ? (const char *)out->p : "";
+            if (out->len && aero__info_is_error(first, out->len))
+                return err_set(e, ST_SERVER, "%s: info: %.*s", where,
+                               (int)strcspn(first, "\n"), first);
+            return err_set(e, ST_PROTO, "%s: info reply does not answer '%.*s'", where, (int)n, p);
+        }
+        p += n + (nl ? 1 : 0);
+    }
+    return ST_OK;
+}
+
+enum status aero_info_host(const char *host, uint16_t port, const char *cmds, struct buf *out,
+                           uint32_t timeout_ms, struct err *e)
+{
+    struct aero_host h;
+    struct sockaddr_storage sa[8];
+    socklen_t lens[8];
+    size_t n = 0;
+    char where[AERO_ADDR_SZ];
+    enum status st = ST_CONNECT;
+
+    if (aero_host_parse(host, strlen(host), port, &h, e) != ST_OK)
+        return ST_USAGE;
+    h.port = port;
+    aero_host_format(&h, where, sizeof(where));
+    if (aero__resolve(&h, sa, lens, ARRAY_LEN(sa), &n, e) != ST_OK)
+        return ST_CONNECT;
+    for (size_t i = 0; i < n; i++) {
+        int fd = aero__connect_wait((struct sockaddr *)&sa[i], lens[i], timeout_ms, where, e);
+        if (fd < 0)
+            continue;
+        st = aero__info_exchange(fd, cmds, out, timeout_ms, where, e);
+        close(fd);
+        if (st == ST_OK)
+            st = check_echo(cmds, out, where, e);
+        return st;
+    }
+    return st;
+}
+
+enum status aero_info_node(struct aero_cluster *c, const char *node, const char *cmds,
+                           struct buf *out, uint32_t timeout_ms, struct err *e)
+{
+    struct aero_node *nd = NULL;
+    enum status st;
+    int fd;
+
+    pthread_mutex_lock(&c->lock);
+    for (size_t i = 0; i < c->n_nodes; i++) {
+        if (strcmp(c->nodes[i]->name, node) == 0) {
+            nd = c->nodes[i];
+            aero__node_ref(nd);
+            break;
+        }
+    }
+    pthread_mutex_unlock(&c->lock);
+    if (!nd)
+        return err_set(e, ST_NOT_FOUND, "node %s is not in the cluster", node);
+    fd = aero__connect_wait((struct sockaddr *)&nd->sa, nd->sa_len, timeout_ms, nd->addr, e);
+    if (fd < 0) {
+        st = e ? e->status : ST_CONNECT;
+    } else {
+        st = aero__info_exchange(fd, cmds, out, timeout_ms, nd->addr, e);
+        close(fd);
+        if (st == ST_OK)
+            st = check_echo(cmds, out, nd->addr, e);
+    }
+    aero__node_unref(nd);
+    return st;
+}

@@ -1,0 +1,12 @@
+/* src/app/cmd_aero.h: `aerosink info|get|put` (cmd_aero.c): small Aerospike tools on the
+ * client library. Each returns the exit code (0 ok, 1 runtime failure, 2 usage). */
+#ifndef AEROSINK_CMD_AERO_H
+#define AEROSINK_CMD_AERO_H
+
+#include <signal.h>
+
+int cmd_info(int argc, char **argv, volatile sig_atomic_t *stop);
+int cmd_get(int argc, char **argv, volatile sig_atomic_t *stop);
+int cmd_put(int argc, char **argv, volatile sig_atomic_t *stop);
+
+#endif

@@ -1,0 +1,873 @@
+/* src/config/cfg_connect.c: typed views of Kafka Connect worker and connector properties,
+ * converter resolution, and the connector <-> mapping cross-checks.
+ *
+ * Connect's rules kept here: values of typed keys are trimmed; booleans are true/false in any
+ * case; unknown properties are ignored (we warn when one looks like a typo of a known key);
+ * `topics` xor `topics.regex`; the DLQ topic must not be consumed; a connector's
+ * `key.converter.*` apply only when the connector also sets `key.converter`. */
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "config_int.h"
+
+/* --- known properties (also the documentation, cfg_doc.c) --- */
+
+const struct cfg__prop_key cfg__connector_keys[] = {
+    {"name", NULL, "Connector name (required). Its consumer group is `connect-<name>`, so an "
+                   "aerosink connector with the Java connector's name takes over its offsets."},
+    {"connector.class", NULL, "`" CFG_CONNECTOR_CLASS "` (also `AerospikeSinkConnector`, "
+                              "`AerospikeSink` or `" CFG_CONNECTOR_ALIAS "`)."},
+    {"tasks.max", "1", "Tasks (consumers) for this connector; partitions are spread over them."},
+    {"topics", NULL, "Comma-separated topics to consume; each needs an entry under `topics:` in "
+                     "the mapping file. Exactly one of `topics` and `topics.regex`."},
+    {"topics.regex", NULL, "Java regular expression of topics to consume (checked against the "
+                           "mapping when partitions are assigned)."},
+    {"aerospike.config.file", "aerospike-kafka-inbound.yml",
+     "[aerosink] The mapping file (`.yml` or `.json`), relative to this properties file."},
+    {"aerospike.config.content", NULL,
+     "[aerosink] The mapping text itself; distributed mode stores the file's content here so "
+     "every worker runs the same version. Wins over `aerospike.config.file`."},
+    {"key.converter", "(the worker's)", "Converter for record keys; its settings are the "
+                                        "`key.converter.*` properties of the same file."},
+    {"value.converter", "(the worker's)", "Converter for record values, with `value.converter.*`."},
+    {"header.converter", "(the worker's)", "Converter for headers (only header TTLs read them)."},
+    {"errors.tolerance", "none", "`none`: a record that cannot be converted fails the task; "
+                                 "`all`: skip it (and send it to the DLQ if one is set)."},
+    {"errors.retry.timeout", "0", "Milliseconds to retry a failed conversion; -1 = forever."},
+    {"errors.retry.delay.max.ms", "60000", "Longest back-off between those retries."},
+    {"errors.log.enable", "false", "Log each tolerated error with topic, partition and offset."},
+    {"errors.log.include.messages", "false", "Also log key, value and headers (sensitive)."},
+    {"errors.deadletterqueue.topic.name", "", "DLQ topic; empty = none. Needed by "
+                                              "`dead-letter` policies."},
+    {"errors.deadletterqueue.topic.replication.factor", "3", "Replication of an auto-created "
+                                                             "DLQ topic; -1 = broker default."},
+    {"errors.deadletterqueue.context.headers.enable", "false",
+     "Add `__connect.errors.*` headers (topic, partition, offset, stage, exception...)."},
+    {"consumer.override.*", NULL, "Consumer settings for this connector only (e.g. "
+                                  "`consumer.override.max.poll.records`)."},
+    {"producer.override.*", NULL, "Settings of the DLQ producer for this connector."},
+    {"admin.override.*", NULL, "Settings of the admin client (DLQ topic creation)."},
+    {"config.action.reload", "restart", "Accepted; aerosink reloads on a config change."},
+    {"transforms", NULL, "Single message transforms are Java classes: not supported by "
+                         "aerosink (error when set)."},
+    {"predicates", NULL, "Only used with transforms."},
+    {NULL, NULL, NULL},
+};
+
+const struct cfg__prop_key cfg__worker_keys[] = {
+    {"bootstrap.servers", "localhost:9092", "Kafka brokers."},
+    {"key.converter", NULL, "Default key converter (required), with `key.converter.*`."},
+    {"value.converter", NULL, "Default value converter (required), with `value.converter.*`."},
+    {"header.converter", "SimpleHeaderConverter", "Default header converter."},
+    {"group.id", NULL, "Distributed mode: the Connect cluster's group (required)."},
+    {"config.storage.topic", NULL, "Distributed mode: connector configs (required)."},
+    {"offset.storage.topic", NULL, "Distributed mode: source offsets (required; sinks commit to "
+                                   "their consumer group)."},
+    {"status.storage.topic", NULL, "Distributed mode: connector and task status (required)."},
+    {"config.storage.replication.factor", "3", "Accepted."},
+    {"offset.storage.replication.factor", "3", "Accepted."},
+    {"status.storage.replication.factor", "3", "Accepted."},
+    {"offset.storage.partitions", "25", "Accepted."},
+    {"status.storage.partitions", "5", "Accepted."},
+    {"offset.storage.file.filename", NULL, "Standalone mode: source offsets file (unused by a "
+                                           "sink)."},
+    {"offset.flush.interval.ms", "60000", "How often consumed offsets are committed."},
+    {"offset.flush.timeout.ms", "5000", "How long a commit may wait for in-flight writes."},
+    {"listeners", "http://:8083", "REST API listeners."},
+    {"rest.port", "8083", "Old REST port (when `listeners` is not set)."},
+    {"rest.host.name", NULL, "Old REST bind address."},
+    {"rest.advertised.host.name", NULL, "Host name other workers use to reach this one."},
+    {"rest.advertised.port", NULL, "Port other workers use."},
+    {"rest.advertised.listener", NULL, "`http` or `https`."},
+    {"plugin.path", NULL, "Accepted and ignored (aerosink has no plugins)."},
+    {"scheduled.rebalance.max.delay.ms", "300000", "How long a departed worker's tasks wait "
+                                                   "before moving."},
+    {"session.timeout.ms", "10000", "Worker group session timeout."},
+    {"heartbeat.interval.ms", "3000", "Worker group heartbeat."},
+    {"rebalance.timeout.ms", "60000", "Worker group rebalance timeout."},
+    {"connect.protocol", "sessioned", "Accepted."},
+    {"connector.client.config.override.policy", "All", "Which `consumer.override.*` are "
+                                                       "allowed."},
+    {"task.shutdown.graceful.timeout.ms", "5000", "How long tasks get to stop."},
+    {"client.id", NULL, "Kafka client id prefix."},
+    {"security.protocol", "PLAINTEXT", "Worker's own clients (set `consumer.*` too for sink "
+                                       "consumers)."},
+    {"config.providers", NULL, "Config providers for `${provider:path:key}` references."},
+    {"consumer.*", NULL, "Settings of every sink consumer (e.g. `consumer.max.poll.records`)."},
+    {"producer.*", NULL, "Settings of the DLQ producer."},
+    {"admin.*", NULL, "Settings of the admin client."},
+    {NULL, NULL, NULL},
+};
+
+static const char *const connector_prefixes[] = {
+    "key.converter.", "value.converter.", "header.converter.", "transforms.", "predicates.",
+    "consumer.override.", "producer.override.", "admin.override.", NULL};
+static const char *const worker_prefixes[] = {
+    "key.converter.", "value.converter.", "header.converter.", "consumer.", "producer.",
+    "admin.", "config.providers.", "listeners.", "ssl.", "sasl.", "metrics.", "metric.",
+    "rest.extension.", "inter.worker.", "internal.", "offset.storage.", "config.storage.",
+    "status.storage.", "topic.creation.", "exactly.once.", "access.control.", "admin.listeners.",
+    "reconnect.", "retry.", "request.", "receive.", "send.", "socket.", "connections.",
+    "worker.", "response.", "task.", "plugin.", "ssl", NULL};
+
+static bool has_prefix(const char *s, const char *const *prefixes)
+{
+    for (; *prefixes; prefixes++)
+        if (strncmp(s, *prefixes, strlen(*prefixes)) == 0)
+            return true;
+    return false;
+}
+
+static bool known(const struct cfg__prop_key *keys, const char *k)
+{
+    for (; keys->name; keys++)
+        if (strcmp(keys->name, k) == 0)
+            return true;
+    return false;
+}
+
+/* Unknown properties: Connect ignores them; warn when one looks like a typo. */
+static void near_misses(const struct cfg_props *p, const struct cfg__prop_key *keys,
+                        const char *const *prefixes, struct cfg_diags *d)
+{
+    const char *cands[64];
+    size_t n = 0;
+
+    for (const struct cfg__prop_key *k = keys; k->name && n < ARRAY_LEN(cands); k++)
+        if (!strchr(k->name, '*'))
+            cands[n++] = k->name;
+    for (size_t i = 0; i < p->n; i++) {
+        const struct cfg_prop *pr = &p->v[i];
+        const char *sug;
+        char q[CFG_Q_LEN];
+        if (known(keys, pr->key) || has_prefix(pr->key, prefixes))
+            continue;
+        sug = cfg__suggest(pr->key, cands, n);
+        if (sug)
+            cfg_diag_add(d, CFG_SEV_WARNING, p->file, pr->line, pr->col,
+                         cfg__q(pr->key, strlen(pr->key), q, sizeof(q)),
+                         "unknown property, ignored (did you mean \"%s\"?)", sug);
+    }
+}
+
+/* --- typed values --- */
+
+struct view {
+    struct cfg_props *p;
+    struct cfg_diags *d;
+};
+
+static void verr(struct view *v, const struct cfg_prop *pr, const char *key, const char *fmt, ...)
+    PRINTF_LIKE(4, 5);
+static void verr(struct view *v, const struct cfg_prop *pr, const char *key, const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    cfg_diag_add(v->d, CFG_SEV_ERROR, v->p->file, pr ? pr->vline : 0, pr ? pr->vcol : 0, key, "%s",
+                 msg);
+}
+
+/* Trimmed value (in place) or NULL when absent. */
+static const char *get(struct view *v, const char *key)
+{
+    struct cfg_prop *pr = (struct cfg_prop *)cfg_props_find(v->p, key);
+    char *s, *e;
+
+    if (!pr)
+        return NULL;
+    s = pr->value;
+    while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r' || *s == '\f')
+        s++;
+    e = s + strlen(s);
+    while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\n' || e[-1] == '\r' ||
+                     e[-1] == '\f'))
+        e--;
+    memmove(pr->value, s, (size_t)(e - s));
+    pr->value[e - s] = '\0';
+    return pr->value;
+}
+
+static const char *get_str(struct view *v, const char *key, const char *def)
+{
+    const char *s = get(v, key);
+    return s ? s : def;
+}
+
+static int64_t get_int(struct view *v, const char *key, int64_t def, int64_t min, int64_t max)
+{
+    const char *s = get(v, key);
+    const struct cfg_prop *pr = cfg_props_find(v->p, key);
+    char q[CFG_Q_LEN];
+    int64_t x;
+
+    if (!s)
+        return def;
+    if (!str_to_i64(s, strlen(s), &x)) {
+        verr(v, pr, key, "invalid value \"%s\": expected an integer",
+             cfg__q(s, strlen(s), q, sizeof(q)));
+        return def;
+    }
+    if (x < min && max >= INT32_MAX) {
+        verr(v, pr, key, "value %lld is too small (at least %lld)", (long long)x, (long long)min);
+        return def;
+    }
+    if (x < min || x > max) {
+        verr(v, pr, key, "value %lld out of range %lld..%lld", (long long)x, (long long)min,
+             (long long)max);
+        return def;
+    }
+    return x;
+}
+
+static bool get_bool(struct view *v, const char *key, bool def)
+{
+    const char *s = get(v, key);
+    char q[CFG_Q_LEN];
+
+    if (!s)
+        return def;
+    if (strcasecmp(s, "true") == 0)
+        return true;
+    if (strcasecmp(s, "false") == 0)
+        return false;
+    verr(v, cfg_props_find(v->p, key), key, "invalid value \"%s\": expected true or false",
+         cfg__q(s, strlen(s), q, sizeof(q)));
+    return def;
+}
+
+/* All properties starting with @prefix, prefix removed. */
+static bool collect(struct cfg_props *p, const char *prefix, struct cfg_kvs *out)
+{
+    size_t pl = strlen(prefix), n = 0;
+
+    for (size_t i = 0; i < p->n; i++)
+        if (strncmp(p->v[i].key, prefix, pl) == 0 && p->v[i].key[pl])
+            n++;
+    out->n = 0;
+    out->v = n ? mem_calloc(n, sizeof(*out->v)) : NULL;
+    if (n && !out->v)
+        return false;
+    for (size_t i = 0; i < p->n; i++)
+        if (strncmp(p->v[i].key, prefix, pl) == 0 && p->v[i].key[pl])
+            out->v[out->n++] = (struct cfg_kv){p->v[i].key + pl, p->v[i].value};
+    return true;
+}
+
+static bool converter(struct view *v, const char *key, struct cfg_converter *cv)
+{
+    char prefix[64];
+
+    cv->class_name = get(v, key);
+    cv->origin = v->p->file;
+    snprintf(prefix, sizeof(prefix), "%s.", key);
+    return collect(v->p, prefix, &cv->props);
+}
+
+/* --- worker --- */
+
+void cfg_worker_free(struct cfg_worker *w)
+{
+    if (!w)
+        return;
+    mem_free(w->key_converter.props.v);
+    mem_free(w->value_converter.props.v);
+    mem_free(w->header_converter.props.v);
+    mem_free(w->consumer.v);
+    mem_free(w->producer.v);
+    mem_free(w->client.v);
+    cfg_props_free(w->props);
+    mem_free(w);
+}
+
+static bool collect_client(struct cfg_props *p, struct cfg_kvs *out)
+{
+    static const char *const client_prefixes[] = {"security.", "ssl.", "sasl.", "client.", NULL};
+    size_t n = 0;
+
+    for (size_t i = 0; i < p->n; i++)
+        n += has_prefix(p->v[i].key, client_prefixes);
+    out->n = 0;
+    out->v = n ? mem_calloc(n, sizeof(*out->v)) : NULL;
+    if (n && !out->v)
+        return false;
+    for (size_t i = 0; i < p->n; i++)
+        if (has_prefix(p->v[i].key, client_prefixes))
+            out->v[out->n++] = (struct cfg_kv){p->v[i].key, p->v[i].value};
+    return true;
+}
+
+static void required(struct view *v, const char *key, const char *why)
+{
+    const char *s = get(v, key);
+    if (!s || !*s)
+        cfg_diag_add(v->d, CFG_SEV_ERROR, v->p->file, s ? cfg_props_find(v->p, key)->vline : 0,
+                     s ? cfg_props_find(v->p, key)->vcol : 0, key, "missing required property%s",
+                     why);
+}
+
+struct cfg_worker *cfg_worker_new(struct cfg_props *props, enum cfg_worker_mode mode,
+                                  struct cfg_diags *d)
+{
+    struct cfg_diags local = CFG_DIAGS_INIT;
+    struct view v = {props, d ? d : &local};
+    size_t errors = v.d->errors;
+    struct cfg_worker *w;
+    bool ok;
+
+    if (!props)
+        return NULL;
+    w = mem_calloc(1, sizeof(*w));
+    if (!w) {
+        cfg_props_free(props);
+        return NULL;
+    }
+    w->props = props;
+    if (mode == CFG_WORKER_AUTO)
+        mode = (get(&v, "group.id") || get(&v, "config.storage.topic") ||
+                get(&v, "status.storage.topic") || get(&v, "offset.storage.topic"))
+                   ? CFG_WORKER_DISTRIBUTED
+                   : CFG_WORKER_STANDALONE;
+    w->mode = mode;
+    w->bootstrap_servers = get_str(&v, "bootstrap.servers", "localhost:9092");
+    w->group_id = get(&v, "group.id");
+    ok = converter(&v, "key.converter", &w->key_converter) &&
+         converter(&v, "value.converter", &w->value_converter) &&
+         converter(&v, "header.converter", &w->header_converter) &&
+         collect(props, "consumer.", &w->consumer) && collect(props, "producer.", &w->producer) &&
+         collect_client(props, &w->client);
+    required(&v, "key.converter", "");
+    required(&v, "value.converter", "");
+    if (mode == CFG_WORKER_DISTRIBUTED) {
+        required(&v, "group.id", " in distributed mode");
+        required(&v, "config.storage.topic", " in distributed mode");
+        required(&v, "offset.storage.topic", " in distributed mode");
+        required(&v, "status.storage.topic", " in distributed mode");
+    }
+    w->offset_flush_interval_ms = get_int(&v, "offset.flush.interval.ms", 60000, 0, INT64_MAX);
+    w->offset_flush_timeout_ms = get_int(&v, "offset.flush.timeout.ms", 5000, 0, INT64_MAX);
+    w->rest_port = get_int(&v, "rest.port", 8083, 0, 65535);
+    w->rest_host_name = get(&v, "rest.host.name");
+    w->listeners = get(&v, "listeners");
+    if (!w->listeners && !get(&v, "rest.port") && !w->rest_host_name)
+        w->listeners = "http://:8083";
+    w->rest_advertised_host_name = get(&v, "rest.advertised.host.name");
+    w->rest_advertised_port = get_int(&v, "rest.advertised.port", 0, 0, 65535);
+    w->rest_advertised_listener = get(&v, "rest.advertised.listener");
+    w->config_storage_topic = get(&v, "config.storage.topic");
+    w->offset_storage_topic = get(&v, "offset.storage.topic");
+    w->status_storage_topic = get(&v, "status.storage.topic");
+    w->offset_storage_file = get(&v, "offset.storage.file.filename");
+    w->plugin_path = get(&v, "plugin.path");
+    w->scheduled_rebalance_max_delay_ms =
+        get_int(&v, "scheduled.rebalance.max.delay.ms", 300000, 0, INT32_MAX);
+    near_misses(props, cfg__worker_keys, worker_prefixes, v.d);
+    if (!ok)
+        cfg_diag_add(v.d, CFG_SEV_ERROR, props->file, 0, 0, "", "out of memory");
+    cfg_diags_sort(v.d);
+    if (v.d->errors > errors) {
+        cfg_worker_free(w);
+        w = NULL;
+    }
+    cfg_diags_free(&local);
+    return w;
+}
+
+/* --- connector --- */
+
+void cfg_connector_free(struct cfg_connector *c)
+{
+    if (!c)
+        return;
+    for (size_t i = 0; i < c->n_topics; i++)
+        mem_free(c->topics[i]);
+    mem_free(c->topics);
+    mem_free(c->mapping_path);
+    mem_free(c->key_converter.props.v);
+    mem_free(c->value_converter.props.v);
+    mem_free(c->consumer_override.v);
+    mem_free(c->producer_override.v);
+    mem_free(c->admin_override.v);
+    cfg_props_free(c->props);
+    mem_free(c);
+}
+
+static const char *const accepted_classes[] = {CFG_CONNECTOR_CLASS, "AerospikeSinkConnector",
+                                               "AerospikeSink", CFG_CONNECTOR_ALIAS};
+
+static void check_class(struct view *v, struct cfg_connector *c)
+{
+    const struct cfg_prop *pr = cfg_props_find(v->p, "connector.class");
+    char q[CFG_Q_LEN];
+    const char *sug;
+
+    if (!c->connector_class || !*c->connector_class)
+        return;   /* reported as missing */
+    for (size_t i = 0; i < ARRAY_LEN(accepted_classes); i++)
+        if (strcmp(c->connector_class, accepted_classes[i]) == 0)
+            return;
+    cfg__q(c->connector_class, strlen(c->connector_class), q, sizeof(q));
+    sug = strlen(c->connector_class) <= 64
+              ? cfg__suggest(c->connector_class, accepted_classes, ARRAY_LEN(accepted_classes))
+              : NULL;
+    if (!sug && strstr(c->connector_class, "AerospikeSinkConnector"))
+        sug = CFG_CONNECTOR_CLASS;
+    if (sug)
+        verr(v, pr, "connector.class", "\"%s\" is not the Aerospike sink (did you mean \"%s\"?)", q,
+             sug);
+    else
+        verr(v, pr, "connector.class",
+             "\"%s\" is not the Aerospike sink: aerosink runs only " CFG_CONNECTOR_CLASS, q);
+}
+
+static int chars_between(const char *a, const char *b)
+{
+    int n = 0;
+    for (; a < b; a++)
+        n += (*a & 0xC0) != 0x80;
+    return n;
+}
+
+/* `topics`: Connect's LIST type (split on commas, blanks trimmed). */
+static bool split_topics(struct view *v, struct cfg_connector *c, const char *s)
+{
+    const struct cfg_prop *pr = cfg_props_find(v->p, "topics");
+    size_t n = 1;
+    const char *p = s;
+    char q[CFG_Q_LEN];
+
+    for (const char *x = s; *x; x++)
+        n += *x == ',';
+    c->topics = mem_calloc(n, sizeof(*c->topics));
+    if (!c->topics)
+        return false;
+    for (;;) {
+        const char *e = strchr(p, ','), *a = p, *b;
+        b = e ? e : p + strlen(p);
+        while (a < b && (*a == ' ' || *a == '\t'))
+            a++;
+        while (b > a && (b[-1] == ' ' || b[-1] == '\t'))
+            b--;
+        if (!cfg__valid_topic_name(a, (size_t)(b - a))) {
+            int col = pr->vcol + chars_between(s, a);
+            cfg_diag_add(v->d, CFG_SEV_ERROR, v->p->file, pr->vline, col, "topics",
+                         a == b ? "empty topic name in the list"
+                                : "\"%s\" is not a valid Kafka topic name",
+                         cfg__q(a, (size_t)(b - a), q, sizeof(q)));
+        } else {
+            bool dup = false;
+            for (size_t i = 0; i < c->n_topics; i++)
+                dup |= strlen(c->topics[i]) == (size_t)(b - a) &&
+                       memcmp(c->topics[i], a, (size_t)(b - a)) == 0;
+            if (dup)
+                cfg_diag_add(v->d, CFG_SEV_ERROR, v->p->file, pr->vline,
+                             pr->vcol + chars_between(s, a), "topics", "topic \"%s\" is listed twice",
+                             cfg__q(a, (size_t)(b - a), q, sizeof(q)));
+            else if (!(c->topics[c->n_topics++] = mem_strndup(a, (size_t)(b - a))))
+                return false;
+        }
+        if (!e)
+            break;
+        p = e + 1;
+    }
+    return true;
+}
+
+static void old_properties(struct view *v)
+{
+    for (size_t i = 0; i < v->p->n; i++) {
+        const struct cfg_prop *pr = &v->p->v[i];
+        if (strncmp(pr->key, "cluster.", 8) == 0 || strncmp(pr->key, "policy.", 7) == 0 ||
+            (strncmp(pr->key, "topic.", 6) == 0 && strncmp(pr->key, "topic.creation.", 15) != 0)) {
+            cfg_diag_add(v->d, CFG_SEV_ERROR, v->p->file, pr->line, pr->col, pr->key,
+                         "connector 1.x properties are not supported by aerosink: write the "
+                         "mapping in aerospike-kafka-inbound.yml (aerospike.config.file)");
+            return;   /* once is enough */
+        }
+    }
+}
+
+static void errors_props(struct view *v, struct cfg_errors *e)
+{
+    const char *tol = get_str(v, "errors.tolerance", "none");
+    char q[CFG_Q_LEN];
+
+    if (strcmp(tol, "all") == 0)
+        e->tolerance_all = true;
+    else if (strcmp(tol, "none") != 0) {
+        static const char *const vals[] = {"none", "all"};
+        const char *sug = strlen(tol) < 64 ? cfg__suggest(tol, vals, 2) : NULL;
+        verr(v, cfg_props_find(v->p, "errors.tolerance"), "errors.tolerance",
+             "invalid value \"%s\": expected none | all%s%s%s", cfg__q(tol, strlen(tol), q, sizeof(q)),
+             sug ? " (did you mean \"" : "", sug ? sug : "", sug ? "\"?)" : "");
+    }
+    e->retry_timeout_ms = get_int(v, "errors.retry.timeout", 0, -1, INT64_MAX);
+    e->retry_delay_max_ms = get_int(v, "errors.retry.delay.max.ms", 60000, 0, INT64_MAX);
+    e->log_enable = get_bool(v, "errors.log.enable", false);
+    e->log_include_messages = get_bool(v, "errors.log.include.messages", false);
+    e->dlq_topic = get_str(v, "errors.deadletterqueue.topic.name", "");
+    e->dlq_replication_factor =
+        get_int(v, "errors.deadletterqueue.topic.replication.factor", 3, -1, INT16_MAX);
+    if (e->dlq_replication_factor == 0)
+        verr(v, cfg_props_find(v->p, "errors.deadletterqueue.topic.replication.factor"),
+             "errors.deadletterqueue.topic.replication.factor",
+             "value 0 out of range: -1 (broker default) or 1..32767");
+    e->dlq_context_headers = get_bool(v, "errors.deadletterqueue.context.headers.enable", false);
+}
+
+static char *resolve_mapping_path(const char *props_file, const char *rel)
+{
+    const char *slash = strrchr(props_file, '/');
+    struct buf b = BUF_INIT;
+
+    if (rel[0] == '/' || !slash)
+        return mem_strdup(rel);
+    if (buf_append(&b, props_file, (size_t)(slash - props_file + 1)) != ST_OK ||
+        buf_append_str(&b, rel) != ST_OK) {
+        buf_free(&b);
+        return NULL;
+    }
+    buf_cstr(&b);
+    return (char *)b.p;
+}
+
+static void converter_subprops_warning(struct view *v, const char *cls)
+{
+    char prefix[64];
+    size_t pl;
+
+    if (get(v, cls))
+        return;
+    snprintf(prefix, sizeof(prefix), "%s.", cls);
+    pl = strlen(prefix);
+    for (size_t i = 0; i < v->p->n; i++) {
+        const struct cfg_prop *pr = &v->p->v[i];
+        if (strncmp(pr->key, prefix, pl) == 0) {
+            cfg_diag_add(v->d, CFG_SEV_WARNING, v->p->file, pr->line, pr->col, pr->key,
+                         "ignored: Connect applies %s.* only together with %s in the same "
+                         "config (the worker's converter keeps the worker's settings)",
+                         cls, cls);
+            return;
+        }
+    }
+}
+
+struct cfg_connector *cfg_connector_new(struct cfg_props *props, struct cfg_diags *d)
+{
+    struct cfg_diags local = CFG_DIAGS_INIT;
+    struct view v = {props, d ? d : &local};
+    size_t errors = v.d->errors;
+    struct cfg_connector *c;
+    const char *topics, *regex, *tr;
+    bool ok = true;
+
+    if (!props)
+        return NULL;
+    c = mem_calloc(1, sizeof(*c));
+    if (!c) {
+        cfg_props_free(props);
+        return NULL;
+    }
+    c->props = props;
+    c->name = get(&v, "name");
+    required(&v, "name", "");
+    for (const char *s = c->name; s && *s; s++)
+        if ((unsigned char)*s < 0x20 || *s == 0x7F) {
+            verr(&v, cfg_props_find(props, "name"), "name", "contains a control character");
+            break;
+        }
+    c->connector_class = get(&v, "connector.class");
+    required(&v, "connector.class", "");
+    check_class(&v, c);
+    c->tasks_max = get_int(&v, "tasks.max", 1, 1, INT32_MAX);
+
+    topics = get(&v, "topics");
+    regex = get(&v, "topics.regex");
+    if (topics && !*topics)
+        topics = NULL;   /* Connect: an empty list is "not set" */
+    if (regex && !*regex)
+        regex = NULL;
+    if (topics && regex)
+        verr(&v, cfg_props_find(props, "topics.regex"), "topics.regex",
+             "topics and topics.regex are mutually exclusive: keep one");
+    else if (!topics && !regex)
+        cfg_diag_add(v.d, CFG_SEV_ERROR, props->file, 0, 0, "topics",
+                     "missing required property: set topics (or topics.regex)");
+    if (topics)
+        ok = split_topics(&v, c, topics);
+    c->topics_regex = regex;
+
+    c->mapping_content = get(&v, "aerospike.config.content");
+    c->mapping_path = resolve_mapping_path(
+        props->file, get_str(&v, "aerospike.config.file", "aerospike-kafka-inbound.yml"));
+    ok = ok && c->mapping_path && converter(&v, "key.converter", &c->key_converter) &&
+         converter(&v, "value.converter", &c->value_converter) &&
+         collect(props, "consumer.override.", &c->consumer_override) &&
+         collect(props, "producer.override.", &c->producer_override) &&
+         collect(props, "admin.override.", &c->admin_override);
+    if (!c->key_converter.class_name)
+        c->key_converter.props.n = 0;   /* Connect ignores them without the class */
+    if (!c->value_converter.class_name)
+        c->value_converter.props.n = 0;
+    converter_subprops_warning(&v, "key.converter");
+    converter_subprops_warning(&v, "value.converter");
+    errors_props(&v, &c->errors);
+    for (size_t i = 0; i < c->n_topics && *c->errors.dlq_topic; i++)
+        if (strcmp(c->topics[i], c->errors.dlq_topic) == 0)
+            verr(&v, cfg_props_find(props, "errors.deadletterqueue.topic.name"),
+                 "errors.deadletterqueue.topic.name",
+                 "the DLQ topic \"%s\" is also in topics: the connector would consume its own "
+                 "dead letters", c->errors.dlq_topic);
+    if ((tr = get(&v, "transforms")) && *tr)
+        verr(&v, cfg_props_find(props, "transforms"), "transforms",
+             "single message transforms are Java classes: not supported by aerosink");
+    old_properties(&v);
+    near_misses(props, cfg__connector_keys, connector_prefixes, v.d);
+    if (!ok)
+        cfg_diag_add(v.d, CFG_SEV_ERROR, props->file, 0, 0, "", "out of memory");
+    cfg_diags_sort(v.d);
+    if (v.d->errors > errors) {
+        cfg_connector_free(c);
+        c = NULL;
+    }
+    cfg_diags_free(&local);
+    return c;
+}
+
+void cfg_effective_converter(const struct cfg_worker *w, const struct cfg_connector *c, bool key,
+                             struct cfg_converter *out)
+{
+    const struct cfg_converter *cc = c ? (key ? &c->key_converter : &c->value_converter) : NULL;
+    const struct cfg_converter *wc = w ? (key ? &w->key_converter : &w->value_converter) : NULL;
+
+    if (cc && cc->class_name)
+        *out = *cc;
+    else if (wc)
+        *out = *wc;
+    else
+        memset(out, 0, sizeof(*out));
+}
+
+/* --- converters aerosink implements --- */
+
+struct conv_class {
+    const char *name;
+    bool supported;
+};
+
+static const struct conv_class conv_classes[] = {
+    {"org.apache.kafka.connect.json.JsonConverter", true},
+    {"io.confluent.connect.avro.AvroConverter", true},
+    {"org.apache.kafka.connect.storage.StringConverter", true},
+    {"org.apache.kafka.connect.converters.ByteArrayConverter", true},
+    {"org.apache.kafka.connect.converters.IntegerConverter", true},
+    {"org.apache.kafka.connect.converters.LongConverter", true},
+    {"org.apache.kafka.connect.converters.ShortConverter", false},
+    {"org.apache.kafka.connect.converters.FloatConverter", false},
+    {"org.apache.kafka.connect.converters.DoubleConverter", false},
+    {"org.apache.kafka.connect.converters.BooleanConverter", false},
+    {"io.confluent.connect.protobuf.ProtobufConverter", false},
+    {"io.confluent.connect.json.JsonSchemaConverter", false},
+};
+
+/* Connect also accepts a plugin's simple name, and the simple name without "Converter". */
+static const struct conv_class *conv_find(const char *name)
+{
+    for (size_t i = 0; i < ARRAY_LEN(conv_classes); i++) {
+        const char *full = conv_classes[i].name, *simple = strrchr(full, '.') + 1;
+        size_t sl = strlen(simple) - strlen("Converter");
+        if (strcmp(name, full) == 0 || strcmp(name, simple) == 0 ||
+            (strlen(name) == sl && strncmp(name, simple, sl) == 0))
+            return &conv_classes[i];
+    }
+    return NULL;
+}
+
+static const struct cfg_prop *find_in(const struct cfg_worker *w, const struct cfg_connector *c,
+                                      const char *origin, const char *key,
+                                      const struct cfg_props **from)
+{
+    *from = c && c->props->file == origin ? c->props : w ? w->props : NULL;
+    return *from ? cfg_props_find(*from, key) : NULL;
+}
+
+static void check_one(const struct cfg_worker *w, const struct cfg_connector *c, bool key,
+                      struct cfg_diags *d)
+{
+    const char *which = key ? "key.converter" : "value.converter";
+    struct cfg_converter cv;
+    const struct conv_class *cc;
+    const struct cfg_props *from;
+    const struct cfg_prop *pr;
+    char q[CFG_Q_LEN], sub[96];
+
+    cfg_effective_converter(w, c, key, &cv);
+    if (!cv.class_name)
+        return;
+    pr = find_in(w, c, cv.origin, which, &from);
+    if (!pr || !from)
+        return;
+    cc = conv_find(cv.class_name);
+    cfg__q(cv.class_name, strlen(cv.class_name), q, sizeof(q));
+    if (!cc) {
+        const char *cands[ARRAY_LEN(conv_classes)];
+        const char *sug;
+        for (size_t i = 0; i < ARRAY_LEN(conv_classes); i++)
+            cands[i] = conv_classes[i].name;
+        sug = strlen(cv.class_name) <= 64 ? cfg__suggest(cv.class_name, cands, ARRAY_LEN(cands))
+                                          : NULL;
+        cfg_diag_add(d, CFG_SEV_ERROR, from->file, pr->vline, pr->vcol, which,
+                     "unknown converter \"%s\"%s%s%s", q, sug ? " (did you mean \"" : "",
+                     sug ? sug : "", sug ? "\"?)" : "");
+        return;
+    }
+    if (!cc->supported) {
+        cfg_diag_add(d, CFG_SEV_ERROR, from->file, pr->vline, pr->vcol, which,
+                     "%s is not supported by aerosink yet", q);
+        return;
+    }
+    if (strstr(cc->name, "AvroConverter")) {
+        bool url = false;
+        for (size_t i = 0; i < cv.props.n; i++)
+            url |= strcmp(cv.props.v[i].key, "schema.registry.url") == 0;
+        snprintf(sub, sizeof(sub), "%s.schema.registry.url", which);
+        if (!url)
+            cfg_diag_add(d, CFG_SEV_ERROR, from->file, pr->vline, pr->vcol, which,
+                         "AvroConverter needs %s", sub);
+    }
+    for (size_t i = 0; i < cv.props.n; i++) {
+        const char *val = cv.props.v[i].value;
+        if (strcmp(cv.props.v[i].key, "schemas.enable") == 0 && strcasecmp(val, "true") != 0 &&
+            strcasecmp(val, "false") != 0) {
+            snprintf(sub, sizeof(sub), "%s.schemas.enable", which);
+            pr = cfg_props_find(from, sub);
+            cfg_diag_add(d, CFG_SEV_ERROR, from->file, pr ? pr->vline : 0, pr ? pr->vcol : 0, sub,
+                         "invalid value \"%s\": expected true or false",
+                         cfg__q(val, strlen(val), q, sizeof(q)));
+        }
+    }
+}
+
+void cfg_check_converters(const struct cfg_worker *w, const struct cfg_connector *c,
+                          struct cfg_diags *d)
+{
+    check_one(w, c, true, d);
+    check_one(w, c, false, d);
+    cfg_diags_sort(d);
+}
+
+/* --- connector <-> mapping --- */
+
+struct cfg *cfg_connector_load_mapping(const struct cfg_connector *c, unsigned flags,
+                                       struct cfg_diags *d)
+{
+    if (c->mapping_content)
+        return cfg_load_text(c->mapping_content, strlen(c->mapping_content), c->mapping_path,
+                             flags, d);
+    return cfg_load_file(c->mapping_path, flags, d);
+}
+
+/* Characters before entry @name in a `topics` list value (0 if not found). */
+static int topic_offset(const char *list, const char *name)
+{
+    const char *p = list;
+    size_t nl = strlen(name);
+
+    for (;;) {
+        const char *e = strchr(p, ','), *a = p, *b = e ? e : p + strlen(p);
+        while (a < b && (*a == ' ' || *a == '\t'))
+            a++;
+        while (b > a && (b[-1] == ' ' || b[-1] == '\t'))
+            b--;
+        if ((size_t)(b - a) == nl && memcmp(a, name, nl) == 0)
+            return chars_between(list, a);
+        if (!e)
+            return 0;
+        p = e + 1;
+    }
+}
+
+void cfg_connector_check_mapping(const struct cfg_connector *c, const struct cfg *m,
+                                 struct cfg_diags *d)
+{
+    const struct cfg_prop *pr = cfg_props_find(c->props, "topics");
+    bool dlq = c->errors.dlq_topic && *c->errors.dlq_topic;
+    char q[CFG_Q_LEN];
+
+    for (size_t i = 0; i < c->n_topics; i++) {
+        struct buf list = BUF_INIT;
+        if (cfg_topic_find(m, c->topics[i]))
+            continue;
+        for (size_t k = 0; k < m->n_topics && k < 10; k++)
+            buf_printf(&list, "%s%s", k ? ", " : "", m->topics[k].name);
+        if (m->n_topics > 10)
+            buf_append_str(&list, ", ...");
+        cfg_diag_add(d, CFG_SEV_ERROR, c->props->file, pr ? pr->vline : 0,
+                     pr ? pr->vcol + topic_offset(pr->value, c->topics[i]) : 0, "topics",
+                     "topic \"%s\" has no mapping in %s (it maps: %s)",
+                     cfg__q(c->topics[i], strlen(c->topics[i]), q, sizeof(q)), m->file,
+                     list.len ? buf_cstr(&list) : "nothing");
+        buf_free(&list);
+    }
+    for (size_t i = 0; i < m->n_topics && !dlq; i++) {
+        const struct cfg_topic *t = &m->topics[i];
+        char path[300];
+        if (t->invalid_record == CFG_INVALID_DEAD_LETTER) {
+            snprintf(path, sizeof(path), "topics.%s.invalid-record", t->name);
+            cfg_diag_add(d, CFG_SEV_ERROR, m->file, t->pos.line, t->pos.col, path,
+                         "dead-letter needs errors.deadletterqueue.topic.name in %s",
+                         c->props->file);
+        }
+        if (t->on_write_failure == CFG_WFAIL_DEAD_LETTER) {
+            snprintf(path, sizeof(path), "topics.%s.on-write-failure", t->name);
+            cfg_diag_add(d, CFG_SEV_ERROR, m->file, t->pos.line, t->pos.col, path,
+                         "dead-letter needs errors.deadletterqueue.topic.name in %s",
+                         c->props->file);
+        }
+    }
+    cfg_diags_sort(d);
+}
+
+/* --- what is this file --- */
+
+static bool ends_with(const char *s, const char *suffix)
+{
+    size_t l = strlen(s), sl = strlen(suffix);
+    return l >= sl && strcasecmp(s + l - sl, suffix) == 0;
+}
+
+enum cfg_file_kind cfg_file_kind(const char *path, const char *text, size_t len)
+{
+    enum cfg_file_kind k = CFG_FILE_UNKNOWN;
+
+    if (ends_with(path, ".yml") || ends_with(path, ".yaml"))
+        return CFG_FILE_MAPPING;
+    if (cfg__looks_like_json(path, text, len)) {
+        struct cfg_doc *doc = cfg__parse_json(text, len, path, NULL);
+        const struct cfg_node *r = doc ? doc->root : NULL;
+        if (!r || r->kind != CFG_N_MAP)
+            k = ends_with(path, ".json") ? CFG_FILE_MAPPING : CFG_FILE_UNKNOWN;
+        else if (cfg__map_get(r, "config") || cfg__map_get(r, "connector.class"))
+            k = CFG_FILE_CONNECTOR;
+        else
+            k = CFG_FILE_MAPPING;
+        cfg__doc_free(doc);
+        return k;
+    }
+    if (ends_with(path, ".properties") || ends_with(path, ".conf")) {
+        struct cfg_props *p = cfg_props_parse(text, len, path, NULL);
+        if (p && (cfg_props_find(p, "connector.class") ||
+                  (cfg_props_find(p, "name") && (cfg_props_find(p, "topics") ||
+                                                 cfg_props_find(p, "topics.regex")))))
+            k = CFG_FILE_CONNECTOR;
+        else
+            k = CFG_FILE_WORKER;
+        cfg_props_free(p);
+        return k;
+    }
+    return CFG_FILE_UNKNOWN;
+}

@@ -1,0 +1,57 @@
+/* tests/fuzz/connect_json_fuzz.c: JsonConverter with schemas.enable=true (src/convert/connect.c)
+ * on arbitrary bytes, with both replace.null.with.default settings. Checks that a successful
+ * decode yields a well-formed document and that errors carry a message. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "convert/convert.h"
+
+static struct conv_converter *conv[2];
+static struct conv_doc *doc;
+
+static void check(const struct conv_doc *d, uint32_t i, uint32_t end)
+{
+    const struct conv_value *v = conv_doc_node(d, i);
+    uint32_t kids = 0;
+
+    if (!v || v->next <= i || v->next > end || v->type > CONV_MAP)
+        abort();
+    if (v->type == CONV_LIST || v->type == CONV_MAP) {
+        for (uint32_t c = i + 1; c < v->next; c = conv_doc_node(d, c)->next, kids++)
+            check(d, c, v->next);
+        if (kids != (v->type == CONV_MAP ? 2 * v->count : v->count))
+            abort();
+    } else if (v->next != i + 1) {
+        abort();
+    }
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    static const char *const on[] = {NULL}, *const off[] = {"replace.null.with.default", "false", NULL};
+    struct err e;
+    struct buf b = BUF_INIT;
+
+    if (!doc) {
+        struct conv_limits lim = {32, 100000, 1u << 20};
+        doc = conv_doc_new();
+        conv_doc_set_limits(doc, &lim);
+        conv[0] = conv_converter_new("JsonConverter", on, &e);
+        conv[1] = conv_converter_new("JsonConverter", off, &e);
+        if (!doc || !conv[0] || !conv[1])
+            abort();
+    }
+    for (int k = 0; k < 2; k++) {
+        e.msg[0] = '\0';
+        if (conv_decode(conv[k], data, size, doc, &e) == ST_OK) {
+            check(doc, 0, conv_doc_count(doc));
+            if (conv_doc_root(doc)->next != conv_doc_count(doc))
+                abort();
+            conv_value_dump(doc, conv_doc_root(doc), &b);
+            buf_free(&b);
+        } else if (e.msg[0] == '\0') {
+            abort();
+        }
+    }
+    return 0;
+}

@@ -1,0 +1,160 @@
+/* Integration tests for `aerosink info|get|put` against aerospike-testd (or AEROSPIKE_HOSTS):
+ * the documented output shapes, value typing, result-code messages and exit codes. */
+#include "../harness.h"
+#include "../support/testutil.h"
+
+static char hosts[256];
+static char set[48];
+
+static struct tu_proc *start(void)
+{
+    struct tu_proc *p = tu_aerospike_start(NULL, hosts, sizeof(hosts));
+    char *comma = strchr(hosts, ',');
+    if (comma)
+        *comma = '\0';
+    snprintf(set, sizeof(set), "cli_%d", (int)getpid());
+    return p;
+}
+
+static const char *ns(void)
+{
+    const char *s = getenv("AEROSPIKE_NAMESPACE");
+    return s && *s ? s : "test";
+}
+
+/* Run `aerosink CMD -h HOSTS ARGS...`; returns the exit code, output in *out (owned). */
+static int run_v(char **out, const char *const *args)
+{
+    const char *argv[24] = {tu_bin("aerosink"), args[0], "-h", hosts};
+    int n = 4;
+    for (size_t i = 1; args[i] && n < 23; i++)
+        argv[n++] = args[i];
+    argv[n] = NULL;
+    return tu_run(argv, 20000, out);
+}
+#define run(out, ...) run_v(out, (const char *const[]){__VA_ARGS__, NULL})
+
+TEST(put_then_get_prints_the_bins)
+{
+    struct tu_proc *p = start();
+    char *out = NULL;
+    char want[128];
+
+    ASSERT_EQ_INT(run(&out, "put", ns(), set, "k1", "name=ann", "age=31"), 0);
+    ASSERT_EQ_STR(out, "");
+    mem_free(out);
+    ASSERT_EQ_INT(run(&out, "get", ns(), set, "k1"), 0);
+    snprintf(want, sizeof(want), "{\"bins\":{\"name\":\"ann\",\"age\":31},\"generation\":1,\"ttl\":-1}\n");
+    ASSERT_EQ_STR(out, want);
+    mem_free(out);
+    tu_proc_free(p);
+}
+
+TEST(values_are_typed_like_aql)
+{
+    struct tu_proc *p = start();
+    char *out = NULL;
+
+    ASSERT_EQ_INT(run(&out, "put", ns(), set, "k2", "i=31", "d=1.5", "s=\"31\"", "l=[1,\"x\",2.5,{\"a\":[true,null]}]"), 0);
+    mem_free(out);
+    ASSERT_EQ_INT(run(&out, "put", ns(), set, "k2", "w=hello world", "t=false", "e=-2e3", "m={\"k\":{\"n\":-7}}"), 0);
+    mem_free(out);
+    ASSERT_EQ_INT(run(&out, "get", ns(), set, "k2"), 0);
+    ASSERT_CONTAINS(out, "\"i\":31,");
+    ASSERT_CONTAINS(out, "\"d\":1.5,");
+    ASSERT_CONTAINS(out, "\"s\":\"31\",");
+    ASSERT_CONTAINS(out, "\"l\":[1,\"x\",2.5,{\"a\":[true,null]}]");
+    ASSERT_CONTAINS(out, "\"w\":\"hello world\"");
+    ASSERT_CONTAINS(out, "\"t\":false");
+    ASSERT_CONTAINS(out, "\"e\":-2000.0");
+    ASSERT_CONTAINS(out, "\"m\":{\"k\":{\"n\":-7}}");
+    ASSERT_CONTAINS(out, "\"generation\":2");
+    mem_free(out);
+    /* --bins and integer keys */
+    ASSERT_EQ_INT(run(&out, "put", "--key-type", "int", ns(), set, "-5", "x=1", "y=2"), 2);  /* needs -- */
+    mem_free(out);
+    ASSERT_EQ_INT(run(&out, "put", "--key-type", "int", "--", ns(), set, "-5", "x=1", "y=2"), 0);
+    mem_free(out);
+    ASSERT_EQ_INT(run(&out, "get", "--key-type=int", "--bins=y", "--", ns(), set, "-5"), 0);
+    ASSERT_CONTAINS(out, "{\"bins\":{\"y\":2},\"generation\":1,");
+    mem_free(out);
+    tu_proc_free(p);
+}
+
+TEST(errors_name_the_result_code)
+{
+    struct tu_proc *p = start();
+    char *out = NULL;
+    char want[160];
+
+    ASSERT_EQ_INT(run(&out, "put", ns(), set, "k3", "abcdefghijklmnop=1"), 1);
+    snprintf(want, sizeof(want), "aerosink: put %s/%s/k3: ERR_BIN_NAME (21): bin name too long or invalid", ns(), set);
+    ASSERT_CONTAINS(out, want);
+    mem_free(out);
+    ASSERT_EQ_INT(run(&out, "put", ns(), set, "k3", "a=1"), 0);
+    mem_free(out);
+    ASSERT_EQ_INT(run(&out, "put", "--exists", "create-only", ns(), set, "k3", "a=2"), 1);
+    snprintf(want, sizeof(want), "aerosink: put %s/%s/k3: ERR_RECORD_EXISTS (5): record already exists\n", ns(), set);
+    ASSERT_EQ_STR(out, want);
+    mem_free(out);
+    ASSERT_EQ_INT(run(&out, "put", "--exists", "update-only", ns(), set, "k4", "a=2"), 1);
+    ASSERT_CONTAINS(out, "ERR_NOT_FOUND (2)");
+    mem_free(out);
+    ASSERT_EQ_INT(run(&out, "get", ns(), set, "nope"), 1);
+    ASSERT_CONTAINS(out, "ERR_NOT_FOUND (2): record not found");
+    mem_free(out);
+    ASSERT_EQ_INT(run(&out, "put", "nosuchns", set, "k1", "a=1"), 1);
+    ASSERT_CONTAINS(out, "ERR_NAMESPACE (20)");
+    mem_free(out);
+    /* usage errors exit 2 and teach */
+    ASSERT_EQ_INT(run(&out, "get", ns(), set), 2);
+    ASSERT_CONTAINS(out, "usage: aerosink get");
+    mem_free(out);
+    ASSERT_EQ_INT(run(&out, "put", ns(), set, "k1", "novalue"), 2);
+    ASSERT_CONTAINS(out, "'novalue' is not BIN=VALUE");
+    mem_free(out);
+    ASSERT_EQ_INT(run(&out, "put", "--ttl", "x", ns(), set, "k1", "a=1"), 2);
+    mem_free(out);
+    tu_proc_free(p);
+}
+
+TEST(info_prints_values)
+{
+    struct tu_proc *p = start();
+    char *out = NULL;
+    const char *argv[] = {tu_bin("aerosink"), "info", "-h", "127.0.0.1:1", "node", NULL};
+
+    ASSERT_EQ_INT(run(&out, "info", "namespaces"), 0);
+    ASSERT_CONTAINS(out, ns());
+    ASSERT_TRUE(strchr(out, '\t') == NULL);
+    mem_free(out);
+    ASSERT_EQ_INT(run(&out, "info", "node", "build"), 0);
+    ASSERT_EQ_INT(strchr(out, '\n') != strrchr(out, '\n'), 1);     /* two lines */
+    mem_free(out);
+    ASSERT_EQ_INT(run(&out, "info", "no-such-command"), 1);
+    ASSERT_CONTAINS(out, "ERROR:4");
+    mem_free(out);
+    ASSERT_EQ_INT(tu_run(argv, 20000, &out), 1);
+    ASSERT_CONTAINS(out, "127.0.0.1:1: connect");
+    mem_free(out);
+    tu_proc_free(p);
+}
+
+TEST(help_teaches)
+{
+    const char *argv[] = {tu_bin("aerosink"), "put", "--help", NULL};
+    char *out = NULL;
+    ASSERT_EQ_INT(tu_run(argv, 10000, &out), 0);
+    ASSERT_CONTAINS(out, "typed like aql");
+    ASSERT_CONTAINS(out, "--exists ACTION");
+    mem_free(out);
+}
+
+TEST_LIST = {
+    T(put_then_get_prints_the_bins),
+    T(values_are_typed_like_aql),
+    T(errors_name_the_result_code),
+    T(info_prints_values),
+    T(help_teaches),
+    {0},
+};

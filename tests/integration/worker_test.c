@@ -1,0 +1,285 @@
+/* Integration tests for the worker pipeline (no config files): kafka-mock -> worker -> testd. */
+#include <librdkafka/rdkafka.h>
+#include <pthread.h>
+#include <signal.h>
+
+#include "../../src/mapping/mapping.h"
+#include "../../src/worker/worker.h"
+#include "../harness.h"
+#include "../support/e2e.h"
+#include "../support/testutil.h"
+
+struct env {
+    struct tu_proc *kafka, *aero;
+    char bootstrap[256], hosts[256];
+    struct aero_cluster *cluster;
+    struct mapping *mapping;
+    struct worker_topic topic;
+    struct worker_config wc;
+    struct worker *w;
+    pthread_t tid;
+    volatile sig_atomic_t stop;
+    int rc;
+};
+
+static const char *const consumer_props[] = {"fetch.wait.max.ms", "20", "session.timeout.ms", "6000",
+                                             "heartbeat.interval.ms", "1000", NULL};
+static const char *const json_props[] = {"schemas.enable", "false", NULL};
+
+static void env_start(struct env *v, const char *topic_spec, const char *const aero_args[])
+{
+    const char *topics[] = {topic_spec, NULL};
+    memset(v, 0, sizeof(*v));
+    v->kafka = tu_kafka_start(topics, 1, v->bootstrap, sizeof(v->bootstrap));
+    v->aero = tu_aerospike_start(aero_args, v->hosts, sizeof(v->hosts));
+}
+
+static void env_worker_q(struct env *v, const char *topic, const struct mapping_spec *spec, int threads,
+                         uint32_t max_queued)
+{
+    struct err e = {0};
+    struct aero_cluster_config cc;
+    static const char *topics[2];
+
+    aero_cluster_config_init(&cc);
+    ASSERT_OK_E(aero_cluster_config_seeds(&cc, v->hosts, &e), &e);
+    v->cluster = aero_cluster_new(&cc, &e);
+    ASSERT_TRUE(v->cluster != NULL);
+    v->mapping = mapping_new(spec, &e);
+    ASSERT_TRUE(v->mapping != NULL);
+    v->topic = (struct worker_topic){.name = topic, .mapping = v->mapping, .on_invalid = WORKER_IGNORE,
+                                     .on_write_failure = WORKER_IGNORE, .total_timeout_ms = 1000};
+    topics[0] = topic;
+    v->wc = (struct worker_config){
+        .name = "wtest", .bootstrap = v->bootstrap, .topics = topics, .consumer_props = consumer_props,
+        .key_converter = "org.apache.kafka.connect.storage.StringConverter",
+        .value_converter = "org.apache.kafka.connect.json.JsonConverter", .value_converter_props = json_props,
+        .topic_cfgs = &v->topic, .n_topic_cfgs = 1, .processing_threads = threads, .max_queued_records = max_queued,
+        .offset_flush_interval_ms = 300, .progress_interval_ms = 0, .drain_timeout_ms = 10000,
+        .cluster = v->cluster, .log_level = LOG_WARN,
+    };
+    v->w = worker_new(&v->wc, &e);
+    if (!v->w)
+        TEST_FAIL("worker_new: %s", e.msg);
+}
+
+static void env_worker(struct env *v, const char *topic, const struct mapping_spec *spec, int threads)
+{
+    env_worker_q(v, topic, spec, threads, 5000);
+}
+
+static void *run_thread(void *arg)
+{
+    struct env *v = arg;
+    v->rc = worker_run(v->w, &v->stop);
+    return NULL;
+}
+
+static void env_run(struct env *v)
+{
+    pthread_create(&v->tid, NULL, run_thread, v);
+}
+
+static int env_stop(struct env *v)
+{
+    v->stop = 1;
+    pthread_join(v->tid, NULL);
+    return v->rc;
+}
+
+static void env_free(struct env *v)
+{
+    worker_free(v->w);
+    mapping_free(v->mapping);
+    aero_cluster_free(v->cluster);
+    tu_proc_free(v->kafka);
+    tu_proc_free(v->aero);
+}
+
+static int user_value(int i, char *buf, size_t cap, void *ctx)
+{
+    (void)ctx;
+    return snprintf(buf, cap, "{\"name\":\"user-%d\",\"seq\":%d,\"score\":%d.25,\"tags\":[\"a\",%d],\"on\":%s}", i,
+                    i, i, i, i % 2 ? "true" : "false");
+}
+
+static const struct mapping_spec users_spec = {
+    .topic = "users", .op = MAPPING_OP_WRITE, .ns = {MAPPING_SRC_STATIC, "test"},
+    .set = {MAPPING_SRC_STATIC, "users"}, .key_kind = MAPPING_KEY_KAFKA_KEY, .all_value_fields = true,
+};
+
+TEST(records_arrive_with_exact_values_and_offsets_are_committed)
+{
+    struct env v;
+    const int n = 20000;
+    env_start(&v, "users:6", NULL);
+    e2e_produce(v.bootstrap, "users", n, 6, "u-%d", user_value, NULL);
+    env_worker(&v, "users", &users_spec, 2);
+    env_run(&v);
+    long got = e2e_wait_objects(v.hosts, "test", "users", n, 60000);
+    ASSERT_EQ_INT(got, n);
+    sleep_ms(800);   /* one more commit interval */
+    ASSERT_EQ_INT(env_stop(&v), 0);
+
+    struct worker_stats st;
+    worker_stats(v.w, &st);
+    ASSERT_EQ_U64(st.consumed, n);
+    ASSERT_EQ_U64(st.written, n);
+    ASSERT_EQ_U64(st.in_flight, 0);
+
+    int64_t offs[6], sum = 0;
+    e2e_committed(v.bootstrap, "connect-wtest", "users", 6, offs);
+    for (int p = 0; p < 6; p++)
+        sum += offs[p];
+    ASSERT_EQ_INT(sum, n);   /* every partition committed to its end */
+
+    struct e2e_aero a;
+    e2e_aero_open(&a, v.hosts);
+    for (int i = 0; i < n; i += 997) {
+        struct aero_record rec = {0};
+        char key[32], s[64], want[64];
+        snprintf(key, sizeof(key), "u-%d", i);
+        ASSERT_OK(e2e_get_str(&a, "test", "users", key, &rec));
+        snprintf(want, sizeof(want), "user-%d", i);
+        ASSERT_EQ_STR(e2e_bin_str(&rec, "name", s, sizeof(s)), want);
+        ASSERT_EQ_INT(e2e_bin_int(&rec, "seq"), i);
+        struct aero_bin_view b;
+        ASSERT_TRUE(aero_record_bin(&rec, "on", &b) && b.particle == AERO_PT_BOOL && b.value[0] == (i % 2));
+        ASSERT_TRUE(aero_record_bin(&rec, "tags", &b) && b.particle == AERO_PT_LIST);
+        ASSERT_TRUE(aero_record_bin(&rec, "score", &b) && b.particle == AERO_PT_FLOAT);
+        aero_record_free(&rec);
+    }
+    e2e_aero_close(&a);
+    env_free(&v);
+}
+
+TEST(same_key_writes_keep_kafka_order)
+{
+    struct env v;
+    const int n = 6000, keys = 20;
+    env_start(&v, "hot:1", NULL);
+    /* 300 writes per key, interleaved, on one partition */
+    {
+        /* produce manually: key = k-(i % keys), value seq = i */
+        char errstr[256];
+        rd_kafka_conf_t *conf = rd_kafka_conf_new();
+        rd_kafka_conf_set(conf, "bootstrap.servers", v.bootstrap, errstr, sizeof(errstr));
+        rd_kafka_conf_set(conf, "linger.ms", "5", errstr, sizeof(errstr));
+        rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof(errstr));
+        for (int i = 0; i < n; i++) {
+            char key[16], val[32];
+            int kl = snprintf(key, sizeof(key), "k-%d", i % keys);
+            int vl = snprintf(val, sizeof(val), "{\"seq\":%d}", i);
+            while (rd_kafka_producev(rk, RD_KAFKA_V_TOPIC("hot"), RD_KAFKA_V_PARTITION(0),
+                                     RD_KAFKA_V_KEY(key, (size_t)kl), RD_KAFKA_V_VALUE(val, (size_t)vl),
+                                     RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END) ==
+                   RD_KAFKA_RESP_ERR__QUEUE_FULL)
+                rd_kafka_poll(rk, 10);
+        }
+        ASSERT_EQ_INT(rd_kafka_flush(rk, 30000), 0);
+        rd_kafka_destroy(rk);
+    }
+    struct mapping_spec s = users_spec;
+    s.topic = "hot";
+    s.set = (struct mapping_ref){MAPPING_SRC_STATIC, "hot"};
+    env_worker(&v, "hot", &s, 2);
+    env_run(&v);
+    ASSERT_EQ_INT(e2e_wait_objects(v.hosts, "test", "hot", keys, 30000), keys);
+    /* wait for the last write of every key */
+    struct e2e_aero a;
+    e2e_aero_open(&a, v.hosts);
+    uint64_t deadline = clock_mono_ms() + 60000;
+    struct worker_stats st;
+    do {
+        worker_stats(v.w, &st);
+        sleep_ms(50);
+    } while (st.written < (uint64_t)n && clock_mono_ms() < deadline);
+    ASSERT_EQ_U64(st.written, n);
+    for (int k = 0; k < keys; k++) {
+        struct aero_record rec = {0};
+        char key[16];
+        snprintf(key, sizeof(key), "k-%d", k);
+        ASSERT_OK(e2e_get_str(&a, "test", "hot", key, &rec));
+        ASSERT_EQ_INT(e2e_bin_int(&rec, "seq"), n - keys + k);   /* the last write won */
+        ASSERT_EQ_INT(rec.generation, n / keys);                 /* every write applied once */
+        aero_record_free(&rec);
+    }
+    e2e_aero_close(&a);
+    ASSERT_EQ_INT(env_stop(&v), 0);
+    env_free(&v);
+}
+
+TEST(retriable_failures_are_retried_until_every_record_lands)
+{
+    struct env v;
+    const int n = 5000;
+    const char *args[] = {"--fail-rate", "0.2", NULL};
+    if (tu_aerospike_is_real())
+        TEST_SKIP("needs aerospike-testd's --fail-rate");
+    env_start(&v, "users:3", args);
+    e2e_produce(v.bootstrap, "users", n, 3, "u-%d", user_value, NULL);
+    env_worker(&v, "users", &users_spec, 2);
+    env_run(&v);
+    ASSERT_EQ_INT(e2e_wait_objects(v.hosts, "test", "users", n, 60000), n);
+    ASSERT_EQ_INT(env_stop(&v), 0);
+    struct worker_stats st;
+    worker_stats(v.w, &st);
+    ASSERT_EQ_U64(st.written, n);
+    ASSERT_CMP_INT(st.retries, >, n / 10);   /* ~20% failed at least once */
+    env_free(&v);
+}
+
+static uint64_t wait_written(struct env *v, uint64_t want, int timeout_ms)
+{
+    uint64_t deadline = clock_mono_ms() + (uint64_t)timeout_ms;
+    struct worker_stats st;
+    do {
+        worker_stats(v->w, &st);
+        if (st.written >= want && st.in_flight == 0)
+            break;
+        sleep_ms(20);
+    } while (clock_mono_ms() < deadline);
+    return st.written;
+}
+
+/* The record path (fetch, dispatch, decode, map, encode, submit, reply, watermark, commit)
+ * allocates nothing once warm: buffers, slots and documents are reused. librdkafka's own
+ * allocations are not ours to count; everything of aerosink goes through mem_*. */
+TEST(steady_state_record_path_allocates_nothing)
+{
+    struct env v;
+    const int batch = 20000;
+    env_start(&v, "alloc:4", NULL);
+    env_worker_q(&v, "alloc", &(struct mapping_spec){.topic = "alloc", .op = MAPPING_OP_WRITE,
+                                                    .ns = {MAPPING_SRC_STATIC, "test"},
+                                                    .set = {MAPPING_SRC_STATIC, "alloc"},
+                                                    .key_kind = MAPPING_KEY_KAFKA_KEY,
+                                                    .all_value_fields = true}, 1, 256);
+    env_run(&v);
+    /* warm up, then measure phases until one runs without a rebalance (assignment changes
+     * allocate partition state; they are not per record) */
+    uint64_t allocs = UINT64_MAX;
+    struct worker_stats st;
+    for (int phase = 0; phase < 8 && allocs != 0; phase++) {
+        worker_stats(v.w, &st);
+        uint64_t before = mem_alloc_count(), reb = st.rebalances;
+        e2e_produce(v.bootstrap, "alloc", batch, 4, "a-%d", user_value, NULL);
+        ASSERT_EQ_U64(wait_written(&v, (uint64_t)batch * (uint64_t)(phase + 1), 60000),
+                      (uint64_t)batch * (uint64_t)(phase + 1));
+        worker_stats(v.w, &st);
+        if (phase >= 2 && st.rebalances == reb)
+            allocs = mem_alloc_count() - before;
+    }
+    ASSERT_EQ_INT(env_stop(&v), 0);
+    if (allocs != 0)
+        TEST_FAIL("%llu allocations for %d records after warm-up", (unsigned long long)allocs, batch);
+    env_free(&v);
+}
+
+TEST_LIST = {
+    T(records_arrive_with_exact_values_and_offsets_are_committed),
+    T(same_key_writes_keep_kafka_order),
+    T(retriable_failures_are_retried_until_every_record_lands),
+    T(steady_state_record_path_allocates_nothing),
+    {0},
+};
