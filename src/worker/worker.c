@@ -16,6 +16,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
 #include <poll.h>
@@ -27,6 +28,7 @@
 
 #define BATCH_MAX 2048
 #define SLOT_CHUNK 512
+#define ACTIVE_MAX 2048       /* started records per thread; the rest wait as raw messages */
 #define RETRY_BASE_MS 100
 #define REVOKE_WAIT_MS 30000
 #define LOG_BURST 20          /* record-level lines per LOG_WINDOW_MS before summarising */
@@ -104,6 +106,8 @@ struct thread {
     pthread_mutex_t mu;
     struct inbox_item *inbox, *work;
     size_t inbox_n, inbox_cap, work_cap;
+    size_t work_n, work_pos;       /* taken from the inbox, not yet started */
+    size_t active;                 /* slots in use (started, not yet popped) */
     _Atomic bool quit;
     struct slot *free_slots;
     struct slot **chunks;
@@ -115,6 +119,7 @@ struct thread {
     struct mapping_header *hdrs;
     size_t hdr_cap;
     struct counters c;
+    _Atomic uint64_t last_done_ms;   /* when this thread last settled a record */
     uint64_t log_window_start;
     uint32_t log_in_window, log_suppressed;
 };
@@ -140,6 +145,7 @@ struct worker {
     uint64_t dispatched_total;
     bool paused;
     uint64_t full_since;           /* queue at max-queued-records since (0 = not full) */
+    uint64_t first_record_ms;      /* when the first record was taken */
     bool user_paused;              /* paused by worker_set_paused (REST pause) */
     _Atomic bool target_paused;
     uint64_t pauses;
@@ -270,6 +276,7 @@ static struct slot *slot_get(struct thread *t)
         s = t->free_slots;
     }
     t->free_slots = s->free_next;
+    t->active++;
     s->fifo_next = s->key_next = s->key_tail = s->retry_next = s->ready_next = s->held_next = s->free_next = NULL;
     s->msg = NULL;
     s->part = NULL;
@@ -358,6 +365,7 @@ static void advance_watermark(struct thread *t, struct part *p)
         s->state = SLOT_FREE;
         s->free_next = t->free_slots;
         t->free_slots = s;
+        t->active--;
     }
     if (moved)
         atomic_store_explicit(&p->next_commit, p->last_finished + 1, memory_order_release);
@@ -455,8 +463,11 @@ static enum status dead_letter(struct thread *t, struct slot *s, int stage, cons
     enum status st;
     rd_kafka_headers_t *orig = NULL;
 
-    if (!w->dlq)
-        return err_set(&e, ST_CONFIG, "no dead-letter topic"), ST_CONFIG;
+    if (!w->dlq || !m) {
+        log_error(&w->log, "dead-letter %s[%d]@%lld: %s", s->part->topic, (int)s->part->partition,
+                  (long long)s->offset, !m ? "the original record was already released" : "no dead-letter topic");
+        return ST_CONFIG;
+    }
     /* the original headers first, then Connect's context headers */
     if (rd_kafka_message_headers(m, &orig) == RD_KAFKA_RESP_ERR_NO_ERROR) {
         const char *name;
@@ -818,6 +829,12 @@ static bool start(struct thread *t, struct slot *s)
     s->cmd.cb = on_reply;
     s->cmd.ctx = s;
     s->key_hash = hash_key(res.ns, res.digest);
+    /* The request holds everything a (re)send needs: release librdkafka's fetch buffer now
+     * unless a write failure may still need the original bytes for the dead-letter queue. */
+    if (tc->on_write_failure != WORKER_DEAD_LETTER) {
+        kafka_message_free(s->msg);
+        s->msg = NULL;
+    }
 
     /* at most one write per key in flight: wait behind the holder */
     struct slot *holder = key_find(t, s);
@@ -909,36 +926,47 @@ static void *thread_main(void *arg)
     struct worker *w = t->w;
 
     while (!atomic_load(&t->quit)) {
-        size_t n;
-        pthread_mutex_lock(&t->mu);
-        struct inbox_item *items = t->inbox;
-        size_t cap = t->inbox_cap;
-        n = t->inbox_n;
-        t->inbox = t->work;
-        t->inbox_cap = t->work_cap;
-        t->work = items;
-        t->work_cap = cap;
-        t->inbox_n = 0;
-        pthread_mutex_unlock(&t->mu);
-        for (size_t i = 0; i < n; i++) {
-            struct part *p = items[i].part;
+        size_t n = 0;
+        if (t->work_pos == t->work_n) {
+            pthread_mutex_lock(&t->mu);
+            struct inbox_item *items = t->inbox;
+            size_t cap = t->inbox_cap;
+            t->work_n = t->inbox_n;
+            t->inbox = t->work;
+            t->inbox_cap = t->work_cap;
+            t->work = items;
+            t->work_cap = cap;
+            t->inbox_n = 0;
+            t->work_pos = 0;
+            pthread_mutex_unlock(&t->mu);
+        }
+        uint64_t fin_before = atomic_load_explicit(&t->c.finished, memory_order_relaxed);
+        /* Start records while there is room: a bounded number of started records keeps slots,
+         * request buffers and the client's queues small; the rest wait as Kafka messages. */
+        while (t->work_pos < t->work_n && t->active < ACTIVE_MAX) {
+            struct inbox_item *it = &t->work[t->work_pos++];
+            struct part *p = it->part;
+            n++;
             if (atomic_load_explicit(&p->revoked, memory_order_acquire) || atomic_load(&w->failed)) {
                 /* not started: the next owner (or the restart) reads it again */
-                kafka_message_free(items[i].msg);
+                kafka_message_free(it->msg);
                 atomic_fetch_add_explicit(&p->finished, 1, memory_order_release);
                 atomic_fetch_add_explicit(&t->c.finished, 1, memory_order_relaxed);
                 continue;
             }
-            process(t, items[i].msg, p);
+            process(t, it->msg, p);
         }
         run_ready(t);
         run_due_retries(t);
         run_ready(t);
-        int timeout = n ? 0 : next_retry_in(t, 100);
+        int timeout = n && t->active < ACTIVE_MAX ? 0 : next_retry_in(t, 100);
         if (t->cl) {
             aero_client_poll(t->cl, timeout);
             run_ready(t);
-        } else if (timeout > 0) {
+        }
+        if (atomic_load_explicit(&t->c.finished, memory_order_relaxed) != fin_before)
+            atomic_store_explicit(&t->last_done_ms, clock_mono_ms(), memory_order_relaxed);
+        if (!t->cl && timeout > 0) {
             struct pollfd pfd = {t->evfd, POLLIN, 0};
             if (poll(&pfd, 1, timeout) > 0) {
                 uint64_t v;
@@ -1179,6 +1207,8 @@ static void dispatch(struct worker *w, kafka_message **msgs, size_t n)
 
     for (int ti = 0; ti < w->nth; ti++)
         pthread_mutex_lock(&w->th[ti].mu);
+    if (!w->first_record_ms && n)
+        w->first_record_ms = clock_mono_ms();
     for (size_t i = 0; i < n; i++) {
         kafka_message *m = msgs[i];
         const char *topic = rd_kafka_topic_name(m->rkt);
@@ -1277,6 +1307,34 @@ static void reap_zombies(struct worker *w)
             pp = &p->znext;
         }
     }
+}
+
+/* One line for operators and benchmarks: throughput from the first record taken to the last
+ * one settled, CPU per record and peak memory of the process. */
+static void summary(struct worker *w)
+{
+    struct worker_stats st;
+    uint64_t last = 0, settled;
+    double secs, cpu_s = (double)clock_cpu_us() / 1e6;
+    long hwm_kb = -1;
+    char line[256];
+    FILE *f = fopen("/proc/self/status", "r");
+
+    while (f && fgets(line, sizeof(line), f))
+        if (strncmp(line, "VmHWM:", 6) == 0)
+            hwm_kb = strtol(line + 6, NULL, 10);
+    if (f)
+        fclose(f);
+    worker_totals(w, &st);
+    for (int i = 0; i < w->nth; i++)
+        last = MAX(last, atomic_load(&w->th[i].last_done_ms));
+    settled = st.written + st.deleted + st.skipped_tombstone + st.skipped_invalid + st.skipped_other +
+              st.dead_lettered;
+    secs = w->first_record_ms && last > w->first_record_ms ? (double)(last - w->first_record_ms) / 1000.0 : 0;
+    log_info(&w->log, "summary: %llu records settled (%llu written) in %.2f s from the first record: %.0f records/s; "
+             "process CPU %.2f s (%.2f us/record); peak RSS %.1f MiB",
+             (unsigned long long)settled, (unsigned long long)st.written, secs, secs > 0 ? (double)settled / secs : 0,
+             cpu_s, settled ? cpu_s * 1e6 / (double)settled : 0, hwm_kb >= 0 ? (double)hwm_kb / 1024.0 : -1.0);
 }
 
 int worker_run(struct worker *w, volatile sig_atomic_t *stop)
@@ -1409,6 +1467,7 @@ int worker_run(struct worker *w, volatile sig_atomic_t *stop)
         rc = 1;
     } else {
         log_info(&w->log, "stopped cleanly");
+    summary(w);
     }
     mem_free(msgs);
     return rc;
@@ -1464,6 +1523,8 @@ static void thread_free(struct thread *t)
     mem_free(t->chunks);
     for (size_t i = 0; i < t->inbox_n; i++)
         kafka_message_free(t->inbox[i].msg);
+    for (size_t i = t->work_pos; i < t->work_n; i++)
+        kafka_message_free(t->work[i].msg);
     mem_free(t->inbox);
     mem_free(t->work);
     mem_free(t->keytab);
