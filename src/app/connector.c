@@ -311,6 +311,11 @@ struct worker *app_connector_worker(struct app_connector *ac)
     return ac->worker;
 }
 
+struct aero_cluster *app_connector_cluster(struct app_connector *ac)
+{
+    return ac->cluster;
+}
+
 const char *app_connector_name(const struct app_connector *ac)
 {
     return ac->name;
