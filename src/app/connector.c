@@ -251,8 +251,10 @@ struct app_connector *app_connector_new(const struct cfg_worker *w, const struct
 
     cfg_effective_converter(w, c, true, &kc);
     cfg_effective_converter(w, c, false, &vc);
-    const struct cfg_kvs *consumer_lists[] = {&w->consumer, &c->consumer_override};
-    const struct cfg_kvs *producer_lists[] = {&w->producer, &c->producer_override};
+    /* Kafka security and client settings: the worker's top-level client keys (security.protocol,
+     * ssl.*, sasl.* ...) first, then consumer.* / producer.*, then the connector's overrides. */
+    const struct cfg_kvs *consumer_lists[] = {&w->client, &w->consumer, &c->consumer_override};
+    const struct cfg_kvs *producer_lists[] = {&w->client, &w->producer, &c->producer_override};
     const struct cfg_kvs *key_lists[] = {&kc.props};
     const struct cfg_kvs *val_lists[] = {&vc.props};
     const char **topics = mem_calloc(c->n_topics + 1, sizeof(*topics));
@@ -266,8 +268,8 @@ struct app_connector *app_connector_new(const struct cfg_worker *w, const struct
     wc.bootstrap = w->bootstrap_servers;
     wc.topics = c->n_topics ? topics : NULL;
     wc.topics_regex = c->topics_regex;
-    wc.consumer_props = kv_array(ac, consumer_lists, 2);
-    wc.producer_props = kv_array(ac, producer_lists, 2);
+    wc.consumer_props = kv_array(ac, consumer_lists, 3);
+    wc.producer_props = kv_array(ac, producer_lists, 3);
     wc.key_converter = kc.class_name;
     wc.key_converter_props = kv_array(ac, key_lists, 1);
     wc.value_converter = vc.class_name;
