@@ -25,7 +25,7 @@ struct cs {
     uint8_t type, logical;
     bool optional;
     int32_t scale;          /* Decimal */
-    uint32_t dflt;          /* tmp node of a non-null "default", or NONE */
+    uint32_t dflt;          /* sdoc node of a non-null "default", or NONE */
     uint32_t a, b;          /* ARRAY: a = items; MAP: a = keys, b = values; STRUCT: a = first field */
     uint32_t next_field;    /* in a struct's field list */
     uint32_t nfields;
