@@ -735,8 +735,10 @@ enum status conv__connect_decode(struct conv__connect *cj, const uint8_t *p, siz
         pop(cj);
         cj->cached = true;
     }
-    if (!cj->raw.len && TN(cj, si)->type != CONV__SKIPPED && n > PREFIX_LEN && memcmp(p, PREFIX, PREFIX_LEN) == 0) {
-        /* remember the bytes of this (valid, compiled) schema for the fast path above */
+    if (!cj->raw.len && TN(cj, si)->type != CONV__SKIPPED && n > PREFIX_LEN && memcmp(p, PREFIX, PREFIX_LEN) == 0 &&
+        TN(cj, si - 1)->s.p == (const char *)p + 2) {
+        /* remember the bytes of this (valid, compiled) schema for the fast path above; only
+         * when the schema in force is the one at the start (a repeated "schema" key wins) */
         size_t len = conv__json_container_len(p + PREFIX_LEN, n - PREFIX_LEN);
         if (len && buf_append(&cj->raw, p + PREFIX_LEN, len) != ST_OK)
             buf_reset(&cj->raw);   /* no fast path, still correct */

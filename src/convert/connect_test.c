@@ -398,6 +398,13 @@ TEST(schema_cache_follows_schema_changes)
     ASSERT_OK_E(conv_decode(c, (const uint8_t *)twice, strlen(twice), d, &E), &E);
     ASSERT_EQ_INT(conv_doc_root(d)->type, CONV_INT);
     ASSERT_EQ_INT(conv_doc_root(d)->i, 7);
+    /* ... and must not leave the first schema's bytes paired with the second's compilation */
+    ASSERT_OK_E(conv_decode(c, (const uint8_t *)a, strlen(a), d, &E), &E);
+    ASSERT_EQ_INT(conv_map_get(d, conv_doc_root(d), "x", 1)->i, 1);
+    ASSERT_OK_E(conv_decode(c, (const uint8_t *)twice, strlen(twice), d, &E), &E);
+    ASSERT_OK_E(conv_decode(c, (const uint8_t *)twice, strlen(twice), d, &E), &E);
+    ASSERT_OK_E(conv_decode(c, (const uint8_t *)a, strlen(a), d, &E), &E);
+    ASSERT_EQ_INT(conv_map_get(d, conv_doc_root(d), "x", 1)->i, 1);
     conv_converter_free(c);
     conv_doc_free(d);
 }
