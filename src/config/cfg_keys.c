@@ -154,8 +154,8 @@ const struct cfg_key cfg__keys[] = {
      .help = "Use TLS for every connection. An empty map (`tls: {}`) trusts the system CAs."},
     STORE_ROWS("key-store", key_store, "Client certificate and private key (mutual TLS, `pki`)."),
     STORE_ROWS("trust-store", trust_store, "CA certificates that sign the nodes' certificates."),
-    UNSUPPORTED_TLS("protocols", "TLS protocol list: not supported by aerosink (TLS 1.2 and "
-                                 "1.3 are allowed)."),
+    UNSUPPORTED_TLS("protocols", "TLS protocol list: not supported by aerosink (the TLS "
+                                 "library's defaults apply)."),
     UNSUPPORTED_TLS("cipher-suites", "Cipher list: not supported by aerosink (OpenSSL "
                                      "defaults)."),
     UNSUPPORTED_TLS("revoke-certificates", "Revoked serial numbers: not supported by aerosink."),
