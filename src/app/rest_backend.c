@@ -83,7 +83,8 @@ enum status app_check_connector(const struct cfg_worker *w, const char *name, co
         /* The worker that receives the request reads the file; the config topic then carries
          * its content, so every worker runs this version. */
         if (!(text = cfg_read_file(cc->mapping_path, &len, &e)))
-            cfg_diag_add(d, CFG_SEV_ERROR, display, 0, 0, "aerospike.config.file", "%s", e.msg);
+            cfg_diag_add(d, CFG_SEV_ERROR, display, 0, 0, "aerospike.config.file", "%s: %s", cc->mapping_path,
+                         e.msg);
         else
             m = cfg_load_text(text, len, cc->mapping_path, load_flags | CFG_LOAD_PARTIAL, d);
     }

@@ -90,12 +90,12 @@ static const struct conv_value *json_root(struct conv_doc *d, const char *text)
     return conv_doc_root(d);
 }
 
-/* Member @path ("a.b.c"; a numeric part indexes a list) of @v, NULL if absent. */
+/* Member @path ("a/b/c": keys hold dots; a numeric part indexes a list) of @v, NULL if absent. */
 static const struct conv_value *jget(const struct conv_doc *d, const struct conv_value *v, const char *path)
 {
     char part[128];
     while (v && *path) {
-        const char *dot = strchr(path, '.');
+        const char *dot = strchr(path, '/');
         size_t n = dot ? (size_t)(dot - path) : strlen(path);
         snprintf(part, sizeof(part), "%.*s", (int)n, path);
         if (v->type == CONV_LIST) {
@@ -280,8 +280,8 @@ static long du_tasks(const char *base, const char *name, char *out, size_t cap)
         size_t len = 0;
         for (long i = 0; i < jcount(d, root, "tasks"); i++) {
             char p1[32], p2[32];
-            snprintf(p1, sizeof(p1), "tasks.%ld.state", i);
-            snprintf(p2, sizeof(p2), "tasks.%ld.worker_id", i);
+            snprintf(p1, sizeof(p1), "tasks/%ld/state", i);
+            snprintf(p2, sizeof(p2), "tasks/%ld/worker_id", i);
             len += (size_t)snprintf(out + len, cap - MIN(len, cap), "%s%s@%s", i ? "," : "", jstr(d, root, p1),
                                     jstr(d, root, p2));
             if (len >= cap)
