@@ -21,13 +21,13 @@ struct http {
     char location[512];
 };
 
-static size_t http_write_(char *p, size_t sz, size_t n, void *ud)
+static inline size_t http_write_(char *p, size_t sz, size_t n, void *ud)
 {
     buf_append((struct buf *)ud, p, sz * n);
     return sz * n;
 }
 
-static size_t http_header_(char *p, size_t sz, size_t n, void *ud)
+static inline size_t http_header_(char *p, size_t sz, size_t n, void *ud)
 {
     struct http *r = ud;
     size_t len = sz * n;
@@ -43,7 +43,7 @@ static size_t http_header_(char *p, size_t sz, size_t n, void *ud)
 }
 
 /* @method @base@path with @body (JSON; NULL: none). Returns the status (0: no answer). */
-static long http_do(const char *method, const char *base, const char *path, const char *body, struct http *r)
+static inline long http_do(const char *method, const char *base, const char *path, const char *body, struct http *r)
 {
     char url[1024];
     CURL *c = curl_easy_init();
@@ -74,7 +74,7 @@ static long http_do(const char *method, const char *base, const char *path, cons
     return r->code;
 }
 
-static const char *http_body(struct http *r)
+static inline const char *http_body(struct http *r)
 {
     return r->body.p ? (const char *)r->body.p : "";
 }
@@ -82,7 +82,7 @@ static const char *http_body(struct http *r)
 /* --- JSON --- */
 
 /* Parse @text into @d (fails the test on bad JSON); returns the root. */
-static const struct conv_value *json_root(struct conv_doc *d, const char *text)
+static inline const struct conv_value *json_root(struct conv_doc *d, const char *text)
 {
     struct err e = {0};
     if (conv_json_parse(d, (const uint8_t *)text, strlen(text), &e) != ST_OK || !conv_doc_root(d))
@@ -91,7 +91,7 @@ static const struct conv_value *json_root(struct conv_doc *d, const char *text)
 }
 
 /* Member @path ("a/b/c": keys hold dots; a numeric part indexes a list) of @v, NULL if absent. */
-static const struct conv_value *jget(const struct conv_doc *d, const struct conv_value *v, const char *path)
+static inline const struct conv_value *jget(const struct conv_doc *d, const struct conv_value *v, const char *path)
 {
     char part[128];
     while (v && *path) {
@@ -113,7 +113,7 @@ static const struct conv_value *jget(const struct conv_doc *d, const struct conv
 }
 
 /* String member as a C string (copied into a rotating buffer); "" when absent or not a string. */
-static const char *jstr(const struct conv_doc *d, const struct conv_value *v, const char *path)
+static inline const char *jstr(const struct conv_doc *d, const struct conv_value *v, const char *path)
 {
     static char bufs[8][1024];
     static int slot;
@@ -125,7 +125,7 @@ static const char *jstr(const struct conv_doc *d, const struct conv_value *v, co
     return b;
 }
 
-static long jcount(const struct conv_doc *d, const struct conv_value *v, const char *path)
+static inline long jcount(const struct conv_doc *d, const struct conv_value *v, const char *path)
 {
     const struct conv_value *x = jget(d, v, path);
     return x && (x->type == CONV_LIST || x->type == CONV_MAP) ? (long)x->count : -1;
@@ -151,7 +151,7 @@ struct du {
 
 /* Kafka (data topic @topic with @parts partitions, 1-partition config and status topics) and
  * Aerospike; nothing runs aerosink yet. */
-static void du_start(struct du *u, const char *topic, int parts)
+static inline void du_start(struct du *u, const char *topic, int parts)
 {
     char t1[96], t2[96], t3[96];
     memset(u, 0, sizeof(*u));
@@ -178,7 +178,7 @@ static void du_start(struct du *u, const char *topic, int parts)
 
 /* A mapping of the data topic: key from the Kafka key, bins from @bins (YAML lines under
  * `bins:`; NULL: all value fields). */
-static const char *du_mapping(struct du *u, const char *file, const char *bins)
+static inline const char *du_mapping(struct du *u, const char *file, const char *bins)
 {
     char text[4096];
     snprintf(text, sizeof(text),
@@ -202,7 +202,7 @@ static const char *du_mapping(struct du *u, const char *file, const char *bins)
 }
 
 /* Start worker @i (0-based) listening on base_port + i; waits for its /health. */
-static void du_worker(struct du *u, int i)
+static inline void du_worker(struct du *u, int i)
 {
     char name[32], text[2048];
     struct http r = {0};
@@ -244,7 +244,7 @@ static void du_worker(struct du *u, int i)
 }
 
 /* The connector's REST body: topics, tasks.max and the mapping file. */
-static const char *du_connector_json(struct du *u, const char *name, int tasks, const char *mapping_path)
+static inline const char *du_connector_json(struct du *u, const char *name, int tasks, const char *mapping_path)
 {
     static char body[2048];
     snprintf(body, sizeof(body),
@@ -254,7 +254,7 @@ static const char *du_connector_json(struct du *u, const char *name, int tasks, 
     return body;
 }
 
-static void du_free(struct du *u)
+static inline void du_free(struct du *u)
 {
     for (int i = 0; i < DU_MAX_WORKERS; i++)
         if (u->w[i])
@@ -267,7 +267,7 @@ static void du_free(struct du *u)
 
 /* Task states of GET /connectors/@name/status from @base: "RUNNING@id,RUNNING@id" etc. in
  * @out; returns the HTTP code. */
-static long du_tasks(const char *base, const char *name, char *out, size_t cap)
+static inline long du_tasks(const char *base, const char *name, char *out, size_t cap)
 {
     struct http r = {0};
     char path[256];
