@@ -222,10 +222,11 @@ out:
     cfg_connector_free(s->cc);
     s->cc = NULL;
     cfg_diags_free(&d);
-    atomic_store(&s->exited, true);
     pthread_mutex_lock(&h->mu);
     pthread_cond_broadcast(&h->cond);
     pthread_mutex_unlock(&h->mu);
+    /* Last: the control loop joins an exited slot while holding h->mu. */
+    atomic_store(&s->exited, true);
     return NULL;
 }
 
@@ -479,15 +480,24 @@ void herder_run(struct herder *h, volatile sig_atomic_t *stop)
         }
         pthread_cond_timedwait(&h->cond, &h->mu, &ts);
     }
-    /* Shut down: stop every local task (drain, commit), then say goodbye. */
-    for (size_t i = 0; i < h->n_conns; i++)
-        if (h->conns[i]->slot)
-            h->conns[i]->slot->stop = 1;
-    pthread_mutex_unlock(&h->mu);
+    /* Shut down: stop every local task (drain, commit) in parallel, then say goodbye. The
+     * slots are taken out of the table: the reader may still grow it meanwhile. */
+    struct slot **slots = mem_calloc(h->n_conns + 1, sizeof(*slots));
+    size_t n = 0;
     for (size_t i = 0; i < h->n_conns; i++) {
-        slot_free(h->conns[i]->slot);
-        h->conns[i]->slot = NULL;
+        struct slot *s = h->conns[i]->slot;
+        if (!s)
+            continue;
+        s->stop = 1;
+        if (slots) {
+            slots[n++] = s;
+            h->conns[i]->slot = NULL;
+        }
     }
+    pthread_mutex_unlock(&h->mu);
+    for (size_t i = 0; i < n; i++)
+        slot_free(slots[i]);
+    mem_free(slots);
     heartbeat(h, true);
     herder__flush(h, 5000);
     log_info(&h->log, "worker %s stopped", h->id);

@@ -279,7 +279,7 @@ static inline long du_tasks(const char *base, const char *name, char *out, size_
         const struct conv_value *root = json_root(d, http_body(&r));
         size_t len = 0;
         for (long i = 0; i < jcount(d, root, "tasks"); i++) {
-            char p1[32], p2[32];
+            char p1[64], p2[64];
             snprintf(p1, sizeof(p1), "tasks/%ld/state", i);
             snprintf(p2, sizeof(p2), "tasks/%ld/worker_id", i);
             len += (size_t)snprintf(out + len, cap - MIN(len, cap), "%s%s@%s", i ? "," : "", jstr(d, root, p1),
