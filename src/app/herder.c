@@ -439,13 +439,16 @@ static void tick(struct herder *h)
     size_t n_live = live_workers(h, live, ARRAY_LEN(live));
     int rank = my_rank(h, live, n_live);
 
-    if (n_live != h->last_live) {
-        struct buf b = BUF_INIT;
-        for (size_t i = 0; i < n_live; i++)
-            buf_printf(&b, "%s%s", i ? ", " : "", live[i]);
-        log_info(&h->log, "live workers (%zu): %s; this worker is rank %d", n_live, buf_cstr(&b), rank);
+    struct buf b = BUF_INIT;
+    for (size_t i = 0; i < n_live; i++)
+        buf_printf(&b, "%s%s", i ? ", " : "", live[i]);
+    buf_cstr(&b);
+    if (b.p && (!h->last_live || strcmp(h->last_live, (const char *)b.p) != 0)) {
+        log_info(&h->log, "live workers (%zu): %s; this worker is rank %d", n_live, (const char *)b.p, rank);
+        mem_free(h->last_live);
+        h->last_live = (char *)b.p;   /* keeps the buffer */
+    } else {
         buf_free(&b);
-        h->last_live = n_live;
     }
     /* Deleted connectors keep their (empty) entry: a target state read before the config
      * of a re-created connector must not be lost. */
@@ -521,6 +524,7 @@ enum status herder_list(struct herder *h, struct rest_strs *out, struct err *e)
 {
     enum status st = ST_OK;
     (void)e;
+    herder__sync(h);
     pthread_mutex_lock(&h->mu);
     for (size_t i = 0; i < h->n_conns && st == ST_OK; i++)
         if (h->conns[i]->present)
@@ -540,6 +544,7 @@ enum status herder_info(struct herder *h, const char *name, struct rest_connecto
                         struct err *e)
 {
     enum status st;
+    herder__sync(h);
     pthread_mutex_lock(&h->mu);
     struct hconn *c = live_conn(h, name, e);
     if (!c) {
@@ -557,6 +562,7 @@ enum status herder_info(struct herder *h, const char *name, struct rest_connecto
 enum status herder_config(struct herder *h, const char *name, struct rest_kvs *out, struct err *e)
 {
     enum status st;
+    herder__sync(h);
     pthread_mutex_lock(&h->mu);
     struct hconn *c = live_conn(h, name, e);
     st = c ? rest_kvs_copy(out, &c->config) : ST_NOT_FOUND;
@@ -605,6 +611,7 @@ static enum status fill_status(struct herder *h, const struct hconn *c, struct r
 enum status herder_status(struct herder *h, const char *name, struct rest_status *out, struct err *e)
 {
     enum status st;
+    herder__sync(h);
     pthread_mutex_lock(&h->mu);
     struct hconn *c = live_conn(h, name, e);
     st = c ? fill_status(h, c, out) : ST_NOT_FOUND;
@@ -618,6 +625,7 @@ enum status herder_task_status(struct herder *h, const char *name, int32_t task,
     const char *live[256], *wid, *trace;
     enum status st = ST_OK;
 
+    herder__sync(h);
     pthread_mutex_lock(&h->mu);
     struct hconn *c = live_conn(h, name, e);
     if (!c) {
@@ -641,6 +649,7 @@ enum status herder_task_configs(struct herder *h, const char *name, struct rest_
                                 struct err *e)
 {
     enum status st = ST_OK;
+    herder__sync(h);
     pthread_mutex_lock(&h->mu);
     struct hconn *c = live_conn(h, name, e);
     if (!c)
@@ -721,6 +730,7 @@ enum status herder_put_config(struct herder *h, const char *name, const struct r
     enum status st;
     bool exists;
 
+    herder__sync(h);
     pthread_mutex_lock(&h->mu);
     st = wait_ready(h, e);
     struct hconn *c = herder__conn(h, name, false);
@@ -769,6 +779,7 @@ enum status herder_delete(struct herder *h, const char *name, struct err *e)
     char key[600];
     enum status st;
 
+    herder__sync(h);
     pthread_mutex_lock(&h->mu);
     st = wait_ready(h, e);
     struct hconn *c = st == ST_OK ? live_conn(h, name, e) : NULL;
@@ -790,6 +801,7 @@ enum status herder_set_target(struct herder *h, const char *name, enum rest_targ
 {
     enum status st;
 
+    herder__sync(h);
     pthread_mutex_lock(&h->mu);
     st = wait_ready(h, e);
     struct hconn *c = st == ST_OK ? live_conn(h, name, e) : NULL;
@@ -811,6 +823,7 @@ enum status herder_restart(struct herder *h, const char *name, bool include_task
     struct buf b = BUF_INIT;
     enum status st;
 
+    herder__sync(h);
     pthread_mutex_lock(&h->mu);
     st = wait_ready(h, e);
     struct hconn *c = st == ST_OK ? live_conn(h, name, e) : NULL;
@@ -842,6 +855,7 @@ enum status herder_restart_task(struct herder *h, const char *name, int32_t task
     struct buf b = BUF_INIT;
     enum status st;
 
+    herder__sync(h);
     pthread_mutex_lock(&h->mu);
     st = wait_ready(h, e);
     struct hconn *c = st == ST_OK ? live_conn(h, name, e) : NULL;
@@ -954,4 +968,5 @@ void herder__free_tables(struct herder *h)
         mem_free(h->workers[i].url);
     }
     mem_free(h->workers);
+    mem_free(h->last_live);
 }

@@ -83,7 +83,7 @@ struct herder {
     struct hworker *workers;
     size_t n_workers, cap_workers;
     bool ready;                    /* both topics read to where they ended at start */
-    size_t last_live;
+    char *last_live;               /* the live set last logged */
 
     /* store (herder_store.c) */
     rd_kafka_t *prod, *cons;
@@ -119,6 +119,10 @@ enum status herder__produce_async(struct herder *h, const char *topic, const cha
 enum status herder__wait_applied(struct herder *h, int64_t offset, struct err *e);
 /* Wait on h->cond for at most @ms (h->mu held). */
 void herder__wait(struct herder *h, unsigned ms);
+/* Before a read: wait (at most 5 s, without h->mu) until this worker has applied every
+ * config record written so far, so a write acknowledged by any worker is seen by every
+ * later read on any worker. */
+void herder__sync(struct herder *h);
 void herder__poll(struct herder *h);
 void herder__flush(struct herder *h, int timeout_ms);
 

@@ -356,6 +356,20 @@ enum status herder__wait_applied(struct herder *h, int64_t offset, struct err *e
     return st;
 }
 
+void herder__sync(struct herder *h)
+{
+    int64_t lo = 0, hi = 0;
+    uint64_t deadline;
+
+    if (rd_kafka_query_watermark_offsets(h->cons, h->config_topic, 0, &lo, &hi, 5000) != RD_KAFKA_RESP_ERR_NO_ERROR)
+        return;   /* answer from what was read */
+    deadline = clock_mono_ms() + 5000;
+    pthread_mutex_lock(&h->mu);
+    while (h->cfg_next < hi && clock_mono_ms() < deadline)
+        herder__wait(h, 50);
+    pthread_mutex_unlock(&h->mu);
+}
+
 void herder__poll(struct herder *h)
 {
     rd_kafka_poll(h->prod, 0);
