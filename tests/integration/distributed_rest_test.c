@@ -276,10 +276,58 @@ TEST(configs_and_target_states_are_read_back_from_the_config_topic)
     teardown(&c);
 }
 
+static int not_json(int i, char *buf, size_t cap, void *ctx)
+{
+    (void)ctx, (void)i;
+    return snprintf(buf, cap, "{not json");
+}
+
+/* errors.tolerance=none: an unconvertible record fails the task; the status says FAILED with
+ * the worker's reason; a restart of failed tasks reports RESTARTING and runs the task again
+ * (which fails again on the same record: its offset was never committed). */
+TEST(a_failed_task_shows_its_trace_and_restarts_on_request)
+{
+    struct ctx c;
+    char want[256];
+    setup(&c);
+    snprintf(c.body, sizeof(c.body), "%s", du_connector_json(&c.u, "ev", 1, c.mapping));
+    call(&c, "POST", "/connectors", c.body, 201);
+    snprintf(want, sizeof(want), "RUNNING@%s", c.u.id[0]);
+    wait_task_state(&c, want);
+    e2e_produce(c.u.bootstrap, c.u.topic, 1, 1, "bad-%d", not_json, NULL);
+    snprintf(want, sizeof(want), "FAILED@%s", c.u.id[0]);
+    wait_task_state(&c, want);
+    const struct conv_value *v = call(&c, "GET", "/connectors/ev/tasks/0/status", NULL, 200);
+    ASSERT_EQ_STR(jstr(c.d, v, "state"), "FAILED");
+    ASSERT_CONTAINS(jstr(c.d, v, "trace"), c.u.topic);
+    v = call(&c, "GET", "/connectors/ev/status", NULL, 200);
+    ASSERT_CONTAINS(jstr(c.d, v, "tasks/0/trace"), c.u.topic);
+    v = call(&c, "POST", "/connectors/ev/restart?includeTasks=true&onlyFailed=true", NULL, 202);
+    ASSERT_EQ_STR(jstr(c.d, v, "tasks/0/state"), "RESTARTING");
+    /* the restarted task reads the same record and fails again */
+    snprintf(want, sizeof(want), "RUNNING@%s", c.u.id[0]);
+    uint64_t deadline = clock_mono_ms() + 20000;
+    char tasks[256] = "";
+    bool ran = false;
+    while (clock_mono_ms() < deadline && !ran) {
+        du_tasks(c.u.url[0], "ev", tasks, sizeof(tasks));
+        ran = strcmp(tasks, want) == 0;
+        sleep_ms(20);
+    }
+    snprintf(want, sizeof(want), "FAILED@%s", c.u.id[0]);
+    wait_task_state(&c, want);
+    char *err = tu_proc_stderr(c.u.w[0]);
+    const char *first = strstr(err, "connector ev: task failed");
+    ASSERT_TRUE(first && strstr(first + 1, "connector ev: task failed"));   /* it ran twice */
+    mem_free(err);
+    teardown(&c);
+}
+
 TEST_LIST = {
     T(root_health_plugins_and_empty_lists),
     T(create_rejects_bad_json_invalid_configs_and_unknown_classes),
     T(connector_lifecycle_endpoints),
     T(configs_and_target_states_are_read_back_from_the_config_topic),
+    T(a_failed_task_shows_its_trace_and_restarts_on_request),
     {0},
 };
