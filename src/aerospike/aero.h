@@ -282,7 +282,11 @@ struct aero_client *aero_client_new(struct aero_cluster *c, const struct aero_cl
  * thread, before this returns), close connections and free. NULL ok. */
 void aero_client_free(struct aero_client *cl);
 
-/* Per-command timing and retry policy (wire doc §11.3). 0 timeouts mean "none". */
+/* Per-command timing and retry policy (wire doc §11.3). 0 timeouts mean "none". The socket
+ * timeout runs from dispatch, so it includes waiting behind earlier requests on a pipelined
+ * connection. Retried: server results 9, 11, 14 (with 5..160 ms back-off), 18, connection
+ * and protocol errors, client timeouts; reads move to the next replica, writes do so except
+ * after a timeout. */
 struct aero_policy {
     uint32_t socket_timeout_ms;   /* per attempt, from dispatch to reply (capped by total) */
     uint32_t total_timeout_ms;    /* deadline over all attempts */
@@ -301,10 +305,12 @@ struct aero_cmd_priv {
     void *conn;                   /* connection carrying the current attempt */
     uint64_t deadline_ms;         /* total deadline (0 = none) */
     uint64_t timer_ms;            /* attempt deadline or end of a retry sleep */
+    struct aero_cmd *tnext, *tprev;   /* timer lane links */
     uint32_t heap_idx;            /* position in the timer heap, UINT32_MAX if none */
+    uint8_t lane;                 /* timer lane + 1, 0 if none */
     uint32_t iteration;           /* retries made so far */
     uint32_t node_id;             /* node of the current/last attempt */
-    uint8_t state, replica, reply_type;
+    uint8_t state, replica;
     bool sent;                    /* a byte of the current attempt reached the socket */
     bool batch;                   /* batch request: reply runs until a LAST message */
     enum status fail_st;          /* last attempt's failure */
@@ -316,7 +322,7 @@ struct aero_cmd_priv {
 /* A command: caller-owned, reusable, zero-initialised once. Fill the public fields, submit,
  * and do not touch it (nor its req bytes) until its callback has run. */
 struct aero_cmd {
-    struct buf req;               /* one complete request (type 3, or type 1 info) */
+    struct buf req;               /* one complete AS_MSG request (proto type 3), aero_msg_* */
     char ns[32];                  /* routing: namespace and digest */
     uint8_t digest[AERO_DIGEST_SZ];
     bool is_write;
@@ -324,7 +330,8 @@ struct aero_cmd {
     aero_cmd_cb cb;
     void *ctx;
     /* results, valid in cb */
-    int result_code;              /* server result code (0 when the failure is client-side) */
+    int result_code;              /* server result of the last attempt; 20 when no node has the
+                                     namespace; 0 for client-side failures (timeout, I/O) */
     uint32_t generation, void_time;
     struct buf reply;             /* reply body (AS_MSG or info text; batch: every row + LAST) */
     uint32_t attempts;            /* attempts made */
@@ -339,7 +346,8 @@ void aero_cmd_policy(struct aero_cmd *cmd, const struct aero_policy *p);
 /* Free the req/reply storage of an idle cmd. */
 void aero_cmd_free(struct aero_cmd *cmd);
 
-/* Queue @cmd. If this returns an error the callback is never called; otherwise it runs exactly
+/* Queue @cmd (its transaction_ttl is set to min(socket timeout, remaining total) at each
+ * attempt). If this returns an error the callback is never called; otherwise it runs exactly
  * once, on this thread inside aero_client_poll: on a reply (ST_OK for result 0, else
  * aero_rc_status(result) with e->aero_rc set), when retries are exhausted or the total
  * deadline passes (last failure's status), or with ST_CANCELLED from aero_client_free.
@@ -475,7 +483,9 @@ enum status aero_operate(struct aero_client *cl, const struct aero_write_policy 
                          const struct aero_key *k, const struct aero_op *ops, size_t n,
                          struct aero_record *rec, struct err *e);
 /* Batch read of @n keys (all bins, or the named ones); one request per node, in parallel.
- * recs[i].result_code is each key's result (0, 2 ...). ST_OK when the batch ran. */
+ * recs[i].result_code is each key's result (0, 2 ...). ST_OK when the batch ran.
+ * @recs must be zero-initialised or from an earlier call (their buffers are reused); free
+ * each with aero_record_free. */
 enum status aero_batch_read(struct aero_client *cl, const struct aero_policy *p,
                             const struct aero_key *keys, size_t n, const char *const *bins,
                             size_t n_bins, struct aero_record *recs, struct err *e);

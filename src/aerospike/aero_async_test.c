@@ -50,6 +50,8 @@ struct fake {
     struct action script[FAKE_SCRIPT];
     int n_script, pos;
     atomic_uint n_data, n_info, n_accepted, n_batch;
+    uint8_t last_req[4096];           /* last data request as received (mu) */
+    size_t last_len;
     struct fake_conn conns[FAKE_MAX_CONNS];
     int n_conns;
 };
@@ -246,6 +248,10 @@ static bool fake_serve(struct fake *f, int i)
         }
         /* type 3 */
         atomic_fetch_add(&f->n_data, 1);
+        pthread_mutex_lock(&f->mu);
+        f->last_len = MIN(8 + size, sizeof(f->last_req));
+        memcpy(f->last_req, h, f->last_len);
+        pthread_mutex_unlock(&f->mu);
         const uint8_t *dig = NULL, *batch = NULL, *fp = b + 22;
         size_t batch_n = 0;
         for (int k = 0; k < load_u16be(b + 18); k++) {
@@ -700,7 +706,7 @@ TEST(tend_thread_runs_by_itself)
     if (!c)
         TEST_FAIL("%s", e.msg);
     before = atomic_load(&a->n_info);
-    sleep_ms(450);
+    sleep_ms(1000);                            /* ~10 passes at 100 ms; 3 even on a busy box */
     ASSERT_CMP_INT(atomic_load(&a->n_info) - before, >=, 3);
     aero_cluster_free(c);
     fake_stop(a);
@@ -946,6 +952,69 @@ TEST(socket_timeout_closes_connection_then_retry_succeeds)
     ASSERT_CONTAINS(t.msg, "timed out after 1 attempt(s)");
     aero_cmd_free(&t.cmd);
     aero_client_free(cl);
+    aero_cluster_free(c);
+    fake_stop(f);
+}
+
+/* Timers of many durations (more than the client's FIFO lanes, so some go to its heap) fire
+ * in deadline order, each exactly once, none early: one connection of depth 1 is stalled by a
+ * long first command, the others time out in the wait queue. */
+static int fired_order[16], n_fired;
+static uint64_t fired_t0, fired_ms[16];
+
+static void timed_cb(struct aero_cmd *cmd, enum status st, const struct err *e)
+{
+    int i = (int)(load_u32be(cmd->digest) - 1);   /* make_cmd puts id = i + 1 there */
+    tcb(cmd, st, e);
+    if (i >= 0 && i < 16 && n_fired < 16) {
+        fired_ms[i] = clock_mono_ms() - fired_t0;
+        fired_order[n_fired++] = i;
+    }
+}
+
+TEST(timers_of_mixed_durations_fire_in_order_once)
+{
+    struct fake *f = fake_start("A1");
+    struct err e = {0};
+    struct aero_cluster *c = cluster_on(f, 0, &e);
+    struct aero_client_config cc;
+    struct aero_client *cl;
+    static struct tcmd t[16];
+    /* interleaved durations; 0 is the stalled holder of the only pipeline slot */
+    const uint32_t ms[16] = {8000, 700, 300, 500, 300, 900, 400, 300, 600, 800, 500, 350,
+                             450, 300, 550, 650};
+    const struct action s[] = {{A_STALL, 0}};
+
+    aero_client_config_init(&cc);
+    cc.conns_per_node = 1;
+    cc.pipeline_depth = 1;
+    cl = aero_client_new(c, &cc, &e);
+    fake_script(f, s, 1);
+    n_fired = 0;
+    fired_t0 = clock_mono_ms();
+    for (int i = 0; i < 16; i++) {
+        struct aero_policy p = {ms[i], ms[i], 0, 0};
+        make_cmd(&t[i], (uint32_t)i + 1, &p);
+        t[i].cmd.cb = timed_cb;
+        ASSERT_OK(aero_submit(cl, &t[i].cmd, &e));
+    }
+    while (n_fired < 15 && clock_mono_ms() - fired_t0 < 5000 * (uint64_t)test_timeout_scale())
+        aero_client_poll(cl, 20);
+    ASSERT_EQ_INT(n_fired, 15);
+    ASSERT_EQ_INT(t[0].calls, 0);                 /* the stalled one is still waiting */
+    for (int k = 0; k < 15; k++) {
+        int i = fired_order[k];
+        ASSERT_EQ_INT(t[i].calls, 1);
+        ASSERT_ST(t[i].st, ST_TIMEOUT);
+        ASSERT_CMP_INT(fired_ms[i] + 5, >=, ms[i]);   /* never early (coarse clock: one tick) */
+        if (k > 0)
+            ASSERT_CMP_INT(ms[fired_order[k - 1]], <=, ms[i]);
+    }
+    aero_client_free(cl);                         /* cancels the stalled one, once */
+    ASSERT_EQ_INT(t[0].calls, 1);
+    ASSERT_ST(t[0].st, ST_CANCELLED);
+    for (int i = 0; i < 16; i++)
+        aero_cmd_free(&t[i].cmd);
     aero_cluster_free(c);
     fake_stop(f);
 }
@@ -1310,7 +1379,7 @@ TEST(batch_read_split_by_node_and_merged)
     struct aero_cluster *c;
     struct aero_client *cl;
     struct aero_key keys[20];
-    struct aero_record recs[20];
+    struct aero_record recs[20] = {0};
 
     two_nodes(&a, &b);
     c = cluster_on(a, 0, &e);
@@ -1370,6 +1439,145 @@ TEST(steady_state_submit_allocates_nothing)
     fake_stop(f);
 }
 
+/* The tend thread ticks every 20 ms meanwhile: tending allocates nothing either. */
+TEST(steady_state_with_tend_thread_allocates_nothing)
+{
+    struct fake *f = fake_start("A1");
+    struct err e = {0};
+    struct aero_cluster *c = cluster_on(f, 20, &e);
+    struct aero_client *cl = aero_client_new(c, NULL, &e);
+    static struct tcmd t[64];
+    struct aero_policy p = {2000, 5000, 1, 0};
+    uint64_t before = 0, t_end = 0;
+    unsigned info0 = 0;
+
+    for (uint32_t i = 0; i < 64; i++)
+        make_cmd(&t[i], i * 16777259u, &p);
+    for (int round = 0;; round++) {
+        if (round == 10) {
+            sleep_ms(100);                     /* let a few tend passes warm up too */
+            before = mem_alloc_count();
+            info0 = atomic_load(&f->n_info);
+            t_end = clock_mono_ms() + 300;
+        }
+        if (round > 10 && clock_mono_ms() > t_end)
+            break;
+        for (int i = 0; i < 64; i++) {
+            t[i].calls = 0;
+            ASSERT_OK(aero_submit(cl, &t[i].cmd, &e));
+        }
+        wait_all(cl, t, 64, 5000);
+    }
+    ASSERT_EQ_U64(mem_alloc_count() - before, 0);
+    ASSERT_CMP_INT(atomic_load(&f->n_info) - info0, >=, 5);   /* the tend thread did run */
+    for (int i = 0; i < 64; i++)
+        aero_cmd_free(&t[i].cmd);
+    aero_client_free(cl);
+    aero_cluster_free(c);
+    fake_stop(f);
+}
+
+static void last_request(struct fake *f, uint8_t *out, size_t *len)
+{
+    pthread_mutex_lock(&f->mu);
+    memcpy(out, f->last_req, f->last_len);
+    *len = f->last_len;
+    pthread_mutex_unlock(&f->mu);
+}
+
+/* What leaves the socket equals the official client's bytes (wire doc §13.1, §13.3). */
+TEST(requests_match_captured_official_client_bytes)
+{
+    static uint8_t got[4096];
+    size_t got_len = 0;
+    struct fake *f = fake_start("A1");
+    struct err e = {0};
+    struct aero_cluster *c = cluster_on(f, 0, &e);
+    struct aero_client *cl = aero_client_new(c, NULL, &e);
+    struct tcmd t = {0};
+    struct aero_write_policy wp;
+    struct aero_key k;
+    struct aero_key_value kv = {AERO_PT_STRING, 0, (const uint8_t *)"key1", 4};
+    struct aero_msg m;
+    const char *put =
+        "02 03 00 00 00 00 00 67 16 00 01 00 00 00 00 00 00 00 00 00 00 00 00 00 03 e8 00 04 00 02"
+        "00 00 00 05 00 74 65 73 74 00 00 00 05 01 64 65 6d 6f"
+        "00 00 00 15 04 ec 91 19 2d 4b 7f 8c e3 5d 5d 78 d3 4b ca 65 cb aa aa c9 60"
+        "00 00 00 06 02 03 6b 65 79 31"
+        "00 00 00 0d 02 01 00 01 61 00 00 00 00 00 00 00 01 00 00 00 07 02 03 00 01 62 68 69";
+
+    ASSERT_OK(aero_key_init(&k, "test", "demo", &kv, &e));
+    ASSERT_EQ_MEM(k.digest, HEX("ec91192d4b7f8ce35d5d78d34bca65cbaaaac960"), 20);
+    aero_write_policy_init(&wp);                 /* socket 30000, total 1000 -> ttl 1000 ms */
+    wp.send_key = true;
+    aero_write_begin(&m, &t.cmd.req, &wp, &k, 0, 0);
+    aero_msg_op_int(&m, AERO_OP_WRITE, "a", 1, 1);
+    aero_msg_op(&m, AERO_OP_WRITE, AERO_PT_STRING, "b", 1, "hi", 2);
+    ASSERT_OK(aero_msg_end(&m, &e));
+    aero_cmd_route(&t.cmd, "test", k.digest, true);
+    aero_cmd_policy(&t.cmd, &wp.base);
+    t.cmd.cb = tcb;
+    t.cmd.ctx = &t;
+    ASSERT_OK(aero_submit(cl, &t.cmd, &e));
+    wait_all(cl, &t, 1, 3000);
+    last_request(f, got, &got_len);
+    ASSERT_EQ_INT(got_len, HEX_LEN(put));
+    ASSERT_EQ_MEM(got, HEX(put), HEX_LEN(put));
+
+    /* UPDATE_ONLY + gen == 3 + commit-master + durable delete, TTL -1, socket 500 < total 2500 */
+    aero_write_policy_init(&wp);
+    wp.exists = AERO_EXISTS_UPDATE_ONLY;
+    wp.gen_policy = AERO_GEN_EQ;
+    wp.generation = 3;
+    wp.commit_level = AERO_COMMIT_MASTER;
+    wp.durable_delete = true;
+    wp.ttl = AERO_TTL_NEVER_EXPIRE;
+    wp.base.socket_timeout_ms = 500;
+    wp.base.total_timeout_ms = 2500;
+    buf_reset(&t.cmd.req);
+    aero_write_begin(&m, &t.cmd.req, &wp, &k, 0, 0);
+    aero_msg_op_int(&m, AERO_OP_WRITE, "a", 1, 1);
+    ASSERT_OK(aero_msg_end(&m, &e));
+    aero_cmd_policy(&t.cmd, &wp.base);
+    t.calls = 0;
+    ASSERT_OK(aero_submit(cl, &t.cmd, &e));
+    wait_all(cl, &t, 1, 3000);
+    last_request(f, got, &got_len);
+    ASSERT_EQ_MEM(got + 8, HEX("16 00 15 0a 00 00 00000003 ffffffff 000001f4"), 18);
+
+    /* CREATE_ONLY with TTL "don't update" */
+    aero_write_policy_init(&wp);
+    wp.exists = AERO_EXISTS_CREATE_ONLY;
+    wp.ttl = AERO_TTL_DONT_UPDATE;
+    buf_reset(&t.cmd.req);
+    aero_write_begin(&m, &t.cmd.req, &wp, &k, 0, 0);
+    aero_msg_op_int(&m, AERO_OP_WRITE, "a", 1, 1);
+    ASSERT_OK(aero_msg_end(&m, &e));
+    aero_cmd_policy(&t.cmd, &wp.base);
+    t.calls = 0;
+    ASSERT_OK(aero_submit(cl, &t.cmd, &e));
+    wait_all(cl, &t, 1, 3000);
+    last_request(f, got, &got_len);
+    ASSERT_EQ_MEM(got + 8, HEX("16 00 21 00 00 00 00000000 fffffffe 000003e8"), 18);
+
+    /* the other exists actions' bits (wire doc §2.3) */
+    {
+        uint8_t i2, i3;
+        wp.exists = AERO_EXISTS_REPLACE;
+        aero_write_policy_bits(&wp, &i2, &i3);
+        ASSERT_EQ_INT(i3, AERO_INFO3_CREATE_OR_REPLACE);
+        wp.exists = AERO_EXISTS_REPLACE_ONLY;
+        wp.gen_policy = AERO_GEN_GT;
+        aero_write_policy_bits(&wp, &i2, &i3);
+        ASSERT_EQ_INT(i3, AERO_INFO3_REPLACE_ONLY);
+        ASSERT_EQ_INT(i2, AERO_INFO2_GENERATION_GT);
+    }
+    aero_cmd_free(&t.cmd);
+    aero_client_free(cl);
+    aero_cluster_free(c);
+    fake_stop(f);
+}
+
 TEST_LIST = {
     T(bootstrap_single_node),
     T(bootstrap_rejects_uninitialised_node),
@@ -1387,6 +1595,7 @@ TEST_LIST = {
     T(key_busy_backs_off_then_succeeds),
     T(total_timeout_bounds_retries),
     T(socket_timeout_closes_connection_then_retry_succeeds),
+    T(timers_of_mixed_durations_fire_in_order_once),
     T(connection_reset_mid_pipeline),
     T(server_closes_mid_pipeline),
     T(wrong_framing_fails_connection),
@@ -1399,6 +1608,8 @@ TEST_LIST = {
     T(submit_refuses_bad_commands_without_callback),
     T(wake_and_watch_fd),
     T(batch_read_split_by_node_and_merged),
+    T(requests_match_captured_official_client_bytes),
     T(steady_state_submit_allocates_nothing),
+    T(steady_state_with_tend_thread_allocates_nothing),
     {0},
 };

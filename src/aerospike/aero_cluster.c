@@ -529,11 +529,12 @@ static void reseed(struct aero_cluster *c, struct tend *t)
 static enum status tend_pass(struct aero_cluster *c, bool force_map, struct err *e)
 {
     struct tend t = {false, force_map, 0};
-    struct buf r = BUF_INIT;
+    struct buf *r;
 
     pthread_mutex_lock(&c->tend_lock);
+    r = &c->tend_buf;
     for (size_t i = 0; i < c->n_nodes; i++) {
-        refresh_node(c, c->nodes[i], &r, &t);
+        refresh_node(c, c->nodes[i], r, &t);
         t.healthy += c->nodes[i]->healthy;
     }
     if (t.healthy == 0)
@@ -541,12 +542,12 @@ static enum status tend_pass(struct aero_cluster *c, bool force_map, struct err 
     if (t.peers_dirty) {
         for (size_t i = 0; i < c->n_nodes; i++)
             if (c->nodes[i]->healthy)
-                fetch_peers(c, c->nodes[i], &r);
+                fetch_peers(c, c->nodes[i], r);
         add_peers(c, &t);
     }
     for (size_t i = 0; i < c->n_nodes; i++)
         if (c->nodes[i]->healthy && c->nodes[i]->need_replicas)
-            fetch_replicas(c, c->nodes[i], &r, &t);
+            fetch_replicas(c, c->nodes[i], r, &t);
     t.healthy = 0;
     for (size_t i = 0; i < c->n_nodes; i++)
         t.healthy += c->nodes[i]->healthy;
@@ -554,7 +555,6 @@ static enum status tend_pass(struct aero_cluster *c, bool force_map, struct err 
     if (t.map_dirty && publish_map(c) != ST_OK)
         c->replicas_seq++;            /* out of memory: try again next pass */
     pthread_mutex_unlock(&c->tend_lock);
-    buf_free(&r);
     if (t.healthy == 0)
         return err_set(e, ST_UNAVAILABLE, "no cluster node answered the tend request");
     return ST_OK;
@@ -708,6 +708,7 @@ void aero_cluster_free(struct aero_cluster *c)
     while (c->n_nodes > 0)
         remove_node(c, c->n_nodes - 1);
     aero__pmap_unref(c->pmap);
+    buf_free(&c->tend_buf);
     mem_free(c->nodes);
     pthread_cond_destroy(&c->cond);
     pthread_mutex_destroy(&c->tend_lock);
@@ -739,8 +740,16 @@ const struct aero_pmap_ns *aero__pmap_ns(const struct aero_pmap *pm, const char 
 
 struct aero_node *aero__pmap_ns_owner(const struct aero_pmap_ns *pn, uint32_t pid, unsigned replica)
 {
-    for (unsigned k = 0; k < pn->n_repl; k++) {
-        struct aero_node *nd = pn->owner[(replica + k) % pn->n_repl][pid & 0xFFF];
+    unsigned n = pn->n_repl, col;
+
+    pid &= 0xFFF;
+    if (replica == 0 && n > 0 && pn->owner[0][pid])
+        return pn->owner[0][pid];     /* the hot path: the master is known */
+    if (n == 0)
+        return NULL;
+    col = replica % n;
+    for (unsigned k = 0; k < n; k++, col = col + 1 == n ? 0 : col + 1) {
+        struct aero_node *nd = pn->owner[col][pid];
         if (nd)
             return nd;
     }

@@ -189,24 +189,39 @@ enum status aero__info_exchange(int fd, const char *cmds, struct buf *out, uint3
                                 const char *where, struct err *e)
 {
     uint64_t deadline = clock_mono_ms() + timeout_ms;
-    uint8_t hdr[AERO_PROTO_HEADER_SZ];
+    uint8_t hdr[AERO_PROTO_HEADER_SZ], small[512];
     struct buf req = BUF_INIT;
+    size_t n = strlen(cmds);
+    bool nl = n > 0 && cmds[n - 1] == '\n';
+    const uint8_t *frame;
+    size_t frame_len = AERO_PROTO_HEADER_SZ + n + (nl || n == 0 ? 0 : 1);
     enum status st;
-    uint64_t h, size;
+    uint64_t size;
 
     buf_reset(out);
-    if (aero__info_frame(&req, cmds) != ST_OK) {
-        buf_free(&req);
-        return err_set(e, ST_NOMEM, "%s: info request", where);
+    if (frame_len <= sizeof(small)) {             /* tend requests: no allocation */
+        store_u64be(small, ((uint64_t)AERO_PROTO_VERSION << 56) |
+                               ((uint64_t)AERO_PROTO_INFO << 48) |
+                               (uint64_t)(frame_len - AERO_PROTO_HEADER_SZ));
+        memcpy(small + AERO_PROTO_HEADER_SZ, cmds, n);
+        if (frame_len > AERO_PROTO_HEADER_SZ + n)
+            small[frame_len - 1] = '\n';
+        frame = small;
+    } else {
+        if (aero__info_frame(&req, cmds) != ST_OK) {
+            buf_free(&req);
+            return err_set(e, ST_NOMEM, "%s: info request", where);
+        }
+        frame = req.p;
+        frame_len = req.len;
     }
-    st = send_all(fd, req.p, req.len, deadline, where, e);
+    st = send_all(fd, frame, frame_len, deadline, where, e);
     buf_free(&req);
     if (st != ST_OK)
         return st;
     if ((st = recv_all(fd, hdr, sizeof(hdr), deadline, where, e)) != ST_OK)
         return st;
-    h = load_u64be(hdr);
-    size = h & 0xFFFFFFFFFFFFull;
+    size = load_u64be(hdr) & 0xFFFFFFFFFFFFull;
     if (hdr[0] != AERO_PROTO_VERSION || hdr[1] != AERO_PROTO_INFO)
         return err_set(e, ST_PROTO, "%s: info reply has version %u type %u", where, hdr[0], hdr[1]);
     if (size > AERO_INFO_MAX_REPLY)

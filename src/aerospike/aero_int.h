@@ -142,6 +142,7 @@ struct aero_cluster {
     atomic_uint_fast64_t pmap_gen;   /* == pmap->gen; read lock-free by clients */
     uint32_t next_node_id;
     uint64_t replicas_seq;
+    struct buf tend_buf;             /* tend only: info replies (kept: no allocation per pass) */
     pthread_t tend_thread;
     bool tend_running, stop, tend_requested;
 };

@@ -497,7 +497,10 @@ enum status aero_batch_read(struct aero_client *cl, const struct aero_policy *p,
     for (size_t i = 0; i < n; i++) {
         struct aero_node *nd = aero__pmap_owner(pm, keys[i].ns, aero_partition_id(keys[i].digest), 0);
         size_t g = 0;
+        struct buf keep = recs[i].raw;               /* reuse buffers of an earlier call */
+        buf_reset(&keep);
         memset(&recs[i], 0, sizeof(recs[i]));
+        recs[i].raw = keep;
         recs[i].result_code = AERO_RC_NO_RESPONSE;
         while (g < n_groups && !(groups[g].nd == nd && nd))
             g++;

@@ -107,7 +107,8 @@ struct kafka_consumer *kafka_consumer_new(const struct kafka_consumer_config *cc
     const char *const defaults[] = {
         "auto.offset.reset", "earliest",
         "fetch.wait.max.ms", "100",
-        "queued.max.messages.kbytes", "16384",
+        "queued.max.messages.kbytes", "8192",   /* prefetch; bounds memory */
+        "fetch.max.bytes", "8388608",
         "session.timeout.ms", "10000",
         "heartbeat.interval.ms", "3000",
         "log_level", "4",

@@ -221,7 +221,7 @@ static enum MHD_Result answer(struct rest_server *srv, struct MHD_Connection *c,
     req.body = hr->body.p;
     /* a body cut at the limit is reported one byte over it: rest_handle answers 413 without
      * reading it */
-    req.body_len = hr->too_big ? srv->max_body + 1 : hr->body.len;
+    req.body_len = hr->too_big ? srv->max_body + (srv->max_body < SIZE_MAX) : hr->body.len;
     req.max_body = srv->max_body;
     req.base_url = base;
     rest_response_init(&resp);

@@ -561,7 +561,7 @@ TEST(batch_read_keys_with_missing_ones)
 {
     struct env env;
     struct aero_key keys[100];
-    struct aero_record recs[100];
+    struct aero_record recs[100] = {0};
     struct err e = {0};
     const char *only[] = {"v"};
 

@@ -1,0 +1,163 @@
+#!/usr/bin/env bash
+# make bench: the sink's throughput against its two baselines, in one run.
+#   (a) e2e       aerosink standalone: kafka-mock -> aerosink -> aerospike-testd
+#   (b) kafka     the same consumer path with a null sink (--dry-run: decode and map, no writes)
+#   (c) aerospike aero-bench writing the same number of 8-bin records straight to aerospike-testd
+# Prints a table and, last, "e2e/min(kafka,aerospike) = R". A benchmark, not a test.
+#
+#   bash bench/run.sh [BUILD_DIR]
+#   BENCH_RECORDS=1000000 BENCH_RUNS=3 BENCH_PARTITIONS=12 bash bench/run.sh
+#   KAFKA_BOOTSTRAP=host:9092 AEROSPIKE_HOSTS=host:3000 bash bench/run.sh   # real systems
+set -euo pipefail
+BUILD=${1:-build}
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+cd "$ROOT"
+N=${BENCH_RECORDS:-1000000}
+RUNS=${BENCH_RUNS:-1}
+PARTS=${BENCH_PARTITIONS:-12}
+NODES=${BENCH_NODES:-1}
+WORK=$(mktemp -d /tmp/aerosink-bench.XXXXXX)
+PIDS=()
+cleanup() {
+  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+  for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'echo "bench failed at line $LINENO" >&2' ERR
+
+free_port() {
+  python3 - "$1" <<'PY'
+import random, socket, sys
+n = int(sys.argv[1])
+for _ in range(500):
+    base = random.randrange(20000, 60000)
+    ok = True
+    for p in range(base, base + n):
+        s = socket.socket()
+        try:
+            s.bind(("127.0.0.1", p))
+        except OSError:
+            ok = False
+        s.close()
+    if ok:
+        print(base); break
+PY
+}
+wait_line() {
+  for _ in $(seq 1 200); do
+    if grep -q "^$2" "$1" 2>/dev/null; then grep -m1 "^$2" "$1"; return 0; fi
+    sleep 0.1
+  done
+  echo "timed out waiting for '$2' in $1" >&2; cat "$1" >&2; return 1
+}
+
+if [ -n "${KAFKA_BOOTSTRAP:-}" ]; then
+  BOOT=$KAFKA_BOOTSTRAP
+  TOPIC=aerosink-bench-$$
+  echo "Kafka: $BOOT (real), topic $TOPIC (must auto-create or exist)"
+else
+  KP=$(free_port 1)
+  "$BUILD/kafka-mock" --port "$KP" --topic "bench:$PARTS" >"$WORK/kafka.out" 2>"$WORK/kafka.err" &
+  PIDS+=($!)
+  BOOT=$(wait_line "$WORK/kafka.out" "bootstrap.servers=" | cut -d= -f2)
+  TOPIC=bench
+fi
+if [ -n "${AEROSPIKE_HOSTS:-}" ]; then
+  AHOSTS=$AEROSPIKE_HOSTS
+  echo "Aerospike: $AHOSTS (real)"
+else
+  AP=$(free_port "$NODES")
+  "$BUILD/aerospike-testd" --port "$AP" --nodes "$NODES" >"$WORK/aero.out" 2>"$WORK/aero.err" &
+  PIDS+=($!)
+  AHOSTS=$(wait_line "$WORK/aero.out" "ready " | cut -d' ' -f2)
+fi
+AHOST=${AHOSTS%%,*}
+APORT=${AHOST##*:}
+AADDR=${AHOST%:*}
+
+echo "filling $TOPIC ($PARTS partitions) with $N keyed JSON records of ~200 bytes (8 fields)..."
+python3 bench/gen.py "$N" |
+  kcat -q -P -b "$BOOT" -t "$TOPIC" -K $'\t' -X linger.ms=50 -X batch.num.messages=10000 \
+       -X queue.buffering.max.messages=2000000
+sample=$(python3 bench/gen.py 1 | cut -f2)
+echo "  sample value (${#sample} bytes): $sample"
+
+cat >"$WORK/worker.properties" <<EOF
+bootstrap.servers=$BOOT
+key.converter=org.apache.kafka.connect.storage.StringConverter
+value.converter=org.apache.kafka.connect.json.JsonConverter
+value.converter.schemas.enable=false
+offset.flush.interval.ms=5000
+EOF
+cat >"$WORK/bench.yml" <<EOF
+aerospike:
+  seeds:
+    - $AADDR: {port: $APORT}
+topics:
+  $TOPIC:
+    invalid-record: ignore
+    mapping:
+      namespace: {mode: static, value: test}
+      set: {mode: static, value: bench}
+      key-field: {source: key}
+      bins: {type: multi-bins, all-value-fields: true}
+EOF
+
+# run_sink NAME [--dry-run]: prints "rate cpu_us rss_mib" from aerosink's summary line
+run_sink() {
+  local name=$1; shift
+  cat >"$WORK/$name.properties" <<EOF
+name=$name
+connector.class=com.aerospike.connect.kafka.inbound.AerospikeSinkConnector
+topics=$TOPIC
+aerospike.config.file=bench.yml
+EOF
+  "$BUILD/aerosink" standalone --exit-when-drained --progress 0 "$@" "$WORK/worker.properties" \
+    "$WORK/$name.properties" >"$WORK/$name.log" 2>&1
+  local line
+  line=$(grep 'summary:' "$WORK/$name.log" | tail -1)
+  [ -n "$line" ] || { echo "no summary from aerosink:" >&2; tail -20 "$WORK/$name.log" >&2; return 1; }
+  local settled rate cpu rss
+  settled=$(sed -n 's/.*summary: \([0-9]*\) records settled.*/\1/p' <<<"$line")
+  [ "$settled" -eq "$N" ] || { echo "aerosink settled $settled of $N records" >&2; return 1; }
+  rate=$(sed -n 's/.*: \([0-9]*\) records\/s.*/\1/p' <<<"$line")
+  cpu=$(sed -n 's/.*(\([0-9.]*\) us\/record).*/\1/p' <<<"$line")
+  rss=$(sed -n 's/.*peak RSS \([0-9.]*\) MiB.*/\1/p' <<<"$line")
+  echo "$rate $cpu $rss"
+}
+
+run_aero() {
+  local out
+  out=$("$BUILD/aero-bench" -h "$AHOST" -o write -k "$N" -b 8 -z 20 -t string -c 128 -T 2 -N "$N" -w 20000 2>&1)
+  local rate cpu
+  rate=$(sed -n 's/.*throughput *\([0-9]*\) ops\/s.*/\1/p' <<<"$out")
+  cpu=$(sed -n 's/.*client cpu *\([0-9.]*\) us\/op.*/\1/p' <<<"$out")
+  echo "$rate $cpu"
+}
+
+median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+
+E_RATE=(); E_CPU=(); E_RSS=(); K_RATE=(); K_CPU=(); K_RSS=(); A_RATE=(); A_CPU=()
+for r in $(seq 1 "$RUNS"); do
+  echo "run $r/$RUNS: (b) kafka-only (--dry-run)..."
+  read -r rate cpu rss < <(run_sink "bench-dry-$r-$$" --dry-run)
+  K_RATE+=("$rate"); K_CPU+=("$cpu"); K_RSS+=("$rss")
+  echo "run $r/$RUNS: (a) e2e..."
+  read -r rate cpu rss < <(run_sink "bench-e2e-$r-$$")
+  E_RATE+=("$rate"); E_CPU+=("$cpu"); E_RSS+=("$rss")
+  echo "run $r/$RUNS: (c) aerospike-only (aero-bench)..."
+  read -r rate cpu < <(run_aero)
+  A_RATE+=("$rate"); A_CPU+=("$cpu")
+done
+
+e=$(median "${E_RATE[@]}"); k=$(median "${K_RATE[@]}"); a=$(median "${A_RATE[@]}")
+echo
+echo "| run (median of $RUNS, $N records, $PARTS partitions, $NODES Aerospike node(s)) | records/s | CPU us/record | peak RSS MiB |"
+echo "|---|---:|---:|---:|"
+printf '| (a) e2e: aerosink standalone -> aerospike-testd | %s | %s | %s |\n' "$e" "$(median "${E_CPU[@]}")" "$(median "${E_RSS[@]}")"
+printf '| (b) kafka-only: aerosink --dry-run | %s | %s | %s |\n' "$k" "$(median "${K_CPU[@]}")" "$(median "${K_RSS[@]}")"
+printf '| (c) aerospike-only: aero-bench, 8 bins, 2 x 128 in flight | %s | %s (client) | - |\n' "$a" "$(median "${A_CPU[@]}")"
+echo "CPU us/record for (a) and (b) is aerosink's whole process (user+sys) divided by the records."
+m=$(( k < a ? k : a ))
+python3 -c "print('e2e/min(kafka,aerospike) = %.2f' % ($e / $m))"
