@@ -63,7 +63,7 @@ int app_cmd_distributed(int argc, char **argv, volatile sig_atomic_t *stop)
         {"log-level", required_argument, NULL, 'l'}, {"progress", required_argument, NULL, 'p'},
         {"drain-timeout", required_argument, NULL, 'd'}, {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
-    struct app_run_opts o = {false, LOG_INFO, 5000, 30000, false};
+    struct app_run_opts o = {false, LOG_INFO, 5000, 30000, false, NULL};
     struct cfg_diags d = CFG_DIAGS_INIT;
     struct cfg_worker *w = NULL;
     struct rest_server *srv = NULL;

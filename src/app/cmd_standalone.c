@@ -220,6 +220,7 @@ int app_cmd_standalone(int argc, char **argv, volatile sig_atomic_t *stop)
         }
         locals[i].cc = conns[i];
         locals[i].ac = jobs[i].ac;
+        locals[i].max_queued = (uint32_t)maps[i]->max_queued_records;
         jobs[i].done = &locals[i].done;
     }
     view.w = w;

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "app/herder_int.h"
+#include "app/metrics.h"
 #include "app/rest_backend.h"
 
 /* ------------------------------------------------------------------------------------
@@ -187,7 +188,10 @@ static void *slot_main(void *arg)
         log_error(&h->log, "connector %s: %s", s->name, e.msg);
         goto out;
     }
-    struct app_connector *ac = app_connector_new(h->o.worker, s->cc, s->map, &h->o.run, &e);
+    /* an unreachable Aerospike is retried until it answers or this task is stopped */
+    struct app_run_opts ro = h->o.run;
+    ro.stop = &s->stop;
+    struct app_connector *ac = app_connector_new(h->o.worker, s->cc, s->map, &ro, &e);
     if (!ac) {
         slot_set_failed(s, e.msg);
         log_error(&h->log, "connector %s: %s", s->name, e.msg);
@@ -893,6 +897,7 @@ static void label(struct buf *out, const char *s)
 
 enum status herder_metrics(struct herder *h, struct buf *out, struct err *e)
 {
+    enum status st = ST_OK;
     (void)e;
     pthread_mutex_lock(&h->mu);
     buf_append_str(out, "# HELP aerosink_worker_ready 1 once the config topic has been read.\n"
@@ -900,38 +905,40 @@ enum status herder_metrics(struct herder *h, struct buf *out, struct err *e)
     buf_printf(out, "aerosink_worker_ready %d\n", h->ready ? 1 : 0);
     buf_append_str(out, "# HELP aerosink_task_config_generation Config topic offset of the configuration "
                         "this worker's task runs.\n# TYPE aerosink_task_config_generation gauge\n");
+    /* the running slots stay locked while their counters are rendered */
+    struct slot **locked = mem_calloc(h->n_conns + 1, sizeof(*locked));
+    struct app_metrics_source *src = mem_calloc(h->n_conns + 1, sizeof(*src));
+    size_t n = 0;
     for (size_t i = 0; i < h->n_conns; i++) {
         struct hconn *c = h->conns[i];
-        struct slot *s = c->slot;
-        struct worker_stats ws;
-        bool have = false;
-        if (!s)
+        struct slot *sl = c->slot;
+        if (!sl)
             continue;
-        pthread_mutex_lock(&s->mu);
-        if (s->ac) {
-            worker_stats(app_connector_worker(s->ac), &ws);
-            have = true;
-        }
-        enum rest_state st = s->state == REST_RUNNING && s->want_paused ? REST_PAUSED : s->state;
-        pthread_mutex_unlock(&s->mu);
+        pthread_mutex_lock(&sl->mu);
+        enum rest_state state = sl->state == REST_RUNNING && sl->want_paused ? REST_PAUSED : sl->state;
         buf_append_str(out, "aerosink_task_config_generation{connector=\"");
         label(out, c->name);
-        buf_printf(out, "\",task=\"%d\",state=\"%s\"} %lld\n", (int)s->task, rest_state_name(st), (long long)s->gen);
-        if (!have)
-            continue;
-        const struct { const char *name; uint64_t v; } m[] = {
-            {"aerosink_records_consumed_total", ws.consumed}, {"aerosink_records_written_total", ws.written},
-            {"aerosink_records_deleted_total", ws.deleted},   {"aerosink_records_in_flight", ws.in_flight},
-            {"aerosink_partitions_assigned", (uint64_t)ws.partitions},
-        };
-        for (size_t k = 0; k < ARRAY_LEN(m); k++) {
-            buf_printf(out, "%s{connector=\"", m[k].name);
-            label(out, c->name);
-            buf_printf(out, "\"} %llu\n", (unsigned long long)m[k].v);
+        buf_printf(out, "\",task=\"%d\",state=\"%s\"} %lld\n", (int)sl->task, rest_state_name(state),
+                   (long long)sl->gen);
+        if (sl->ac && locked && src) {
+            src[n] = (struct app_metrics_source){c->name, (int)sl->task, app_connector_worker(sl->ac),
+                                                 app_connector_cluster(sl->ac),
+                                                 sl->map ? (uint32_t)sl->map->max_queued_records : 0};
+            locked[n++] = sl;
+        } else {
+            pthread_mutex_unlock(&sl->mu);
         }
     }
+    if (!locked || !src)
+        st = ST_NOMEM;
+    else
+        st = app_metrics_render(src, n, out);
+    for (size_t i = 0; i < n; i++)
+        pthread_mutex_unlock(&locked[i]->mu);
+    mem_free(locked);
+    mem_free(src);
     pthread_mutex_unlock(&h->mu);
-    return ST_OK;
+    return st;
 }
 
 /* ------------------------------------------------------------------------------------

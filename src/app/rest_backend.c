@@ -6,6 +6,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "app/metrics.h"
 #include "app/rest_backend.h"
 #include "convert/convert.h"
 #include "worker/worker.h"
@@ -698,18 +699,19 @@ static enum status s_health(void *ctx, struct rest_health *out, struct err *e)
 static enum status s_metrics(void *ctx, struct buf *out, struct err *e)
 {
     struct app_rest_standalone *x = ctx;
+    struct app_metrics_source *src = mem_calloc(x->n + 1, sizeof(*src));
+    size_t n = 0;
+    enum status st;
     (void)e;
-    for (size_t i = 0; i < x->n; i++) {
-        struct worker_stats ws;
-        if (!x->conns[i].ac)
-            continue;
-        worker_stats(app_connector_worker(x->conns[i].ac), &ws);
-        buf_printf(out, "aerosink_records_consumed_total{connector=\"%s\"} %llu\n", x->conns[i].cc->name,
-                   (unsigned long long)ws.consumed);
-        buf_printf(out, "aerosink_records_written_total{connector=\"%s\"} %llu\n", x->conns[i].cc->name,
-                   (unsigned long long)ws.written);
-    }
-    return ST_OK;
+    if (!src)
+        return ST_NOMEM;
+    for (size_t i = 0; i < x->n; i++)
+        if (x->conns[i].ac)
+            src[n++] = (struct app_metrics_source){x->conns[i].cc->name, 0, app_connector_worker(x->conns[i].ac),
+                                                   app_connector_cluster(x->conns[i].ac), x->conns[i].max_queued};
+    st = app_metrics_render(src, n, out);
+    mem_free(src);
+    return st;
 }
 
 void app_rest_standalone_backend(struct app_rest_standalone *ctx, struct rest_backend *b)

@@ -49,6 +49,7 @@ struct app_rest_local {
     const struct cfg_connector *cc;   /* borrowed */
     struct app_connector *ac;         /* borrowed; NULL until built */
     atomic_bool done;                 /* its worker_run returned */
+    uint32_t max_queued;              /* its mapping's max-queued-records (metrics) */
 };
 struct app_rest_standalone {
     const struct cfg_worker *w;
