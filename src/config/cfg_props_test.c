@@ -231,7 +231,8 @@ TEST(duplicate_key_last_wins_with_warning)
 TEST(malformed_unicode_escapes_are_errors)
 {
     struct cfg_props *p;
-    char *out = diags_of("ok=1\nbad=x\\u12G4\nend=\\u12\nnul=\\u0000\nk\\uZZZZ=v\n", 50, false, &p);
+    static const char text[] = "ok=1\nbad=x\\u12G4\nend=\\u12\nnul=\\u0000\nk\\uZZZZ=v\n";
+    char *out = diags_of(text, sizeof(text) - 1, false, &p);
 
     ASSERT_TRUE(p == NULL);
     ASSERT_EQ_STR(out, "t.properties:2:6: bad: malformed \\uxxxx encoding (Java refuses this file)\n"
