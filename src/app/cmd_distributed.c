@@ -57,7 +57,7 @@ static int64_t prop_int(const struct cfg_worker *w, const char *key, int64_t dfl
     return v;
 }
 
-int app_cmd_distributed(int argc, char **argv, volatile sig_atomic_t *stop)
+int app_cmd_distributed(int argc, char **argv, struct app_signals *sig)
 {
     static const struct option opts[] = {
         {"log-level", required_argument, NULL, 'l'}, {"progress", required_argument, NULL, 'p'},
@@ -163,7 +163,7 @@ int app_cmd_distributed(int argc, char **argv, volatile sig_atomic_t *stop)
              w->status_storage_topic);
     printf("listening %s\n", url);
     fflush(stdout);
-    herder_run(h, stop);
+    herder_run(h, &sig->stop);
 out:
     rest_server_free(srv);   /* before the herder: no request may use it afterwards */
     herder_free(h);
