@@ -175,21 +175,21 @@ const char *sa_connector(struct sa_env *v, const char *name, const char *topics_
 
 /* ------------------------------------------------------------------------------------ */
 
-struct tu_proc *sa_start(const char *worker, const char *connector, const char *connector2,
+struct tu_proc *sa_start(const char *worker, const char *connector, const char *const more[],
                          const char *const opts[], const char *const env[])
 {
-    const char *argv[32];
+    const char *argv[48];
     int n = 0;
     argv[n++] = tu_bin("aerosink");
     argv[n++] = "standalone";
     argv[n++] = "--progress";
     argv[n++] = "1";
-    for (int i = 0; opts && opts[i] && n < 26; i++)
+    for (int i = 0; opts && opts[i] && n < 24; i++)
         argv[n++] = opts[i];
     argv[n++] = worker;
     argv[n++] = connector;
-    if (connector2)
-        argv[n++] = connector2;
+    for (int i = 0; more && more[i] && n < 46; i++)
+        argv[n++] = more[i];
     argv[n] = NULL;
     return tu_proc_start(argv, env);
 }

@@ -53,9 +53,9 @@ const char *sa_worker(struct sa_env *v, const char *extra);
 const char *sa_connector(struct sa_env *v, const char *name, const char *topics_csv, const char *top,
                          const char *topics_yaml, const char *extra);
 
-/* `aerosink standalone --progress 1 [@opts...] WORKER CONNECTOR [CONNECTOR2]`. @env: extra
- * "K=V" for the process (may be NULL). */
-struct tu_proc *sa_start(const char *worker, const char *connector, const char *connector2,
+/* `aerosink standalone --progress 1 [@opts...] WORKER CONNECTOR [@more connectors...]`.
+ * @more: NULL-terminated, may be NULL. @env: extra "K=V" for the process (may be NULL). */
+struct tu_proc *sa_start(const char *worker, const char *connector, const char *const more[],
                          const char *const opts[], const char *const env[]);
 /* Wait until aerosink's stderr contains @needle (true) or @timeout_ms (scaled) passes. Fails
  * the test (with the stderr) if the process exits meanwhile and @needle never appeared. */
