@@ -95,7 +95,7 @@ TEST(kill_9_mid_stream_then_restart_loses_nothing)
     ASSERT_CMP_INT(committed, <=, before);   /* never committed past what was written */
 
     p = sa_start(w, c, NULL, no_opts, NULL);
-    ASSERT_EQ_INT(e2e_wait_objects(v.hosts, "test", set, n, sa_ms(120000)), n);
+    sa_wait_objects(p, v.hosts, "test", set, n, 80000);
     ASSERT_EQ_INT(sa_wait_committed(v.bootstrap, group_of(name), topic, parts, n, 20000, NULL), n);
     err = sa_end(p, SIGTERM, 0, 60000);
     ASSERT_TRUE(sa_parse_last_stats(err, &st));
@@ -148,7 +148,7 @@ TEST(aerospike_paused_5s_mid_stream_loses_nothing_and_logs_the_outage_once)
     mem_free(sa_info(v.hosts, "testd-pause:ms=5000"));
     sleep_ms(5500);
     ASSERT_TRUE(tu_proc_running(p));   /* kept running through the outage */
-    ASSERT_EQ_INT(e2e_wait_objects(v.hosts, "test", set, n, sa_ms(120000)), n);
+    sa_wait_objects(p, v.hosts, "test", set, n, 80000);
     ASSERT_EQ_INT(sa_wait_committed(v.bootstrap, group_of(name), topic, parts, n, 20000, NULL), n);
     sleep_ms(5500);   /* the "recovered" line comes after 5 s without failures */
     char *err = sa_end(p, SIGTERM, 0, 60000);
@@ -205,7 +205,7 @@ TEST(aerospike_stopped_5s_and_restarted_from_its_snapshot_loses_nothing)
     sleep_ms(5000);
     ASSERT_TRUE(tu_proc_running(p));
     v.aero = testd_on(port, snap, v.hosts, sizeof(v.hosts));
-    ASSERT_EQ_INT(e2e_wait_objects(v.hosts, "test", set, n, sa_ms(120000)), n);
+    sa_wait_objects(p, v.hosts, "test", set, n, 80000);
     ASSERT_EQ_INT(sa_wait_committed(v.bootstrap, group_of(name), topic, parts, n, 20000, NULL), n);
     sleep_ms(5500);
     char *err = sa_end(p, SIGTERM, 0, 60000);

@@ -315,6 +315,20 @@ bool sa_wait_out(struct tu_proc *p, long long want_out, int timeout_ms, struct s
     }
 }
 
+long sa_wait_objects(struct tu_proc *p, const char *hosts, const char *ns, const char *set, long want,
+                     int timeout_ms)
+{
+    long got = e2e_wait_objects(hosts, ns, set, want, sa_ms(timeout_ms));
+    if (got != want) {
+        char *err = tu_proc_stderr(p);
+        dump_tail("aerosink", err);
+        mem_free(err);
+        sa_die("%s/%s: %ld objects after %d ms, expected %ld (aerosink %s)", ns, set, got, sa_ms(timeout_ms), want,
+               tu_proc_running(p) ? "still running" : "exited");
+    }
+    return got;
+}
+
 int sa_count2(const char *text, const char *a, const char *b)
 {
     int n = 0;

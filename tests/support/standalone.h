@@ -78,6 +78,10 @@ bool sa_parse_last_stats(const char *text, struct sa_stats *s);
 bool sa_stats_now(struct tu_proc *p, struct sa_stats *s);
 /* Wait until written+deleted+skipped+dead_lettered >= @want_out; returns the last stats. */
 bool sa_wait_out(struct tu_proc *p, long long want_out, int timeout_ms, struct sa_stats *s);
+/* e2e_wait_objects for a running aerosink @p: on timeout (scaled) fails the test with the object
+ * count and aerosink's stderr, so a stuck pipeline shows why. Returns the count (== @want). */
+long sa_wait_objects(struct tu_proc *p, const char *hosts, const char *ns, const char *set, long want,
+                     int timeout_ms);
 /* Lines of @text containing @needle. */
 int sa_count(const char *text, const char *needle);
 /* Lines of @text containing both @a and @b. */
