@@ -395,6 +395,62 @@ TEST(undecodable_values_follow_errors_tolerance)
     sa_env_free(&v);
 }
 
+/* ---- two connectors in one process, one task fails ---- */
+
+static void good_rec(int i, struct sa_rec *r, void *ctx)
+{
+    (void)ctx;
+    r->partition = 0;
+    r->key_len = snprintf(r->key, sizeof(r->key), "k-%d", i);
+    r->val_len = snprintf(r->val, r->val_cap, "{\"id\":\"id-%d\",\"v\":%d}", i, i);
+    if (ctx && i == 5)
+        r->val_len = snprintf(r->val, r->val_cap, "{\"v\":%d}", i);   /* no id: invalid */
+}
+
+/* `aerosink standalone --help`: "A task that fails (invalid-record: kill-task, a fatal error) makes
+ * the process exit 1 with the reason." With a second, healthy connector in the same process. */
+TEST(a_failed_task_makes_the_process_exit_1_even_with_a_second_connector)
+{
+    struct sa_env v;
+    char s1[160], s2[160], y1[800], y2[800], where[300];
+    int bad = 1;
+
+    sa_env_init(&v);
+    const char *t1 = sa_name(&v, "healthy"), *t2 = sa_name(&v, "failing");
+    const char *set1 = sa_name(&v, "healthy"), *set2 = sa_name(&v, "failing");
+    const char *n1 = sa_name(&v, "healthy"), *n2 = sa_name(&v, "failing");
+    snprintf(s1, sizeof(s1), "%s:1", t1);
+    snprintf(s2, sizeof(s2), "%s:1", t2);
+    const char *topics[] = {s1, s2, NULL};
+    sa_env_start(&v, topics, NULL);
+    sa_produce(v.bootstrap, t1, 20, good_rec, NULL);
+    sa_produce(v.bootstrap, t2, 20, good_rec, &bad);
+    value_key_yaml(y1, sizeof(y1), t1, set1, "kill-task");
+    value_key_yaml(y2, sizeof(y2), t2, set2, "kill-task");
+    const char *w = sa_worker(&v, NULL);
+    const char *c1 = sa_connector(&v, n1, t1, NULL, y1, NULL);
+    const char *c2 = sa_connector(&v, n2, t2, NULL, y2, NULL);
+    const char *more[] = {c2, NULL};
+    struct tu_proc *p = sa_start(w, c1, more, no_opts, NULL);
+    snprintf(where, sizeof(where), "task failed at %s[0]@5: ", t2);
+    ASSERT_TRUE(sa_wait_log(p, where, 60000));
+    ASSERT_EQ_INT(sa_wait_committed(v.bootstrap, group_of(n2), t2, 1, 5, 20000, NULL), 5);
+    /* the documented behaviour: the process exits 1 by itself */
+    int rc = tu_proc_wait(p, sa_ms(15000));
+    if (rc == -2) {
+        char *err = sa_end(p, SIGTERM, 1, 60000);   /* still checked: exit 1 and no sanitizer report */
+        mem_free(err);
+        sa_env_free(&v);
+        TEST_FAIL("bug: connector %s failed but `aerosink standalone` kept running 15 s later (it exits only on "
+                  "SIGTERM, then with 1); the failure is reported only at exit", n2);
+    }
+    char *err = sa_end(p, 0, 1, 10000);
+    snprintf(where, sizeof(where), "aerosink: connector %s failed: %s[0]@5", n2, t2);
+    ASSERT_EQ_INT(sa_count(err, where), 1);
+    mem_free(err);
+    sa_env_free(&v);
+}
+
 /* ---- configuration errors ---- */
 
 /* Lines of @text that look like "file:line:col: path: message" for files in @dir, sorted. */
@@ -527,5 +583,6 @@ TEST_LIST = {
     T(tombstones_on_a_write_topic_are_skipped_counted_and_committed),
     T(undecodable_values_follow_errors_tolerance),
     T(broken_mapping_exits_2_with_the_same_lines_as_check),
+    T(a_failed_task_makes_the_process_exit_1_even_with_a_second_connector),
     {0},
 };

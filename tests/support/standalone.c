@@ -248,6 +248,8 @@ char *sa_end(struct tu_proc *p, int sig, int want_rc, int timeout_ms)
     }
     err = tu_proc_stderr(p);
     tu_proc_free(p);
+    if (getenv("SA_SHOW"))   /* debugging aid: every aerosink's whole stderr */
+        fprintf(stderr, "    ---- aerosink stderr (exit %d) ----\n%s    ----\n", rc, err);
     sa_no_sanitizer_report("aerosink", err);
     if (rc != want_rc) {
         dump_tail("aerosink", err);
