@@ -7,6 +7,7 @@
 
 #include "app.h"
 #include "connector.h"
+#include "sdnotify.h"
 
 #define MAX_CONNECTORS 32
 
@@ -170,6 +171,8 @@ int app_cmd_standalone(int argc, char **argv, volatile sig_atomic_t *stop)
             goto out;
         }
     }
+    /* systemd Type=notify: configuration valid, Aerospike reached, consumers starting. */
+    app_sd_ready("running %zu connector(s)", n);
     if (n == 1) {
         rc = app_connector_run(jobs[0].ac, stop);
     } else {
