@@ -166,6 +166,10 @@ int app_cmd_standalone(int argc, char **argv, volatile sig_atomic_t *stop)
         struct err e = {0};
         jobs[i].stop = stop;
         jobs[i].ac = app_connector_new(w, conns[i], maps[i], &o, &e);
+        if (!jobs[i].ac && *stop) {
+            rc = 0;   /* SIGTERM while waiting for Aerospike: a clean stop (systemctl stop) */
+            goto out;
+        }
         if (!jobs[i].ac) {
             fprintf(stderr, "aerosink: connector %s: %s\n", conns[i]->name, e.msg);
             rc = status_class(e.status) == CLASS_FATAL && e.status == ST_CONFIG ? 2 : 1;

@@ -1,9 +1,11 @@
 /* tests/integration/service_test.c: `aerosink standalone` under a stand-in for systemd's
  * Type=notify: the test owns the $NOTIFY_SOCKET datagram socket, as systemd does, and checks
  * that READY=1 comes from the main pid once the connector runs, never after a configuration
- * error or an unreachable Aerospike (those exit 2 / 1 so that Restart= rules can tell them
- * apart), and that SIGTERM (systemctl stop) still ends with exit 0. */
+ * error (exit 2, which the units do not restart), only once an unreachable Aerospike answers,
+ * and that SIGTERM (systemctl stop) ends with exit 0 whether the unit is ready or not. */
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <sys/un.h>
@@ -165,26 +167,156 @@ TEST(no_ready_on_a_configuration_error_exit_2)
     close(nt.fd);
 }
 
-TEST(no_ready_when_aerospike_is_unreachable_exit_1)
+/* Aerospike down at start: aerosink waits for it (retrying), and READY=1 waits too, so that
+ * `systemctl start` and units ordered after this one see it only once writes can succeed. */
+TEST(ready_waits_for_an_unreachable_aerospike)
 {
     const char *topics[] = {"t:1", NULL};
-    char bootstrap[256], closed[64], got[512];
-    struct tu_proc *kafka = tu_kafka_start(topics, 1, bootstrap, sizeof(bootstrap));
+    char bootstrap[256], hostport[64], portarg[16], got[512];
+    struct tu_proc *kafka, *aero, *sink;
+    const char *dir = tu_tmpdir();
+    struct notify nt;
+    pid_t from;
+    int port;
+    char *err;
+
+    if (tu_aerospike_is_real())
+        TEST_SKIP("starts aerospike-testd on a chosen port later");
+    kafka = tu_kafka_start(topics, 1, bootstrap, sizeof(bootstrap));
+    port = tu_free_ports(1);   /* nobody listens yet */
+    snprintf(hostport, sizeof(hostport), "127.0.0.1:%d", port);
+    write_configs(dir, bootstrap, hostport, "ignore");
+    notify_open(&nt, dir);
+    sink = start_sink(dir, &nt);
+    ASSERT_EQ_INT(notify_recv(&nt, 3000, got, sizeof(got)), -1);
+    ASSERT_TRUE(tu_proc_running(sink));
+    err = tu_proc_stderr(sink);
+    ASSERT_CONTAINS(err, "Aerospike unreachable");
+    ASSERT_CONTAINS(err, hostport);
+    mem_free(err);
+
+    snprintf(portarg, sizeof(portarg), "%d", port);
+    {
+        const char *argv[] = {tu_bin("aerospike-testd"), "--port", portarg, NULL};
+        aero = tu_proc_start(argv, NULL);
+        ASSERT_TRUE(tu_proc_wait_line(aero, "ready ", 20000, NULL, 0));
+    }
+    from = notify_recv(&nt, (int)(30000 * test_timeout_scale()), got, sizeof(got));
+    ASSERT_EQ_INT(from, tu_proc_pid(sink));
+    ASSERT_EQ_STR(got, "READY=1\nSTATUS=running 1 connector(s)");
+    ASSERT_EQ_INT(tu_proc_stop(sink, SIGTERM, (int)(30000 * test_timeout_scale())), 0);
+    tu_proc_free(sink);
+    tu_proc_free(aero);
+    close(nt.fd);
+    tu_proc_free(kafka);
+}
+
+/* `systemctl stop` while the unit is still activating (waiting for Aerospike) is a clean stop:
+ * exit 0, so that systemd does not mark the unit failed. */
+TEST(sigterm_while_waiting_for_aerospike_exits_0_without_ready)
+{
+    char hostport[64], got[512];
     const char *dir = tu_tmpdir();
     struct notify nt;
     struct tu_proc *sink;
     char *err;
 
-    snprintf(closed, sizeof(closed), "127.0.0.1:%d", tu_free_ports(1));   /* nobody listens */
-    write_configs(dir, bootstrap, closed, "ignore");
+    snprintf(hostport, sizeof(hostport), "127.0.0.1:%d", tu_free_ports(1));
+    write_configs(dir, "127.0.0.1:1", hostport, "ignore");
     notify_open(&nt, dir);
     sink = start_sink(dir, &nt);
-    ASSERT_EQ_INT(tu_proc_wait(sink, (int)(30000 * test_timeout_scale())), 1);
+    ASSERT_EQ_INT(notify_recv(&nt, 1500, got, sizeof(got)), -1);
+    ASSERT_TRUE(tu_proc_running(sink));
+    ASSERT_EQ_INT(tu_proc_stop(sink, SIGTERM, (int)(10000 * test_timeout_scale())), 0);
     err = tu_proc_stderr(sink);
-    ASSERT_CONTAINS(err, closed);
+    ASSERT_CONTAINS(err, "Aerospike unreachable");
     mem_free(err);
     ASSERT_EQ_INT(notify_recv(&nt, 200, got, sizeof(got)), -1);
     tu_proc_free(sink);
+    close(nt.fd);
+}
+
+/* Does this build have `aerosink CMD`? (`aerosink help` lists it.) */
+static bool has_command(const char *cmd)
+{
+    const char *argv[] = {tu_bin("aerosink"), "help", NULL};
+    char *out = NULL, pat[64];
+    bool yes;
+
+    tu_run(argv, 10000, &out);
+    snprintf(pat, sizeof(pat), "\n  %s ", cmd);
+    yes = out && strstr(out, pat);
+    mem_free(out);
+    return yes;
+}
+
+/* HTTP status of GET @path on 127.0.0.1:@port (0: no answer). */
+static int http_status(int port, const char *path)
+{
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    char req[256], resp[64] = {0};
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), code = 0;
+    struct timeval tv = {5, 0};
+    ssize_t n;
+
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0) {
+        int k = snprintf(req, sizeof(req), "GET %s HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n", path);
+        if (write(fd, req, (size_t)k) == k && (n = read(fd, resp, sizeof(resp) - 1)) > 12)
+            code = atoi(resp + 9);   /* "HTTP/1.x NNN" */
+    }
+    close(fd);
+    return code;
+}
+
+TEST(distributed_ready_once_the_worker_serves_healthy)
+{
+    char bootstrap[256], text[2048], wp[600], got[512];
+    const char *topics[] = {"aerosink-configs:1", "aerosink-status:1", NULL};
+    struct tu_proc *kafka, *worker;
+    const char *dir;
+    struct notify nt;
+    int port;
+    pid_t from;
+
+    if (!has_command("distributed"))
+        TEST_SKIP("this build has no `aerosink distributed`");
+    if (tu_kafka_is_real())
+        TEST_SKIP("needs its own config and status topics (kafka-mock)");
+    kafka = tu_kafka_start(topics, 1, bootstrap, sizeof(bootstrap));
+    dir = tu_tmpdir();
+    port = tu_free_ports(1);
+    snprintf(text, sizeof(text),
+             "bootstrap.servers=%s\n"
+             "group.id=aerosink-svc-test\n"
+             "config.storage.topic=aerosink-configs\n"
+             "status.storage.topic=aerosink-status\n"
+             "offset.storage.topic=aerosink-offsets\n"
+             "listeners=http://127.0.0.1:%d\n"
+             "key.converter=org.apache.kafka.connect.storage.StringConverter\n"
+             "value.converter=org.apache.kafka.connect.json.JsonConverter\n"
+             "session.timeout.ms=6000\n"
+             "heartbeat.interval.ms=1000\n",
+             bootstrap, port);
+    snprintf(wp, sizeof(wp), "%s", tu_write_file(dir, "worker.properties", text));
+    notify_open(&nt, dir);
+    {
+        const char *argv[] = {tu_bin("aerosink"), "distributed", "--progress", "0", wp, NULL};
+        const char *env[] = {nt.env, NULL};
+        worker = tu_proc_start(argv, env);
+    }
+    from = notify_recv(&nt, (int)(60000 * test_timeout_scale()), got, sizeof(got));
+    if (from < 0) {
+        char *err = tu_proc_stderr(worker);
+        TEST_FAIL("no READY=1 within 60 s from aerosink distributed; stderr:\n%s", err);
+    }
+    ASSERT_EQ_INT(from, tu_proc_pid(worker));
+    ASSERT_TRUE(strncmp(got, "READY=1\n", 8) == 0);
+    /* ready means what a load balancer would check: /health answers 200 now */
+    ASSERT_EQ_INT(http_status(port, "/health"), 200);
+    ASSERT_EQ_INT(tu_proc_stop(worker, SIGTERM, (int)(30000 * test_timeout_scale())), 0);
+    tu_proc_free(worker);
     close(nt.fd);
     tu_proc_free(kafka);
 }
@@ -192,6 +324,8 @@ TEST(no_ready_when_aerospike_is_unreachable_exit_1)
 TEST_LIST = {
     T(ready_comes_from_the_main_pid_once_running_and_sigterm_exits_0),
     T(no_ready_on_a_configuration_error_exit_2),
-    T(no_ready_when_aerospike_is_unreachable_exit_1),
+    T(ready_waits_for_an_unreachable_aerospike),
+    T(sigterm_while_waiting_for_aerospike_exits_0_without_ready),
+    T(distributed_ready_once_the_worker_serves_healthy),
     {0},
 };
