@@ -276,8 +276,9 @@ Success; for \fBstandalone\fR: stopped by SIGTERM or SIGINT after draining and c
 .TP
 .B 1
 Runtime failure: a task failed (\fBinvalid\-record: kill\-task\fR, a write that can never
-succeed with \fBon\-write\-failure: kill\-task\fR, a fatal Kafka or Aerospike error), or
-Aerospike could not be reached at start. Restarting may help once the cause is fixed.
+succeed with \fBon\-write\-failure: kill\-task\fR, a fatal Kafka or Aerospike error).
+Restarting may help once the cause is fixed. (An Aerospike cluster that does not answer at
+start is retried every 2 s until it does, or until SIGTERM, which then exits 0.)
 .TP
 .B 2
 Usage or configuration error, printed as \fIfile\fR:\fIline\fR:\fIcol\fR: \fIkey\fR: \fImessage\fR
@@ -295,7 +296,8 @@ Not handled yet: it terminates the process (configuration reload is planned). Do
 .TP
 .B NOTIFY_SOCKET
 Set by systemd for \fBType=notify\fR units. \fBaerosink standalone\fR sends
-\fBREADY=1\fR once the configuration is loaded, Aerospike answered and the consumers start.
+\fBREADY=1\fR once the configuration is loaded, every connector's Aerospike cluster answered
+and the consumers start.
 .TP
 .B AEROSPIKE_HOSTS
 Default node (\fIhost\fR:\fIport\fR[,...], the first is used) of \fBinfo\fR, \fBget\fR and \fBput\fR.
