@@ -35,8 +35,8 @@ KP=$(free_port); AP=$(free_port); AP2=$(free_port)
 wait_line "$WORK/k.out" "bootstrap.servers="
 wait_line "$WORK/a.out" "ready "
 wait_line "$WORK/a2.out" "ready "
-python3 scripts/demo_data.py users "$N" --invalid "$WORK/invalid.txt" |
-  kcat -q -P -b "127.0.0.1:$KP" -t users -K $'\t' -X linger.ms=20 -X queue.buffering.max.messages=1000000
+python3 scripts/demo_data.py users "$N" --invalid "$WORK/invalid.txt" 2>/dev/null |
+  kcat -q -P -b "127.0.0.1:$KP" -t users -K $'\t' -X linger.ms=20 -X queue.buffering.max.messages=1000000 2>/dev/null
 AVG=$(kcat -C -b "127.0.0.1:$KP" -t users -p 0 -o beginning -c 2000 -e -q -f '%S\n' | awk '{s+=$1} END {printf "%.0f", s/NR}')
 echo "$N records, average value $AVG bytes, 6 partitions"
 cp examples/worker.properties "$WORK/"
