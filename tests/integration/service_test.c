@@ -60,12 +60,13 @@ static pid_t notify_recv(struct notify *nt, int timeout_ms, char *out, size_t ca
 }
 
 /* worker.properties, connector.properties and the mapping for one topic "t" -> test/svc. */
-static void write_configs(const char *dir, const char *bootstrap, const char *aero_hostport,
-                          const char *invalid_record)
+static void write_configs_x(const char *dir, const char *bootstrap, const char *aero_hostport,
+                            const char *invalid_record, const char *worker_extra)
 {
     char text[2048];
 
     snprintf(text, sizeof(text),
+             "%s"
              "bootstrap.servers=%s\n"
              "key.converter=org.apache.kafka.connect.storage.StringConverter\n"
              "value.converter=org.apache.kafka.connect.json.JsonConverter\n"
@@ -73,7 +74,7 @@ static void write_configs(const char *dir, const char *bootstrap, const char *ae
              "offset.flush.interval.ms=1000\n"
              "consumer.session.timeout.ms=6000\n"
              "consumer.fetch.wait.max.ms=20\n",
-             bootstrap);
+             worker_extra, bootstrap);
     tu_write_file(dir, "worker.properties", text);
     tu_write_file(dir, "connector.properties",
                   "name=svc-test\n"
@@ -94,6 +95,12 @@ static void write_configs(const char *dir, const char *bootstrap, const char *ae
              "      bins: {type: multi-bins, all-value-fields: true}\n",
              aero_hostport, invalid_record);
     tu_write_file(dir, "aerospike-kafka-inbound.yml", text);
+}
+
+static void write_configs(const char *dir, const char *bootstrap, const char *aero_hostport,
+                          const char *invalid_record)
+{
+    write_configs_x(dir, bootstrap, aero_hostport, invalid_record, "");
 }
 
 static struct tu_proc *start_sink(const char *dir, const struct notify *nt)
@@ -321,11 +328,50 @@ TEST(distributed_ready_once_the_worker_serves_healthy)
     tu_proc_free(kafka);
 }
 
+/* With the REST API on, READY means /health answers 200; SIGHUP (systemctl reload) is
+ * announced as RELOADING=1 and ends with READY=1 again. */
+TEST(standalone_rest_healthy_at_ready_and_reload_is_announced)
+{
+    const char *topics[] = {"t:2", NULL};
+    char bootstrap[256], hosts[256], host[256], got[512], extra[128];
+    struct tu_proc *kafka = tu_kafka_start(topics, 1, bootstrap, sizeof(bootstrap));
+    struct tu_proc *aero = tu_aerospike_start(NULL, hosts, sizeof(hosts));
+    const char *dir = tu_tmpdir();
+    int port = tu_free_ports(1);
+    struct notify nt;
+    struct tu_proc *sink;
+
+    first_host(hosts, host, sizeof(host));
+    snprintf(extra, sizeof(extra), "listeners=http://127.0.0.1:%d\n", port);
+    write_configs_x(dir, bootstrap, host, "ignore", extra);
+    notify_open(&nt, dir);
+    sink = start_sink(dir, &nt);
+    if (notify_recv(&nt, (int)(30000 * test_timeout_scale()), got, sizeof(got)) < 0) {
+        char *err = tu_proc_stderr(sink);
+        TEST_FAIL("no READY=1 within 30 s; aerosink stderr:\n%s", err);
+    }
+    ASSERT_EQ_STR(got, "READY=1\nSTATUS=running 1 connector(s)");
+    ASSERT_EQ_INT(http_status(port, "/health"), 200);
+
+    ASSERT_EQ_INT(kill(tu_proc_pid(sink), SIGHUP), 0);
+    ASSERT_TRUE(notify_recv(&nt, (int)(30000 * test_timeout_scale()), got, sizeof(got)) == tu_proc_pid(sink));
+    ASSERT_EQ_STR(got, "RELOADING=1");
+    ASSERT_TRUE(notify_recv(&nt, (int)(60000 * test_timeout_scale()), got, sizeof(got)) == tu_proc_pid(sink));
+    ASSERT_EQ_STR(got, "READY=1\nSTATUS=running 1 connector(s)");
+    ASSERT_TRUE(tu_proc_running(sink));
+    ASSERT_EQ_INT(tu_proc_stop(sink, SIGTERM, (int)(30000 * test_timeout_scale())), 0);
+    tu_proc_free(sink);
+    close(nt.fd);
+    tu_proc_free(aero);
+    tu_proc_free(kafka);
+}
+
 TEST_LIST = {
     T(ready_comes_from_the_main_pid_once_running_and_sigterm_exits_0),
     T(no_ready_on_a_configuration_error_exit_2),
     T(ready_waits_for_an_unreachable_aerospike),
     T(sigterm_while_waiting_for_aerospike_exits_0_without_ready),
     T(distributed_ready_once_the_worker_serves_healthy),
+    T(standalone_rest_healthy_at_ready_and_reload_is_announced),
     {0},
 };
