@@ -291,13 +291,18 @@ offsets of everything acknowledged, leave the consumer group and exit 0. Records
 flight after the timeout are not committed and are read again by the next owner.
 .TP
 .B SIGHUP
-Not handled yet: it terminates the process (configuration reload is planned). Do not send it.
+\fBstandalone\fR: read and check every file again; a set with errors is refused (each problem
+logged) and the running one stays, a good set replaces it once the running connectors drained
+and committed (\fBsystemctl reload\fR). \fBdistributed\fR ignores it: change connectors
+through the REST API.
 .SH ENVIRONMENT
 .TP
 .B NOTIFY_SOCKET
 Set by systemd for \fBType=notify\fR units. \fBaerosink standalone\fR sends
-\fBREADY=1\fR once the configuration is loaded, every connector's Aerospike cluster answered
-and the consumers start.
+\fBREADY=1\fR once the configuration is loaded, every connector's Aerospike cluster answered,
+the REST API (if configured) listens and the consumers start; \fBRELOADING=1\fR and
+\fBREADY=1\fR again around a SIGHUP reload. \fBaerosink distributed\fR sends \fBREADY=1\fR
+once its REST API listens and it has read the config topic.
 .TP
 .B AEROSPIKE_HOSTS
 Default node (\fIhost\fR:\fIport\fR[,...], the first is used) of \fBinfo\fR, \fBget\fR and \fBput\fR.
