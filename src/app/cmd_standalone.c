@@ -8,6 +8,7 @@
 #include "app.h"
 #include "app/rest_backend.h"
 #include "connector.h"
+#include "sdnotify.h"
 
 #define MAX_CONNECTORS 32
 
@@ -372,11 +373,17 @@ int app_cmd_standalone(int argc, char **argv, struct app_signals *sig)
         return 2;
     }
     rc = gen_start(cur, &o);
+    if (rc && sig->stop)
+        rc = 0;   /* SIGTERM while waiting for Aerospike: a clean stop (systemctl stop) */
+    else if (!rc) /* systemd Type=notify: configuration valid, Aerospike reached, REST up */
+        app_sd_ready("running %zu connector(s)", cur->n);
     while (!rc && !sig->stop && gen_running(cur) && !gen_failed(cur)) {
         if (sig->reload) {
             sig->reload = 0;
+            app_sd_notify("RELOADING=1", NULL);
             if (!reload(&cur, &spare, argv + optind, argc - optind, &o, &lc, &rc))
                 break;
+            app_sd_ready("running %zu connector(s)", cur->n);
             continue;
         }
         sleep_ms(100);
