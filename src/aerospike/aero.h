@@ -312,7 +312,9 @@ struct aero_cmd_priv {
     void *conn;                   /* connection carrying the current attempt */
     uint64_t deadline_ms;         /* total deadline (0 = none) */
     uint64_t timer_ms;            /* attempt deadline or end of a retry sleep */
+    struct aero_cmd *tnext, *tprev;   /* timer lane links */
     uint32_t heap_idx;            /* position in the timer heap, UINT32_MAX if none */
+    uint8_t lane;                 /* timer lane + 1, 0 if none */
     uint32_t iteration;           /* retries made so far */
     uint32_t node_id;             /* node of the current/last attempt */
     uint8_t state, replica;

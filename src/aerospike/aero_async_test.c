@@ -967,6 +967,69 @@ TEST(socket_timeout_closes_connection_then_retry_succeeds)
     fake_stop(f);
 }
 
+/* Timers of many durations (more than the client's FIFO lanes, so some go to its heap) fire
+ * in deadline order, each exactly once, none early: one connection of depth 1 is stalled by a
+ * long first command, the others time out in the wait queue. */
+static int fired_order[16], n_fired;
+static uint64_t fired_t0, fired_ms[16];
+
+static void timed_cb(struct aero_cmd *cmd, enum status st, const struct err *e)
+{
+    int i = (int)(load_u32be(cmd->digest) - 1);   /* make_cmd puts id = i + 1 there */
+    tcb(cmd, st, e);
+    if (i >= 0 && i < 16 && n_fired < 16) {
+        fired_ms[i] = clock_mono_ms() - fired_t0;
+        fired_order[n_fired++] = i;
+    }
+}
+
+TEST(timers_of_mixed_durations_fire_in_order_once)
+{
+    struct fake *f = fake_start("A1");
+    struct err e = {0};
+    struct aero_cluster *c = cluster_on(f, 0, &e);
+    struct aero_client_config cc;
+    struct aero_client *cl;
+    static struct tcmd t[16];
+    /* interleaved durations; 0 is the stalled holder of the only pipeline slot */
+    const uint32_t ms[16] = {8000, 700, 300, 500, 300, 900, 400, 300, 600, 800, 500, 350,
+                             450, 300, 550, 650};
+    const struct action s[] = {{A_STALL, 0}};
+
+    aero_client_config_init(&cc);
+    cc.conns_per_node = 1;
+    cc.pipeline_depth = 1;
+    cl = aero_client_new(c, &cc, &e);
+    fake_script(f, s, 1);
+    n_fired = 0;
+    fired_t0 = clock_mono_ms();
+    for (int i = 0; i < 16; i++) {
+        struct aero_policy p = {ms[i], ms[i], 0, 0};
+        make_cmd(&t[i], (uint32_t)i + 1, &p);
+        t[i].cmd.cb = timed_cb;
+        ASSERT_OK(aero_submit(cl, &t[i].cmd, &e));
+    }
+    while (n_fired < 15 && clock_mono_ms() - fired_t0 < 5000 * (uint64_t)test_timeout_scale())
+        aero_client_poll(cl, 20);
+    ASSERT_EQ_INT(n_fired, 15);
+    ASSERT_EQ_INT(t[0].calls, 0);                 /* the stalled one is still waiting */
+    for (int k = 0; k < 15; k++) {
+        int i = fired_order[k];
+        ASSERT_EQ_INT(t[i].calls, 1);
+        ASSERT_ST(t[i].st, ST_TIMEOUT);
+        ASSERT_CMP_INT(fired_ms[i] + 5, >=, ms[i]);   /* never early (coarse clock: one tick) */
+        if (k > 0)
+            ASSERT_CMP_INT(ms[fired_order[k - 1]], <=, ms[i]);
+    }
+    aero_client_free(cl);                         /* cancels the stalled one, once */
+    ASSERT_EQ_INT(t[0].calls, 1);
+    ASSERT_ST(t[0].st, ST_CANCELLED);
+    for (int i = 0; i < 16; i++)
+        aero_cmd_free(&t[i].cmd);
+    aero_cluster_free(c);
+    fake_stop(f);
+}
+
 /* 60 commands pipelined on one connection; the server answers 10, then resets it. The 50
  * others are retried on a new connection; each callback runs once. */
 static void broken_pipeline(enum act how, enum status single_fail)
@@ -1543,6 +1606,7 @@ TEST_LIST = {
     T(key_busy_backs_off_then_succeeds),
     T(total_timeout_bounds_retries),
     T(socket_timeout_closes_connection_then_retry_succeeds),
+    T(timers_of_mixed_durations_fire_in_order_once),
     T(connection_reset_mid_pipeline),
     T(server_closes_mid_pipeline),
     T(wrong_framing_fails_connection),

@@ -19,6 +19,7 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/uio.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "aero_int.h"
@@ -39,6 +40,12 @@ enum ev_kind { EV_CONN, EV_WAKE, EV_WATCH };
 #define EVENTS 64
 #define NO_HEAP UINT32_MAX
 #define AERO_TLS_CONNS_PER_NODE 16   /* per client when TLS allows one request per connection */
+#define TIMER_LANES 4
+
+struct timer_lane {                  /* FIFO of timers armed with one duration: sorted */
+    uint64_t dur;
+    struct aero_cmd *head, *tail;
+};
 
 struct conn;
 
@@ -93,7 +100,8 @@ struct aero_client {
     struct conn **conns;             /* every open connection */
     uint32_t n_conns, cap_conns;
     struct conn *grave;              /* closed, freed at the end of a poll */
-    struct aero_cmd **heap;          /* timer min-heap on priv.timer_ms */
+    struct timer_lane lanes[TIMER_LANES];
+    struct aero_cmd **heap;          /* timer min-heap on priv.timer_ms (timers of no lane) */
     uint32_t heap_len, heap_cap;
     struct aero_cmd *later_head, *later_tail;
     struct aero_cmd *done_head, *done_tail;
@@ -119,6 +127,17 @@ static void rotate_conns(struct aero_client *cl, struct cnode *cn);
 static inline struct conn *cmd_conn(const struct aero_cmd *cmd)
 {
     return (struct conn *)cmd->priv.conn;
+}
+
+/* The monotonic clock at tick resolution (a few ms; no clock read, so it costs nothing per
+ * submit). It may lag clock_mono_ms() by one tick: deadlines armed with it are at most that
+ * much early, never late. */
+static uint64_t coarse_ms(void)
+{
+    struct timespec ts;
+    if (clock_gettime(CLOCK_MONOTONIC_COARSE, &ts) != 0)
+        return clock_mono_ms();
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
 /* ---------- timer heap ---------- */
@@ -167,13 +186,11 @@ static void heap_down(struct aero_client *cl, uint32_t i)
     heap_set(cl, i, cmd);
 }
 
-static void timer_clear(struct aero_client *cl, struct aero_cmd *cmd)
+static void heap_remove(struct aero_client *cl, struct aero_cmd *cmd)
 {
     uint32_t i = cmd->priv.heap_idx;
     struct aero_cmd *last;
 
-    if (i == NO_HEAP)
-        return;
     cmd->priv.heap_idx = NO_HEAP;
     last = cl->heap[--cl->heap_len];
     if (last == cmd)
@@ -185,16 +202,83 @@ static void timer_clear(struct aero_client *cl, struct aero_cmd *cmd)
         heap_down(cl, i);
 }
 
-/* Arm @cmd's timer at @when (0 = none). Capacity was reserved by aero_submit. */
+/* Timers live in one of TIMER_LANES FIFO lanes or in the heap. A lane holds timers of one
+ * duration (when - now at arming): since the clock only moves forward they are armed in
+ * expiry order, so the lane is sorted, its head is its earliest, and arming/clearing is O(1)
+ * (doubly linked). Nearly every timer is an attempt timer of the same few durations (the
+ * policies' socket/total timeouts), so the heap only sees the odd ones (retries capped by a
+ * total deadline, sleeps), stays tiny and cheap. */
+static void timer_clear(struct aero_client *cl, struct aero_cmd *cmd)
+{
+    struct aero_cmd_priv *p = &cmd->priv;
+
+    if (p->heap_idx != NO_HEAP) {
+        heap_remove(cl, cmd);
+        return;
+    }
+    if (p->lane == 0)
+        return;
+    struct timer_lane *ln = &cl->lanes[p->lane - 1];
+    if (p->tprev)
+        p->tprev->priv.tnext = p->tnext;
+    else
+        ln->head = p->tnext;
+    if (p->tnext)
+        p->tnext->priv.tprev = p->tprev;
+    else
+        ln->tail = p->tprev;
+    p->tnext = p->tprev = NULL;
+    p->lane = 0;
+}
+
+/* Arm @cmd's timer at @when (0 = none). Heap capacity was reserved by aero_submit. */
 static void timer_set(struct aero_client *cl, struct aero_cmd *cmd, uint64_t when)
 {
+    uint64_t dur = when > cl->now ? when - cl->now : 0;
+    struct timer_lane *free_ln = NULL;
+
     timer_clear(cl, cmd);
     cmd->priv.timer_ms = when;
     if (when == 0)
         return;
+    for (unsigned i = 0; i < TIMER_LANES; i++) {
+        struct timer_lane *ln = &cl->lanes[i];
+        if (!ln->head) {
+            if (!free_ln)
+                free_ln = ln;
+            continue;
+        }
+        if (ln->dur == dur && ln->tail->priv.timer_ms <= when) {
+            cmd->priv.tprev = ln->tail;
+            ln->tail->priv.tnext = cmd;
+            ln->tail = cmd;
+            cmd->priv.lane = (uint8_t)(i + 1);
+            return;
+        }
+    }
+    if (free_ln) {
+        free_ln->dur = dur;
+        free_ln->head = free_ln->tail = cmd;
+        cmd->priv.tprev = cmd->priv.tnext = NULL;
+        cmd->priv.lane = (uint8_t)(free_ln - cl->lanes + 1);
+        return;
+    }
     cl->heap[cl->heap_len] = cmd;
     cmd->priv.heap_idx = cl->heap_len++;
     heap_up(cl, cmd->priv.heap_idx);
+}
+
+/* The armed timer that expires first, or NULL. */
+static struct aero_cmd *timer_first(const struct aero_client *cl)
+{
+    struct aero_cmd *best = cl->heap_len ? cl->heap[0] : NULL;
+
+    for (unsigned i = 0; i < TIMER_LANES; i++) {
+        struct aero_cmd *h = cl->lanes[i].head;
+        if (h && (!best || h->priv.timer_ms < best->priv.timer_ms))
+            best = h;
+    }
+    return best;
 }
 
 /* ---------- intrusive lists ---------- */
@@ -1150,8 +1234,9 @@ static void on_timer(struct aero_client *cl, struct aero_cmd *cmd)
 
 static void run_timers(struct aero_client *cl)
 {
-    while (cl->heap_len > 0 && cl->heap[0]->priv.timer_ms <= cl->now) {
-        struct aero_cmd *cmd = cl->heap[0];
+    struct aero_cmd *cmd;
+
+    while ((cmd = timer_first(cl)) != NULL && cmd->priv.timer_ms <= cl->now) {
         timer_clear(cl, cmd);
         on_timer(cl, cmd);
     }
@@ -1167,9 +1252,10 @@ static void run_timers(struct aero_client *cl)
 static int next_wait(struct aero_client *cl, int timeout_ms)
 {
     uint64_t next = UINT64_MAX;
+    const struct aero_cmd *first = timer_first(cl);
 
-    if (cl->heap_len)
-        next = cl->heap[0]->priv.timer_ms;
+    if (first)
+        next = first->priv.timer_ms;
     for (uint32_t i = 0; i < cl->n_conns; i++)
         if (cl->conns[i]->connecting)
             next = MIN(next, cl->conns[i]->connect_deadline);
@@ -1374,8 +1460,8 @@ void aero_client_free(struct aero_client *cl)
             cancel(cl, cmd);
     while ((cmd = list_pop(&cl->later_head, &cl->later_tail)) != NULL)
         cancel(cl, cmd);
-    while (cl->heap_len > 0)          /* sleeping between retries */
-        cancel(cl, cl->heap[0]);
+    while ((cmd = timer_first(cl)) != NULL)   /* sleeping between retries */
+        cancel(cl, cmd);
     run_done(cl);
     bury(cl);
     for (struct watch *w = cl->watches, *next; w; w = next) {
@@ -1403,7 +1489,10 @@ void aero_client_free(struct aero_client *cl)
 void aero_cmd_route(struct aero_cmd *cmd, const char *ns, const uint8_t digest[AERO_DIGEST_SZ],
                     bool is_write)
 {
-    snprintf(cmd->ns, sizeof(cmd->ns), "%s", ns);
+    size_t n = strnlen(ns, sizeof(cmd->ns) - 1);
+
+    memcpy(cmd->ns, ns, n);           /* a longer name is cut; aero_submit's lookup fails it */
+    cmd->ns[n] = '\0';
     memcpy(cmd->digest, digest, AERO_DIGEST_SZ);
     cmd->is_write = is_write;
 }
@@ -1449,7 +1538,7 @@ enum status aero_submit(struct aero_client *cl, struct aero_cmd *cmd, struct err
         cl->heap_cap = cap;
     }
     if (!cl->polling)
-        cl->now = clock_mono_ms();
+        cl->now = MAX(cl->now, coarse_ms());
     memset(&cmd->priv, 0, sizeof(cmd->priv));
     cmd->priv.cl = cl;
     cmd->priv.heap_idx = NO_HEAP;

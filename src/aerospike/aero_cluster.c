@@ -771,8 +771,16 @@ const struct aero_pmap_ns *aero__pmap_ns(const struct aero_pmap *pm, const char 
 
 struct aero_node *aero__pmap_ns_owner(const struct aero_pmap_ns *pn, uint32_t pid, unsigned replica)
 {
-    for (unsigned k = 0; k < pn->n_repl; k++) {
-        struct aero_node *nd = pn->owner[(replica + k) % pn->n_repl][pid & 0xFFF];
+    unsigned n = pn->n_repl, col;
+
+    pid &= 0xFFF;
+    if (replica == 0 && n > 0 && pn->owner[0][pid])
+        return pn->owner[0][pid];     /* the hot path: the master is known */
+    if (n == 0)
+        return NULL;
+    col = replica % n;
+    for (unsigned k = 0; k < n; k++, col = col + 1 == n ? 0 : col + 1) {
+        struct aero_node *nd = pn->owner[col][pid];
         if (nd)
             return nd;
     }

@@ -21,6 +21,8 @@ static bool room(struct aero_msg *m, size_t n)
 {
     if (m->st != ST_OK)
         return false;
+    if (m->b->cap - m->b->len > n)    /* fast path: buf_reserve keeps one spare byte too */
+        return true;
     if (buf_reserve(m->b, n) != ST_OK) {
         fail(m, ST_NOMEM, "out of memory building a request", NULL, 0);
         return false;

@@ -33,6 +33,7 @@ struct app_connector *app_connector_new(const struct cfg_worker *w, const struct
                                         struct err *e);
 int app_connector_run(struct app_connector *ac, volatile sig_atomic_t *stop);
 struct worker *app_connector_worker(struct app_connector *ac);
+struct aero_cluster *app_connector_cluster(struct app_connector *ac);   /* NULL in dry runs */
 const char *app_connector_name(const struct app_connector *ac);
 void app_connector_free(struct app_connector *ac);
 
