@@ -489,7 +489,8 @@ static struct cnode *cnode_get(struct aero_client *cl, struct aero_node *nd)
     if ((cn = cl->nodes[nd->id]) != NULL)
         return cn;
     cn = mem_calloc(1, sizeof(*cn));
-    if (!cn || !(cn->conns = mem_calloc(cl->cfg.conns_per_node, sizeof(*cn->conns)))) {
+    /* room for as many retired (draining) connections as live ones */
+    if (!cn || !(cn->conns = mem_calloc(2 * (size_t)cl->cfg.conns_per_node, sizeof(*cn->conns)))) {
         mem_free(cn);
         return NULL;
     }
@@ -744,7 +745,8 @@ static struct conn *pick_conn(struct aero_client *cl, struct cnode *cn)
     }
     if (best && best->n == 0)
         return best;
-    if (live < cl->cfg.conns_per_node && atomic_load(&cn->nd->active)) {
+    if (live < cl->cfg.conns_per_node && cn->n_conns < 2 * cl->cfg.conns_per_node &&
+        atomic_load(&cn->nd->active)) {
         struct conn *c = conn_open(cl, cn);
         if (c)
             return c;

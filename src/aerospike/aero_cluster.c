@@ -666,7 +666,7 @@ static enum status bootstrap(struct aero_cluster *c, struct err *e)
         }
     }
     if (c->n_nodes == 0 && fatal != ST_OK)
-        return err_set(e, fatal, "aerospike: %s", why);
+        return err_set(e, fatal, "%s", why);
     if (c->n_nodes == 0)
         return err_set(e, ST_CONNECT, "aerospike: no seed answered: %s", why);
     return ST_OK;
