@@ -217,12 +217,14 @@ enum status aero_cluster_config_seeds(struct aero_cluster_config *c, const char 
  * =================================================================================== */
 struct aero_cluster;
 
-/* Bootstrap from the seeds (wire doc §11.1): each seed must answer `node`,
+/* Bootstrap from the seeds (wire doc §11.1): each seed is connected (TLS handshake checking
+ * its tls-name when cfg->tls.enabled), logged in (cfg->auth), and must answer `node`,
  * `partition-generation` (>= 0) and `build` (and `cluster-name` when configured); then peers
- * (`peers-clear-std`) are discovered and validated the same way and the partition map is built
- * from `replicas`. Returns an owned cluster whose tend thread is running, or NULL with @e
- * naming every seed that failed (host:port: reason). Seed addresses are never replaced by
- * `service-clear-std` addresses. @thread any */
+ * (`peers-clear-std`, or `peers-tls-std` with their TLS names) are discovered and validated the
+ * same way and the partition map is built from `replicas`. Returns an owned cluster whose tend
+ * thread is running, or NULL with @e naming every seed that failed (host:port: reason).
+ * A refused certificate or login is fatal (ST_TLS / ST_AUTH, not "no seed answered"): retrying
+ * cannot help. Seed addresses are never replaced by `service-*` addresses. @thread any */
 struct aero_cluster *aero_cluster_new(const struct aero_cluster_config *cfg, struct err *e);
 /* Stop the tend thread and free. Every aero_client of this cluster must be freed first. */
 void aero_cluster_free(struct aero_cluster *c);
