@@ -778,6 +778,8 @@ static void conn_flush(struct aero_client *cl, struct conn *conn)
             if (errno == EINTR)
                 continue;
             if (errno == EAGAIN || errno == EWOULDBLOCK) {
+                if (conn->ssl)        /* OpenSSL holds these bytes now: they will go out */
+                    conn->send->priv.sent = true;
                 if (!conn->want_out) {
                     conn->want_out = true;
                     conn_events(cl, conn);

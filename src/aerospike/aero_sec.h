@@ -74,7 +74,9 @@ struct aero_tls_store {
 };
 
 struct aero_tls_config {
-    bool enabled;                  /* every connection (seeds, peers, commands) uses TLS */
+    bool enabled;                  /* every connection (seeds, peers, commands) uses TLS; the
+                                      program must ignore SIGPIPE (OpenSSL writes without
+                                      MSG_NOSIGNAL) */
     struct aero_tls_store trust;   /* CA certificates; file "" = the system's CAs */
     struct aero_tls_store key;     /* client certificate + key (mutual TLS, pki); "" = none */
     uint32_t pipeline_depth;       /* requests in flight per TLS connection: 1 by default,

@@ -6,7 +6,8 @@
  * Sockets stay non-blocking: aero__tls_step drives a handshake one step at a time for the
  * client's epoll loop; aero__tls_read/write behave like recv/send (EAGAIN included).
  * OpenSSL allocates on its own heap; nothing here keeps global state (OpenSSL >= 1.1 needs
- * no explicit initialisation). */
+ * no explicit initialisation). OpenSSL writes to sockets without MSG_NOSIGNAL: a program using
+ * TLS must ignore SIGPIPE (aerosink's main does). */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <limits.h>
@@ -223,10 +224,7 @@ struct ssl_st *aero__tls_new(struct ssl_ctx_st *ctx, int fd, const char *name, c
 
 void aero__tls_free(struct ssl_st *ssl)
 {
-    if (ssl) {
-        SSL_shutdown(ssl);            /* best effort close_notify; never waits */
-        SSL_free(ssl);
-    }
+    SSL_free(ssl);                    /* no close_notify: the peer may be gone (SIGPIPE) */
 }
 
 enum status aero__tls_step(struct ssl_st *ssl, const char *name, bool *want_write,
