@@ -230,6 +230,18 @@ int fmt_count_lines(const char *text, const char *needle)
     return n;
 }
 
+bool fmt_totals(const char *log, struct fmt_totals *t)
+{
+    const char *last = NULL;
+    for (const char *p = log; (p = strstr(p, "| total in ")); p++)
+        last = p;
+    memset(t, 0, sizeof(*t));
+    return last && sscanf(last, "| total in %lld written %lld deleted %lld skipped %lld dead-lettered %lld failed "
+                                "%lld retries %lld",
+                          &t->in, &t->written, &t->deleted, &t->skipped, &t->dead_lettered, &t->failed,
+                          &t->retries) == 7;
+}
+
 struct aero_key_value fmt_key_str(const char *s)
 {
     return (struct aero_key_value){.type = AERO_PT_STRING, .p = (const uint8_t *)s, .n = strlen(s)};

@@ -44,6 +44,14 @@ bool fmt_sanitizer_report(const char *log);
 /* Lines of @text containing @needle. */
 int fmt_count_lines(const char *text, const char *needle);
 
+/* Totals of the last progress line of an aerosink log ("... total in N written N deleted N
+ * skipped N dead-lettered N failed N retries N"; run with --progress > 0: the last line is
+ * printed when the connector stops). False if there is none. */
+struct fmt_totals {
+    long long in, written, deleted, skipped, dead_lettered, failed, retries;
+};
+bool fmt_totals(const char *log, struct fmt_totals *t);
+
 /* Read @ns/@set/@key (all bins). */
 enum status fmt_get(struct e2e_aero *a, const char *ns, const char *set, const struct aero_key_value *key,
                     struct aero_record *rec);
