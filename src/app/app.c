@@ -20,6 +20,7 @@ static int cmd_help(int argc, char **argv, volatile sig_atomic_t *stop);
 const struct app_command app_commands[] = {
     {"help", "show commands, or `help COMMAND`, `help config`", cmd_help},
     {"standalone", "run connectors in this process (WORKER.properties CONNECTOR...)", app_cmd_standalone},
+    {"distributed", "run a worker of an aerosink cluster (WORKER.properties; REST API)", app_cmd_distributed},
     {"check", "check mapping, connector and worker files; print every problem", app_cmd_check},
     {"version", "print the version", cmd_version},
     {"info", "ask an Aerospike node info commands (like asinfo -v)", cmd_info},

@@ -23,6 +23,8 @@ int app_main(int argc, char **argv, volatile sig_atomic_t *stop);
 /* cmd_check.c: `aerosink check FILE...` and `aerosink help config [--markdown]`. */
 int app_cmd_check(int argc, char **argv, volatile sig_atomic_t *stop);
 int app_cmd_standalone(int argc, char **argv, volatile sig_atomic_t *stop);
+/* cmd_distributed.c: `aerosink distributed WORKER.properties`. */
+int app_cmd_distributed(int argc, char **argv, volatile sig_atomic_t *stop);
 int app_help_config(int argc, char **argv);
 
 #endif

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "app.h"
+#include "app/rest_backend.h"
 #include "connector.h"
 
 #define MAX_CONNECTORS 32
@@ -30,6 +31,12 @@ static void usage(FILE *f)
           "  --exit-when-drained     stop cleanly (exit 0) once every partition is consumed to its end\n"
           "                          and every record settled: one-off loads and benchmarks\n"
           "\n"
+          "REST API: when the worker properties set listeners (http://HOST:PORT) or rest.port, the\n"
+          "process serves Kafka Connect's REST API for its connectors (bind address 127.0.0.1 unless\n"
+          "the listener names another): GET /connectors, .../status, .../config, .../tasks, /health,\n"
+          "/metrics, PUT .../pause and .../resume. The connectors are the files on the command line:\n"
+          "create, change and delete answer 501.\n"
+          "\n"
           "Stop with SIGTERM or SIGINT: fetching stops, in-flight writes finish, offsets are\n"
           "committed, exit 0. A task that fails (invalid-record: kill-task, a fatal error) makes\n"
           "the process exit 1 with the reason. Configuration errors: every problem as\n"
@@ -45,13 +52,48 @@ struct job {
     volatile sig_atomic_t *stop;
     int rc;
     pthread_t tid;
+    atomic_bool *done;          /* the REST view's flag */
 };
 
 static void *job_main(void *arg)
 {
     struct job *j = arg;
     j->rc = app_connector_run(j->ac, j->stop);
+    atomic_store(j->done, true);
     return NULL;
+}
+
+/* The REST server, when the worker properties ask for one (listeners= or rest.port=).
+ * Returns false (and prints why) when it cannot start. */
+static bool start_rest(const struct cfg_worker *w, struct app_rest_standalone *view, char *id, size_t cap,
+                       struct rest_server **out)
+{
+    struct rest_backend be;
+    struct rest_config rc;
+    struct err e = {0};
+    char host[256];
+    int port;
+
+    *out = NULL;
+    if (!cfg_props_get(w->props, "listeners") && !cfg_props_get(w->props, "rest.port"))
+        return true;
+    if (app_listener(w, host, sizeof(host), &port, &e) != ST_OK) {
+        fprintf(stderr, "aerosink standalone: %s\n", e.msg);
+        return false;
+    }
+    app_rest_standalone_backend(view, &be);
+    rest_config_init(&rc);
+    rc.bind = *host ? host : "127.0.0.1";
+    rc.port = port;
+    if (!(*out = rest_server_new(&rc, &be, &e))) {
+        fprintf(stderr, "aerosink standalone: REST server: %s\n", e.msg);
+        return false;
+    }
+    app_advertised_id(w, rc.bind, rest_server_port(*out), id, cap);
+    atomic_store(&view->rest_up, true);
+    printf("listening http://%s\n", id);
+    fflush(stdout);
+    return true;
 }
 
 static struct cfg_props *load_props(const char *path, struct cfg_diags *d)
@@ -86,11 +128,17 @@ int app_cmd_standalone(int argc, char **argv, volatile sig_atomic_t *stop)
     struct cfg_connector *conns[MAX_CONNECTORS] = {0};
     struct cfg *maps[MAX_CONNECTORS] = {0};
     struct job jobs[MAX_CONNECTORS];
+    struct app_rest_local locals[MAX_CONNECTORS];
+    struct app_rest_standalone view;
+    struct rest_server *srv = NULL;
+    char wid[300] = "";
     size_t n = 0;
     int c, rc = 0;
     int64_t v;
 
     memset(jobs, 0, sizeof(jobs));
+    memset(locals, 0, sizeof(locals));
+    memset(&view, 0, sizeof(view));
     optind = 1;
     opterr = 0;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -170,9 +218,22 @@ int app_cmd_standalone(int argc, char **argv, volatile sig_atomic_t *stop)
             rc = status_class(e.status) == CLASS_FATAL && e.status == ST_CONFIG ? 2 : 1;
             goto out;
         }
+        locals[i].cc = conns[i];
+        locals[i].ac = jobs[i].ac;
+        locals[i].max_queued = (uint32_t)maps[i]->max_queued_records;
+        jobs[i].done = &locals[i].done;
+    }
+    view.w = w;
+    view.worker_id = wid;
+    view.conns = locals;
+    view.n = n;
+    if (!start_rest(w, &view, wid, sizeof(wid), &srv)) {
+        rc = 2;
+        goto out;
     }
     if (n == 1) {
         rc = app_connector_run(jobs[0].ac, stop);
+        atomic_store(&locals[0].done, true);
     } else {
         for (size_t i = 0; i < n; i++)
             pthread_create(&jobs[i].tid, NULL, job_main, &jobs[i]);
@@ -187,6 +248,7 @@ int app_cmd_standalone(int argc, char **argv, volatile sig_atomic_t *stop)
             fprintf(stderr, "aerosink: connector %s failed: %s\n", app_connector_name(jobs[i].ac), why);
     }
 out:
+    rest_server_free(srv);   /* before the connectors it shows */
     for (size_t i = 0; i < n; i++) {
         app_connector_free(jobs[i].ac);
         cfg_free(maps[i]);

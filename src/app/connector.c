@@ -63,11 +63,12 @@ static enum worker_policy invalid_policy(enum cfg_invalid_record r)
     }
 }
 
-static enum worker_policy write_failure_policy(enum cfg_on_write_failure f)
+static enum worker_policy write_failure_policy(const struct cfg_topic *t)
 {
-    switch (f) {
+    switch (t->on_write_failure) {
     case CFG_WFAIL_DEAD_LETTER: return WORKER_DEAD_LETTER;
     case CFG_WFAIL_IGNORE: return WORKER_IGNORE;
+    case CFG_WFAIL_INVALID_RECORD: return invalid_policy(t->invalid_record);
     default: return WORKER_KILL_TASK;
     }
 }
@@ -230,7 +231,7 @@ struct app_connector *app_connector_new(const struct cfg_worker *w, const struct
         wt->name = t->name;
         wt->mapping = ac->mappings[i];
         wt->on_invalid = invalid_policy(t->invalid_record);
-        wt->on_write_failure = write_failure_policy(t->on_write_failure);
+        wt->on_write_failure = write_failure_policy(t);
         wt->max_retries = (uint32_t)t->op.max_retries;
         wt->total_timeout_ms = (uint32_t)t->op.total_timeout_ms;
         wt->socket_timeout_ms = (uint32_t)t->op.socket_timeout_ms;

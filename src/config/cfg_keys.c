@@ -33,7 +33,7 @@ static const struct cfg_enum_val null_vals[] = {
     {"delete", CFG_NULL_DELETE}, {NULL, 0}};
 static const struct cfg_enum_val wfail_vals[] = {
     {"kill-task", CFG_WFAIL_KILL_TASK}, {"dead-letter", CFG_WFAIL_DEAD_LETTER},
-    {"ignore", CFG_WFAIL_IGNORE}, {NULL, 0}};
+    {"ignore", CFG_WFAIL_IGNORE}, {"invalid-record", CFG_WFAIL_INVALID_RECORD}, {NULL, 0}};
 static const struct cfg_enum_val mode_vals[] = {
     {"static", CFG_MODE_STATIC}, {"dynamic", CFG_MODE_DYNAMIC}, {NULL, 0}};
 static const struct cfg_enum_val vf_vals[] = {{"value-field", CFG_SRC_VALUE_FIELD}, {NULL, 0}};
@@ -215,16 +215,18 @@ const struct cfg_key cfg__keys[] = {
      .help = "Records that cannot be parsed or mapped: `ignore` (skip, logged and counted), "
              "`kill-task` (the task fails until restarted), or [beyond] `dead-letter` (to "
              "`errors.deadletterqueue.topic.name`)."},
-    {.path = "topics.*.on-null-value", .type = CFG_K_ENUM, .def = "invalid-record",
+    {.path = "topics.*.on-null-value", .type = CFG_K_ENUM, .def = "ignore",
      .vals = null_vals, .flags = CFG_F_BEYOND, IN_TOPIC(on_null_value),
-     .help = "Records with a null value (tombstones): `invalid-record` (apply "
-             "`invalid-record`), `ignore` (skip, counted), `delete` (delete the Aerospike "
-             "record; needs `key-field: {source: key}` and static namespace and set)."},
-    {.path = "topics.*.on-write-failure", .type = CFG_K_ENUM, .def = "kill-task",
+     .help = "Records with a null value (tombstones): `ignore` (the original's behaviour: "
+             "skipped and counted), `delete` (delete the Aerospike record; needs "
+             "`key-field: {source: key}` and static namespace and set), or `invalid-record` "
+             "(apply `invalid-record`)."},
+    {.path = "topics.*.on-write-failure", .type = CFG_K_ENUM, .def = "invalid-record",
      .vals = wfail_vals, .flags = CFG_F_BEYOND, IN_TOPIC(on_write_failure),
-     .help = "Writes that can never succeed (e.g. result 4, 13, 21): `kill-task`, "
-             "`dead-letter` (only the failing record, with `__connect.errors.*` headers), or "
-             "`ignore`. Retriable failures are always retried."},
+     .help = "Writes that can never succeed (e.g. result 4, 13, 21): `invalid-record` "
+             "(follow the topic's invalid-record policy), `kill-task`, `dead-letter` (only "
+             "the failing record, with `__connect.errors.*` headers), or `ignore`. Retriable "
+             "failures are always retried."},
     {.path = "topics.*.message-transformer", .type = CFG_K_ANY,
      .flags = CFG_F_UNSUPPORTED | CFG_F_DOC,
      .help = "Java transformer class: not supported by aerosink; use `aerospike-operation: "

@@ -55,8 +55,8 @@ static const struct cfg_topic *topic(const struct cfg *c, const char *name)
 
 static void assert_defaults(const struct cfg_topic *t)
 {
-    ASSERT_EQ_INT(t->on_null_value, CFG_NULL_INVALID_RECORD);
-    ASSERT_EQ_INT(t->on_write_failure, CFG_WFAIL_KILL_TASK);
+    ASSERT_EQ_INT(t->on_null_value, CFG_NULL_IGNORE);
+    ASSERT_EQ_INT(t->on_write_failure, CFG_WFAIL_INVALID_RECORD);
     ASSERT_EQ_INT(t->op.generation_policy, CFG_GEN_NONE);
     ASSERT_EQ_INT(t->op.socket_timeout_ms, 30000);
     ASSERT_EQ_INT(t->op.sleep_between_retries_ms, 0);

@@ -149,7 +149,10 @@ struct cfg_aerospike {
 
 enum cfg_invalid_record { CFG_INVALID_IGNORE, CFG_INVALID_KILL_TASK, CFG_INVALID_DEAD_LETTER };
 enum cfg_on_null_value { CFG_NULL_INVALID_RECORD, CFG_NULL_IGNORE, CFG_NULL_DELETE };
-enum cfg_on_write_failure { CFG_WFAIL_KILL_TASK, CFG_WFAIL_DEAD_LETTER, CFG_WFAIL_IGNORE };
+/* CFG_WFAIL_INVALID_RECORD (the default): follow the topic's invalid-record policy, as the
+ * issue's "non-retriable per-record failures follow invalid-record" asks. */
+enum cfg_on_write_failure { CFG_WFAIL_KILL_TASK, CFG_WFAIL_DEAD_LETTER, CFG_WFAIL_IGNORE,
+                            CFG_WFAIL_INVALID_RECORD };
 
 enum cfg_mode { CFG_MODE_STATIC, CFG_MODE_DYNAMIC };
 enum cfg_source {
@@ -278,8 +281,8 @@ struct cfg_topic {
     char *name;                                  /* Kafka topic */
     struct cfg_pos pos;                          /* of the name in the file */
     enum cfg_invalid_record invalid_record;      /* required */
-    enum cfg_on_null_value on_null_value;        /* [beyond] invalid-record */
-    enum cfg_on_write_failure on_write_failure;  /* [beyond] kill-task */
+    enum cfg_on_null_value on_null_value;        /* [beyond] ignore (skip and count) */
+    enum cfg_on_write_failure on_write_failure;  /* [beyond] invalid-record */
     struct cfg_mapping mapping;
     struct cfg_operation op;                     /* aerospike-operation */
 };
@@ -486,8 +489,9 @@ void cfg_effective_converter(const struct cfg_worker *w, const struct cfg_connec
 struct cfg *cfg_connector_load_mapping(const struct cfg_connector *c, unsigned flags,
                                        struct cfg_diags *d);
 /* Cross-checks between a connector and its mapping: every topic in `topics` has a mapping
- * (error naming the topic and the mapping file), mapped topics not consumed (warning),
- * dead-letter policies need errors.deadletterqueue.topic.name. */
+ * (error naming the topic and the mapping file; for topics.regex this is left to partition
+ * assignment), and dead-letter policies need errors.deadletterqueue.topic.name. Mapped topics
+ * a connector does not consume are fine: one mapping file serves every connector on a node. */
 void cfg_connector_check_mapping(const struct cfg_connector *c, const struct cfg *m,
                                  struct cfg_diags *d);
 /* Converters are ones aerosink implements (error with did-you-mean otherwise). @w may be
