@@ -57,7 +57,7 @@ static int64_t prop_int(const struct cfg_worker *w, const char *key, int64_t dfl
     return v;
 }
 
-int app_cmd_distributed(int argc, char **argv, volatile sig_atomic_t *stop)
+int app_cmd_distributed(int argc, char **argv, struct app_signals *sig)
 {
     static const struct option opts[] = {
         {"log-level", required_argument, NULL, 'l'}, {"progress", required_argument, NULL, 'p'},
@@ -74,7 +74,8 @@ int app_cmd_distributed(int argc, char **argv, volatile sig_atomic_t *stop)
     struct err e = {0};
     struct log_ctx lc = {LOG_INFO, "distributed", 2};
     char host[256], id[300], url[400];
-    int c, port, rcode = 0;
+    const char *scheme = "http";
+    int c, rcode = 0;
     int64_t v;
 
     optind = 1;
@@ -119,7 +120,8 @@ int app_cmd_distributed(int argc, char **argv, volatile sig_atomic_t *stop)
         rcode = 2;
         goto out;
     }
-    if (app_listener(w, host, sizeof(host), &port, &e) != ST_OK) {
+    rest_config_init(&rc);
+    if (app_rest_config(w, &rc, host, sizeof(host), &scheme, &e) != ST_OK) {
         fprintf(stderr, "aerosink distributed: %s\n", e.msg);
         rcode = 2;
         goto out;
@@ -130,9 +132,6 @@ int app_cmd_distributed(int argc, char **argv, volatile sig_atomic_t *stop)
     memset(&ctx, 0, sizeof(ctx));
     ctx.w = w;
     app_rest_dist_backend(&ctx, &be);
-    rest_config_init(&rc);
-    rc.bind = *host ? host : "0.0.0.0";
-    rc.port = port;
     srv = rest_server_new(&rc, &be, &e);
     if (!srv) {
         fprintf(stderr, "aerosink distributed: REST server: %s\n", e.msg);
@@ -141,7 +140,7 @@ int app_cmd_distributed(int argc, char **argv, volatile sig_atomic_t *stop)
     }
     atomic_store(&ctx.rest_up, true);
     app_advertised_id(w, host, rest_server_port(srv), id, sizeof(id));
-    snprintf(url, sizeof(url), "http://%s", id);
+    snprintf(url, sizeof(url), "%s://%s", scheme, id);
 
     struct herder_opts ho = {
         .worker = w, .worker_id = id, .url = url, .run = o,
@@ -163,7 +162,7 @@ int app_cmd_distributed(int argc, char **argv, volatile sig_atomic_t *stop)
              w->status_storage_topic);
     printf("listening %s\n", url);
     fflush(stdout);
-    herder_run(h, stop);
+    herder_run(h, &sig->stop);
 out:
     rest_server_free(srv);   /* before the herder: no request may use it afterwards */
     herder_free(h);
