@@ -47,7 +47,7 @@ struct golden {
     float ratio;
     bool active;
     int ntags;
-    char tags[3][16];
+    char tags[3][32];
     int nattrs;
     char attr_keys[2][8];
     int64_t attr_vals[2];
@@ -57,7 +57,7 @@ struct golden {
     bool verified;
     double geo[2];
     int nitems;
-    char sku[3][16];
+    char sku[3][32];
     int32_t qty[3];
     uint8_t blob[16];
     size_t nblob;
