@@ -208,9 +208,20 @@ fail:
 
 size_t kafka_consumer_poll(struct kafka_consumer *kc, kafka_message **msgs, size_t cap, int timeout_ms)
 {
-    ssize_t n = rd_kafka_consume_batch_queue(kc->q, timeout_ms, msgs, cap);
+    /* rd_kafka_consume_batch_queue waits until the batch is full or the timeout passes: take
+     * what is there, and wait only for a first message, so records never sit in librdkafka's
+     * queue while the processing threads run dry. */
+    ssize_t n = rd_kafka_consume_batch_queue(kc->q, 0, msgs, cap);
     size_t out = 0;
 
+    if (n == 0 && timeout_ms > 0 && cap > 0) {
+        n = rd_kafka_consume_batch_queue(kc->q, timeout_ms, msgs, 1);
+        if (n == 1 && cap > 1) {
+            ssize_t more = rd_kafka_consume_batch_queue(kc->q, 0, msgs + 1, cap - 1);
+            if (more > 0)
+                n += more;
+        }
+    }
     if (n <= 0)
         return 0;
     for (ssize_t i = 0; i < n; i++) {

@@ -57,7 +57,8 @@ struct kafka_consumer;
 
 struct kafka_consumer *kafka_consumer_new(const struct kafka_consumer_config *cc,
                                           const struct kafka_hooks *hooks, struct err *e);
-/* Fetch up to @cap messages, waiting up to @timeout_ms. Returns the count (0 on timeout).
+/* Take up to @cap messages: all that are ready now, waiting up to @timeout_ms only when none
+ * is (never for the batch to fill up). Returns the count (0 on timeout).
  * Error events (partition EOF, transport) are consumed here, never returned; fatal ones
  * reach hooks->on_error. */
 size_t kafka_consumer_poll(struct kafka_consumer *kc, kafka_message **msgs, size_t cap, int timeout_ms);

@@ -369,6 +369,19 @@ static const char *policy_name(enum worker_policy p, const char *key, char *buf,
     return buf;
 }
 
+/* @where (topic[partition]@offset) fails the task for @why. The first failure is the task's
+ * reason and logged as an ERROR; records failing after it (others in flight) are logged only
+ * when their reason differs, so ten in-flight records refused for one cause make one line. */
+static void task_failed(struct thread *t, const char *where, const char *why)
+{
+    struct worker *w = t->w;
+
+    if (worker__fail(w, "%s: %s", where, why))
+        log_error(&w->log, "task failed at %s: %s", where, why);
+    else if (!strstr(w->failure, why) && log_allowed(t))
+        log_warn(&w->log, "also failed at %s: %s", where, why);
+}
+
 /* Apply @policy to a record that cannot be written. stage: 0 key conv, 1 value conv, 2 put. */
 static void bad_record(struct thread *t, struct slot *s, enum worker_policy policy, int stage,
                        const char *exc, const char *why, const char *policy_desc)
@@ -391,8 +404,9 @@ static void bad_record(struct thread *t, struct slot *s, enum worker_policy poli
         give_up(s, true);
         return;
     case WORKER_KILL_TASK:
-        if (worker__fail(w, "%s: %s (%s)", where, why, policy_desc))
-            log_error(&w->log, "task failed at %s: %s (%s)", where, why, policy_desc);
+        char full[ERR_MSG_LEN + 800];
+        snprintf(full, sizeof(full), "%s (%s)", why, policy_desc);
+        task_failed(t, where, full);
         give_up(s, true);
         return;
     }
@@ -417,9 +431,10 @@ static void dlq_delivered(void *ctx, void *msg_opaque, enum status st, const cha
         settle(s);
         return;
     }
-    if (worker__fail(w, "%s: dead-letter queue %s unavailable: %s", where, w->cfg.dlq_topic, why))
-        log_error(&w->log, "task failed at %s: the dead-letter queue %s did not take it (%s); reason it was bad: %s",
-                  where, w->cfg.dlq_topic, why, s->dlq_why ? s->dlq_why : "");
+    char full[ERR_MSG_LEN + 800];
+    snprintf(full, sizeof(full), "the dead-letter queue %s did not take it (%s); reason it was bad: %s",
+             w->cfg.dlq_topic, why, s->dlq_why ? s->dlq_why : "");
+    task_failed(t, where, full);
     mem_free(s->dlq_why);
     s->dlq_why = NULL;
     give_up(s, true);
@@ -600,8 +615,7 @@ static void on_reply(struct aero_cmd *cmd, enum status st, const struct err *e)
     }
     char where[320];
     tp_name(s, where, sizeof(where));
-    if (worker__fail(w, "%s: %s", where, why))
-        log_error(&w->log, "task failed at %s: %s", where, why);
+    task_failed(t, where, why);
     give_up(s, true);
 }
 
