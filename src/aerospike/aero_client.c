@@ -1423,6 +1423,19 @@ void aero_client_unwatch_fd(struct aero_client *cl, int fd)
     }
 }
 
+uint32_t aero_client_node_of(struct aero_client *cl, const char *ns,
+                             const uint8_t digest[AERO_DIGEST_SZ])
+{
+    uint32_t pid = ((uint32_t)digest[0] | ((uint32_t)digest[1] << 8)) & 0xFFF;
+    const struct aero_pmap_ns *pn;
+    struct aero_node *nd;
+
+    refresh_map(cl);
+    pn = cl->pmap ? aero__pmap_ns(cl->pmap, ns) : NULL;
+    nd = pn ? aero__pmap_ns_owner(pn, pid, 0) : NULL;
+    return nd ? nd->id : UINT32_MAX;
+}
+
 uint32_t aero_client_inflight(const struct aero_client *cl)
 {
     return cl->inflight;
