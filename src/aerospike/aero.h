@@ -187,6 +187,21 @@ enum status aero_host_parse(const char *s, size_t n, uint16_t default_port, stru
 /* "host:port" or "[v6]:port" into @out (always NUL-terminated). */
 void aero_host_format(const struct aero_host *h, char *out, size_t cap);
 
+enum aero_cluster_event_kind {
+    AERO_EV_NODE_ADDED,           /* a new node (peer, or a seed again) joined the view */
+    AERO_EV_NODE_DOWN,            /* a node stopped answering the tend request */
+    AERO_EV_NODE_BACK,            /* ... and answers again before it was removed */
+    AERO_EV_NODE_REMOVED,         /* a node left the view (its partitions went elsewhere) */
+};
+struct aero_cluster_event {
+    enum aero_cluster_event_kind kind;
+    const char *node;             /* node id */
+    const char *addr;             /* host:port */
+    const char *why;              /* DOWN/REMOVED: the last failure ("" if none) */
+    size_t n_nodes;               /* nodes in the view after this change */
+};
+const char *aero_cluster_event_name(enum aero_cluster_event_kind k);
+
 struct aero_cluster_config {
     struct aero_host seeds[AERO_MAX_SEEDS];
     size_t n_seeds;
@@ -200,6 +215,10 @@ struct aero_cluster_config {
     uint32_t tend_interval_ms;    /* 1000; 0 = no tend thread (call aero_cluster_tend) */
     uint32_t max_conns_per_node;  /* command connections per node, all clients together: 100 */
     uint32_t fail_threshold;      /* consecutive tend failures that remove a node: 5 */
+    /* Membership changes after bootstrap, one call per change (never per command), on the
+     * tend thread: log them. Must not call aero_cluster_tend/free. NULL = not reported. */
+    void (*on_event)(void *ctx, const struct aero_cluster_event *ev);
+    void *event_ctx;
 };
 /* Defaults as commented above; no seeds. */
 void aero_cluster_config_init(struct aero_cluster_config *c);

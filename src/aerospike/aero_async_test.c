@@ -661,6 +661,19 @@ TEST(tend_adds_new_peer_and_follows_partition_moves)
     fake_stop(a);
 }
 
+struct events {
+    int n[4];
+    char last_why[ERR_MSG_LEN];
+};
+
+static void on_event(void *ctx, const struct aero_cluster_event *ev)
+{
+    struct events *x = ctx;
+    x->n[ev->kind]++;
+    snprintf(x->last_why, sizeof(x->last_why), "%s %s %s %s", ev->node, ev->addr,
+             aero_cluster_event_name(ev->kind), ev->why);
+}
+
 TEST(tend_removes_node_after_failures_only_when_others_answer)
 {
     struct fake *a = fake_start("A1");
@@ -668,8 +681,11 @@ TEST(tend_removes_node_after_failures_only_when_others_answer)
     struct err e = {0};
     char seed[64];
     struct aero_cluster *c;
+    struct events ev = {{0}, ""};
 
     aero_cluster_config_init(&cfg);
+    cfg.on_event = on_event;
+    cfg.event_ctx = &ev;
     cfg.tend_interval_ms = 0;
     cfg.fail_threshold = 2;
     cfg.conn_timeout_ms = 200;
@@ -682,17 +698,27 @@ TEST(tend_removes_node_after_failures_only_when_others_answer)
     pthread_mutex_lock(&a->mu);
     a->refuse_info = true;
     pthread_mutex_unlock(&a->mu);
+    ASSERT_EQ_INT(ev.n[AERO_EV_NODE_ADDED], 0);      /* bootstrap is not a change */
     for (int i = 0; i < 4; i++)
         ASSERT_ST(aero_cluster_tend(c, &e), ST_UNAVAILABLE);
     /* the only node never goes away: it is retried every pass */
     ASSERT_EQ_INT(aero_cluster_nodes(c, NULL, 0), 1);
     ASSERT_TRUE(node_info(c, "A1").tend_failures >= 4);
+    /* four failing passes: reported once, with the reason */
+    ASSERT_EQ_INT(ev.n[AERO_EV_NODE_DOWN], 1);
+    ASSERT_EQ_INT(ev.n[AERO_EV_NODE_REMOVED], 0);
+    ASSERT_CONTAINS(ev.last_why, "A1 127.0.0.1:");
+    ASSERT_CONTAINS(ev.last_why, "not answering 127.0.0.1:");
     pthread_mutex_lock(&a->mu);
     a->refuse_info = false;
     pthread_mutex_unlock(&a->mu);
     ASSERT_OK_E(aero_cluster_tend(c, &e), &e);
+    ASSERT_OK_E(aero_cluster_tend(c, &e), &e);
     ASSERT_EQ_INT(node_info(c, "A1").tend_failures, 0);
+    ASSERT_EQ_INT(ev.n[AERO_EV_NODE_BACK], 1);
+    ASSERT_EQ_INT(ev.n[AERO_EV_NODE_DOWN], 1);
     aero_cluster_free(c);
+    ASSERT_EQ_INT(ev.n[AERO_EV_NODE_REMOVED], 0);       /* closing is not a change either */
     fake_stop(a);
 }
 

@@ -99,6 +99,8 @@ struct aero_node {
     uint64_t peers_gen;
     bool peers_gen_valid;
     bool healthy;                    /* answered this pass */
+    bool reported_down;              /* an AERO_EV_NODE_DOWN went out, no BACK since */
+    struct err last_err;             /* the last tend failure */
     bool need_replicas;
     uint64_t replicas_seq;           /* when its bitmaps were fetched (newer wins conflicts) */
     struct aero__ns_map *maps;       /* owned: this node's ownership bitmaps */
@@ -145,6 +147,7 @@ struct aero_cluster {
     struct buf tend_buf;             /* tend only: info replies (kept: no allocation per pass) */
     pthread_t tend_thread;
     bool tend_running, stop, tend_requested;
+    bool started;                    /* bootstrap done: membership changes are reported */
 };
 /* A new reference to the current snapshot (never NULL after a successful aero_cluster_new). */
 struct aero_pmap *aero__cluster_pmap(struct aero_cluster *c);
