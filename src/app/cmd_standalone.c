@@ -80,7 +80,7 @@ int app_cmd_standalone(int argc, char **argv, volatile sig_atomic_t *stop)
         {"progress", required_argument, NULL, 'p'},  {"drain-timeout", required_argument, NULL, 'd'},
         {"exit-when-drained", no_argument, NULL, 'x'},
         {"help", no_argument, NULL, 'h'},            {NULL, 0, NULL, 0}};
-    struct app_run_opts o = {false, LOG_INFO, 5000, 30000, false};
+    struct app_run_opts o = {false, LOG_INFO, 5000, 30000, false, NULL};
     struct cfg_diags d = CFG_DIAGS_INIT;
     struct cfg_worker *w = NULL;
     struct cfg_connector *conns[MAX_CONNECTORS] = {0};
@@ -125,6 +125,7 @@ int app_cmd_standalone(int argc, char **argv, volatile sig_atomic_t *stop)
         usage(stderr);
         return 2;
     }
+    o.stop = stop;
     if (argc - optind - 1 > MAX_CONNECTORS) {
         fprintf(stderr, "aerosink standalone: at most %d connector files\n", MAX_CONNECTORS);
         return 2;

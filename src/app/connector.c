@@ -74,11 +74,12 @@ static enum worker_policy invalid_policy(enum cfg_invalid_record r)
     }
 }
 
-static enum worker_policy write_failure_policy(enum cfg_on_write_failure f)
+static enum worker_policy write_failure_policy(const struct cfg_topic *t)
 {
-    switch (f) {
+    switch (t->on_write_failure) {
     case CFG_WFAIL_DEAD_LETTER: return WORKER_DEAD_LETTER;
     case CFG_WFAIL_IGNORE: return WORKER_IGNORE;
+    case CFG_WFAIL_INVALID_RECORD: return invalid_policy(t->invalid_record);
     default: return WORKER_KILL_TASK;
     }
 }
@@ -188,6 +189,33 @@ static enum status cluster_config(const struct cfg *m, struct aero_cluster_confi
     return ST_OK;
 }
 
+/* Aerospike may be down when we start (a restart after an outage, a rolling upgrade): keep
+ * trying, like a Connect task would, until it answers or we are told to stop. */
+static struct aero_cluster *connect_cluster(const struct aero_cluster_config *acc, const char *name,
+                                            const struct app_run_opts *o, struct err *e)
+{
+    struct log_ctx lc = {o->log_level, name, 2};
+    uint64_t first = clock_mono_ms(), logged = 0;
+
+    for (;;) {
+        struct aero_cluster *cl = aero_cluster_new(acc, e);
+        if (cl) {
+            if (logged)
+                log_info(&lc, "Aerospike answered after %llus", (unsigned long long)((clock_mono_ms() - first) / 1000));
+            return cl;
+        }
+        if (!o->stop || status_class(e->status) != CLASS_RETRIABLE || *o->stop)
+            return NULL;
+        uint64_t now = clock_mono_ms();
+        if (!logged || now - logged >= 10000) {
+            log_warn(&lc, "Aerospike unreachable (%s); retrying every 2 s (SIGTERM to give up)", e->msg);
+            logged = now;
+        }
+        for (int i = 0; i < 20 && !*o->stop; i++)
+            sleep_ms(100);
+    }
+}
+
 struct app_connector *app_connector_new(const struct cfg_worker *w, const struct cfg_connector *c,
                                         const struct cfg *m, const struct app_run_opts *o,
                                         struct err *e)
@@ -214,7 +242,7 @@ struct app_connector *app_connector_new(const struct cfg_worker *w, const struct
         wt->name = t->name;
         wt->mapping = ac->mappings[i];
         wt->on_invalid = invalid_policy(t->invalid_record);
-        wt->on_write_failure = write_failure_policy(t->on_write_failure);
+        wt->on_write_failure = write_failure_policy(t);
         wt->max_retries = (uint32_t)t->op.max_retries;
         wt->total_timeout_ms = (uint32_t)t->op.total_timeout_ms;
         wt->socket_timeout_ms = (uint32_t)t->op.socket_timeout_ms;
@@ -229,7 +257,7 @@ struct app_connector *app_connector_new(const struct cfg_worker *w, const struct
         ac->aero_log = (struct log_ctx){o->log_level, ac->name, 2};
         acc.on_event = on_cluster_event;
         acc.event_ctx = ac;
-        ac->cluster = aero_cluster_new(&acc, e);
+        ac->cluster = connect_cluster(&acc, c->name, o, e);
         if (!ac->cluster) {
             err_prefix(e, "%s: aerospike", m->file);
             goto fail;
@@ -238,8 +266,10 @@ struct app_connector *app_connector_new(const struct cfg_worker *w, const struct
 
     cfg_effective_converter(w, c, true, &kc);
     cfg_effective_converter(w, c, false, &vc);
-    const struct cfg_kvs *consumer_lists[] = {&w->consumer, &c->consumer_override};
-    const struct cfg_kvs *producer_lists[] = {&w->producer, &c->producer_override};
+    /* Kafka security and client settings: the worker's top-level client keys (security.protocol,
+     * ssl.*, sasl.* ...) first, then consumer.* / producer.*, then the connector's overrides. */
+    const struct cfg_kvs *consumer_lists[] = {&w->client, &w->consumer, &c->consumer_override};
+    const struct cfg_kvs *producer_lists[] = {&w->client, &w->producer, &c->producer_override};
     const struct cfg_kvs *key_lists[] = {&kc.props};
     const struct cfg_kvs *val_lists[] = {&vc.props};
     const char **topics = mem_calloc(c->n_topics + 1, sizeof(*topics));
@@ -253,8 +283,8 @@ struct app_connector *app_connector_new(const struct cfg_worker *w, const struct
     wc.bootstrap = w->bootstrap_servers;
     wc.topics = c->n_topics ? topics : NULL;
     wc.topics_regex = c->topics_regex;
-    wc.consumer_props = kv_array(ac, consumer_lists, 2);
-    wc.producer_props = kv_array(ac, producer_lists, 2);
+    wc.consumer_props = kv_array(ac, consumer_lists, 3);
+    wc.producer_props = kv_array(ac, producer_lists, 3);
     wc.key_converter = kc.class_name;
     wc.key_converter_props = kv_array(ac, key_lists, 1);
     wc.value_converter = vc.class_name;
@@ -296,6 +326,11 @@ int app_connector_run(struct app_connector *ac, volatile sig_atomic_t *stop)
 struct worker *app_connector_worker(struct app_connector *ac)
 {
     return ac->worker;
+}
+
+struct aero_cluster *app_connector_cluster(struct app_connector *ac)
+{
+    return ac->cluster;
 }
 
 const char *app_connector_name(const struct app_connector *ac)

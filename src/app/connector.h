@@ -19,6 +19,9 @@ struct app_run_opts {
     uint32_t progress_interval_ms;
     uint32_t drain_timeout_ms;
     bool exit_when_drained;
+    /* When set, an unreachable Aerospike at start is retried (logged every 10 s) until it
+     * answers or *stop becomes non-zero; when NULL, the first failure is returned. */
+    volatile sig_atomic_t *stop;
 };
 
 struct app_connector;
@@ -30,6 +33,7 @@ struct app_connector *app_connector_new(const struct cfg_worker *w, const struct
                                         struct err *e);
 int app_connector_run(struct app_connector *ac, volatile sig_atomic_t *stop);
 struct worker *app_connector_worker(struct app_connector *ac);
+struct aero_cluster *app_connector_cluster(struct app_connector *ac);   /* NULL in dry runs */
 const char *app_connector_name(const struct app_connector *ac);
 void app_connector_free(struct app_connector *ac);
 

@@ -48,7 +48,7 @@ const struct cfg__prop_key cfg__connector_keys[] = {
                                   "`consumer.override.max.poll.records`)."},
     {"producer.override.*", NULL, "Settings of the DLQ producer for this connector."},
     {"admin.override.*", NULL, "Settings of the admin client (DLQ topic creation)."},
-    {"config.action.reload", "restart", "Accepted; aerosink reloads on a config change."},
+    {"config.action.reload", "restart", "Accepted (Connect's restart-on-change setting)."},
     {"transforms", NULL, "Single message transforms are Java classes: not supported by "
                          "aerosink (error when set)."},
     {"predicates", NULL, "Only used with transforms."},

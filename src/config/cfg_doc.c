@@ -60,7 +60,7 @@ static void type_text(const struct cfg_key *k, struct buf *b, bool md)
         break;
     case CFG_K_ENUM:
         for (const struct cfg_enum_val *v = k->vals; v->name; v++)
-            buf_printf(b, "%s%s%s%s", v == k->vals ? "" : md ? " \\| " : " | ", md ? "`" : "",
+            buf_printf(b, "%s%s%s%s", v == k->vals ? "" : " | ", md ? "`" : "",
                        v->name, md ? "`" : "");
         break;
     }

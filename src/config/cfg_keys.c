@@ -33,7 +33,7 @@ static const struct cfg_enum_val null_vals[] = {
     {"delete", CFG_NULL_DELETE}, {NULL, 0}};
 static const struct cfg_enum_val wfail_vals[] = {
     {"kill-task", CFG_WFAIL_KILL_TASK}, {"dead-letter", CFG_WFAIL_DEAD_LETTER},
-    {"ignore", CFG_WFAIL_IGNORE}, {NULL, 0}};
+    {"ignore", CFG_WFAIL_IGNORE}, {"invalid-record", CFG_WFAIL_INVALID_RECORD}, {NULL, 0}};
 static const struct cfg_enum_val mode_vals[] = {
     {"static", CFG_MODE_STATIC}, {"dynamic", CFG_MODE_DYNAMIC}, {NULL, 0}};
 static const struct cfg_enum_val vf_vals[] = {{"value-field", CFG_SRC_VALUE_FIELD}, {NULL, 0}};
@@ -154,8 +154,8 @@ const struct cfg_key cfg__keys[] = {
      .help = "Use TLS for every connection. An empty map (`tls: {}`) trusts the system CAs."},
     STORE_ROWS("key-store", key_store, "Client certificate and private key (mutual TLS, `pki`)."),
     STORE_ROWS("trust-store", trust_store, "CA certificates that sign the nodes' certificates."),
-    UNSUPPORTED_TLS("protocols", "TLS protocol list: not supported by aerosink (TLS 1.2 and "
-                                 "1.3 are allowed)."),
+    UNSUPPORTED_TLS("protocols", "TLS protocol list: not supported by aerosink (the TLS "
+                                 "library's defaults apply)."),
     UNSUPPORTED_TLS("cipher-suites", "Cipher list: not supported by aerosink (OpenSSL "
                                      "defaults)."),
     UNSUPPORTED_TLS("revoke-certificates", "Revoked serial numbers: not supported by aerosink."),
@@ -215,16 +215,18 @@ const struct cfg_key cfg__keys[] = {
      .help = "Records that cannot be parsed or mapped: `ignore` (skip, logged and counted), "
              "`kill-task` (the task fails until restarted), or [beyond] `dead-letter` (to "
              "`errors.deadletterqueue.topic.name`)."},
-    {.path = "topics.*.on-null-value", .type = CFG_K_ENUM, .def = "invalid-record",
+    {.path = "topics.*.on-null-value", .type = CFG_K_ENUM, .def = "ignore",
      .vals = null_vals, .flags = CFG_F_BEYOND, IN_TOPIC(on_null_value),
-     .help = "Records with a null value (tombstones): `invalid-record` (apply "
-             "`invalid-record`), `ignore` (skip, counted), `delete` (delete the Aerospike "
-             "record; needs `key-field: {source: key}` and static namespace and set)."},
-    {.path = "topics.*.on-write-failure", .type = CFG_K_ENUM, .def = "kill-task",
+     .help = "Records with a null value (tombstones): `ignore` (the original's behaviour: "
+             "skipped and counted), `delete` (delete the Aerospike record; needs "
+             "`key-field: {source: key}` and static namespace and set), or `invalid-record` "
+             "(apply `invalid-record`)."},
+    {.path = "topics.*.on-write-failure", .type = CFG_K_ENUM, .def = "invalid-record",
      .vals = wfail_vals, .flags = CFG_F_BEYOND, IN_TOPIC(on_write_failure),
-     .help = "Writes that can never succeed (e.g. result 4, 13, 21): `kill-task`, "
-             "`dead-letter` (only the failing record, with `__connect.errors.*` headers), or "
-             "`ignore`. Retriable failures are always retried."},
+     .help = "Writes that can never succeed (e.g. result 4, 13, 21): `invalid-record` "
+             "(follow the topic's invalid-record policy), `kill-task`, `dead-letter` (only "
+             "the failing record, with `__connect.errors.*` headers), or `ignore`. Retriable "
+             "failures are always retried."},
     {.path = "topics.*.message-transformer", .type = CFG_K_ANY,
      .flags = CFG_F_UNSUPPORTED | CFG_F_DOC,
      .help = "Java transformer class: not supported by aerosink; use `aerospike-operation: "
@@ -401,37 +403,38 @@ static void normalize(const char *s, char *out, size_t cap)
 }
 
 /* Edit distance counting an adjacent transposition as one edit ("prot" -> "port"),
- * capped: returns cap + 1 when farther. */
+ * capped: returns cap + 1 when farther. Only the band |i - j| <= cap of the matrix is
+ * computed (anything outside it is already farther than cap). */
 static size_t osa_distance(const char *a, const char *b, size_t cap)
 {
-    size_t la = strlen(a), lb = strlen(b);
-    size_t d[3][65], *prev2 = d[0], *prev = d[1], *cur = d[2];
+    size_t la = strlen(a), lb = strlen(b), inf = cap + 1;
+    size_t d[3][66], *prev2 = d[0], *prev = d[1], *cur = d[2];
 
-    if (la > 64 || lb > 64)
-        return cap + 1;
-    if ((la > lb ? la - lb : lb - la) > cap)
-        return cap + 1;
+    if (la > 64 || lb > 64 || (la > lb ? la - lb : lb - la) > cap)
+        return inf;
     for (size_t j = 0; j <= lb; j++)
-        prev[j] = j;
+        prev[j] = j <= cap ? j : inf;
     for (size_t i = 1; i <= la; i++) {
-        size_t best;
-        cur[0] = best = i;
-        for (size_t j = 1; j <= lb; j++) {
-            size_t cost = a[i - 1] != b[j - 1];
-            size_t v = MIN(MIN(prev[j] + 1, cur[j - 1] + 1), prev[j - 1] + cost);
+        size_t lo = i > cap ? i - cap : 1, hi = MIN(lb, i + cap), best;
+        best = cur[0] = i <= cap ? i : inf;
+        cur[lo - 1] = lo > 1 ? inf : cur[0];
+        for (size_t j = lo; j <= hi; j++) {
+            size_t v = MIN(MIN(prev[j] + 1, cur[j - 1] + 1), prev[j - 1] + (a[i - 1] != b[j - 1]));
             if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
                 v = MIN(v, prev2[j - 2] + 1);
-            cur[j] = v;
-            best = MIN(best, v);
+            cur[j] = MIN(v, inf);
+            best = MIN(best, cur[j]);
         }
+        if (hi < lb)
+            cur[hi + 1] = inf;
         if (best > cap)
-            return cap + 1;
+            return inf;
         size_t *t = prev2;
         prev2 = prev;
         prev = cur;
         cur = t;
     }
-    return prev[lb];
+    return MIN(prev[lb], inf);
 }
 
 const char *cfg__suggest(const char *s, const char *const *cands, size_t n)
@@ -444,8 +447,12 @@ const char *cfg__suggest(const char *s, const char *const *cands, size_t n)
         return NULL;
     normalize(s, ns, sizeof(ns));
     cap = len <= 4 ? 1 : len <= 10 ? 2 : 3;
+    len = strlen(ns);
     for (size_t i = 0; i < n; i++) {
-        size_t dist;
+        size_t dist, lc = strlen(cands[i]);
+        /* normalizing only adds dashes: its length is lc..2*lc; skip hopeless ones early */
+        if (lc > len + cap || 2 * lc + cap < len)
+            continue;
         normalize(cands[i], nc, sizeof(nc));
         if (strcmp(ns, nc) == 0)
             return cands[i];

@@ -568,7 +568,10 @@ static void walk_value(struct cfg_walk *w, const struct cfg_key *row, struct cfg
             if (child->opens == CFG_S_BIN)
                 cfg__check_bin_name(w, val->pairs[i].key, NULL);
             cfg__path_push_key(w, val->pairs[i].key->s);
-            walk_value(w, child, val->pairs[i].val, val->pairs[i].key);
+            if (cfg__is_null(val->pairs[i].val))   /* `orders:` alone: never silently skip */
+                cfg__err(w, val->pairs[i].key, NULL, "empty: expected a map of settings");
+            else
+                walk_value(w, child, val->pairs[i].val, val->pairs[i].key);
             cfg__path_pop(w, saved);
         }
         return;

@@ -55,8 +55,8 @@ static const struct cfg_topic *topic(const struct cfg *c, const char *name)
 
 static void assert_defaults(const struct cfg_topic *t)
 {
-    ASSERT_EQ_INT(t->on_null_value, CFG_NULL_INVALID_RECORD);
-    ASSERT_EQ_INT(t->on_write_failure, CFG_WFAIL_KILL_TASK);
+    ASSERT_EQ_INT(t->on_null_value, CFG_NULL_IGNORE);
+    ASSERT_EQ_INT(t->on_write_failure, CFG_WFAIL_INVALID_RECORD);
     ASSERT_EQ_INT(t->op.generation_policy, CFG_GEN_NONE);
     ASSERT_EQ_INT(t->op.socket_timeout_ms, 30000);
     ASSERT_EQ_INT(t->op.sleep_between_retries_ms, 0);
@@ -591,6 +591,36 @@ TEST(aliases_unfinished_and_merges)
     mem_free(out);
 }
 
+TEST(big_merge_is_fast_and_keeps_precedence)
+{
+    struct buf b = BUF_INIT;
+    struct cfg_diags d = CFG_DIAGS_INIT;
+    struct cfg_doc *doc;
+    const struct cfg_node *m;
+    uint64_t t0 = clock_mono_ms();
+
+    buf_append_str(&b, "a: &a\n");
+    for (int i = 0; i < 20000; i++)
+        buf_printf(&b, "  k%d: merged\n", i);
+    buf_append_str(&b, "b:\n  <<: *a\n");
+    for (int i = 10000; i < 20000; i++)   /* half of them explicit */
+        buf_printf(&b, "  k%d: explicit\n", i);
+    for (int i = 20000; i < 25000; i++)
+        buf_printf(&b, "  k%d: own\n", i);
+    doc = cfg__parse_yaml((char *)b.p, b.len, "m.yml", &d);
+    ASSERT_TRUE(doc != NULL);
+    ASSERT_EQ_INT(d.n, 0);
+    m = cfg__map_get(doc->root, "b");
+    ASSERT_EQ_INT(m->n, 25000);
+    ASSERT_EQ_STR(cfg__map_get(m, "k3")->s, "merged");
+    ASSERT_EQ_STR(cfg__map_get(m, "k12345")->s, "explicit");
+    ASSERT_EQ_STR(cfg__map_get(m, "k24999")->s, "own");
+    ASSERT_CMP_INT(clock_mono_ms() - t0, <, 3000 * test_timeout_scale());
+    cfg__doc_free(doc);
+    cfg_diags_free(&d);
+    buf_free(&b);
+}
+
 TEST(partial_load_keeps_topics)
 {
     struct cfg_diags d = CFG_DIAGS_INIT;
@@ -865,6 +895,7 @@ TEST_LIST = {
     T(all_problems_reported_sorted),
     T(limits_depth_nodes_size),
     T(aliases_unfinished_and_merges),
+    T(big_merge_is_fast_and_keeps_precedence),
     T(partial_load_keeps_topics),
     T(password_file_first_line_trailing_spaces_kept),
     T(password_file_problems),

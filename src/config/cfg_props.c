@@ -278,23 +278,29 @@ static bool read_line(struct pp *p)
             bs = c == '\\' ? !bs : false;
             continue;
         }
-        /* end of a natural line */
+        /* end of a natural line (JDK 17 order, quirks included) */
         adv(p);
-        if (c == '\r' && p->i < p->n && p->t[p->i] == '\n')
-            adv(p);
         if (p->lb.len == 0) {   /* e.g. "\" alone, continued by an empty line */
             skip_ws = true;
             need_seg = true;
             p->nseg = 0;
             continue;
         }
-        if (!bs)
+        if (p->i >= p->n) {     /* end of file right after "\\\n": Java still returns the
+                                 * line, even when it is empty then (key "" = "") */
+            if (bs)
+                p->lb.len--;
             return true;
-        p->lb.len--;   /* the continuation backslash */
+        }
+        if (!bs)
+            return true;        /* the "\n" of a "\r\n" is skipped by the next line */
+        p->lb.len--;            /* the continuation backslash */
         bs = false;
         skip_ws = true;
         appended_begin = true;
         need_seg = true;
+        if (c == '\r' && p->t[p->i] == '\n')
+            adv(p);
     }
 nomem:
     p->failed = true;

@@ -182,22 +182,52 @@ static bool is_merge_key(const struct cfg_node *k)
     return !k->quoted && k->len == 2 && memcmp(k->s, "<<", 2) == 0;
 }
 
-static bool has_key(const struct cfg_node *map, const struct cfg_node *k, size_t upto)
+struct merge_entry {
+    struct cfg_pair pair;
+    size_t order;        /* explicit pairs first, then each merged map in turn */
+    bool drop;
+};
+
+static int cmp_entry(const void *x, const void *y)
 {
-    for (size_t i = 0; i < upto; i++)
-        if (!is_merge_key(map->pairs[i].key) && key_eq(map->pairs[i].key, k))
-            return true;
-    return false;
+    const struct merge_entry *a = x, *b = y;
+    size_t l = MIN(a->pair.key->len, b->pair.key->len);
+    int c = memcmp(a->pair.key->s, b->pair.key->s, l);
+
+    if (c)
+        return c;
+    if (a->pair.key->len != b->pair.key->len)
+        return a->pair.key->len < b->pair.key->len ? -1 : 1;
+    return (a->order > b->order) - (a->order < b->order);
+}
+
+static int cmp_order(const void *x, const void *y)
+{
+    const struct merge_entry *a = x, *b = y;
+    return (a->order > b->order) - (a->order < b->order);
 }
 
 /* Resolve `<<` keys: pairs of the merged maps are added unless the key is already there
- * (explicit keys and earlier merges win). */
+ * (explicit keys and earlier merges win). Sorting keeps this O(n log n) on big maps.
+ * Duplicate explicit keys are left for the duplicate check. */
 static void resolve_merges(struct yload *y, struct cfg_node *map)
 {
     struct cfg_arena *a = y->doc->arena;
-    struct cfg_node *merged[64];
-    size_t n_merged = 0;
+    struct cfg_node **merged;
+    struct merge_entry *e;
+    size_t n_merged = 0, total, n_explicit, k = 0;
 
+    for (size_t i = 0; i < map->n; i++)
+        if (is_merge_key(map->pairs[i].key))
+            n_merged += map->pairs[i].val->kind == CFG_N_SEQ ? map->pairs[i].val->n : 1;
+    if (n_merged == 0)
+        return;
+    merged = cfg__arena_alloc(a, n_merged * sizeof(*merged));
+    if (!merged) {
+        oom(y, map->line, map->col);
+        return;
+    }
+    n_merged = 0;
     for (size_t i = 0; i < map->n;) {
         struct cfg_pair *p = &map->pairs[i];
         if (!is_merge_key(p->key)) {
@@ -205,8 +235,7 @@ static void resolve_merges(struct yload *y, struct cfg_node *map)
             continue;
         }
         if (p->val->kind == CFG_N_MAP) {
-            if (n_merged < ARRAY_LEN(merged))
-                merged[n_merged++] = p->val;
+            merged[n_merged++] = p->val;
         } else if (p->val->kind == CFG_N_SEQ) {
             for (size_t j = 0; j < p->val->n; j++) {
                 if (p->val->items[j]->kind != CFG_N_MAP) {
@@ -214,8 +243,7 @@ static void resolve_merges(struct yload *y, struct cfg_node *map)
                          "'<<' (merge key) takes a map or a list of maps");
                     return;
                 }
-                if (n_merged < ARRAY_LEN(merged))
-                    merged[n_merged++] = p->val->items[j];
+                merged[n_merged++] = p->val->items[j];
             }
         } else {
             yerr(y, p->key->line, p->key->col, "'<<' (merge key) takes a map or a list of maps");
@@ -223,15 +251,37 @@ static void resolve_merges(struct yload *y, struct cfg_node *map)
         }
         cfg__map_remove(map, i);
     }
-    for (size_t m = 0; m < n_merged; m++) {
-        const struct cfg_node *src = merged[m];
-        for (size_t j = 0; j < src->n; j++) {
-            if (has_key(map, src->pairs[j].key, map->n))
-                continue;
-            if (!cfg__map_add(a, map, src->pairs[j].key, src->pairs[j].val)) {
-                oom(y, map->line, map->col);
-                return;
-            }
+    n_explicit = total = map->n;
+    for (size_t m = 0; m < n_merged; m++)
+        total += merged[m]->n;
+    e = cfg__arena_alloc(a, (total ? total : 1) * sizeof(*e));
+    if (!e) {
+        oom(y, map->line, map->col);
+        return;
+    }
+    for (size_t i = 0; i < n_explicit; i++, k++)
+        e[k] = (struct merge_entry){map->pairs[i], k, false};
+    for (size_t m = 0; m < n_merged; m++)
+        for (size_t j = 0; j < merged[m]->n; j++, k++)
+            e[k] = (struct merge_entry){merged[m]->pairs[j], k, false};
+    qsort(e, total, sizeof(*e), cmp_entry);
+    for (size_t i = 0; i < total;) {
+        size_t j = i + 1;
+        while (j < total && key_eq(e[j].pair.key, e[i].pair.key))
+            j++;
+        /* e[i..j) share a key, in file order: keep the explicit ones, else the first merged */
+        for (size_t t = i; t < j; t++)
+            e[t].drop = e[t].order >= n_explicit && (t > i || e[i].order < n_explicit);
+        i = j;
+    }
+    qsort(e, total, sizeof(*e), cmp_order);
+    map->n = 0;
+    for (size_t i = 0; i < total; i++) {
+        if (e[i].drop)
+            continue;
+        if (!cfg__map_add(a, map, e[i].pair.key, e[i].pair.val)) {
+            oom(y, map->line, map->col);
+            return;
         }
     }
 }

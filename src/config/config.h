@@ -149,7 +149,10 @@ struct cfg_aerospike {
 
 enum cfg_invalid_record { CFG_INVALID_IGNORE, CFG_INVALID_KILL_TASK, CFG_INVALID_DEAD_LETTER };
 enum cfg_on_null_value { CFG_NULL_INVALID_RECORD, CFG_NULL_IGNORE, CFG_NULL_DELETE };
-enum cfg_on_write_failure { CFG_WFAIL_KILL_TASK, CFG_WFAIL_DEAD_LETTER, CFG_WFAIL_IGNORE };
+/* CFG_WFAIL_INVALID_RECORD (the default): follow the topic's invalid-record policy, as the
+ * issue's "non-retriable per-record failures follow invalid-record" asks. */
+enum cfg_on_write_failure { CFG_WFAIL_KILL_TASK, CFG_WFAIL_DEAD_LETTER, CFG_WFAIL_IGNORE,
+                            CFG_WFAIL_INVALID_RECORD };
 
 enum cfg_mode { CFG_MODE_STATIC, CFG_MODE_DYNAMIC };
 enum cfg_source {
@@ -278,8 +281,8 @@ struct cfg_topic {
     char *name;                                  /* Kafka topic */
     struct cfg_pos pos;                          /* of the name in the file */
     enum cfg_invalid_record invalid_record;      /* required */
-    enum cfg_on_null_value on_null_value;        /* [beyond] invalid-record */
-    enum cfg_on_write_failure on_write_failure;  /* [beyond] kill-task */
+    enum cfg_on_null_value on_null_value;        /* [beyond] ignore (skip and count) */
+    enum cfg_on_write_failure on_write_failure;  /* [beyond] invalid-record */
     struct cfg_mapping mapping;
     struct cfg_operation op;                     /* aerospike-operation */
 };

@@ -377,7 +377,8 @@ enum status conv__avro_decode_value(const struct conv__avsc *s, const uint8_t *p
 /* --- Schema Registry client and cache --- */
 
 #define CACHE_MAX 1000
-#define BODY_MAX (8u << 20)
+#define NEG_SLOTS 16
+#define NEG_TTL_MS 5000     /* a 404 is believed this long before the registry is asked again */
 
 struct entry {
     uint32_t id;
@@ -397,6 +398,11 @@ struct conv__avro {
     struct conv_doc *resp;  /* parsed registry reply */
     char prefix[64];        /* "Avro: schema id N" for prefix_id */
     uint32_t prefix_id;
+    struct {
+        uint32_t id;
+        uint64_t until_ms;  /* 0: free slot */
+    } neg[NEG_SLOTS];       /* recent 404s: a topic full of unknown ids must not flood the registry */
+    uint32_t neg_next;
 };
 
 static enum status add_urls(struct conv__avro *av, const char *list, struct err *e)
@@ -575,8 +581,18 @@ static enum status lookup(struct conv__avro *av, uint32_t id, const struct conv_
             *out = av->cache[i].s;
             return ST_OK;
         }
-    if ((st = fetch(av, id, &s, e)) != ST_OK)
+    for (uint32_t i = 0; i < NEG_SLOTS; i++)
+        if (av->neg[i].until_ms && av->neg[i].id == id && clock_mono_ms() < av->neg[i].until_ms)
+            return err_set(e, ST_NOT_FOUND, "Avro: schema id %" PRIu32 " unknown (the registry answered 404 "
+                           "less than %d s ago)", id, NEG_TTL_MS / 1000);
+    if ((st = fetch(av, id, &s, e)) != ST_OK) {
+        if (st == ST_NOT_FOUND) {
+            av->neg[av->neg_next].id = id;
+            av->neg[av->neg_next].until_ms = clock_mono_ms() + NEG_TTL_MS;
+            av->neg_next = (av->neg_next + 1) % NEG_SLOTS;
+        }
         return st;
+    }
     if (av->ncache == CACHE_MAX) {   /* rare: start over (documents of earlier records are done) */
         for (uint32_t i = 0; i < av->ncache; i++)
             conv__avsc_free(av->cache[i].s);

@@ -365,18 +365,24 @@ TEST(registry_errors_are_classified)
     ASSERT_ST(conv_decode(c, HEX("00 0000002a 02"), 6, d, &E), ST_NOT_FOUND);
     ASSERT_EQ_STR(E.msg, "Avro: schema id 42 unknown (http://a:1/schemas/ids/42: HTTP 404)");
     ASSERT_EQ_INT(status_class(E.status), CLASS_RECORD);
+    /* a recent 404 is remembered: more records with that id do not reach the registry */
+    ASSERT_EQ_INT(m.calls, 1);
+    ASSERT_ST(conv_decode(c, HEX("00 0000002a 02"), 6, d, &E), ST_NOT_FOUND);
+    ASSERT_EQ_STR(E.msg, "Avro: schema id 42 unknown (the registry answered 404 less than 5 s ago)");
+    ASSERT_EQ_INT(m.calls, 1);
     m.status = 503;
-    ASSERT_ST(conv_decode(c, HEX("00 0000002a 02"), 6, d, &E), ST_UNAVAILABLE);
-    ASSERT_EQ_STR(E.msg, "Avro: schema id 42: http://a:1/schemas/ids/42: HTTP 503");
+    ASSERT_ST(conv_decode(c, HEX("00 00000029 02"), 6, d, &E), ST_UNAVAILABLE);
+    ASSERT_EQ_STR(E.msg, "Avro: schema id 41: http://a:1/schemas/ids/41: HTTP 503");
     ASSERT_EQ_INT(status_class(E.status), CLASS_RETRIABLE);
     m.status = 401;
-    ASSERT_ST(conv_decode(c, HEX("00 0000002a 02"), 6, d, &E), ST_AUTH);
+    ASSERT_ST(conv_decode(c, HEX("00 0000002c 02"), 6, d, &E), ST_AUTH);
+    ASSERT_EQ_INT(status_class(E.status), CLASS_FATAL);
     /* first URL unreachable: the second answers, and is asked first from then on */
     m.fail_url = "http://a:1";
     m.status = 200;
     m.body = reply_int;
-    ASSERT_OK_E(conv_decode(c, HEX("00 0000002a 02"), 6, d, &E), &E);
-    ASSERT_EQ_STR(m.last_url, "http://b:2/schemas/ids/42");
+    ASSERT_OK_E(conv_decode(c, HEX("00 0000002c 02"), 6, d, &E), &E);
+    ASSERT_EQ_STR(m.last_url, "http://b:2/schemas/ids/44");
     /* every URL unreachable: retriable */
     m.fail_url = "http://";
     ASSERT_ST(conv_decode(c, HEX("00 00000007 02"), 6, d, &E), ST_UNAVAILABLE);

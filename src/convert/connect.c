@@ -25,7 +25,7 @@ struct cs {
     uint8_t type, logical;
     bool optional;
     int32_t scale;          /* Decimal */
-    uint32_t dflt;          /* tmp node of a non-null "default", or NONE */
+    uint32_t dflt;          /* sdoc node of a non-null "default", or NONE */
     uint32_t a, b;          /* ARRAY: a = items; MAP: a = keys, b = values; STRUCT: a = first field */
     uint32_t next_field;    /* in a struct's field list */
     uint32_t nfields;
@@ -47,6 +47,7 @@ struct conv__connect {
     struct conv_doc *cur;   /* the document TN() reads: tmp, or sdoc for schemas and defaults */
     bool cached;            /* cs[] holds the compiled sdoc (root cached_root) */
     uint32_t cached_root;
+    struct buf raw;         /* the cached schema's bytes when records start {"schema":<raw>, */
     struct cs *cs;
     uint32_t ncs, cs_cap;
     struct seg path[CONV__MAX_DEPTH_CAP * 2 + 8];
@@ -95,6 +96,7 @@ void conv__connect_free(struct conv__connect *cj)
         return;
     conv_doc_free(cj->tmp);
     conv_doc_free(cj->sdoc);
+    buf_free(&cj->raw);
     mem_free(cj->cs);
     mem_free(cj);
 }
@@ -655,6 +657,9 @@ static enum status copy_schemaless(struct conv__connect *cj, uint32_t ni)
     return ST_OK;
 }
 
+#define PREFIX "{\"schema\":"
+#define PREFIX_LEN 10
+
 /* Deep-copy the schema subtree at tmp[si] into sdoc (strings too), so the compiled schema
  * outlives the record it came with. */
 static enum status copy_schema(struct conv__connect *cj, uint32_t si)
@@ -694,7 +699,14 @@ enum status conv__connect_decode(struct conv__connect *cj, const uint8_t *p, siz
     conv_doc_reset(out);
     conv_doc_set_limits(cj->tmp, &out->lim);
     conv_doc_set_limits(cj->sdoc, &out->lim);
-    if ((st = conv__json_parse(cj->tmp, p, n, CONV__JSON_RAW_NUMBERS, e)) != ST_OK)
+    /* Connect writes {"schema":...,"payload":...}: when the schema bytes are those of the last
+     * record, they are neither parsed nor compiled again */
+    if (cj->cached && cj->raw.len && n > PREFIX_LEN + cj->raw.len && memcmp(p, PREFIX, PREFIX_LEN) == 0 &&
+        memcmp(p + PREFIX_LEN, cj->raw.p, cj->raw.len) == 0)
+        st = conv__json_parse_skip(cj->tmp, p, n, CONV__JSON_RAW_NUMBERS, p + PREFIX_LEN, cj->raw.len, e);
+    else
+        st = conv__json_parse(cj->tmp, p, n, CONV__JSON_RAW_NUMBERS, e);
+    if (st != ST_OK)
         return st;
     root = conv_doc_root(cj->tmp);
     if (root->type != CONV_MAP || root->count != 2 || (si = tget(cj, 0, "schema")) == NONE ||
@@ -705,8 +717,10 @@ enum status conv__connect_decode(struct conv__connect *cj, const uint8_t *p, siz
     if (TN(cj, si)->type == CONV_NULL)
         return copy_schemaless(cj, pi);
     /* the same schema as the last record (the usual case): reuse the compiled one */
-    if (!cj->cached || !conv__subtree_equal(cj->tmp, si, cj->sdoc, 0, true)) {
+    if (TN(cj, si)->type != CONV__SKIPPED &&
+        (!cj->cached || !conv__subtree_equal(cj->tmp, si, cj->sdoc, 0, true))) {
         cj->cached = false;
+        buf_reset(&cj->raw);
         if ((st = copy_schema(cj, si)) != ST_OK)
             return st;
         cj->cur = cj->sdoc;
@@ -720,6 +734,14 @@ enum status conv__connect_decode(struct conv__connect *cj, const uint8_t *p, siz
         }
         pop(cj);
         cj->cached = true;
+    }
+    if (!cj->raw.len && TN(cj, si)->type != CONV__SKIPPED && n > PREFIX_LEN && memcmp(p, PREFIX, PREFIX_LEN) == 0 &&
+        TN(cj, si - 1)->s.p == (const char *)p + 2) {
+        /* remember the bytes of this (valid, compiled) schema for the fast path above; only
+         * when the schema in force is the one at the start (a repeated "schema" key wins) */
+        size_t len = conv__json_container_len(p + PREFIX_LEN, n - PREFIX_LEN);
+        if (len && buf_append(&cj->raw, p + PREFIX_LEN, len) != ST_OK)
+            buf_reset(&cj->raw);   /* no fast path, still correct */
     }
     cs_root = cj->cached_root;
     push_name(cj, "payload", 7, false);

@@ -381,6 +381,30 @@ TEST(schema_cache_follows_schema_changes)
     mem_free(copy);
     ASSERT_OK_E(conv_decode(c, (const uint8_t *)a, strlen(a), d, &E), &E);
     ASSERT_EQ_STR((buf_reset(&OUT), conv_value_dump(d, conv_doc_root(d), &OUT), buf_cstr(&OUT)), "{\"x\":1}");
+    /* the same schema spelled with other whitespace, then the compact form again */
+    const char *a2 = "{ \"schema\" : {\"type\":\"struct\",\"fields\":[{\"field\":\"x\",\"type\":\"int32\","
+                     "\"optional\":true,\"default\":1}]},\"payload\":{\"x\":5}}";
+    ASSERT_OK_E(conv_decode(c, (const uint8_t *)a2, strlen(a2), d, &E), &E);
+    ASSERT_EQ_INT(conv_map_get(d, conv_doc_root(d), "x", 1)->i, 5);
+    ASSERT_OK_E(conv_decode(c, (const uint8_t *)a, strlen(a), d, &E), &E);
+    ASSERT_EQ_INT(conv_map_get(d, conv_doc_root(d), "x", 1)->i, 1);
+    /* a cached schema followed by broken JSON or a second "schema" key */
+    const char *broken = "{\"schema\":{\"type\":\"struct\",\"fields\":[{\"field\":\"x\",\"type\":\"int32\","
+                         "\"optional\":true,\"default\":1}]},\"payload\":{]}";
+    ASSERT_ST(conv_decode(c, (const uint8_t *)broken, strlen(broken), d, &E), ST_PARSE);
+    ASSERT_CONTAINS(E.msg, "JSON: line 1 col 108: expected a string key, got ']'");
+    const char *twice = "{\"schema\":{\"type\":\"struct\",\"fields\":[{\"field\":\"x\",\"type\":\"int32\","
+                        "\"optional\":true,\"default\":1}]},\"schema\":{\"type\":\"int8\"},\"payload\":7}";
+    ASSERT_OK_E(conv_decode(c, (const uint8_t *)twice, strlen(twice), d, &E), &E);
+    ASSERT_EQ_INT(conv_doc_root(d)->type, CONV_INT);
+    ASSERT_EQ_INT(conv_doc_root(d)->i, 7);
+    /* ... and must not leave the first schema's bytes paired with the second's compilation */
+    ASSERT_OK_E(conv_decode(c, (const uint8_t *)a, strlen(a), d, &E), &E);
+    ASSERT_EQ_INT(conv_map_get(d, conv_doc_root(d), "x", 1)->i, 1);
+    ASSERT_OK_E(conv_decode(c, (const uint8_t *)twice, strlen(twice), d, &E), &E);
+    ASSERT_OK_E(conv_decode(c, (const uint8_t *)twice, strlen(twice), d, &E), &E);
+    ASSERT_OK_E(conv_decode(c, (const uint8_t *)a, strlen(a), d, &E), &E);
+    ASSERT_EQ_INT(conv_map_get(d, conv_doc_root(d), "x", 1)->i, 1);
     conv_converter_free(c);
     conv_doc_free(d);
 }

@@ -11,9 +11,11 @@
  *         the input bytes, resets/frees the document, or calls conv_decode / conv_converter_free
  *         on the same converter.
  * Threads: a converter and a document are used by one thread at a time (one per worker).
+ *          An Avro record with a schema id not yet cached blocks its conv_decode on the
+ *          registry (libcurl: connect 10 s, total 30 s per URL); cached ids never do I/O.
  * Errors: ST_PARSE / ST_TYPE / ST_TOO_BIG / ST_NOT_FOUND are record-class (this record is bad);
  *         ST_UNAVAILABLE is retriable (schema registry unreachable: hold the offset);
- *         ST_CONFIG / ST_AUTH / ST_NOMEM are fatal. Messages name the format and the place:
+ *         ST_CONFIG / ST_AUTH / ST_NOMEM / ST_UNSUPPORTED (Avro schema references) are fatal. Messages name the format and the place:
  *         "JSON: line 1 col 17: expected ',' or '}'", "payload.items[3].price: expected double,
  *         got string", "Avro: schema id 42 unknown". */
 #ifndef AEROSINK_CONVERT_H

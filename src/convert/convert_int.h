@@ -10,6 +10,8 @@
  * count = 1 when the text is integral (no fraction, no exponent). Never in a document
  * handed to a caller. */
 #define CONV__RAWNUM 8
+/* Internal node type: a value the parser was told to skip (conv__json_parse_skip). */
+#define CONV__SKIPPED 9
 
 #define CONV__MAX_DEPTH_CAP 512   /* hard cap on conv_limits.max_depth */
 #define CONV__ARENA_CHUNKS 40
@@ -84,6 +86,13 @@ enum status conv__utf8_fix(struct conv__arena *a, const uint8_t *p, size_t n, co
 #define CONV__JSON_RAW_NUMBERS 1u   /* numbers as CONV__RAWNUM nodes */
 enum status conv__json_parse(struct conv_doc *out, const uint8_t *p, size_t n, unsigned flags,
                              struct err *e);
+/* The same, but a value starting exactly at @skip_at becomes one CONV__SKIPPED node and its
+ * @skip_len bytes are not looked at. Only for bytes known to be one complete, valid JSON value
+ * (JSON values are context-free, so the same bytes parse the same anywhere). */
+enum status conv__json_parse_skip(struct conv_doc *out, const uint8_t *p, size_t n, unsigned flags,
+                                  const uint8_t *skip_at, size_t skip_len, struct err *e);
+/* Length of the valid JSON object or array starting at @p (0 if @p is not '{' or '['). */
+size_t conv__json_container_len(const uint8_t *p, size_t n);
 /* "line L col C" of byte offset @off in @p (columns count characters, from 1). */
 void conv__json_where(const uint8_t *p, size_t n, size_t off, unsigned *line, unsigned *col);
 

@@ -25,6 +25,8 @@ struct jp {
     struct conv_doc *d;
     unsigned flags;
     struct err *e;
+    const uint8_t *skip_at;     /* see conv__json_parse_skip */
+    size_t skip_len;
 };
 
 void conv__json_where(const uint8_t *p, size_t n, size_t off, unsigned *line, unsigned *col)
@@ -334,6 +336,12 @@ value:
     p = skip_ws(p, end);
     if (p == end)
         return jerr(j, p, ST_PARSE, "unexpected end of input, expected a value");
+    if (p == j->skip_at) {
+        if (!conv__add(d, CONV__SKIPPED))
+            return conv__add_error(d, "JSON", j->e);
+        p += j->skip_len;
+        goto after;
+    }
     switch (*p) {
     case '{':
     case '[':
@@ -424,10 +432,42 @@ after:
                 what_at(j, p, tmp));
 }
 
+size_t conv__json_container_len(const uint8_t *p, size_t n)
+{
+    size_t depth = 0, i = 0;
+
+    if (n == 0 || (p[0] != '{' && p[0] != '['))
+        return 0;
+    for (; i < n; i++) {
+        if (p[i] == '"') {
+            for (i++; i < n && p[i] != '"'; i++)
+                if (p[i] == '\\')
+                    i++;
+        } else if (p[i] == '{' || p[i] == '[') {
+            depth++;
+        } else if ((p[i] == '}' || p[i] == ']') && --depth == 0) {
+            return i + 1;
+        }
+    }
+    return 0;
+}
+
+enum status conv__json_parse_skip(struct conv_doc *out, const uint8_t *p, size_t n, unsigned flags,
+                                  const uint8_t *skip_at, size_t skip_len, struct err *e)
+{
+    struct jp j = {p, p + n, out, flags, e, skip_at, skip_len};
+
+    conv_doc_reset(out);
+    if (n > out->lim.max_input)
+        return err_set(e, ST_TOO_BIG, "JSON: record of %zu bytes is over the limit of %zu", n,
+                       out->lim.max_input);
+    return parse(&j);
+}
+
 enum status conv__json_parse(struct conv_doc *out, const uint8_t *p, size_t n, unsigned flags,
                              struct err *e)
 {
-    struct jp j = {p, p + n, out, flags, e};
+    struct jp j = {p, p + n, out, flags, e, NULL, 0};
 
     conv_doc_reset(out);
     if (n > out->lim.max_input)

@@ -55,6 +55,7 @@ struct slot {
     int64_t offset;
     uint64_t key_hash;
     uint64_t retry_at_ms;
+    uint64_t submit_us;        /* when the current attempt was submitted */
     uint32_t failures;         /* consecutive retriable failures */
     uint8_t state;
     bool holds_key;
@@ -77,6 +78,9 @@ struct part {
     uint64_t dispatched;           /* records handed to the thread (consumer thread) */
     int64_t committed;             /* last committed offset (consumer thread) */
     int64_t next_fetch;            /* offset after the last dispatched record */
+    _Atomic int64_t position;      /* = next_fetch, for other threads (metrics) */
+    _Atomic int64_t committed_a;   /* = committed, for other threads */
+    _Atomic uint64_t dispatched_a; /* = dispatched, for other threads */
     /* processing thread only */
     struct slot *fifo_head, *fifo_tail;
     int64_t last_finished;         /* offset of the last popped record */
@@ -84,15 +88,27 @@ struct part {
     struct slot *held_head, *held_tail;   /* later records wait here, in order */
 };
 
+struct key_ent {
+    uint64_t hash;
+    struct slot *s;
+};
+
 struct inbox_item {
     kafka_message *msg;
     struct part *part;
 };
 
-struct counters {
-    _Atomic uint64_t consumed, written, deleted, skipped_tombstone, skipped_invalid, skipped_other,
-        write_failures, dead_lettered, retries, finished;
+enum ctr {
+    CTR_CONSUMED, CTR_WRITTEN, CTR_DELETED, CTR_SKIPPED_TOMBSTONE, CTR_SKIPPED_INVALID, CTR_SKIPPED_OTHER,
+    CTR_WRITE_FAILURES, CTR_DEAD_LETTERED, CTR_RETRIES, CTR__COUNT
 };
+
+/* Record counters of one thread for one topic; written by that thread only. */
+struct counters {
+    _Atomic uint64_t v[CTR__COUNT];
+};
+
+#define LAT_BUCKETS 15   /* upper bounds in worker.h (WORKER_LATENCY_BOUNDS_US) + +Inf */
 
 struct thread {
     struct worker *w;
@@ -112,13 +128,16 @@ struct thread {
     struct slot *free_slots;
     struct slot **chunks;
     size_t n_chunks;
-    struct slot **keytab;          /* open addressing: holder slot per in-flight key */
+    struct key_ent *keytab;        /* in-flight keys: the slot holding each */
     size_t keycap;
     struct slot *retry_head;
     struct slot *ready_head, *ready_tail;
     struct mapping_header *hdrs;
     size_t hdr_cap;
-    struct counters c;
+    struct counters *tc;           /* per topic (index into the worker's topic configs) */
+    _Atomic uint64_t finished;     /* records settled or discarded (queue accounting) */
+    _Atomic uint64_t lat[LAT_BUCKETS];   /* write latency histogram (submit -> ack) */
+    _Atomic uint64_t lat_sum_us, lat_count;
     _Atomic uint64_t last_done_ms;   /* when this thread last settled a record */
     uint64_t log_window_start;
     uint32_t log_in_window, log_suppressed;
@@ -158,6 +177,7 @@ struct worker {
     _Atomic uint64_t committed_records;
     _Atomic uint64_t lag_cache;
     _Atomic int nparts;
+    pthread_mutex_t pmu;           /* guards ptab changes against readers on other threads */
     _Atomic uint64_t rebalances;
     _Atomic bool paused_flag;
     _Atomic bool in_outage;        /* retriable failures are being retried */
@@ -254,6 +274,11 @@ static bool log_allowed(struct thread *t)
  * Processing thread: slots, keys, watermarks
  * ------------------------------------------------------------------------------------ */
 
+static void count(struct thread *t, const struct part *p, enum ctr which)
+{
+    atomic_fetch_add_explicit(&t->tc[p->tcfg - t->w->tcfgs].v[which], 1, memory_order_relaxed);
+}
+
 static struct slot *slot_get(struct thread *t)
 {
     struct slot *s = t->free_slots;
@@ -288,6 +313,8 @@ static struct slot *slot_get(struct thread *t)
     return s;
 }
 
+/* In-flight keys: open addressing with linear probing; entries keep the hash so probes do
+ * not touch the (cold) slots. Sized for ACTIVE_MAX keys at a load factor <= 1/4. */
 static size_t key_probe(const struct thread *t, uint64_t h)
 {
     return (size_t)(h & (t->keycap - 1));
@@ -296,56 +323,57 @@ static size_t key_probe(const struct thread *t, uint64_t h)
 static struct slot *key_find(struct thread *t, const struct slot *s)
 {
     for (size_t i = key_probe(t, s->key_hash);; i = (i + 1) & (t->keycap - 1)) {
-        struct slot *h = t->keytab[i];
-        if (!h)
+        struct key_ent *k = &t->keytab[i];
+        if (!k->s)
             return NULL;
-        if (h->key_hash == s->key_hash && memcmp(h->cmd.digest, s->cmd.digest, AERO_DIGEST_SZ) == 0 &&
-            strcmp(h->cmd.ns, s->cmd.ns) == 0)
-            return h;
+        if (k->hash == s->key_hash && memcmp(k->s->cmd.digest, s->cmd.digest, AERO_DIGEST_SZ) == 0 &&
+            strcmp(k->s->cmd.ns, s->cmd.ns) == 0)
+            return k->s;
     }
 }
 
 static void key_insert(struct thread *t, struct slot *s)
 {
     size_t i = key_probe(t, s->key_hash);
-    while (t->keytab[i])
+    while (t->keytab[i].s)
         i = (i + 1) & (t->keycap - 1);
-    t->keytab[i] = s;
+    t->keytab[i] = (struct key_ent){s->key_hash, s};
     s->holds_key = true;
+}
+
+static size_t key_index(const struct thread *t, const struct slot *s)
+{
+    size_t i = key_probe(t, s->key_hash);
+    while (t->keytab[i].s != s)
+        i = (i + 1) & (t->keycap - 1);
+    return i;
 }
 
 /* Replace holder @old by @nu in place (same key, same position). */
 static void key_replace(struct thread *t, struct slot *old, struct slot *nu)
 {
-    for (size_t i = key_probe(t, old->key_hash);; i = (i + 1) & (t->keycap - 1)) {
-        if (t->keytab[i] == old) {
-            t->keytab[i] = nu;
-            old->holds_key = false;
-            nu->holds_key = true;
-            return;
-        }
-    }
+    t->keytab[key_index(t, old)].s = nu;
+    old->holds_key = false;
+    nu->holds_key = true;
 }
 
 static void key_remove(struct thread *t, struct slot *s)
 {
-    size_t mask = t->keycap - 1, i = key_probe(t, s->key_hash), j;
-    while (t->keytab[i] != s)
-        i = (i + 1) & mask;
+    size_t mask = t->keycap - 1, i = key_index(t, s), j = i;
+
     /* backward-shift deletion keeps every probe chain unbroken */
-    j = i;
     for (;;) {
         j = (j + 1) & mask;
-        if (!t->keytab[j])
+        if (!t->keytab[j].s)
             break;
-        size_t home = key_probe(t, t->keytab[j]->key_hash);
-        bool between = i <= j ? (home > i && home <= j) : (home > i || home <= j);
-        if (!between) {
+        size_t home = key_probe(t, t->keytab[j].hash);
+        bool stays = i <= j ? (home > i && home <= j) : (home > i || home <= j);
+        if (!stays) {
             t->keytab[i] = t->keytab[j];
             i = j;
         }
     }
-    t->keytab[i] = NULL;
+    t->keytab[i] = (struct key_ent){0, NULL};
     s->holds_key = false;
 }
 
@@ -393,7 +421,7 @@ static void release_key(struct thread *t, struct slot *s)
 static void count_finished(struct thread *t, struct part *p)
 {
     atomic_fetch_add_explicit(&p->finished, 1, memory_order_release);
-    atomic_fetch_add_explicit(&t->c.finished, 1, memory_order_relaxed);
+    atomic_fetch_add_explicit(&t->finished, 1, memory_order_relaxed);
 }
 
 /* The record is settled (written, skipped, dead-lettered, ignored). */
@@ -514,14 +542,14 @@ static void bad_record(struct thread *t, struct slot *s, enum worker_policy poli
     case WORKER_IGNORE:
         if (log_allowed(t))
             log_warn(&w->log, "skipped %s: %s (%s)", where, why, policy_name);
-        atomic_fetch_add_explicit(&t->c.skipped_invalid, 1, memory_order_relaxed);
+        count(t, s->part, CTR_SKIPPED_INVALID);
         finish(s);
         return;
     case WORKER_DEAD_LETTER:
         if (dead_letter(t, s, stage, exc, why) == ST_OK) {
             if (log_allowed(t))
                 log_warn(&w->log, "dead-lettered %s to %s: %s", where, w->cfg.dlq_topic, why);
-            atomic_fetch_add_explicit(&t->c.dead_lettered, 1, memory_order_relaxed);
+            count(t, s->part, CTR_DEAD_LETTERED);
             finish(s);
             return;
         }
@@ -586,7 +614,7 @@ static void schedule_retry(struct thread *t, struct slot *s, const char *what, c
     s->state = SLOT_RETRY_WAIT;
     s->retry_next = t->retry_head;
     t->retry_head = s;
-    atomic_fetch_add_explicit(&t->c.retries, 1, memory_order_relaxed);
+    count(t, s->part, CTR_RETRIES);
     atomic_store_explicit(&w->last_failure_ms, now, memory_order_relaxed);
     atomic_fetch_add_explicit(&w->failures_since_log, 1, memory_order_relaxed);
     /* One line (for the whole task, all threads) when failures start, then at most one
@@ -624,6 +652,20 @@ static void outage_check_over(struct thread *t)
              (unsigned long long)((last - atomic_load(&w->outage_since)) / 1000));
 }
 
+static const uint64_t lat_bounds_us[LAT_BUCKETS - 1] = {WORKER_LATENCY_BOUNDS_US};
+_Static_assert(LAT_BUCKETS == WORKER_LATENCY_BUCKETS, "latency buckets");
+_Static_assert(ARRAY_LEN(lat_bounds_us) == WORKER_LATENCY_BUCKETS - 1, "latency bounds");
+
+static void record_latency(struct thread *t, uint64_t us)
+{
+    size_t b = 0;
+    while (b < LAT_BUCKETS - 1 && us > lat_bounds_us[b])
+        b++;
+    atomic_fetch_add_explicit(&t->lat[b], 1, memory_order_relaxed);
+    atomic_fetch_add_explicit(&t->lat_sum_us, us, memory_order_relaxed);
+    atomic_fetch_add_explicit(&t->lat_count, 1, memory_order_relaxed);
+}
+
 static void on_reply(struct aero_cmd *cmd, enum status st, const struct err *e)
 {
     struct slot *s = cmd->ctx;
@@ -636,10 +678,11 @@ static void on_reply(struct aero_cmd *cmd, enum status st, const struct err *e)
 
     if (st == ST_OK || (rc != 0 && ignorable(tc, rc)) || (s->is_delete && rc == AERO_RC_ERR_NOT_FOUND)) {
         outage_check_over(t);
+        record_latency(t, clock_mono_us() - s->submit_us);
         if (st == ST_OK)
-            atomic_fetch_add_explicit(s->is_delete ? &t->c.deleted : &t->c.written, 1, memory_order_relaxed);
+            count(t, s->part, s->is_delete ? CTR_DELETED : CTR_WRITTEN);
         else
-            atomic_fetch_add_explicit(&t->c.skipped_other, 1, memory_order_relaxed);
+            count(t, s->part, CTR_SKIPPED_OTHER);
         finish(s);
         return;
     }
@@ -657,14 +700,14 @@ static void on_reply(struct aero_cmd *cmd, enum status st, const struct err *e)
     snprintf(why, sizeof(why), "Aerospike %s %s/%s: %s", s->is_delete ? "delete" : "write", cmd->ns,
              aero_rc_name(rc) ? aero_rc_name(rc) : status_name(st), e ? e->msg : "");
     if (cls == CLASS_RECORD) {
-        atomic_fetch_add_explicit(&t->c.write_failures, 1, memory_order_relaxed);
+        count(t, s->part, CTR_WRITE_FAILURES);
         bad_record(t, s, tc->on_write_failure, 2, "org.apache.kafka.connect.errors.ConnectException", why,
                    tc->on_write_failure == WORKER_IGNORE ? "on-write-failure: ignore"
                    : tc->on_write_failure == WORKER_DEAD_LETTER ? "on-write-failure: dead-letter"
                                                                  : "on-write-failure: kill-task");
         return;
     }
-    atomic_fetch_add_explicit(&t->c.write_failures, 1, memory_order_relaxed);
+    count(t, s->part, CTR_WRITE_FAILURES);
     {
         char where[320];
         tp_name(s, where, sizeof(where));
@@ -684,11 +727,12 @@ static void submit(struct slot *s)
         return;
     }
     if (t->w->cfg.dry_run || !t->cl) {
-        atomic_fetch_add_explicit(s->is_delete ? &t->c.deleted : &t->c.written, 1, memory_order_relaxed);
+        count(t, s->part, s->is_delete ? CTR_DELETED : CTR_WRITTEN);
         settle_later(s, false);
         return;
     }
     s->state = SLOT_IN_FLIGHT;
+    s->submit_us = clock_mono_us();
     if (aero_submit(t->cl, &s->cmd, &e) != ST_OK)
         schedule_retry(t, s, "Aerospike writes", &e);
 }
@@ -814,9 +858,9 @@ static bool start(struct thread *t, struct slot *s)
     }
     if (res.action == MAPPING_SKIP) {
         if (strstr(res.skip_reason, "tombstone"))
-            atomic_fetch_add_explicit(&t->c.skipped_tombstone, 1, memory_order_relaxed);
+            count(t, s->part, CTR_SKIPPED_TOMBSTONE);
         else
-            atomic_fetch_add_explicit(&t->c.skipped_other, 1, memory_order_relaxed);
+            count(t, s->part, CTR_SKIPPED_OTHER);
         finish(s);
         return true;
     }
@@ -882,7 +926,7 @@ static void process(struct thread *t, kafka_message *m, struct part *p)
 {
     struct slot *s;
 
-    atomic_fetch_add_explicit(&t->c.consumed, 1, memory_order_relaxed);
+    count(t, p, CTR_CONSUMED);
     s = slot_get(t);
     if (!s) {
         fail_task(t->w, "out of memory for record slots");
@@ -940,7 +984,7 @@ static void *thread_main(void *arg)
             t->work_pos = 0;
             pthread_mutex_unlock(&t->mu);
         }
-        uint64_t fin_before = atomic_load_explicit(&t->c.finished, memory_order_relaxed);
+        uint64_t fin_before = atomic_load_explicit(&t->finished, memory_order_relaxed);
         /* Start records while there is room: a bounded number of started records keeps slots,
          * request buffers and the client's queues small; the rest wait as Kafka messages. */
         while (t->work_pos < t->work_n && t->active < ACTIVE_MAX) {
@@ -951,7 +995,7 @@ static void *thread_main(void *arg)
                 /* not started: the next owner (or the restart) reads it again */
                 kafka_message_free(it->msg);
                 atomic_fetch_add_explicit(&p->finished, 1, memory_order_release);
-                atomic_fetch_add_explicit(&t->c.finished, 1, memory_order_relaxed);
+                atomic_fetch_add_explicit(&t->finished, 1, memory_order_relaxed);
                 continue;
             }
             process(t, it->msg, p);
@@ -964,7 +1008,7 @@ static void *thread_main(void *arg)
             aero_client_poll(t->cl, timeout);
             run_ready(t);
         }
-        if (atomic_load_explicit(&t->c.finished, memory_order_relaxed) != fin_before)
+        if (atomic_load_explicit(&t->finished, memory_order_relaxed) != fin_before)
             atomic_store_explicit(&t->last_done_ms, clock_mono_ms(), memory_order_relaxed);
         if (!t->cl && timeout > 0) {
             struct pollfd pfd = {t->evfd, POLLIN, 0};
@@ -1037,10 +1081,14 @@ static void on_assign(void *ctx, const struct kafka_tp *tps, size_t n)
         p->committed = -1;
         p->next_fetch = -1;
         p->last_finished = -1;
+        atomic_store(&p->position, -1);
+        atomic_store(&p->committed_a, -1);
         hb = phash(p->topic, p->partition, w->pcap);
+        pthread_mutex_lock(&w->pmu);
         p->hnext = w->ptab[hb];
         w->ptab[hb] = p;
         w->pcount++;
+        pthread_mutex_unlock(&w->pmu);
     }
     atomic_store(&w->nparts, (int)w->pcount);
     atomic_fetch_add(&w->rebalances, 1);
@@ -1063,6 +1111,7 @@ static void commit_parts(struct worker *w, struct part **ps, size_t n, bool sync
         if (ps[i]->committed >= 0)
             atomic_fetch_add(&w->committed_records, (uint64_t)(nc - ps[i]->committed));
         ps[i]->committed = nc;
+        atomic_store_explicit(&ps[i]->committed_a, nc, memory_order_relaxed);
         if (k == ARRAY_LEN(tps)) {
             if (kafka_commit(w->kc, tps, k, sync, &e) != ST_OK)
                 log_warn(&w->log, "offset commit failed: %s", e.msg);
@@ -1145,8 +1194,10 @@ static void on_revoke(void *ctx, const struct kafka_tp *tps, size_t n, bool lost
         struct part *p = rev[i], **pp = &w->ptab[phash(p->topic, p->partition, w->pcap)];
         while (*pp != p)
             pp = &(*pp)->hnext;
+        pthread_mutex_lock(&w->pmu);
         *pp = p->hnext;
         w->pcount--;
+        pthread_mutex_unlock(&w->pmu);
         if (part_inflight(p) > 0) {
             log_warn(&w->log, "%s[%d] revoked with %llu record(s) still in flight; their writes continue and "
                      "the next owner re-reads them (at-least-once)", p->topic, (int)p->partition,
@@ -1192,7 +1243,7 @@ static uint64_t total_finished(struct worker *w)
 {
     uint64_t f = 0;
     for (int i = 0; i < w->nth; i++)
-        f += atomic_load_explicit(&w->th[i].c.finished, memory_order_acquire);
+        f += atomic_load_explicit(&w->th[i].finished, memory_order_acquire);
     return f;
 }
 
@@ -1225,6 +1276,8 @@ static void dispatch(struct worker *w, kafka_message **msgs, size_t n)
         }
         p->dispatched++;
         p->next_fetch = m->offset + 1;
+        atomic_store_explicit(&p->position, p->next_fetch, memory_order_relaxed);
+        atomic_store_explicit(&p->dispatched_a, p->dispatched, memory_order_relaxed);
         w->dispatched_total++;
         touched[p->thread % 64] = true;
     }
@@ -1235,20 +1288,30 @@ static void dispatch(struct worker *w, kafka_message **msgs, size_t n)
             thread_wake(&w->th[ti]);
 }
 
+static void sum_counters(struct worker *w, size_t topic, uint64_t out[CTR__COUNT])
+{
+    memset(out, 0, sizeof(uint64_t) * CTR__COUNT);
+    for (int i = 0; i < w->nth; i++)
+        for (int c = 0; c < CTR__COUNT; c++)
+            out[c] += atomic_load_explicit(&w->th[i].tc[topic].v[c], memory_order_relaxed);
+}
+
 static void worker_totals(struct worker *w, struct worker_stats *o)
 {
+    uint64_t v[CTR__COUNT];
+
     memset(o, 0, sizeof(*o));
-    for (int i = 0; i < w->nth; i++) {
-        struct counters *c = &w->th[i].c;
-        o->consumed += atomic_load_explicit(&c->consumed, memory_order_relaxed);
-        o->written += atomic_load_explicit(&c->written, memory_order_relaxed);
-        o->deleted += atomic_load_explicit(&c->deleted, memory_order_relaxed);
-        o->skipped_tombstone += atomic_load_explicit(&c->skipped_tombstone, memory_order_relaxed);
-        o->skipped_invalid += atomic_load_explicit(&c->skipped_invalid, memory_order_relaxed);
-        o->skipped_other += atomic_load_explicit(&c->skipped_other, memory_order_relaxed);
-        o->write_failures += atomic_load_explicit(&c->write_failures, memory_order_relaxed);
-        o->dead_lettered += atomic_load_explicit(&c->dead_lettered, memory_order_relaxed);
-        o->retries += atomic_load_explicit(&c->retries, memory_order_relaxed);
+    for (size_t t = 0; t < w->cfg.n_topic_cfgs; t++) {
+        sum_counters(w, t, v);
+        o->consumed += v[CTR_CONSUMED];
+        o->written += v[CTR_WRITTEN];
+        o->deleted += v[CTR_DELETED];
+        o->skipped_tombstone += v[CTR_SKIPPED_TOMBSTONE];
+        o->skipped_invalid += v[CTR_SKIPPED_INVALID];
+        o->skipped_other += v[CTR_SKIPPED_OTHER];
+        o->write_failures += v[CTR_WRITE_FAILURES];
+        o->dead_lettered += v[CTR_DEAD_LETTERED];
+        o->retries += v[CTR_RETRIES];
     }
 }
 
@@ -1484,12 +1547,13 @@ static enum status thread_init(struct worker *w, struct thread *t, int idx, stru
     t->evfd = -1;
     pthread_mutex_init(&t->mu, NULL);
     t->keycap = 1024;
-    while (t->keycap < (size_t)w->cfg.max_queued_records * 2 + BATCH_MAX * 2)
+    while (t->keycap < (size_t)ACTIVE_MAX * 4)
         t->keycap <<= 1;
     t->keytab = mem_calloc(t->keycap, sizeof(*t->keytab));
+    t->tc = mem_calloc(w->cfg.n_topic_cfgs ? w->cfg.n_topic_cfgs : 1, sizeof(*t->tc));
     t->kdoc = conv_doc_new();
     t->vdoc = conv_doc_new();
-    if (!t->keytab || !t->kdoc || !t->vdoc)
+    if (!t->keytab || !t->tc || !t->kdoc || !t->vdoc)
         return err_set(e, ST_NOMEM, "processing thread %d", idx);
     t->kconv = conv_converter_new(w->cfg.key_converter, w->cfg.key_converter_props, e);
     if (!t->kconv)
@@ -1528,6 +1592,7 @@ static void thread_free(struct thread *t)
     mem_free(t->inbox);
     mem_free(t->work);
     mem_free(t->keytab);
+    mem_free(t->tc);
     mem_free(t->hdrs);
     conv_converter_free(t->kconv);
     conv_converter_free(t->vconv);
@@ -1546,6 +1611,7 @@ struct worker *worker_new(const struct worker_config *cfg, struct err *e)
     if (!w)
         goto nomem;
     pthread_mutex_init(&w->fail_mu, NULL);
+    pthread_mutex_init(&w->pmu, NULL);
     pthread_mutex_init(&w->dlq_mu, NULL);
     w->cfg = *cfg;
     w->name = (char *)copy_str(w, cfg->name ? cfg->name : "aerosink");
@@ -1624,6 +1690,54 @@ void worker_stats(struct worker *w, struct worker_stats *out)
     out->committed_records = atomic_load(&w->committed_records);
 }
 
+size_t worker_topic_count(const struct worker *w)
+{
+    return w->cfg.n_topic_cfgs;
+}
+
+void worker_topic_stats(struct worker *w, size_t i, struct worker_topic_stats *out)
+{
+    uint64_t v[CTR__COUNT];
+    sum_counters(w, i, v);
+    out->topic = w->tcfgs[i].name;
+    out->consumed = v[CTR_CONSUMED];
+    out->written = v[CTR_WRITTEN];
+    out->deleted = v[CTR_DELETED];
+    out->skipped_tombstone = v[CTR_SKIPPED_TOMBSTONE];
+    out->skipped_invalid = v[CTR_SKIPPED_INVALID];
+    out->skipped_other = v[CTR_SKIPPED_OTHER];
+    out->write_failures = v[CTR_WRITE_FAILURES];
+    out->dead_lettered = v[CTR_DEAD_LETTERED];
+    out->retries = v[CTR_RETRIES];
+}
+
+void worker_latency(struct worker *w, struct worker_latency *out)
+{
+    memset(out, 0, sizeof(*out));
+    for (int i = 0; i < w->nth; i++) {
+        for (int b = 0; b < LAT_BUCKETS; b++)
+            out->counts[b] += atomic_load_explicit(&w->th[i].lat[b], memory_order_relaxed);
+        out->sum_us += atomic_load_explicit(&w->th[i].lat_sum_us, memory_order_relaxed);
+        out->count += atomic_load_explicit(&w->th[i].lat_count, memory_order_relaxed);
+    }
+}
+
+void worker_partitions(struct worker *w, worker_partition_cb cb, void *ctx)
+{
+    pthread_mutex_lock(&w->pmu);
+    for (size_t b = 0; b < w->pcap; b++)
+        for (struct part *p = w->ptab[b]; p; p = p->hnext) {
+            int64_t nc = atomic_load_explicit(&p->next_commit, memory_order_acquire);
+            int64_t pos = atomic_load_explicit(&p->position, memory_order_relaxed);
+            uint64_t fin = atomic_load_explicit(&p->finished, memory_order_acquire);
+            uint64_t disp = atomic_load_explicit(&p->dispatched_a, memory_order_relaxed);
+            int64_t lag = w->kc ? kafka_lag(w->kc, p->topic, p->partition, pos) : -1;
+            cb(ctx, p->topic, p->partition, pos, atomic_load_explicit(&p->committed_a, memory_order_relaxed),
+               nc, lag, disp > fin ? disp - fin : 0);
+        }
+    pthread_mutex_unlock(&w->pmu);
+}
+
 void worker_set_paused(struct worker *w, bool paused)
 {
     atomic_store(&w->target_paused, paused);
@@ -1674,6 +1788,7 @@ void worker_free(struct worker *w)
         mem_free(w->owned[i]);
     mem_free(w->owned);
     pthread_mutex_destroy(&w->fail_mu);
+    pthread_mutex_destroy(&w->pmu);
     pthread_mutex_destroy(&w->dlq_mu);
     mem_free(w);
 }

@@ -95,12 +95,42 @@ struct worker_stats {
     uint64_t rebalances;        /* assignment changes seen (assign + revoke callbacks) */
 };
 
+/* Per-topic counters (same meanings as in struct worker_stats). */
+struct worker_topic_stats {
+    const char *topic;          /* valid as long as the worker */
+    uint64_t consumed, written, deleted, skipped_tombstone, skipped_invalid, skipped_other,
+        write_failures, dead_lettered, retries;
+};
+
+/* Aerospike write latency (submit to acknowledgement) histogram; counts[i] are records whose
+ * latency was <= WORKER_LATENCY_BOUNDS_US[i] (and above the previous bound); the last bucket
+ * is everything above the last bound. */
+#define WORKER_LATENCY_BOUNDS_US 100, 250, 500, 1000, 2500, 5000, 10000, 25000, 50000, 100000, \
+                                 250000, 500000, 1000000, 2500000
+#define WORKER_LATENCY_BUCKETS 15
+struct worker_latency {
+    uint64_t counts[WORKER_LATENCY_BUCKETS];
+    uint64_t sum_us, count;
+};
+
+/* One assigned partition: position = next offset to read (-1 before the first record),
+ * committed = last committed offset (-1 none), done = watermark ready to commit (-1 none),
+ * lag from librdkafka's cached high watermark (-1 unknown), in_flight = taken, not settled. */
+typedef void (*worker_partition_cb)(void *ctx, const char *topic, int32_t partition, int64_t position,
+                                    int64_t committed, int64_t done, int64_t lag, uint64_t in_flight);
+
 struct worker;
 
 struct worker *worker_new(const struct worker_config *cfg, struct err *e);
 /* Run until *stop becomes non-zero (drain, commit, return 0) or the task fails (return 1). */
 int worker_run(struct worker *w, volatile sig_atomic_t *stop);
 void worker_stats(struct worker *w, struct worker_stats *out);
+/* Metrics (all @thread any): topics are the worker's topic configs, by index. */
+size_t worker_topic_count(const struct worker *w);
+void worker_topic_stats(struct worker *w, size_t i, struct worker_topic_stats *out);
+void worker_latency(struct worker *w, struct worker_latency *out);
+/* Calls @cb for every assigned partition (under the worker's partition lock: keep it short). */
+void worker_partitions(struct worker *w, worker_partition_cb cb, void *ctx);
 /* Pause (true) or resume consumption, e.g. for PUT /connectors/{n}/pause. Records already
  * taken still finish; partitions stay assigned. @thread any */
 void worker_set_paused(struct worker *w, bool paused);

@@ -1,5 +1,6 @@
 /* tests/fuzz/connect_json_fuzz.c: JsonConverter with schemas.enable=true (src/convert/connect.c)
- * on arbitrary bytes, with both replace.null.with.default settings. Checks that a successful
+ * on arbitrary bytes, with both replace.null.with.default settings; a long-lived converter
+ * (schema cache carried across inputs) must agree with a fresh one. Checks that a successful
  * decode yields a well-formed document and that errors carry a message. */
 #include <stdlib.h>
 #include <string.h>
@@ -41,17 +42,39 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (!doc || !conv[0] || !conv[1])
             abort();
     }
-    for (int k = 0; k < 2; k++) {
+    /* A fresh converter gives the reference result; converter 0 keeps its schema cache from
+     * earlier inputs and decodes this one twice (the second may take the byte-identical
+     * schema fast path): all three must agree. Converter 1 has replace.null.with.default=false. */
+    struct buf first = BUF_INIT;
+    struct conv_converter *fresh = conv_converter_new("JsonConverter", on, &e);
+    enum status st0 = ST_OK;
+    if (!fresh)
+        abort();
+    for (int k = 0; k < 4; k++) {
+        struct conv_converter *c = k == 0 ? fresh : k == 3 ? conv[1] : conv[0];
+        enum status st;
         e.msg[0] = '\0';
-        if (conv_decode(conv[k], data, size, doc, &e) == ST_OK) {
+        st = conv_decode(c, data, size, doc, &e);
+        buf_reset(&b);
+        if (st == ST_OK) {
             check(doc, 0, conv_doc_count(doc));
             if (conv_doc_root(doc)->next != conv_doc_count(doc))
                 abort();
             conv_value_dump(doc, conv_doc_root(doc), &b);
-            buf_free(&b);
         } else if (e.msg[0] == '\0') {
+            abort();
+        } else {
+            buf_append_str(&b, e.msg);
+        }
+        if (k == 0) {
+            st0 = st;
+            buf_append(&first, b.p, b.len);
+        } else if (k < 3 && (st != st0 || b.len != first.len || (b.len && memcmp(b.p, first.p, b.len) != 0))) {
             abort();
         }
     }
+    conv_converter_free(fresh);
+    buf_free(&first);
+    buf_free(&b);
     return 0;
 }

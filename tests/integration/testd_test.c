@@ -1860,6 +1860,143 @@ TEST(codec_client_roundtrip)
     tu_proc_free(p);
 }
 
+static double rp_double(const struct rp *r, int idx)
+{
+    uint8_t op, pt;
+    char name[64];
+    const uint8_t *v;
+    uint32_t n;
+    uint64_t bits;
+    double d;
+    rp_op(r, idx, &op, &pt, name, &v, &n);
+    ASSERT_EQ_INT(pt, 2);
+    ASSERT_EQ_INT(n, 8);
+    bits = load_u64be(v);
+    memcpy(&d, &bits, 8);
+    return d;
+}
+
+TEST(operate_ops_and_respond_all)
+{
+    char hosts[256];
+    struct tu_proc *p = start(NULL, hosts, sizeof(hosts));
+    int fd = tconnect(hosts), msgs;
+    struct buf b = BUF_INIT, rows = BUF_INIT;
+    struct rq r = {BUF_INIT, 0, 0};
+    struct rp x;
+    const uint8_t *d = dg(80000);
+    uint8_t op, pt, f15[8], f10[8];
+    char name[64];
+    const uint8_t *v;
+    uint32_t vn;
+    double one_five = 1.5, one = 1.0;
+    uint64_t bits;
+
+    memcpy(&bits, &one_five, 8);
+    store_u64be(f15, bits);
+    memcpy(&bits, &one, 8);
+    store_u64be(f10, bits);
+    rq_begin(&r, 0, 1, 0, 0, 0);
+    rq_key(&r, "test", "t", d);
+    rq_op(&r, 2, 3, "s", "ab", 2);
+    rq_op(&r, 2, 2, "f", f15, 8);
+    rq_op_int(&r, 2, "i", 1);
+    ASSERT_EQ_INT(txn(fd, &r, &b).rc, 0);
+    /* append, prepend, float incr, then read both */
+    rq_begin(&r, 1, 1, 0, 0, 0);
+    rq_key(&r, "test", "t", d);
+    rq_op(&r, 9, 3, "s", "cd", 2);
+    rq_op(&r, 10, 3, "s", "xx", 2);
+    rq_op(&r, 5, 2, "f", f10, 8);
+    rq_op(&r, 1, 0, "s", NULL, 0);
+    rq_op(&r, 1, 0, "f", NULL, 0);
+    x = txn(fd, &r, &b);
+    ASSERT_EQ_INT(x.rc, 0);
+    ASSERT_EQ_INT(x.no, 2);
+    rp_op(&x, 0, &op, &pt, name, &v, &vn);
+    ASSERT_EQ_INT(pt, 3);
+    ASSERT_TRUE(vn == 6 && memcmp(v, "xxabcd", 6) == 0);
+    ASSERT_EQ_DBL(rp_double(&x, 1), 2.5);
+    /* float operand on an integer bin: 12, nothing applied */
+    rq_begin(&r, 0, 1, 0, 0, 0);
+    rq_key(&r, "test", "t", d);
+    rq_op(&r, 5, 2, "i", f10, 8);
+    x = txn(fd, &r, &b);
+    ASSERT_EQ_INT(x.rc, 12);
+    ASSERT_EQ_INT(x.gen, 2);
+    /* RESPOND_ALL_OPS: one op back per op, writes as op 2 particle 0, missing bins particle 0 */
+    rq_begin(&r, 1, 0x81, 0, 0, 0);
+    rq_key(&r, "test", "t", d);
+    rq_op_int(&r, 2, "a", 1);
+    rq_op(&r, 1, 0, "a", NULL, 0);
+    rq_op(&r, 1, 0, "zz", NULL, 0);
+    x = txn(fd, &r, &b);
+    ASSERT_EQ_INT(x.rc, 0);
+    ASSERT_EQ_INT(x.no, 3);
+    ASSERT_EQ_MEM(x.ops, HEX("00 00 00 05 02 00 00 01 61 | 00 00 00 0d 01 01 00 01 61 00 00 00 00 00 00 00 01 |"
+                             "00 00 00 06 01 00 00 02 7a 7a"), 9 + 17 + 10);
+    /* GET_ALL in an operate: incr then all bins */
+    rq_begin(&r, 3, 1, 0, 0, 0);
+    rq_key(&r, "test", "t", d);
+    rq_op_int(&r, 5, "i", 10);
+    rq_op(&r, 1, 0, "", NULL, 0);
+    x = txn(fd, &r, &b);
+    ASSERT_EQ_INT(x.rc, 0);
+    ASSERT_EQ_INT(x.no, 4);
+    ASSERT_EQ_INT(rp_int(&x, "i"), 11);
+    /* DELETE_ALL then a write: only the new bin is left */
+    rq_begin(&r, 0, 1, 0, 0, 0);
+    rq_key(&r, "test", "t", d);
+    rq_op(&r, 14, 0, "", NULL, 0);
+    rq_op_int(&r, 2, "n", 5);
+    ASSERT_EQ_INT(txn(fd, &r, &b).rc, 0);
+    x = get_all(fd, d, &b);
+    ASSERT_EQ_INT(x.no, 1);
+    ASSERT_EQ_INT(rp_int(&x, "n"), 5);
+    if (!tu_aerospike_is_real()) {
+        /* batch without "respond all keys" (parent flags 0x08): a row error other than
+         * 2/27 becomes the overall result in LAST and no row replies are sent */
+        struct buf m = BUF_INIT;
+        uint8_t h[8];
+        const char *bad =
+            "16 08 00 00 00 00 00000000 00000000 000003e8 0001 0000"
+            "00 00 00 00 29 | 00 00 00 02 | 08"
+            "00 00 00 00 0065a7c9e6294e7f2957b0fa8b4936c55181fbfc 0e | 00 01 00 | 00 00 | 00 00 00 00 | 00 01 00 01"
+            "00 00 00 05 00 74 65 73 74 | 00 00 00 0d 02 01 00 01 77 00 00 00 00 00 00 00 09"
+            "00 00 00 01 0065a7c9e6294e7f2957b0fa8b4936c55181fbfc 0e | 00 01 00 | 00 00 | 00 00 00 00 | 00 01 00 01"
+            "00 00 00 05 00 74 65 73 74 | 00 00 00 1c 02 01 00 10 61 61 61 61 61 61 61 61 61 61 61 61 61 61 61 61"
+            "00 00 00 00 00 00 00 09";
+        size_t n = HEX_LEN(bad);
+        buf_append(&m, HEX(bad), n);
+        store_u32be(m.p + 22, (uint32_t)(n - 22 - 4));
+        store_u64be(h, (2ull << 56) | (3ull << 48) | n);
+        tsend(fd, h, 8);
+        tsend(fd, m.p, m.len);
+        ASSERT_EQ_INT(batch_collect(fd, &rows, &msgs), 21);
+        ASSERT_EQ_INT(rows.len, 0);
+        /* the same with "respond all keys" (0x0c): two rows, 0 and 21, LAST 0 */
+        m.p[22 + 5 + 4] = 0x0c;
+        tsend(fd, h, 8);
+        tsend(fd, m.p, m.len);
+        ASSERT_EQ_INT(batch_collect(fd, &rows, &msgs), 0);
+        {
+            struct rp r0, r1;
+            rp_parse_at(rows.p, rows.len, &r0);
+            rp_parse_at(r0.end, (size_t)(rows.p + rows.len - r0.end), &r1);
+            ASSERT_EQ_INT(r0.rc, 0);
+            ASSERT_EQ_INT(r0.tt, 0);
+            ASSERT_EQ_INT(r1.rc, 21);
+            ASSERT_EQ_INT(r1.tt, 1);
+        }
+        buf_free(&m);
+    }
+    buf_free(&rows);
+    buf_free(&r.b);
+    buf_free(&b);
+    close(fd);
+    tu_proc_free(p);
+}
+
 TEST_LIST = {
     T(cli_help_bad_args_busy_port),
     T(doc_13_1_put_and_13_4_reads),
@@ -1882,5 +2019,6 @@ TEST_LIST = {
     T(lever_latency_keeps_order_and_other_connections),
     T(cdt_list_map_and_compaction),
     T(codec_client_roundtrip),
+    T(operate_ops_and_respond_all),
     {0},
 };

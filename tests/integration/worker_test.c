@@ -3,6 +3,7 @@
 #include <pthread.h>
 #include <signal.h>
 
+#include "../../src/app/metrics.h"
 #include "../../src/mapping/mapping.h"
 #include "../../src/worker/worker.h"
 #include "../harness.h"
@@ -276,10 +277,112 @@ TEST(steady_state_record_path_allocates_nothing)
     env_free(&v);
 }
 
+static int mixed_value(int i, char *buf, size_t cap, void *ctx)
+{
+    (void)ctx;
+    if (i % 50 == 3)
+        return -1;   /* tombstone */
+    if (i % 50 == 7)
+        return snprintf(buf, cap, "{\"a_field_name_longer_than_15\":%d}", i);   /* invalid */
+    return user_value(i, buf, cap, NULL);
+}
+
+/* Sum every sample of @metric whose label set contains @with (NULL: any). -1 if absent. */
+static double metric_sum(const char *text, const char *metric, const char *with)
+{
+    double sum = -1;
+    size_t ml = strlen(metric);
+    for (const char *line = text; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
+        if (strncmp(line, metric, ml) != 0 || (line[ml] != '{' && line[ml] != ' '))
+            continue;
+        const char *end = strchr(line, '\n');
+        const char *sp = end ? end : line + strlen(line);
+        while (sp > line && sp[-1] != ' ')
+            sp--;
+        if (with) {
+            char l[1024];
+            snprintf(l, sizeof(l), "%.*s", (int)(sp - line), line);
+            if (!strstr(l, with))
+                continue;
+        }
+        sum = (sum < 0 ? 0 : sum) + atof(sp);
+    }
+    return sum;
+}
+
+/* The exposition parses: comments are HELP/TYPE, every sample is name[{labels}] value. */
+static void check_exposition(const char *text)
+{
+    int samples = 0;
+    for (const char *line = text; *line;) {
+        const char *end = strchr(line, '\n');
+        ASSERT_TRUE(end != NULL);
+        if (*line == '#') {
+            ASSERT_TRUE(strncmp(line, "# HELP ", 7) == 0 || strncmp(line, "# TYPE ", 7) == 0);
+        } else {
+            const char *sp = end;
+            while (sp > line && sp[-1] != ' ')
+                sp--;
+            ASSERT_TRUE(sp > line + 1);
+            char *num_end;
+            strtod(sp, &num_end);
+            ASSERT_TRUE(num_end == end);
+            for (const char *c = line; c < sp - 1 && *c != '{'; c++)
+                ASSERT_TRUE((*c >= 'a' && *c <= 'z') || *c == '_' || (*c >= '0' && *c <= '9'));
+            samples++;
+        }
+        line = end + 1;
+    }
+    ASSERT_CMP_INT(samples, >, 20);
+}
+
+TEST(metrics_counters_add_up_after_a_stream_with_faults)
+{
+    struct env v;
+    const int n = 10000;
+    const char *args[] = {"--fail-rate", "0.1", NULL};
+    if (tu_aerospike_is_real())
+        TEST_SKIP("needs aerospike-testd --fail-rate");
+    env_start(&v, "mix:4", args);
+    e2e_produce(v.bootstrap, "mix", n, 4, "m-%d", mixed_value, NULL);
+    struct mapping_spec s = users_spec;
+    s.topic = "mix";
+    s.set = (struct mapping_ref){MAPPING_SRC_STATIC, "mix"};
+    env_worker(&v, "mix", &s, 2);
+    env_run(&v);
+    int tomb = n / 50, invalid = n / 50, good = n - tomb - invalid;
+    ASSERT_EQ_INT(e2e_wait_objects(v.hosts, "test", "mix", good, 60000), good);
+    ASSERT_EQ_U64(wait_written(&v, (uint64_t)good, 30000), good);
+    sleep_ms(800);   /* a commit interval */
+    struct buf out = BUF_INIT;
+    struct app_metrics_source src = {"wtest", 0, v.w, v.cluster, 5000};
+    ASSERT_OK(app_metrics_render(&src, 1, &out));
+    const char *text = buf_cstr(&out);
+    check_exposition(text);
+    ASSERT_EQ_INT(metric_sum(text, "aerosink_records_consumed_total", "topic=\"mix\""), n);
+    ASSERT_EQ_INT(metric_sum(text, "aerosink_records_written_total", NULL), good);
+    ASSERT_EQ_INT(metric_sum(text, "aerosink_records_skipped_total", "reason=\"tombstone\""), tomb);
+    ASSERT_EQ_INT(metric_sum(text, "aerosink_records_skipped_total", "reason=\"invalid\""), invalid);
+    ASSERT_EQ_INT(metric_sum(text, "aerosink_records_failed_total", NULL), 0);
+    ASSERT_CMP_INT(metric_sum(text, "aerosink_write_retries_total", NULL), >, good / 20);
+    ASSERT_EQ_INT(metric_sum(text, "aerosink_partition_committed_offset", NULL), n);
+    ASSERT_EQ_INT(metric_sum(text, "aerosink_partition_position_offset", NULL), n);
+    ASSERT_EQ_INT(metric_sum(text, "aerosink_partition_in_flight_records", NULL), 0);
+    ASSERT_EQ_INT(metric_sum(text, "aerosink_in_flight_records", NULL), 0);
+    ASSERT_EQ_INT(metric_sum(text, "aerosink_write_latency_seconds_count", NULL), good);
+    ASSERT_EQ_INT(metric_sum(text, "aerosink_write_latency_seconds_bucket", "le=\"+Inf\""), good);
+    ASSERT_CMP_INT(metric_sum(text, "aerosink_aerospike_commands_total", NULL), >=, good);
+    ASSERT_CMP_INT(metric_sum(text, "process_resident_memory_bytes", NULL), >, 1000000);
+    buf_free(&out);
+    ASSERT_EQ_INT(env_stop(&v), 0);
+    env_free(&v);
+}
+
 TEST_LIST = {
     T(records_arrive_with_exact_values_and_offsets_are_committed),
     T(same_key_writes_keep_kafka_order),
     T(retriable_failures_are_retried_until_every_record_lands),
     T(steady_state_record_path_allocates_nothing),
+    T(metrics_counters_add_up_after_a_stream_with_faults),
     {0},
 };

@@ -213,7 +213,7 @@ int td_set_find(struct td_ns *ns, const uint8_t *name, size_t len, bool create)
     if (len == 0)
         return 0;
     for (uint32_t i = 1; i < ns->n_sets; i++)
-        if (strlen(ns->sets[i].name) == len && memcmp(ns->sets[i].name, name, len) == 0)
+        if (ns->sets[i].len == len && memcmp(ns->sets[i].name, name, len) == 0)
             return (int)i;
     if (!create)
         return -2;
@@ -221,6 +221,7 @@ int td_set_find(struct td_ns *ns, const uint8_t *name, size_t len, bool create)
         return -1;
     memcpy(ns->sets[ns->n_sets].name, name, len);
     ns->sets[ns->n_sets].name[len] = '\0';
+    ns->sets[ns->n_sets].len = (uint8_t)len;
     ns->sets[ns->n_sets].objects = 0;
     return (int)ns->n_sets++;
 }

@@ -114,6 +114,7 @@ struct td_rec {
 
 struct td_set {
     char name[AERO_SET_MAX + 1];
+    uint8_t len;
     uint64_t objects;
 };
 

@@ -1,0 +1,300 @@
+/* tests/integration/check_test.c: `build/aerosink check` and `aerosink help config` as a user
+ * runs them: exit codes, the exact output lines, options, the generated reference. */
+#include <dirent.h>
+#include <sys/stat.h>
+
+#include "../harness.h"
+#include "../support/testutil.h"
+
+static const char *src_root(void)
+{
+    const char *s = getenv("AEROSINK_SRC");
+    return s && *s ? s : ".";
+}
+
+/* Absolute path of the built binary (the shell below changes directory). */
+static const char *aerosink(void)
+{
+    static char path[4096];
+    char cwd[2048];
+
+    if (!getcwd(cwd, sizeof(cwd)))
+        TEST_FAIL("getcwd: %s", strerror(errno));
+    snprintf(path, sizeof(path), "%s/%s", cwd, tu_bin("aerosink"));
+    return path;
+}
+
+/* Run `aerosink ARGS` in @dir (NULL = here) through /bin/sh; output = stdout + stderr. */
+static int run_in(const char *dir, const char *args, char **out)
+{
+    char cmd[8192];
+    const char *argv[] = {"/bin/sh", "-c", cmd, NULL};
+
+    snprintf(cmd, sizeof(cmd), "%s%s%s'%s' %s", dir ? "cd '" : "", dir ? dir : "",
+             dir ? "' && exec " : "exec ", aerosink(), args);
+    return tu_run(argv, 60000, out);
+}
+
+static bool ends_with(const char *s, const char *suf)
+{
+    size_t l = strlen(s), n = strlen(suf);
+    return l >= n && strcmp(s + l - n, suf) == 0;
+}
+
+static bool has_error_line(const char *text)
+{
+    for (const char *l = text; *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : l + strlen(l))
+        if (strncmp(l, "warning: ", 9) != 0)
+            return true;
+    return false;
+}
+
+/* Drop the summary line ("N errors, M warnings in K files") from @out, in place. */
+static const char *without_summary(char *out)
+{
+    size_t l = strlen(out);
+    if (l && out[l - 1] == '\n')
+        out[--l] = '\0';
+    char *nl = strrchr(out, '\n');
+    if (nl)
+        nl[1] = '\0';
+    else
+        out[0] = '\0';
+    return out;
+}
+
+TEST(every_bad_file_exit_2_and_expected_lines)
+{
+    char dir[1024];
+    DIR *d;
+    struct dirent *de;
+    int cases = 0;
+
+    snprintf(dir, sizeof(dir), "%s/tests/data/config/bad", src_root());
+    d = opendir(dir);
+    ASSERT_TRUE(d != NULL);
+    while ((de = readdir(d))) {
+        char exp_path[1200], args[600], *out = NULL, *expected;
+        int rc;
+        if (!ends_with(de->d_name, ".expected"))
+            continue;
+        snprintf(exp_path, sizeof(exp_path), "%s/%s", dir, de->d_name);
+        expected = tu_read_file(exp_path, NULL);
+        snprintf(args, sizeof(args), "check --offline '%.*s'", (int)(strlen(de->d_name) - 9),
+                 de->d_name);
+        rc = run_in(dir, args, &out);
+        /* warnings only: still a pass (exit 0); any error line: exit 2 */
+        if (rc != (has_error_line(expected) ? 2 : 0))
+            TEST_FAIL("%s: exit %d\n%s", args, rc, out);
+        if (strcmp(without_summary(out), expected) != 0)
+            TEST_FAIL("%s:\n      expected:\n%s      got:\n%s", args, expected, out);
+        mem_free(out);
+        mem_free(expected);
+        cases++;
+    }
+    closedir(d);
+    ASSERT_CMP_INT(cases, >=, 25);
+}
+
+TEST(good_files_exit_0)
+{
+    char dir[1024], *out = NULL;
+
+    snprintf(dir, sizeof(dir), "%s/tests/data/config/good", src_root());
+    ASSERT_EQ_INT(run_in(dir, "check --offline spec_a.yml", &out), 0);
+    ASSERT_EQ_STR(out, "0 errors, 0 warnings in 1 file\n");
+    mem_free(out);
+    /* the connector of example B checks its mapping (aerospike-kafka-inbound.yml beside it) */
+    ASSERT_EQ_INT(run_in(dir, "check --offline spec_b_connector.json", &out), 0);
+    ASSERT_EQ_STR(out, "0 errors, 0 warnings in 2 files\n");
+    mem_free(out);
+    /* worker + connector + the same mapping named explicitly: checked once */
+    ASSERT_EQ_INT(run_in(dir, "check --offline worker-standalone.properties sink.properties "
+                              "spec_b.yml spec_c.yml v11_flat.yml",
+                         &out),
+                  0);
+    ASSERT_CONTAINS(out, "warning: v11_flat.yml:11:7: topics.users.mapping.key-field: "
+                         "deprecated v1.1 form");
+    ASSERT_CONTAINS(out, "0 errors, 7 warnings in 5 files\n");
+    mem_free(out);
+}
+
+TEST(several_files_sorted_by_file_then_position)
+{
+    char dir[1024], *out = NULL;
+
+    snprintf(dir, sizeof(dir), "%s/tests/data/config/bad", src_root());
+    ASSERT_EQ_INT(run_in(dir, "check --offline ttl_range.yml deprecated_feature_key.yml "
+                              "enum_typo.yml",
+                         &out),
+                  2);
+    ASSERT_EQ_STR(out, "ttl_range.yml:10:34: topics.orders.mapping.ttl.value: value 315360001 out "
+                       "of range: 0 (namespace default), -1 (never expire), -2 (keep the current "
+                       "TTL) or 1..315360000 seconds\n"
+                       "warning: deprecated_feature_key.yml:1:1: feature-key-file: deprecated "
+                       "since 2.2.0 and ignored by aerosink\n"
+                       "enum_typo.yml:5:21: topics.orders.invalid-record: invalid value \"ignor\": "
+                       "expected ignore | kill-task | dead-letter (did you mean \"ignore\"?)\n"
+                       "2 errors, 1 warning in 3 files\n");
+    mem_free(out);
+}
+
+TEST(quiet_prints_errors_only)
+{
+    char dir[1024], *out = NULL;
+
+    snprintf(dir, sizeof(dir), "%s/tests/data/config/bad", src_root());
+    ASSERT_EQ_INT(run_in(dir, "check --quiet --offline deprecated_feature_key.yml", &out), 0);
+    ASSERT_EQ_STR(out, "");
+    mem_free(out);
+    ASSERT_EQ_INT(run_in(dir, "check -q --offline enum_typo.yml deprecated_feature_key.yml", &out),
+                  2);
+    ASSERT_EQ_STR(out, "enum_typo.yml:5:21: topics.orders.invalid-record: invalid value "
+                       "\"ignor\": expected ignore | kill-task | dead-letter (did you mean "
+                       "\"ignore\"?)\n");
+    mem_free(out);
+}
+
+TEST(usage_help_and_errors)
+{
+    char *out = NULL;
+
+    ASSERT_EQ_INT(run_in(NULL, "check --help", &out), 0);
+    ASSERT_CONTAINS(out, "usage: aerosink check [--quiet] [--offline] FILE...");
+    ASSERT_CONTAINS(out, "Example:");
+    mem_free(out);
+    ASSERT_EQ_INT(run_in(NULL, "help check", &out), 0);
+    ASSERT_CONTAINS(out, "usage: aerosink check");
+    mem_free(out);
+    ASSERT_EQ_INT(run_in(NULL, "check", &out), 2);
+    ASSERT_CONTAINS(out, "aerosink check: no files given");
+    mem_free(out);
+    ASSERT_EQ_INT(run_in(NULL, "check --frobnicate x.yml", &out), 2);
+    ASSERT_CONTAINS(out, "unknown option '--frobnicate'");
+    mem_free(out);
+    ASSERT_EQ_INT(run_in(NULL, "check /nonexistent/aerospike-kafka-inbound.yml", &out), 2);
+    ASSERT_EQ_STR(out, "/nonexistent/aerospike-kafka-inbound.yml: cannot open: No such file or "
+                       "directory\n1 error, 0 warnings in 1 file\n");
+    mem_free(out);
+    ASSERT_EQ_INT(run_in(NULL, "check -- --odd-name.yml", &out), 2);   /* after --: a file */
+    ASSERT_CONTAINS(out, "--odd-name.yml: cannot open");
+    mem_free(out);
+}
+
+TEST(help_config_and_markdown_reference_is_current)
+{
+    char path[1024], *out = NULL, *doc;
+
+    ASSERT_EQ_INT(run_in(NULL, "help config", &out), 0);
+    ASSERT_CONTAINS(out, "aerosink configuration reference");
+    ASSERT_CONTAINS(out, "  topics.<topic>.aerospike-operation.record-exists-action\n");
+    mem_free(out);
+    ASSERT_EQ_INT(run_in(NULL, "help config --markdown", &out), 0);
+    snprintf(path, sizeof(path), "%s/docs/config-reference.md", src_root());
+    doc = tu_read_file(path, NULL);
+    ASSERT_TRUE(doc != NULL);
+    if (strcmp(out, doc) != 0)
+        TEST_FAIL("docs/config-reference.md is stale: run `build/aerosink help config "
+                  "--markdown > docs/config-reference.md`");
+    mem_free(doc);
+    mem_free(out);
+    ASSERT_EQ_INT(run_in(NULL, "help config --html", &out), 2);
+    mem_free(out);
+}
+
+/* Without --offline the files the mapping names are read. */
+TEST(reads_named_files_by_default)
+{
+    const char *dir = tu_tmpdir();
+    char text[2048], *out = NULL, want[4096];
+    const char *pw = tu_write_file(dir, "writer.pass", "secret\n");
+    const char *map;
+
+    ASSERT_EQ_INT(chmod(pw, 0644), 0);
+    snprintf(text, sizeof(text),
+             "aerospike:\n  seeds: [db1]\n  credentials:\n    username: u\n"
+             "    password-file: %s\n"
+             "topics:\n  t:\n    invalid-record: ignore\n    mapping:\n"
+             "      namespace: {mode: static, value: ns}\n      key-field: {source: key}\n"
+             "      bins: {type: multi-bins, all-value-fields: true}\n",
+             pw);
+    map = tu_write_file(dir, "aerospike-kafka-inbound.yml", text);
+    ASSERT_EQ_INT(chmod(map, 0600), 0);
+    ASSERT_EQ_INT(run_in(dir, "check aerospike-kafka-inbound.yml", &out), 0);
+    snprintf(want, sizeof(want),
+             "warning: aerospike-kafka-inbound.yml:5:20: aerospike.credentials.password-file: "
+             "\"%s\" holds a secret and is readable by everyone (mode 0644): chmod 600 it\n"
+             "0 errors, 1 warning in 1 file\n", pw);
+    ASSERT_EQ_STR(out, want);
+    mem_free(out);
+    ASSERT_EQ_INT(chmod(pw, 0600), 0);
+    ASSERT_EQ_INT(run_in(dir, "check aerospike-kafka-inbound.yml", &out), 0);
+    ASSERT_EQ_STR(out, "0 errors, 0 warnings in 1 file\n");
+    mem_free(out);
+    ASSERT_EQ_INT(unlink(pw), 0);
+    ASSERT_EQ_INT(run_in(dir, "check aerospike-kafka-inbound.yml", &out), 2);
+    ASSERT_CONTAINS(out, "aerospike-kafka-inbound.yml:5:20: aerospike.credentials.password-file: "
+                         "cannot read");
+    mem_free(out);
+    ASSERT_EQ_INT(run_in(dir, "check --offline aerospike-kafka-inbound.yml", &out), 0);
+    mem_free(out);
+}
+
+TEST(secret_in_world_readable_properties)
+{
+    const char *dir = tu_tmpdir();
+    char *out = NULL;
+    const char *w = tu_write_file(dir, "worker.properties",
+                                  "bootstrap.servers=k:9092\n"
+                                  "key.converter=org.apache.kafka.connect.storage.StringConverter\n"
+                                  "value.converter=org.apache.kafka.connect.json.JsonConverter\n"
+                                  "consumer.ssl.key.password=hunter2\n");
+
+    ASSERT_EQ_INT(chmod(w, 0644), 0);
+    ASSERT_EQ_INT(run_in(dir, "check worker.properties", &out), 0);
+    ASSERT_EQ_STR(out, "warning: worker.properties:4:1: consumer.ssl.key.password: plaintext "
+                       "secret in a file readable by everyone (mode 0644): chmod 600 "
+                       "worker.properties, or use a config provider such as "
+                       "${file:/path/secrets.properties:key}\n"
+                       "0 errors, 1 warning in 1 file\n");
+    mem_free(out);
+    ASSERT_EQ_INT(chmod(w, 0600), 0);
+    ASSERT_EQ_INT(run_in(dir, "check worker.properties", &out), 0);
+    ASSERT_EQ_STR(out, "0 errors, 0 warnings in 1 file\n");
+    mem_free(out);
+}
+
+TEST(worker_converters_checked_with_connector)
+{
+    const char *dir = tu_tmpdir();
+    char *out = NULL;
+
+    tu_write_file(dir, "worker.properties",
+                  "key.converter=org.apache.kafka.connect.storage.StringConverter\n"
+                  "value.converter=io.confluent.connect.protobuf.ProtobufConverter\n");
+    tu_write_file(dir, "sink.properties", "name=s\nconnector.class=aerosink\ntopics=t\n");
+    tu_write_file(dir, "aerospike-kafka-inbound.yml",
+                  "aerospike: {seeds: [db1]}\ntopics:\n  t:\n    invalid-record: ignore\n"
+                  "    mapping:\n      namespace: {mode: static, value: ns}\n"
+                  "      key-field: {source: key}\n"
+                  "      bins: {type: multi-bins, all-value-fields: true}\n");
+    ASSERT_EQ_INT(run_in(dir, "check worker.properties sink.properties", &out), 2);
+    ASSERT_EQ_STR(out, "worker.properties:2:17: value.converter: "
+                       "io.confluent.connect.protobuf.ProtobufConverter is not supported by "
+                       "aerosink yet\n"
+                       "1 error, 0 warnings in 3 files\n");
+    mem_free(out);
+}
+
+TEST_LIST = {
+    T(every_bad_file_exit_2_and_expected_lines),
+    T(good_files_exit_0),
+    T(several_files_sorted_by_file_then_position),
+    T(quiet_prints_errors_only),
+    T(usage_help_and_errors),
+    T(help_config_and_markdown_reference_is_current),
+    T(reads_named_files_by_default),
+    T(secret_in_world_readable_properties),
+    T(worker_converters_checked_with_connector),
+    {0},
+};
