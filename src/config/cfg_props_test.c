@@ -217,7 +217,8 @@ TEST(positions_of_keys_and_values)
 TEST(duplicate_key_last_wins_with_warning)
 {
     struct cfg_props *p;
-    char *out = diags_of("a=1\nb=2\na=3\n", 12, false, &p);
+    static const char text[] = "a=1\nb=2\na=3\n";
+    char *out = diags_of(text, strlen(text), false, &p);
 
     ASSERT_EQ_STR(out, "warning: t.properties:3:1: a: set again (first on line 1): the last value wins\n");
     ASSERT_EQ_STR(GET(p, "a"), "3");
@@ -231,7 +232,8 @@ TEST(duplicate_key_last_wins_with_warning)
 TEST(malformed_unicode_escapes_are_errors)
 {
     struct cfg_props *p;
-    char *out = diags_of("ok=1\nbad=x\\u12G4\nend=\\u12\nnul=\\u0000\nk\\uZZZZ=v\n", 50, false, &p);
+    static const char text[] = "ok=1\nbad=x\\u12G4\nend=\\u12\nnul=\\u0000\nk\\uZZZZ=v\n";
+    char *out = diags_of(text, strlen(text), false, &p);
 
     ASSERT_TRUE(p == NULL);
     ASSERT_EQ_STR(out, "t.properties:2:6: bad: malformed \\uxxxx encoding (Java refuses this file)\n"

@@ -489,8 +489,9 @@ void cfg_effective_converter(const struct cfg_worker *w, const struct cfg_connec
 struct cfg *cfg_connector_load_mapping(const struct cfg_connector *c, unsigned flags,
                                        struct cfg_diags *d);
 /* Cross-checks between a connector and its mapping: every topic in `topics` has a mapping
- * (error naming the topic and the mapping file), mapped topics not consumed (warning),
- * dead-letter policies need errors.deadletterqueue.topic.name. */
+ * (error naming the topic and the mapping file; for topics.regex this is left to partition
+ * assignment), and dead-letter policies need errors.deadletterqueue.topic.name. Mapped topics
+ * a connector does not consume are fine: one mapping file serves every connector on a node. */
 void cfg_connector_check_mapping(const struct cfg_connector *c, const struct cfg *m,
                                  struct cfg_diags *d);
 /* Converters are ones aerosink implements (error with did-you-mean otherwise). @w may be

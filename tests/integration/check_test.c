@@ -74,7 +74,7 @@ TEST(every_bad_file_exit_2_and_expected_lines)
     d = opendir(dir);
     ASSERT_TRUE(d != NULL);
     while ((de = readdir(d))) {
-        char exp_path[1200], args[600], *out = NULL, *expected;
+        char exp_path[1400], args[600], *out = NULL, *expected;
         int rc;
         if (!ends_with(de->d_name, ".expected"))
             continue;

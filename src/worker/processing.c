@@ -1,0 +1,881 @@
+/* src/worker/processing.c: a processing thread. For each record routed to it (all records of
+ * a Kafka key come to the same thread, in Kafka order): take a slot, decode, map, and settle it
+ * (skip / policy) or submit it; a record whose Aerospike key already has a write in flight
+ * waits behind it. Completions (inside aero_client_poll) settle the record, hand the key to
+ * the next waiter and report the outcome to the consumer thread. A retriable failure never
+ * settles a record: it is retried with back-off until it succeeds or the task stops. */
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include "worker_int.h"
+
+/* ------------------------------------------------------------------------------------
+ * Small helpers
+ * ------------------------------------------------------------------------------------ */
+
+void worker__fail(struct worker *w, const char *fmt, ...)
+{
+    va_list ap;
+    pthread_mutex_lock(&w->fail_mu);
+    if (!atomic_load(&w->failed)) {
+        va_start(ap, fmt);
+        vsnprintf(w->failure, sizeof(w->failure), fmt, ap);
+        va_end(ap);
+        atomic_store(&w->failed, 1);
+    }
+    pthread_mutex_unlock(&w->fail_mu);
+}
+
+static uint64_t hash_key(const char *ns, const uint8_t digest[AERO_DIGEST_SZ])
+{
+    uint64_t h;
+    memcpy(&h, digest + 4, 8);      /* digests are uniformly random */
+    for (const char *p = ns; *p; p++)
+        h = (h ^ (uint8_t)*p) * 0x100000001b3ull;
+    return h ? h : 1;
+}
+
+static const char *tp_name(const struct slot *s, char *buf, size_t cap)
+{
+    snprintf(buf, cap, "%s[%d]@%lld", s->part->topic, (int)s->part->partition, (long long)s->offset);
+    return buf;
+}
+
+/* Record-level log lines, at most LOG_BURST per window per thread. */
+static bool log_allowed(struct thread *t)
+{
+    uint64_t now = clock_mono_ms();
+    if (now - t->log_window_start >= LOG_WINDOW_MS) {
+        if (t->log_suppressed)
+            log_warn(&t->w->log, "%u more record-level messages suppressed in the last %ds",
+                     t->log_suppressed, LOG_WINDOW_MS / 1000);
+        t->log_window_start = now;
+        t->log_in_window = 0;
+        t->log_suppressed = 0;
+    }
+    if (t->log_in_window++ < LOG_BURST)
+        return true;
+    t->log_suppressed++;
+    return false;
+}
+
+static void count(struct thread *t, const struct part *p, enum ctr which)
+{
+    atomic_fetch_add_explicit(&t->tc[p->tidx].v[which], 1, memory_order_relaxed);
+}
+
+/* ------------------------------------------------------------------------------------
+ * Slots and the in-flight key table
+ * ------------------------------------------------------------------------------------ */
+
+static struct slot *slot_get(struct thread *t)
+{
+    struct slot *s = t->free_slots;
+    if (!s) {
+        struct slot **nc = mem_realloc(t->chunks, (t->n_chunks + 1) * sizeof(*nc));
+        struct slot *chunk = mem_calloc(SLOT_CHUNK, sizeof(*chunk));
+        if (!nc || !chunk) {
+            mem_free(chunk);
+            if (nc)
+                t->chunks = nc;
+            return NULL;
+        }
+        t->chunks = nc;
+        t->chunks[t->n_chunks++] = chunk;
+        for (size_t i = 0; i < SLOT_CHUNK; i++) {
+            chunk[i].free_next = t->free_slots;
+            chunk[i].th = t;
+            t->free_slots = &chunk[i];
+        }
+        s = t->free_slots;
+    }
+    t->free_slots = s->free_next;
+    t->active++;
+    s->key_next = s->key_tail = s->retry_next = s->ready_next = s->free_next = NULL;
+    s->msg = NULL;
+    s->part = NULL;
+    s->failures = 0;
+    s->holds_key = false;
+    s->is_delete = false;
+    s->give_up = false;
+    s->state = SLOT_NEW;
+    return s;
+}
+
+static void slot_put(struct thread *t, struct slot *s)
+{
+    kafka_message_free(s->msg);
+    s->msg = NULL;
+    s->state = SLOT_FREE;
+    s->free_next = t->free_slots;
+    t->free_slots = s;
+    t->active--;
+}
+
+/* In-flight keys: open addressing with linear probing; entries keep the hash so probes do
+ * not touch the (cold) slots. Sized for ACTIVE_MAX keys at a load factor <= 1/4. */
+static size_t key_probe(const struct thread *t, uint64_t h)
+{
+    return (size_t)(h & (t->keycap - 1));
+}
+
+static struct slot *key_find(struct thread *t, const struct slot *s)
+{
+    for (size_t i = key_probe(t, s->key_hash);; i = (i + 1) & (t->keycap - 1)) {
+        struct key_ent *k = &t->keytab[i];
+        if (!k->s)
+            return NULL;
+        if (k->hash == s->key_hash && memcmp(k->s->cmd.digest, s->cmd.digest, AERO_DIGEST_SZ) == 0 &&
+            strcmp(k->s->cmd.ns, s->cmd.ns) == 0)
+            return k->s;
+    }
+}
+
+static void key_insert(struct thread *t, struct slot *s)
+{
+    size_t i = key_probe(t, s->key_hash);
+    while (t->keytab[i].s)
+        i = (i + 1) & (t->keycap - 1);
+    t->keytab[i] = (struct key_ent){s->key_hash, s};
+    s->holds_key = true;
+}
+
+static size_t key_index(const struct thread *t, const struct slot *s)
+{
+    size_t i = key_probe(t, s->key_hash);
+    while (t->keytab[i].s != s)
+        i = (i + 1) & (t->keycap - 1);
+    return i;
+}
+
+static void key_remove(struct thread *t, struct slot *s)
+{
+    size_t mask = t->keycap - 1, i = key_index(t, s), j = i;
+
+    /* backward-shift deletion keeps every probe chain unbroken */
+    for (;;) {
+        j = (j + 1) & mask;
+        if (!t->keytab[j].s)
+            break;
+        size_t home = key_probe(t, t->keytab[j].hash);
+        bool stays = i <= j ? (home > i && home <= j) : (home > i || home <= j);
+        if (!stays) {
+            t->keytab[i] = t->keytab[j];
+            i = j;
+        }
+    }
+    t->keytab[i] = (struct key_ent){0, NULL};
+    s->holds_key = false;
+}
+
+/* ------------------------------------------------------------------------------------
+ * Settling records
+ * ------------------------------------------------------------------------------------ */
+
+static void submit(struct slot *s);
+
+/* Hand @s's key to the next waiter (which is then submitted) or drop it. */
+static void release_key(struct thread *t, struct slot *s)
+{
+    struct slot *next;
+
+    if (!s->holds_key)
+        return;
+    next = s->key_next;
+    if (!next) {
+        key_remove(t, s);
+        return;
+    }
+    next->key_tail = s->key_tail == next ? NULL : s->key_tail;
+    t->keytab[key_index(t, s)].s = next;
+    s->holds_key = false;
+    next->holds_key = true;
+    submit(next);
+}
+
+/* Tell the consumer thread (through the outbox, flushed once per loop). */
+static void report(struct thread *t, struct part *p, uint64_t seq, enum outcome o)
+{
+    if (t->out_local_n == t->out_local_cap) {
+        size_t cap = t->out_local_cap ? t->out_local_cap * 2 : 1024;
+        struct outbox_item *a = mem_realloc(t->out_local, cap * sizeof(*a));
+        if (!a) {
+            worker__fail(t->w, "out of memory reporting record outcomes");
+            return;
+        }
+        t->out_local = a;
+        t->out_local_cap = cap;
+    }
+    t->out_local[t->out_local_n++] = (struct outbox_item){p, seq, (uint8_t)o};
+}
+
+/* The record is settled (written, skipped, dead-lettered, ignored): OUT_DONE. */
+static void settle(struct slot *s)
+{
+    struct thread *t = s->th;
+
+    release_key(t, s);
+    report(t, s->part, s->seq, OUT_DONE);
+    slot_put(t, s);
+}
+
+/* The task failed on or before this record: it is never done, so the watermark (and every
+ * commit) stays before it. */
+static void give_up(struct slot *s)
+{
+    struct thread *t = s->th;
+
+    release_key(t, s);
+    report(t, s->part, s->seq, OUT_LEFT);
+    slot_put(t, s);
+}
+
+/* Settle later, from the thread loop: keeps key hand-over chains iterative. */
+static void settle_later(struct slot *s, bool abandon)
+{
+    struct thread *t = s->th;
+    s->give_up = abandon;
+    s->state = SLOT_SETTLED;
+    s->ready_next = NULL;
+    if (t->ready_tail)
+        t->ready_tail->ready_next = s;
+    else
+        t->ready_head = s;
+    t->ready_tail = s;
+}
+
+static void run_ready(struct thread *t)
+{
+    while (t->ready_head) {
+        struct slot *s = t->ready_head;
+        t->ready_head = s->ready_next;
+        if (!t->ready_head)
+            t->ready_tail = NULL;
+        if (s->give_up)
+            give_up(s);
+        else
+            settle(s);
+    }
+}
+
+/* ------------------------------------------------------------------------------------
+ * Policies: invalid records, write failures, dead-letter queue
+ * ------------------------------------------------------------------------------------ */
+
+static const char *stage_name(int stage)
+{
+    return stage == 0 ? "KEY_CONVERTER" : stage == 1 ? "VALUE_CONVERTER" : "TASK_PUT";
+}
+
+static enum status dead_letter(struct thread *t, struct slot *s, int stage, const char *exc, const char *why)
+{
+    struct worker *w = t->w;
+    kafka_message *m = s->msg;
+    struct kafka_header h[64];
+    size_t nh = 0;
+    char part_s[16], off_s[24], task_s[8];
+    struct err e = {0};
+    enum status st;
+    rd_kafka_headers_t *orig = NULL;
+    static const char cls[] = "com.aerospike.connect.kafka.inbound.AerospikeSinkTask";
+
+    if (!w->dlq || !m) {
+        log_error(&w->log, "dead-letter %s[%d]@%lld: %s", s->part->topic, (int)s->part->partition,
+                  (long long)s->offset, !m ? "the original record was already released" : "no dead-letter topic");
+        return ST_CONFIG;
+    }
+    /* the original headers first, then Connect's context headers */
+    if (rd_kafka_message_headers(m, &orig) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+        const char *name;
+        const void *val;
+        size_t len;
+        for (size_t i = 0; nh < 50 && rd_kafka_header_get_all(orig, i, &name, &val, &len) == 0; i++)
+            h[nh++] = (struct kafka_header){name, val, len};
+    }
+    if (w->cfg.dlq_context_headers) {
+        snprintf(part_s, sizeof(part_s), "%d", (int)s->part->partition);
+        snprintf(off_s, sizeof(off_s), "%lld", (long long)s->offset);
+        snprintf(task_s, sizeof(task_s), "%d", 0);
+        h[nh++] = (struct kafka_header){"__connect.errors.topic", s->part->topic, strlen(s->part->topic)};
+        h[nh++] = (struct kafka_header){"__connect.errors.partition", part_s, strlen(part_s)};
+        h[nh++] = (struct kafka_header){"__connect.errors.offset", off_s, strlen(off_s)};
+        h[nh++] = (struct kafka_header){"__connect.errors.connector.name", w->name, strlen(w->name)};
+        h[nh++] = (struct kafka_header){"__connect.errors.task.id", task_s, strlen(task_s)};
+        h[nh++] = (struct kafka_header){"__connect.errors.stage", stage_name(stage), strlen(stage_name(stage))};
+        h[nh++] = (struct kafka_header){"__connect.errors.class.name", cls, strlen(cls)};
+        h[nh++] = (struct kafka_header){"__connect.errors.exception.class.name", exc, strlen(exc)};
+        h[nh++] = (struct kafka_header){"__connect.errors.exception.message", why, strlen(why)};
+        h[nh++] = (struct kafka_header){"__connect.errors.exception.stacktrace", why, strlen(why)};
+    }
+    pthread_mutex_lock(&w->dlq_mu);
+    st = kafka_produce_sync(w->dlq, w->cfg.dlq_topic, RD_KAFKA_PARTITION_UA, m->key, m->key_len, m->payload,
+                            m->len, h, nh, 30000, &e);
+    pthread_mutex_unlock(&w->dlq_mu);
+    if (st != ST_OK)
+        log_error(&w->log, "dead-letter produce of %s[%d]@%lld to %s failed: %s", s->part->topic,
+                  (int)s->part->partition, (long long)s->offset, w->cfg.dlq_topic, e.msg);
+    return st;
+}
+
+static const char *policy_name(enum worker_policy p, const char *key, char *buf, size_t cap)
+{
+    snprintf(buf, cap, "%s: %s", key,
+             p == WORKER_IGNORE ? "ignore" : p == WORKER_DEAD_LETTER ? "dead-letter" : "kill-task");
+    return buf;
+}
+
+/* Apply @policy to a record that cannot be written. stage: 0 key conv, 1 value conv, 2 put. */
+static void bad_record(struct thread *t, struct slot *s, enum worker_policy policy, int stage,
+                       const char *exc, const char *why, const char *policy_desc)
+{
+    struct worker *w = t->w;
+    char where[320];
+
+    tp_name(s, where, sizeof(where));
+    switch (policy) {
+    case WORKER_IGNORE:
+        if (log_allowed(t))
+            log_warn(&w->log, "skipped %s: %s (%s)", where, why, policy_desc);
+        count(t, s->part, CTR_SKIPPED_INVALID);
+        settle(s);
+        return;
+    case WORKER_DEAD_LETTER:
+        if (dead_letter(t, s, stage, exc, why) == ST_OK) {
+            if (log_allowed(t))
+                log_warn(&w->log, "dead-lettered %s to %s: %s", where, w->cfg.dlq_topic, why);
+            count(t, s->part, CTR_DEAD_LETTERED);
+            settle(s);
+            return;
+        }
+        worker__fail(w, "%s: %s; and the dead-letter queue is unavailable", where, why);
+        give_up(s);
+        return;
+    case WORKER_KILL_TASK:
+        log_error(&w->log, "task failed at %s: %s (%s)", where, why, policy_desc);
+        worker__fail(w, "%s: %s (%s)", where, why, policy_desc);
+        give_up(s);
+        return;
+    }
+}
+
+/* Connect's errors.tolerance governs the converter stages; the skip/DLQ line says why. */
+static void conversion_failed(struct thread *t, struct slot *s, int stage, const struct err *e)
+{
+    struct worker *w = t->w;
+    enum worker_policy pol;
+    char why[ERR_MSG_LEN + 200];
+
+    if (!w->cfg.errors_tolerance_all)
+        pol = WORKER_KILL_TASK;
+    else if (w->cfg.dlq_topic && *w->cfg.dlq_topic)
+        pol = WORKER_DEAD_LETTER;
+    else
+        pol = WORKER_IGNORE;
+    snprintf(why, sizeof(why), "%s: %s", stage_name(stage), e->msg);
+    if (w->cfg.errors_log_include_messages && s->msg) {
+        size_t n = strlen(why);
+        snprintf(why + n, sizeof(why) - n, " (key '%.*s', value '%.*s')", (int)MIN(s->msg->key_len, 40),
+                 s->msg->key ? (const char *)s->msg->key : "", (int)MIN(s->msg->len, 80),
+                 s->msg->payload ? (const char *)s->msg->payload : "");
+    }
+    bad_record(t, s, pol, stage, "org.apache.kafka.connect.errors.DataException", why,
+               pol == WORKER_KILL_TASK ? "errors.tolerance=none" : "errors.tolerance=all");
+}
+
+/* ------------------------------------------------------------------------------------
+ * Aerospike completions and retries
+ * ------------------------------------------------------------------------------------ */
+
+static bool ignorable(const struct worker_topic *tc, int rc)
+{
+    for (size_t i = 0; i < tc->n_ignore_codes; i++)
+        if (tc->ignore_codes[i] == rc)
+            return true;
+    return false;
+}
+
+static void schedule_retry(struct thread *t, struct slot *s, const char *what, const struct err *e)
+{
+    struct worker *w = t->w;
+    uint64_t now = clock_mono_ms();
+    uint64_t delay = RETRY_BASE_MS << MIN(s->failures, 10u);
+    uint64_t cap = w->cfg.retry_backoff_max_ms ? w->cfg.retry_backoff_max_ms : 5000;
+
+    if (delay > cap)
+        delay = cap;
+    s->failures++;
+    s->retry_at_ms = now + delay;
+    s->state = SLOT_RETRY_WAIT;
+    s->retry_next = t->retry_head;
+    t->retry_head = s;
+    count(t, s->part, CTR_RETRIES);
+    atomic_store_explicit(&w->last_failure_ms, now, memory_order_relaxed);
+    atomic_fetch_add_explicit(&w->failures_since_log, 1, memory_order_relaxed);
+    /* One line (for the whole task, all threads) when failures start, then at most one
+     * summary per window: never one per record. */
+    bool was = false;
+    if (atomic_compare_exchange_strong(&w->in_outage, &was, true)) {
+        atomic_store(&w->outage_since, now);
+        atomic_store(&w->outage_logged, now);
+        atomic_store(&w->failures_since_log, 0);
+        log_warn(&w->log, "%s failing (%s); holding offsets and retrying with back-off", what,
+                 e ? e->msg : "unknown");
+        return;
+    }
+    uint64_t logged = atomic_load(&w->outage_logged);
+    if (now - logged >= LOG_WINDOW_MS && atomic_compare_exchange_strong(&w->outage_logged, &logged, now))
+        log_warn(&w->log, "%s still failing: %llu retries in the last %llus (last: %s)", what,
+                 (unsigned long long)atomic_exchange(&w->failures_since_log, 0),
+                 (unsigned long long)((now - logged) / 1000), e ? e->msg : "unknown");
+}
+
+/* Called on every success: an outage ends after a quiet period without failures. */
+static void outage_check_over(struct thread *t)
+{
+    struct worker *w = t->w;
+    uint64_t now, last;
+    bool was = true;
+
+    if (!atomic_load_explicit(&w->in_outage, memory_order_relaxed))
+        return;
+    now = clock_mono_ms();
+    last = atomic_load(&w->last_failure_ms);
+    if (now - last < 5000 || !atomic_compare_exchange_strong(&w->in_outage, &was, false))
+        return;
+    log_info(&w->log, "recovered from retriable failures (they lasted %llus)",
+             (unsigned long long)((last - atomic_load(&w->outage_since)) / 1000));
+}
+
+static const uint64_t lat_bounds_us[LAT_BUCKETS - 1] = {WORKER_LATENCY_BOUNDS_US};
+_Static_assert(LAT_BUCKETS == WORKER_LATENCY_BUCKETS, "latency buckets");
+_Static_assert(ARRAY_LEN(lat_bounds_us) == WORKER_LATENCY_BUCKETS - 1, "latency bounds");
+
+static void record_latency(struct thread *t, uint64_t us)
+{
+    size_t b = 0;
+    while (b < LAT_BUCKETS - 1 && us > lat_bounds_us[b])
+        b++;
+    atomic_fetch_add_explicit(&t->lat[b], 1, memory_order_relaxed);
+    atomic_fetch_add_explicit(&t->lat_sum_us, us, memory_order_relaxed);
+    atomic_fetch_add_explicit(&t->lat_count, 1, memory_order_relaxed);
+}
+
+static void on_reply(struct aero_cmd *cmd, enum status st, const struct err *e)
+{
+    struct slot *s = cmd->ctx;
+    struct thread *t = s->th;
+    struct worker *w = t->w;
+    const struct worker_topic *tc = s->part->tcfg;
+    int rc = cmd->result_code;
+    enum status_class cls;
+    char why[600];
+
+    if (st == ST_OK || (rc != 0 && ignorable(tc, rc)) || (s->is_delete && rc == AERO_RC_ERR_NOT_FOUND)) {
+        outage_check_over(t);
+        record_latency(t, clock_mono_us() - s->submit_us);
+        if (st == ST_OK)
+            count(t, s->part, s->is_delete ? CTR_DELETED : CTR_WRITTEN);
+        else
+            count(t, s->part, CTR_SKIPPED_OTHER);
+        settle(s);
+        return;
+    }
+    if (st == ST_CANCELLED) {
+        s->state = SLOT_NEW;   /* the client is going away: the record stays unsettled */
+        return;
+    }
+    cls = rc ? aero_rc_class(rc) : status_class(st);
+    if (rc == AERO_RC_ERR_NAMESPACE && tc->namespace_is_dynamic)
+        cls = CLASS_RECORD;
+    if (cls == CLASS_RETRIABLE || cls == CLASS_AGAIN) {
+        schedule_retry(t, s, "Aerospike writes", e);
+        return;
+    }
+    snprintf(why, sizeof(why), "Aerospike %s %s/%s: %s", s->is_delete ? "delete" : "write", cmd->ns,
+             aero_rc_name(rc) ? aero_rc_name(rc) : status_name(st), e ? e->msg : "");
+    count(t, s->part, CTR_WRITE_FAILURES);
+    if (cls == CLASS_RECORD) {
+        char pol[64];
+        bad_record(t, s, tc->on_write_failure, 2, "org.apache.kafka.connect.errors.ConnectException", why,
+                   policy_name(tc->on_write_failure, "on-write-failure", pol, sizeof(pol)));
+        return;
+    }
+    char where[320];
+    tp_name(s, where, sizeof(where));
+    log_error(&w->log, "task failed at %s: %s", where, why);
+    worker__fail(w, "%s: %s", where, why);
+    give_up(s);
+}
+
+static void submit(struct slot *s)
+{
+    struct thread *t = s->th;
+    struct err e = {0};
+
+    if (atomic_load_explicit(&t->w->failed, memory_order_relaxed)) {
+        settle_later(s, true);
+        return;
+    }
+    if (t->w->cfg.dry_run || !t->cl) {
+        count(t, s->part, s->is_delete ? CTR_DELETED : CTR_WRITTEN);
+        settle_later(s, false);
+        return;
+    }
+    s->state = SLOT_IN_FLIGHT;
+    s->submit_us = clock_mono_us();
+    if (aero_submit(t->cl, &s->cmd, &e) != ST_OK)
+        schedule_retry(t, s, "Aerospike writes", &e);
+}
+
+static void retry_start(struct slot *s);
+
+static void run_due_retries(struct thread *t)
+{
+    uint64_t now = clock_mono_ms();
+    struct slot **pp = &t->retry_head;
+    while (*pp) {
+        struct slot *s = *pp;
+        if (s->retry_at_ms <= now) {
+            *pp = s->retry_next;
+            s->retry_next = NULL;
+            if (s->state == SLOT_RETRY_START)
+                retry_start(s);
+            else
+                submit(s);
+        } else {
+            pp = &s->retry_next;
+        }
+    }
+}
+
+static int next_retry_in(struct thread *t, int cap)
+{
+    uint64_t now = clock_mono_ms();
+    int best = cap;
+    for (struct slot *s = t->retry_head; s; s = s->retry_next) {
+        int d = s->retry_at_ms <= now ? 0 : (int)MIN(s->retry_at_ms - now, (uint64_t)cap);
+        best = MIN(best, d);
+    }
+    return best;
+}
+
+/* ------------------------------------------------------------------------------------
+ * One record
+ * ------------------------------------------------------------------------------------ */
+
+static size_t collect_headers(struct thread *t, kafka_message *m)
+{
+    rd_kafka_headers_t *hs = NULL;
+    const char *name;
+    const void *val;
+    size_t len, n = 0;
+
+    if (rd_kafka_message_headers(m, &hs) != RD_KAFKA_RESP_ERR_NO_ERROR)
+        return 0;
+    for (size_t i = 0; rd_kafka_header_get_all(hs, i, &name, &val, &len) == 0; i++) {
+        if (n == t->hdr_cap) {
+            size_t cap = t->hdr_cap ? t->hdr_cap * 2 : 16;
+            struct mapping_header *nh = mem_realloc(t->hdrs, cap * sizeof(*nh));
+            if (!nh)
+                break;
+            t->hdrs = nh;
+            t->hdr_cap = cap;
+        }
+        t->hdrs[n++] = (struct mapping_header){name, val, len};
+    }
+    return n;
+}
+
+/* Decode, map and submit (or settle) one record. Returns false when it must be retried later
+ * (a retriable decode failure, e.g. the schema registry is down): the thread then starts no
+ * other record until it went through, so no later record of the same key overtakes it. */
+static bool start(struct thread *t, struct slot *s)
+{
+    struct worker *w = t->w;
+    struct part *p = s->part;
+    const struct worker_topic *tc = p->tcfg;
+    kafka_message *m = s->msg;
+    struct err e = {0};
+    struct mapping_input in;
+    struct mapping_result res;
+    enum status st;
+    uint32_t ttl_ms;
+    int stage = 0;
+
+    st = conv_decode(t->kconv, m->key, m->key ? m->key_len : 0, t->kdoc, &e);
+    if (st == ST_OK) {
+        stage = 1;
+        st = conv_decode(t->vconv, m->payload, m->payload ? m->len : 0, t->vdoc, &e);
+    }
+    if (st != ST_OK) {
+        if (stage == 0)
+            err_prefix(&e, "key");
+        if (status_class(st) == CLASS_RETRIABLE) {
+            schedule_retry(t, s, "Record decoding", &e);
+            s->state = SLOT_RETRY_START;
+            return false;
+        }
+        if (status_class(st) == CLASS_FATAL) {
+            worker__fail(w, "%s[%d]@%lld: %s", p->topic, (int)p->partition, (long long)s->offset, e.msg);
+            give_up(s);
+            return true;
+        }
+        conversion_failed(t, s, stage, &e);
+        return true;
+    }
+
+    ttl_ms = tc->socket_timeout_ms && tc->socket_timeout_ms < tc->total_timeout_ms ? tc->socket_timeout_ms
+                                                                                     : tc->total_timeout_ms;
+    in = (struct mapping_input){.key = t->kdoc, .value = t->vdoc, .headers = t->hdrs, .n_headers = 0,
+                                .now_ms = clock_wall_ms(), .transaction_ttl_ms = ttl_ms};
+    if (mapping_uses_headers(tc->mapping))
+        in.n_headers = collect_headers(t, m);
+    in.headers = t->hdrs;
+    buf_reset(&s->cmd.req);
+    st = mapping_encode(tc->mapping, &in, &s->cmd.req, &res, &e);
+    if (st != ST_OK) {
+        if (status_class(st) == CLASS_RECORD) {
+            char pol[64];
+            bad_record(t, s, tc->on_invalid, 2, "org.apache.kafka.connect.errors.DataException", e.msg,
+                       policy_name(tc->on_invalid, "invalid-record", pol, sizeof(pol)));
+        } else {
+            worker__fail(w, "%s[%d]@%lld: %s", p->topic, (int)p->partition, (long long)s->offset, e.msg);
+            give_up(s);
+        }
+        return true;
+    }
+    if (res.action == MAPPING_SKIP) {
+        count(t, p, strstr(res.skip_reason, "tombstone") ? CTR_SKIPPED_TOMBSTONE : CTR_SKIPPED_OTHER);
+        settle(s);
+        return true;
+    }
+    s->is_delete = res.action == MAPPING_DELETE;
+    aero_cmd_route(&s->cmd, res.ns, res.digest, true);
+    s->cmd.socket_timeout_ms = tc->socket_timeout_ms;
+    s->cmd.total_timeout_ms = tc->total_timeout_ms;
+    s->cmd.max_retries = tc->max_retries;
+    s->cmd.sleep_between_retries_ms = tc->sleep_between_retries_ms;
+    s->cmd.cb = on_reply;
+    s->cmd.ctx = s;
+    s->key_hash = hash_key(res.ns, res.digest);
+    /* The request holds everything a (re)send needs: release librdkafka's fetch buffer now
+     * unless a write failure may still need the original bytes for the dead-letter queue. */
+    if (tc->on_write_failure != WORKER_DEAD_LETTER) {
+        kafka_message_free(s->msg);
+        s->msg = NULL;
+    }
+
+    /* at most one write per key in flight: wait behind the holder */
+    struct slot *holder = key_find(t, s);
+    if (holder) {
+        s->state = SLOT_WAIT_KEY;
+        if (holder->key_tail)
+            holder->key_tail->key_next = s;
+        else
+            holder->key_next = s;
+        holder->key_tail = s;
+        return true;
+    }
+    key_insert(t, s);
+    submit(s);
+    return true;
+}
+
+/* A record whose start failed retriably is due again. */
+static void retry_start(struct slot *s)
+{
+    struct thread *t = s->th;
+    s->state = SLOT_NEW;
+    if (start(t, s))
+        t->held = false;
+}
+
+static void process(struct thread *t, const struct inbox_item *it)
+{
+    struct slot *s;
+
+    count(t, it->part, CTR_CONSUMED);
+    s = slot_get(t);
+    if (!s) {
+        worker__fail(t->w, "out of memory for record slots");
+        kafka_message_free(it->msg);
+        report(t, it->part, it->seq, OUT_LEFT);
+        return;
+    }
+    s->msg = it->msg;
+    s->part = it->part;
+    s->seq = it->seq;
+    s->offset = it->msg->offset;
+    if (!start(t, s))
+        t->held = true;
+}
+
+/* ------------------------------------------------------------------------------------
+ * The thread
+ * ------------------------------------------------------------------------------------ */
+
+static void flush_outbox(struct thread *t)
+{
+    if (t->out_local_n == 0)
+        return;
+    pthread_mutex_lock(&t->mu);
+    if (t->outbox_n + t->out_local_n > t->outbox_cap) {
+        size_t cap = MAX(t->outbox_cap * 2, t->outbox_n + t->out_local_n);
+        struct outbox_item *a = mem_realloc(t->outbox, cap * sizeof(*a));
+        if (!a) {
+            pthread_mutex_unlock(&t->mu);
+            worker__fail(t->w, "out of memory reporting record outcomes");
+            return;
+        }
+        t->outbox = a;
+        t->outbox_cap = cap;
+    }
+    memcpy(t->outbox + t->outbox_n, t->out_local, t->out_local_n * sizeof(*t->out_local));
+    t->outbox_n += t->out_local_n;
+    pthread_mutex_unlock(&t->mu);
+    t->out_local_n = 0;
+    atomic_store_explicit(&t->last_done_ms, clock_mono_ms(), memory_order_relaxed);
+}
+
+void worker__thread_wake(struct thread *t)
+{
+    if (t->cl) {
+        aero_client_wake(t->cl);
+    } else {
+        uint64_t one = 1;
+        ssize_t r = write(t->evfd, &one, sizeof(one));
+        (void)r;
+    }
+}
+
+/* Start records while there is room: a bounded number of started records keeps slots, request
+ * buffers and the client's queues small; the rest wait as Kafka messages. */
+static size_t start_some(struct thread *t)
+{
+    struct worker *w = t->w;
+    size_t n = 0;
+
+    if (t->work_pos == t->work_n) {
+        pthread_mutex_lock(&t->mu);
+        struct inbox_item *items = t->inbox;
+        size_t cap = t->inbox_cap;
+        t->work_n = t->inbox_n;
+        t->inbox = t->work;
+        t->inbox_cap = t->work_cap;
+        t->work = items;
+        t->work_cap = cap;
+        t->inbox_n = 0;
+        t->work_pos = 0;
+        pthread_mutex_unlock(&t->mu);
+    }
+    while (!t->held && t->work_pos < t->work_n && t->active < ACTIVE_MAX) {
+        struct inbox_item *it = &t->work[t->work_pos++];
+        n++;
+        if (atomic_load_explicit(&it->part->revoked, memory_order_acquire) || atomic_load(&w->failed)) {
+            /* not started: the next owner (or the restart) reads it again */
+            kafka_message_free(it->msg);
+            report(t, it->part, it->seq, OUT_LEFT);
+            continue;
+        }
+        process(t, it);
+    }
+    return n;
+}
+
+void *worker__thread_main(void *arg)
+{
+    struct thread *t = arg;
+
+    while (!atomic_load(&t->quit)) {
+        size_t n = start_some(t);
+        run_ready(t);
+        run_due_retries(t);
+        run_ready(t);
+        bool more = !t->held && t->work_pos < t->work_n && t->active < ACTIVE_MAX;
+        int timeout = n && more ? 0 : next_retry_in(t, 100);
+        if (t->cl) {
+            aero_client_poll(t->cl, timeout);
+            run_ready(t);
+        } else if (timeout > 0 && !t->out_local_n) {
+            struct pollfd pfd = {t->evfd, POLLIN, 0};
+            if (poll(&pfd, 1, timeout) > 0) {
+                uint64_t v;
+                ssize_t r = read(t->evfd, &v, sizeof(v));
+                (void)r;
+            }
+        }
+        flush_outbox(t);
+    }
+    return NULL;
+}
+
+enum status worker__thread_init(struct worker *w, struct thread *t, int idx, struct err *e)
+{
+    t->w = w;
+    t->idx = idx;
+    t->evfd = -1;
+    pthread_mutex_init(&t->mu, NULL);
+    t->keycap = 1024;
+    while (t->keycap < (size_t)ACTIVE_MAX * 4)
+        t->keycap <<= 1;
+    t->keytab = mem_calloc(t->keycap, sizeof(*t->keytab));
+    t->tc = mem_calloc(w->cfg.n_topic_cfgs ? w->cfg.n_topic_cfgs : 1, sizeof(*t->tc));
+    t->kdoc = conv_doc_new();
+    t->vdoc = conv_doc_new();
+    if (!t->keytab || !t->tc || !t->kdoc || !t->vdoc)
+        return err_set(e, ST_NOMEM, "processing thread %d", idx);
+    t->kconv = conv_converter_new(w->cfg.key_converter, w->cfg.key_converter_props, e);
+    if (!t->kconv)
+        return err_prefix(e, "key.converter");
+    t->vconv = conv_converter_new(w->cfg.value_converter, w->cfg.value_converter_props, e);
+    if (!t->vconv)
+        return err_prefix(e, "value.converter");
+    if (w->cfg.dry_run || !w->cfg.cluster) {
+        t->evfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+        if (t->evfd < 0)
+            return err_set(e, ST_FATAL, "eventfd: %s", strerror(errno));
+    } else {
+        t->cl = aero_client_new(w->cfg.cluster, NULL, e);
+        if (!t->cl)
+            return err_prefix(e, "aerospike client");
+    }
+    return ST_OK;
+}
+
+void worker__thread_free(struct thread *t)
+{
+    aero_client_free(t->cl);   /* cancels anything still in flight */
+    t->cl = NULL;
+    for (size_t i = 0; i < t->n_chunks; i++) {
+        for (size_t j = 0; j < SLOT_CHUNK; j++) {
+            kafka_message_free(t->chunks[i][j].msg);
+            aero_cmd_free(&t->chunks[i][j].cmd);
+        }
+        mem_free(t->chunks[i]);
+    }
+    mem_free(t->chunks);
+    for (size_t i = 0; i < t->inbox_n; i++)
+        kafka_message_free(t->inbox[i].msg);
+    for (size_t i = t->work_pos; i < t->work_n; i++)
+        kafka_message_free(t->work[i].msg);
+    mem_free(t->inbox);
+    mem_free(t->work);
+    mem_free(t->outbox);
+    mem_free(t->out_local);
+    mem_free(t->out_spare);
+    mem_free(t->keytab);
+    mem_free(t->tc);
+    mem_free(t->hdrs);
+    conv_converter_free(t->kconv);
+    conv_converter_free(t->vconv);
+    conv_doc_free(t->kdoc);
+    conv_doc_free(t->vdoc);
+    if (t->evfd >= 0)
+        close(t->evfd);
+    pthread_mutex_destroy(&t->mu);
+}

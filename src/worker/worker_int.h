@@ -1,0 +1,203 @@
+/* src/worker/worker_int.h: the worker's private layout, shared by worker.c (the consumer
+ * thread: partitions, dispatch, watermarks, commits, rebalances) and processing.c (the
+ * processing threads: decode, map, submit, complete, policies).
+ *
+ * Record flow. The consumer thread gives every record a sequence number in its partition
+ * and routes it to a processing thread chosen by its Kafka key (records without a key: by
+ * partition), so all records of one key are handled in Kafka order by one thread, as the
+ * original connector splits work by Kafka key. The thread settles the record (written,
+ * skipped, dead-lettered...) and reports (partition, seq, outcome) back through its outbox;
+ * only the consumer thread touches a partition's ring of outcomes and moves its watermark
+ * (the offset after the longest prefix of settled records), which is what gets committed. */
+#ifndef AEROSINK_WORKER_INT_H
+#define AEROSINK_WORKER_INT_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "convert/convert.h"
+#include "kafka/kafka.h"
+#include "worker.h"
+
+#define BATCH_MAX 2048
+#define SLOT_CHUNK 512
+#define ACTIVE_MAX 2048       /* started records per thread; the rest wait as raw messages */
+#define RETRY_BASE_MS 100
+#define REVOKE_WAIT_MS 30000
+#define LOG_BURST 20          /* record-level lines per LOG_WINDOW_MS before summarising */
+#define LOG_WINDOW_MS 10000
+#define PAUSE_AFTER_MS 500    /* a full queue for this long pauses the partitions */
+#define LAT_BUCKETS 15        /* WORKER_LATENCY_BOUNDS_US + +Inf */
+
+struct thread;
+
+/* --- Partitions (owned by the consumer thread) --- */
+
+/* Outcome of a record, as the consumer thread records it. */
+enum outcome { OUT_PENDING = 0, OUT_DONE, OUT_LEFT };   /* LEFT: never done (failed/discarded) */
+
+struct part {
+    struct part *hnext;            /* table chain */
+    struct part *znext;            /* zombie list */
+    char *topic;
+    int32_t partition;
+    const struct worker_topic *tcfg;
+    size_t tidx;                   /* index of tcfg in the worker's topic configs */
+    _Atomic bool revoked;          /* read by processing threads */
+    /* ring of outcomes by sequence number: [head_seq, next_seq) */
+    int64_t *offs;
+    uint8_t *outs;
+    size_t ring_cap;               /* power of two */
+    uint64_t head_seq, next_seq;
+    uint64_t pending;              /* dispatched, outcome not yet reported */
+    int64_t next_commit;           /* watermark; -1 none */
+    int64_t committed;             /* last committed; -1 none */
+    int64_t next_fetch;            /* offset after the last dispatched record; -1 none */
+    bool blocked;                  /* an OUT_LEFT record sits at the head */
+    /* mirrors for other threads (metrics) */
+    _Atomic int64_t position_a, committed_a, next_commit_a;
+    _Atomic uint64_t pending_a;
+};
+
+/* --- Processing threads --- */
+
+enum slot_state { SLOT_FREE, SLOT_NEW, SLOT_WAIT_KEY, SLOT_IN_FLIGHT, SLOT_RETRY_WAIT, SLOT_RETRY_START,
+                  SLOT_SETTLED };
+
+struct slot {
+    struct slot *key_next;         /* waiters for the same key (holder keeps head and tail) */
+    struct slot *key_tail;
+    struct slot *retry_next;
+    struct slot *ready_next;       /* settled synchronously, completed by the thread loop */
+    struct slot *free_next;
+    kafka_message *msg;
+    struct part *part;
+    struct thread *th;
+    uint64_t seq;
+    int64_t offset;
+    uint64_t key_hash;
+    uint64_t retry_at_ms;
+    uint64_t submit_us;            /* when the current attempt was submitted */
+    uint32_t failures;             /* consecutive retriable failures */
+    uint8_t state;
+    bool holds_key;
+    bool is_delete;
+    bool give_up;                  /* on the ready list: report OUT_LEFT instead of OUT_DONE */
+    struct aero_cmd cmd;
+};
+
+struct key_ent {
+    uint64_t hash;
+    struct slot *s;
+};
+
+struct inbox_item {
+    kafka_message *msg;
+    struct part *part;
+    uint64_t seq;
+};
+
+struct outbox_item {
+    struct part *part;
+    uint64_t seq;
+    uint8_t outcome;
+};
+
+enum ctr {
+    CTR_CONSUMED, CTR_WRITTEN, CTR_DELETED, CTR_SKIPPED_TOMBSTONE, CTR_SKIPPED_INVALID, CTR_SKIPPED_OTHER,
+    CTR_WRITE_FAILURES, CTR_DEAD_LETTERED, CTR_RETRIES, CTR__COUNT
+};
+
+/* Record counters of one thread for one topic; written by that thread only. */
+struct counters {
+    _Atomic uint64_t v[CTR__COUNT];
+};
+
+struct thread {
+    struct worker *w;
+    int idx;
+    pthread_t tid;
+    bool started;
+    struct aero_client *cl;
+    int evfd;                      /* dry run: wake-up fd (no client) */
+    struct conv_converter *kconv, *vconv;
+    struct conv_doc *kdoc, *vdoc;
+    pthread_mutex_t mu;            /* guards inbox and outbox */
+    struct inbox_item *inbox, *work;
+    size_t inbox_n, inbox_cap, work_cap;
+    size_t work_n, work_pos;       /* taken from the inbox, not yet started */
+    struct outbox_item *outbox, *out_local, *out_spare;   /* out_spare: the consumer's swap */
+    size_t outbox_n, outbox_cap, out_local_n, out_local_cap, out_spare_cap;
+    size_t active;                 /* slots in use */
+    bool held;                     /* a record must be retried before others start */
+    _Atomic bool quit;
+    struct slot *free_slots;
+    struct slot **chunks;
+    size_t n_chunks;
+    struct key_ent *keytab;        /* in-flight keys: the slot holding each */
+    size_t keycap;
+    struct slot *retry_head;
+    struct slot *ready_head, *ready_tail;
+    struct mapping_header *hdrs;
+    size_t hdr_cap;
+    struct counters *tc;           /* per topic (index into the worker's topic configs) */
+    _Atomic uint64_t lat[LAT_BUCKETS];
+    _Atomic uint64_t lat_sum_us, lat_count;
+    _Atomic uint64_t last_done_ms; /* when this thread last settled a record */
+    uint64_t log_window_start;
+    uint32_t log_in_window, log_suppressed;
+};
+
+/* --- The task --- */
+
+struct worker {
+    struct worker_config cfg;
+    char *name, *group_id;
+    void **owned;                  /* copies of config strings and arrays */
+    size_t n_owned;
+    struct worker_topic *tcfgs;
+    struct log_ctx log;
+    struct kafka_consumer *kc;
+    struct kafka_producer *dlq;
+    pthread_mutex_t dlq_mu;
+    struct thread *th;
+    int nth;
+    struct part **ptab;
+    size_t pcap, pcount;
+    struct part **parr;            /* scratch list of every partition */
+    size_t parr_cap;
+    struct part *zombies;
+    uint64_t pending_total;        /* records dispatched whose outcome is not reported */
+    bool paused;                   /* back-pressure pause */
+    uint64_t full_since;           /* queue at max-queued-records since (0 = not full) */
+    uint64_t first_record_ms;
+    bool user_paused;              /* paused by worker_set_paused (REST pause) */
+    _Atomic bool target_paused;
+    uint64_t pauses;
+    bool stopping;
+    _Atomic int failed;
+    pthread_mutex_t fail_mu;
+    char failure[1024];
+    uint64_t last_commit_ms, last_progress_ms;
+    uint64_t prog_in, prog_out;
+    _Atomic uint64_t committed_records;
+    _Atomic uint64_t lag_cache;
+    _Atomic uint64_t pending_a;
+    _Atomic int nparts;
+    pthread_mutex_t pmu;           /* guards ptab changes against readers on other threads */
+    _Atomic uint64_t rebalances;
+    _Atomic bool paused_flag;
+    _Atomic bool in_outage;        /* retriable failures are being retried */
+    _Atomic uint64_t outage_since, outage_logged, last_failure_ms, failures_since_log;
+};
+
+/* processing.c */
+void *worker__thread_main(void *arg);
+void worker__thread_wake(struct thread *t);
+enum status worker__thread_init(struct worker *w, struct thread *t, int idx, struct err *e);
+void worker__thread_free(struct thread *t);
+void worker__fail(struct worker *w, const char *fmt, ...) PRINTF_LIKE(2, 3);
+
+#endif
