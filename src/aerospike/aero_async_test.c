@@ -982,6 +982,47 @@ TEST(socket_timeout_closes_connection_then_retry_succeeds)
     fake_stop(f);
 }
 
+/* A caller busy elsewhere for longer than the timeout: the replies that arrived meanwhile
+ * complete their commands on the next poll; nothing times out, nothing is sent twice. */
+TEST(late_poll_completes_answered_commands_instead_of_timing_out)
+{
+    struct fake *f = fake_start("A1");
+    struct err e = {0};
+    struct aero_cluster *c = cluster_on(f, 0, &e);
+    struct aero_client *cl = aero_client_new(c, NULL, &e);
+    static struct tcmd t[50];
+    struct aero_policy p = {100, 100, 0, 0};
+
+    for (uint32_t i = 0; i < 50; i++) {
+        make_cmd(&t[i], i + 1, &p);
+        ASSERT_OK(aero_submit(cl, &t[i].cmd, &e));
+    }
+    /* connect + send, then stop polling before the replies are read */
+    bool early = false;
+    for (int k = 0; k < 50 && !early && atomic_load(&f->n_data) < 50; k++) {
+        aero_client_poll(cl, 0);
+        for (int i = 0; i < 50; i++)
+            early |= t[i].calls > 0;       /* (rare) read in the same poll: nothing to test */
+        sleep_ms(1);
+    }
+    if (!early) {
+        ASSERT_EQ_INT(atomic_load(&f->n_data), 50);
+        sleep_ms(300);                    /* replies are in the socket; deadlines passed */
+    }
+    wait_all(cl, t, 50, 3000);
+    for (int i = 0; i < 50; i++) {
+        ASSERT_EQ_INT(t[i].calls, 1);
+        ASSERT_ST(t[i].st, ST_OK);
+    }
+    ASSERT_EQ_INT(atomic_load(&f->n_data), 50);   /* nothing sent twice */
+    ASSERT_EQ_U64(node_info(c, "A1").timeouts, 0);
+    for (int i = 0; i < 50; i++)
+        aero_cmd_free(&t[i].cmd);
+    aero_client_free(cl);
+    aero_cluster_free(c);
+    fake_stop(f);
+}
+
 /* Timers of many durations (more than the client's FIFO lanes, so some go to its heap) fire
  * in deadline order, each exactly once, none early: one connection of depth 1 is stalled by a
  * long first command, the others time out in the wait queue. */
@@ -1622,6 +1663,7 @@ TEST_LIST = {
     T(total_timeout_bounds_retries),
     T(socket_timeout_closes_connection_then_retry_succeeds),
     T(timers_of_mixed_durations_fire_in_order_once),
+    T(late_poll_completes_answered_commands_instead_of_timing_out),
     T(connection_reset_mid_pipeline),
     T(server_closes_mid_pipeline),
     T(wrong_framing_fails_connection),

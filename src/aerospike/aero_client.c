@@ -1169,19 +1169,9 @@ static void bury(struct aero_client *cl)
     }
 }
 
-int aero_client_poll(struct aero_client *cl, int timeout_ms)
+/* Handle @n ready events from cl->events. */
+static void handle_events(struct aero_client *cl, int n)
 {
-    int ran, n, wait;
-
-    cl->polling = true;
-    cl->now = clock_mono_ms();
-    run_timers(cl);
-    progress(cl);
-    ran = run_done(cl);
-    progress(cl);
-    wait = (ran > 0 || cl->later_head || cl->done_head) ? 0 : next_wait(cl, timeout_ms);
-    n = epoll_wait(cl->epfd, cl->events, EVENTS, wait);
-    cl->now = clock_mono_ms();
     for (int i = 0; i < n; i++) {
         enum ev_kind *k = cl->events[i].data.ptr;
         if (*k == EV_CONN) {
@@ -1195,6 +1185,28 @@ int aero_client_poll(struct aero_client *cl, int timeout_ms)
             if (!w->dead)
                 w->cb(w->ctx);
         }
+    }
+}
+
+int aero_client_poll(struct aero_client *cl, int timeout_ms)
+{
+    int ran, n, wait;
+
+    cl->polling = true;
+    cl->now = clock_mono_ms();
+    /* Timers only after the sockets were read: after a long gap between polls (a caller busy
+     * elsewhere) replies may wait in the kernel for commands whose deadline passed meanwhile;
+     * they complete, rather than time out and be sent again (a duplicate write). */
+    progress(cl);
+    ran = run_done(cl);
+    progress(cl);
+    wait = (ran > 0 || cl->later_head || cl->done_head) ? 0 : next_wait(cl, timeout_ms);
+    for (int round = 0; round < 16; round++, wait = 0) {
+        n = epoll_wait(cl->epfd, cl->events, EVENTS, wait);
+        cl->now = clock_mono_ms();
+        handle_events(cl, n);
+        if (n < EVENTS)
+            break;                    /* a full batch: more sockets may be ready */
     }
     run_timers(cl);
     progress(cl);
