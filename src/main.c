@@ -4,11 +4,17 @@
 
 #include "app/app.h"
 
-static volatile sig_atomic_t stop;   /* the only mutable global: set by SIGINT/SIGTERM */
+static struct app_signals sig;   /* the only mutable global: set by the signal handlers */
 
-static void on_signal(int sig)
+static void on_stop(int signo)
 {
-    stop = sig;
+    sig.stop = signo;
+}
+
+static void on_reload(int signo)
+{
+    (void)signo;
+    sig.reload = 1;
 }
 
 int main(int argc, char **argv)
@@ -16,9 +22,11 @@ int main(int argc, char **argv)
     struct sigaction sa;
 
     memset(&sa, 0, sizeof(sa));
-    sa.sa_handler = on_signal;
+    sa.sa_handler = on_stop;
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
+    sa.sa_handler = on_reload;
+    sigaction(SIGHUP, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
-    return app_main(argc, argv, &stop);
+    return app_main(argc, argv, &sig);
 }

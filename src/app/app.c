@@ -6,20 +6,21 @@
 #include "cmd_aero.h"
 #include "common/common.h"
 
-static int cmd_version(int argc, char **argv, volatile sig_atomic_t *stop)
+static int cmd_version(int argc, char **argv, struct app_signals *sig)
 {
     (void)argc;
     (void)argv;
-    (void)stop;
+    (void)sig;
     printf("aerosink %s\n", AEROSINK_VERSION);
     return 0;
 }
 
-static int cmd_help(int argc, char **argv, volatile sig_atomic_t *stop);
+static int cmd_help(int argc, char **argv, struct app_signals *sig);
 
 const struct app_command app_commands[] = {
     {"help", "show commands, or `help COMMAND`, `help config`", cmd_help},
     {"standalone", "run connectors in this process (WORKER.properties CONNECTOR...)", app_cmd_standalone},
+    {"distributed", "run a worker of an aerosink cluster (WORKER.properties; REST API)", app_cmd_distributed},
     {"check", "check mapping, connector and worker files; print every problem", app_cmd_check},
     {"version", "print the version", cmd_version},
     {"info", "ask an Aerospike node info commands (like asinfo -v)", cmd_info},
@@ -37,7 +38,7 @@ static void usage(FILE *f)
     fputs("\nRun `aerosink COMMAND --help` for a command's options.\n", f);
 }
 
-static int cmd_help(int argc, char **argv, volatile sig_atomic_t *stop)
+static int cmd_help(int argc, char **argv, struct app_signals *sig)
 {
     if (argc >= 2 && strcmp(argv[1], "config") == 0)
         return app_help_config(argc - 1, argv + 1);
@@ -45,7 +46,7 @@ static int cmd_help(int argc, char **argv, volatile sig_atomic_t *stop)
         for (const struct app_command *c = app_commands; c->name; c++) {
             if (strcmp(c->name, argv[1]) == 0 && c->run != cmd_help) {
                 char *sub[] = {argv[1], (char *)"--help", NULL};
-                return c->run(2, sub, stop);
+                return c->run(2, sub, sig);
             }
         }
         fprintf(stderr, "aerosink: no command '%s'\n", argv[1]);
@@ -55,7 +56,7 @@ static int cmd_help(int argc, char **argv, volatile sig_atomic_t *stop)
     return 0;
 }
 
-int app_main(int argc, char **argv, volatile sig_atomic_t *stop)
+int app_main(int argc, char **argv, struct app_signals *sig)
 {
     if (argc < 2) {
         usage(stderr);
@@ -66,10 +67,10 @@ int app_main(int argc, char **argv, volatile sig_atomic_t *stop)
         return 0;
     }
     if (strcmp(argv[1], "--version") == 0)
-        return cmd_version(0, NULL, stop);
+        return cmd_version(0, NULL, sig);
     for (const struct app_command *c = app_commands; c->name; c++)
         if (strcmp(c->name, argv[1]) == 0)
-            return c->run(argc - 1, argv + 1, stop);
+            return c->run(argc - 1, argv + 1, sig);
     fprintf(stderr, "aerosink: unknown command '%s' (see 'aerosink help')\n", argv[1]);
     return 2;
 }

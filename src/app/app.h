@@ -8,21 +8,30 @@
 
 #include <signal.h>
 
+/* Flags set by main()'s signal handlers: stop (SIGINT/SIGTERM: its signal number) and reload
+ * (SIGHUP). Commands read them and clear reload when they handle it. */
+struct app_signals {
+    volatile sig_atomic_t stop;
+    volatile sig_atomic_t reload;
+};
+
 struct app_command {
     const char *name;
     const char *summary;   /* one line for `aerosink help` */
-    int (*run)(int argc, char **argv, volatile sig_atomic_t *stop);   /* argv[0] = name */
+    int (*run)(int argc, char **argv, struct app_signals *sig);   /* argv[0] = name */
 };
 
 /* NULL-terminated table of every subcommand (app.c). */
 extern const struct app_command app_commands[];
 
 /* Dispatch argv to a subcommand; prints usage for none/unknown. */
-int app_main(int argc, char **argv, volatile sig_atomic_t *stop);
+int app_main(int argc, char **argv, struct app_signals *sig);
 
 /* cmd_check.c: `aerosink check FILE...` and `aerosink help config [--markdown]`. */
-int app_cmd_check(int argc, char **argv, volatile sig_atomic_t *stop);
-int app_cmd_standalone(int argc, char **argv, volatile sig_atomic_t *stop);
+int app_cmd_check(int argc, char **argv, struct app_signals *sig);
+int app_cmd_standalone(int argc, char **argv, struct app_signals *sig);
+/* cmd_distributed.c: `aerosink distributed WORKER.properties`. */
+int app_cmd_distributed(int argc, char **argv, struct app_signals *sig);
 int app_help_config(int argc, char **argv);
 
 #endif

@@ -254,7 +254,7 @@ static int make_key(const struct opts *o, const char *cmd, const char *help, con
 
 /* ---------- info ---------- */
 
-int cmd_info(int argc, char **argv, volatile sig_atomic_t *stop)
+int cmd_info(int argc, char **argv, struct app_signals *sig)
 {
     struct opts o;
     struct aero_host h;
@@ -262,7 +262,7 @@ int cmd_info(int argc, char **argv, volatile sig_atomic_t *stop)
     struct err e = {0};
     int rc = parse_opts(argc, argv, "info", info_help, &o), status = 0;
 
-    (void)stop;
+    (void)sig;
     if (rc >= 0)
         return rc;
     if (optind >= argc)
@@ -475,7 +475,7 @@ static enum status record_json(const struct aero_record *rec, struct buf *o, boo
     return ST_OK;
 }
 
-int cmd_get(int argc, char **argv, volatile sig_atomic_t *stop)
+int cmd_get(int argc, char **argv, struct app_signals *sig)
 {
     struct opts o;
     struct aero_cluster *c = NULL;
@@ -490,7 +490,7 @@ int cmd_get(int argc, char **argv, volatile sig_atomic_t *stop)
     enum status st;
     int rc = parse_opts(argc, argv, "get", get_help, &o);
 
-    (void)stop;
+    (void)sig;
     if (rc >= 0)
         return rc;
     if (argc - optind != 3)
@@ -627,7 +627,7 @@ static enum status parse_bin(char *arg, struct aero_bin *bin, bool *owned, struc
     return ST_OK;
 }
 
-int cmd_put(int argc, char **argv, volatile sig_atomic_t *stop)
+int cmd_put(int argc, char **argv, struct app_signals *sig)
 {
     struct opts o;
     struct aero_cluster *c = NULL;
@@ -643,7 +643,7 @@ int cmd_put(int argc, char **argv, volatile sig_atomic_t *stop)
     enum status st;
     int rc = parse_opts(argc, argv, "put", put_help, &o);
 
-    (void)stop;
+    (void)sig;
     if (rc >= 0)
         return rc;
     if (argc - optind < 4)

@@ -5,8 +5,8 @@
 
 #include <signal.h>
 
-int cmd_info(int argc, char **argv, volatile sig_atomic_t *stop);
-int cmd_get(int argc, char **argv, volatile sig_atomic_t *stop);
-int cmd_put(int argc, char **argv, volatile sig_atomic_t *stop);
+int cmd_info(int argc, char **argv, struct app_signals *sig);
+int cmd_get(int argc, char **argv, struct app_signals *sig);
+int cmd_put(int argc, char **argv, struct app_signals *sig);
 
 #endif

@@ -68,7 +68,7 @@ static bool is_file_arg(char **argv, int i, bool *after_dashes)
     return !(argv[i][0] == '-' && argv[i][1]);
 }
 
-int app_cmd_check(int argc, char **argv, volatile sig_atomic_t *stop)
+int app_cmd_check(int argc, char **argv, struct app_signals *sig)
 {
     struct cfg_diags d = CFG_DIAGS_INIT;
     unsigned flags = CFG_LOAD_READ_FILES;
@@ -77,7 +77,7 @@ int app_cmd_check(int argc, char **argv, volatile sig_atomic_t *stop)
     const char **files;
     size_t nf = 0, n_checked;
 
-    (void)stop;
+    (void)sig;
     for (int i = 1; i < argc; i++) {
         if (is_file_arg(argv, i, &dashes)) {
             n_files++;

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "app.h"
+#include "app/rest_backend.h"
 #include "connector.h"
 
 #define MAX_CONNECTORS 32
@@ -30,6 +31,16 @@ static void usage(FILE *f)
           "  --exit-when-drained     stop cleanly (exit 0) once every partition is consumed to its end\n"
           "                          and every record settled: one-off loads and benchmarks\n"
           "\n"
+          "REST API: when the worker properties set listeners (http://HOST:PORT) or rest.port, the\n"
+          "process serves Kafka Connect's REST API for its connectors (bind address 127.0.0.1 unless\n"
+          "the listener names another): GET /connectors, .../status, .../config, .../tasks, /health,\n"
+          "/metrics, PUT .../pause and .../resume. The connectors are the files on the command line:\n"
+          "create, change and delete answer 501.\n"
+          "\n"
+          "SIGHUP reloads every file: a set with errors is refused (each problem logged as\n"
+          "file:line:col) and the running one stays; a good set replaces it after the running\n"
+          "connectors drained their in-flight writes and committed, so nothing is lost or repeated.\n"
+          "\n"
           "Stop with SIGTERM or SIGINT: fetching stops, in-flight writes finish, offsets are\n"
           "committed, exit 0. A task that fails (invalid-record: kill-task, a fatal error) makes\n"
           "the process exit 1 with the reason. Configuration errors: every problem as\n"
@@ -42,16 +53,65 @@ static void usage(FILE *f)
 
 struct job {
     struct app_connector *ac;
-    volatile sig_atomic_t *stop;
+    volatile sig_atomic_t stop;  /* this connector's own stop flag */
     int rc;
     pthread_t tid;
+    bool started;
+    atomic_bool *done;          /* the REST view's flag */
 };
 
 static void *job_main(void *arg)
 {
     struct job *j = arg;
-    j->rc = app_connector_run(j->ac, j->stop);
+    j->rc = app_connector_run(j->ac, &j->stop);
+    atomic_store(j->done, true);
     return NULL;
+}
+
+/* Everything one set of configuration files makes: replaced as a whole on SIGHUP. */
+struct gen {
+    struct cfg_worker *w;
+    struct cfg_connector *conns[MAX_CONNECTORS];
+    struct cfg *maps[MAX_CONNECTORS];
+    struct job jobs[MAX_CONNECTORS];
+    struct app_rest_local locals[MAX_CONNECTORS];
+    struct app_rest_standalone view;
+    struct rest_server *srv;
+    char wid[300];
+    size_t n;
+};
+
+/* The REST server, when the worker properties ask for one (listeners= or rest.port=).
+ * Returns false (and prints why) when it cannot start. */
+static bool start_rest(const struct cfg_worker *w, struct app_rest_standalone *view, char *id, size_t cap,
+                       struct rest_server **out)
+{
+    struct rest_backend be;
+    struct rest_config rc;
+    struct err e = {0};
+    char host[256];
+    int port;
+
+    *out = NULL;
+    if (!cfg_props_get(w->props, "listeners") && !cfg_props_get(w->props, "rest.port"))
+        return true;
+    if (app_listener(w, host, sizeof(host), &port, &e) != ST_OK) {
+        fprintf(stderr, "aerosink standalone: %s\n", e.msg);
+        return false;
+    }
+    app_rest_standalone_backend(view, &be);
+    rest_config_init(&rc);
+    rc.bind = *host ? host : "127.0.0.1";
+    rc.port = port;
+    if (!(*out = rest_server_new(&rc, &be, &e))) {
+        fprintf(stderr, "aerosink standalone: REST server: %s\n", e.msg);
+        return false;
+    }
+    app_advertised_id(w, rc.bind, rest_server_port(*out), id, cap);
+    atomic_store(&view->rest_up, true);
+    printf("listening http://%s\n", id);
+    fflush(stdout);
+    return true;
 }
 
 static struct cfg_props *load_props(const char *path, struct cfg_diags *d)
@@ -73,7 +133,158 @@ static struct cfg_props *load_props(const char *path, struct cfg_diags *d)
     return cfg_props_load_file(path, d);
 }
 
-int app_cmd_standalone(int argc, char **argv, volatile sig_atomic_t *stop)
+/* Load and check every file. Returns false (diagnostics in @d) when anything is wrong. */
+static bool gen_load(struct gen *g, char **files, int n_files, struct cfg_diags *d)
+{
+    struct cfg_props *wp = cfg_props_load_file(files[0], d);
+
+    memset(g, 0, sizeof(*g));
+    if (wp)
+        g->w = cfg_worker_new(wp, CFG_WORKER_STANDALONE, d);
+    for (int i = 1; i < n_files; i++) {
+        struct cfg_props *cp = load_props(files[i], d);
+        struct cfg_connector *cc = cp ? cfg_connector_new(cp, d) : NULL;
+        g->conns[g->n] = cc;
+        if (cc) {
+            g->maps[g->n] = cfg_connector_load_mapping(cc, CFG_LOAD_READ_FILES, d);
+            if (g->maps[g->n])
+                cfg_connector_check_mapping(cc, g->maps[g->n], d);
+            cfg_check_converters(g->w, cc, d);
+        }
+        g->n++;
+    }
+    cfg_diags_sort(d);
+    if (d->errors || !g->w)
+        return false;
+    for (size_t i = 0; i < g->n; i++)
+        for (size_t j = 0; j < i; j++)
+            if (strcmp(g->conns[i]->name, g->conns[j]->name) == 0) {
+                cfg_diag_add(d, CFG_SEV_ERROR, files[1 + i], 0, 0, "name", "two connectors are named '%s'",
+                             g->conns[i]->name);
+                return false;
+            }
+    return true;
+}
+
+/* Build every connector, start the REST view, then run each connector on its own thread.
+ * Returns 0, or the exit code when something could not start. */
+static int gen_start(struct gen *g, const struct app_run_opts *o)
+{
+    for (size_t i = 0; i < g->n; i++) {
+        struct err e = {0};
+        g->jobs[i].ac = app_connector_new(g->w, g->conns[i], g->maps[i], o, &e);
+        if (!g->jobs[i].ac) {
+            fprintf(stderr, "aerosink: connector %s: %s\n", g->conns[i]->name, e.msg);
+            return e.status == ST_CONFIG ? 2 : 1;
+        }
+        g->locals[i].cc = g->conns[i];
+        g->locals[i].ac = g->jobs[i].ac;
+        g->locals[i].max_queued = (uint32_t)g->maps[i]->max_queued_records;
+        g->jobs[i].done = &g->locals[i].done;
+    }
+    g->view.w = g->w;
+    g->view.worker_id = g->wid;
+    g->view.conns = g->locals;
+    g->view.n = g->n;
+    if (!start_rest(g->w, &g->view, g->wid, sizeof(g->wid), &g->srv))
+        return 2;
+    for (size_t i = 0; i < g->n; i++) {
+        if (pthread_create(&g->jobs[i].tid, NULL, job_main, &g->jobs[i]) != 0) {
+            fprintf(stderr, "aerosink: cannot start connector %s\n", g->conns[i]->name);
+            return 1;
+        }
+        g->jobs[i].started = true;
+    }
+    return 0;
+}
+
+static bool gen_running(struct gen *g)
+{
+    for (size_t i = 0; i < g->n; i++)
+        if (g->jobs[i].started && !atomic_load(&g->locals[i].done))
+            return true;
+    return false;
+}
+
+/* Stop every connector (each drains its in-flight writes and commits), then the REST view.
+ * Returns the combined exit code (1 if a connector failed). */
+static int gen_stop(struct gen *g)
+{
+    int rc = 0;
+    for (size_t i = 0; i < g->n; i++)
+        g->jobs[i].stop = SIGTERM;
+    for (size_t i = 0; i < g->n; i++) {
+        if (!g->jobs[i].started)
+            continue;
+        pthread_join(g->jobs[i].tid, NULL);
+        g->jobs[i].started = false;
+        rc |= g->jobs[i].rc;
+        const char *why = worker_failure(app_connector_worker(g->jobs[i].ac));
+        if (*why)
+            fprintf(stderr, "aerosink: connector %s failed: %s\n", app_connector_name(g->jobs[i].ac), why);
+    }
+    rest_server_free(g->srv);   /* before the connectors it shows */
+    g->srv = NULL;
+    return rc;
+}
+
+static void gen_free(struct gen *g)
+{
+    rest_server_free(g->srv);
+    for (size_t i = 0; i < g->n; i++) {
+        app_connector_free(g->jobs[i].ac);
+        cfg_free(g->maps[i]);
+        cfg_connector_free(g->conns[i]);
+    }
+    cfg_worker_free(g->w);
+    memset(g, 0, sizeof(*g));
+}
+
+/* SIGHUP: load and check the same files again. A bad set keeps the running one (each problem
+ * logged with its file:line:col); a good one replaces it: the old connectors drain their
+ * in-flight writes and commit, then the new ones start from the committed offsets, so no
+ * record is lost or written twice. Returns false if the new set could not start. */
+static bool reload(struct gen **cur, struct gen **spare, char **files, int n_files, const struct app_run_opts *o,
+                   struct log_ctx *lc, int *rc)
+{
+    struct cfg_diags d = CFG_DIAGS_INIT;
+    struct gen *next = *spare;
+    struct buf line = BUF_INIT;
+
+    log_info(lc, "SIGHUP: reloading %s and %d connector file(s)", files[0], n_files - 1);
+    if (!gen_load(next, files, n_files, &d)) {
+        for (size_t i = 0; i < d.n; i++) {
+            buf_reset(&line);
+            cfg_diag_format(&d.v[i], &line);
+            log_error(lc, "reload refused: %s", buf_cstr(&line));
+        }
+        log_warn(lc, "reload refused (%zu error(s)); the running configuration stays", d.errors);
+        gen_free(next);
+        cfg_diags_free(&d);
+        buf_free(&line);
+        return true;
+    }
+    for (size_t i = 0; i < d.n; i++) {
+        buf_reset(&line);
+        cfg_diag_format(&d.v[i], &line);
+        log_warn(lc, "%s", buf_cstr(&line));
+    }
+    cfg_diags_free(&d);
+    buf_free(&line);
+    *rc |= gen_stop(*cur);
+    gen_free(*cur);
+    *spare = *cur;
+    *cur = next;
+    int src = gen_start(*cur, o);
+    if (src) {
+        *rc = src;
+        return false;
+    }
+    log_info(lc, "reloaded: %zu connector(s) running with the new configuration", (*cur)->n);
+    return true;
+}
+
+int app_cmd_standalone(int argc, char **argv, struct app_signals *sig)
 {
     static const struct option opts[] = {
         {"dry-run", no_argument, NULL, 'n'},         {"log-level", required_argument, NULL, 'l'},
@@ -82,15 +293,12 @@ int app_cmd_standalone(int argc, char **argv, volatile sig_atomic_t *stop)
         {"help", no_argument, NULL, 'h'},            {NULL, 0, NULL, 0}};
     struct app_run_opts o = {false, LOG_INFO, 5000, 30000, false, NULL};
     struct cfg_diags d = CFG_DIAGS_INIT;
-    struct cfg_worker *w = NULL;
-    struct cfg_connector *conns[MAX_CONNECTORS] = {0};
-    struct cfg *maps[MAX_CONNECTORS] = {0};
-    struct job jobs[MAX_CONNECTORS];
-    size_t n = 0;
+    struct gen gens[2], *cur = &gens[0], *spare = &gens[1];
+    struct log_ctx lc = {LOG_INFO, "standalone", 2};
     int c, rc = 0;
     int64_t v;
 
-    memset(jobs, 0, sizeof(jobs));
+    memset(gens, 0, sizeof(gens));
     optind = 1;
     opterr = 0;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -125,74 +333,33 @@ int app_cmd_standalone(int argc, char **argv, volatile sig_atomic_t *stop)
         usage(stderr);
         return 2;
     }
-    o.stop = stop;
     if (argc - optind - 1 > MAX_CONNECTORS) {
         fprintf(stderr, "aerosink standalone: at most %d connector files\n", MAX_CONNECTORS);
         return 2;
     }
+    o.stop = &sig->stop;
+    lc.level = o.log_level;
 
     /* Load and check everything before starting anything. */
-    struct cfg_props *wp = cfg_props_load_file(argv[optind], &d);
-    if (wp)
-        w = cfg_worker_new(wp, CFG_WORKER_STANDALONE, &d);
-    for (int i = optind + 1; i < argc; i++) {
-        struct cfg_props *cp = load_props(argv[i], &d);
-        struct cfg_connector *cc = cp ? cfg_connector_new(cp, &d) : NULL;
-        conns[n] = cc;
-        if (cc) {
-            maps[n] = cfg_connector_load_mapping(cc, CFG_LOAD_READ_FILES, &d);
-            if (maps[n])
-                cfg_connector_check_mapping(cc, maps[n], &d);
-            cfg_check_converters(w, cc, &d);
-        }
-        n++;
-    }
-    cfg_diags_sort(&d);
-    if (app_print_diags(&d) || !w) {
-        rc = 2;
-        goto out;
-    }
-    for (size_t i = 0; i < n; i++) {
-        for (size_t j = 0; j < i; j++)
-            if (strcmp(conns[i]->name, conns[j]->name) == 0) {
-                fprintf(stderr, "aerosink standalone: two connectors are named '%s'\n", conns[i]->name);
-                rc = 2;
-                goto out;
-            }
-    }
-
-    for (size_t i = 0; i < n; i++) {
-        struct err e = {0};
-        jobs[i].stop = stop;
-        jobs[i].ac = app_connector_new(w, conns[i], maps[i], &o, &e);
-        if (!jobs[i].ac) {
-            fprintf(stderr, "aerosink: connector %s: %s\n", conns[i]->name, e.msg);
-            rc = status_class(e.status) == CLASS_FATAL && e.status == ST_CONFIG ? 2 : 1;
-            goto out;
-        }
-    }
-    if (n == 1) {
-        rc = app_connector_run(jobs[0].ac, stop);
-    } else {
-        for (size_t i = 0; i < n; i++)
-            pthread_create(&jobs[i].tid, NULL, job_main, &jobs[i]);
-        for (size_t i = 0; i < n; i++) {
-            pthread_join(jobs[i].tid, NULL);
-            rc |= jobs[i].rc;
-        }
-    }
-    for (size_t i = 0; i < n; i++) {
-        const char *why = worker_failure(app_connector_worker(jobs[i].ac));
-        if (*why)
-            fprintf(stderr, "aerosink: connector %s failed: %s\n", app_connector_name(jobs[i].ac), why);
-    }
-out:
-    for (size_t i = 0; i < n; i++) {
-        app_connector_free(jobs[i].ac);
-        cfg_free(maps[i]);
-        cfg_connector_free(conns[i]);
-    }
-    cfg_worker_free(w);
+    bool ok = gen_load(cur, argv + optind, argc - optind, &d);
+    app_print_diags(&d);
     cfg_diags_free(&d);
+    if (!ok) {
+        gen_free(cur);
+        return 2;
+    }
+    rc = gen_start(cur, &o);
+    while (!rc && !sig->stop && gen_running(cur)) {
+        if (sig->reload) {
+            sig->reload = 0;
+            if (!reload(&cur, &spare, argv + optind, argc - optind, &o, &lc, &rc))
+                break;
+            continue;
+        }
+        sleep_ms(100);
+    }
+    rc |= gen_stop(cur);
+    gen_free(cur);
+    gen_free(spare);
     return rc;
 }

@@ -96,13 +96,14 @@ static struct slot *slot_get(struct thread *t)
     }
     t->free_slots = s->free_next;
     t->active++;
-    s->key_next = s->key_tail = s->retry_next = s->ready_next = s->free_next = NULL;
+    s->key_next = s->key_tail = s->retry_next = s->ready_next = s->sq_next = s->free_next = NULL;
     s->msg = NULL;
     s->part = NULL;
     s->failures = 0;
     s->holds_key = false;
     s->is_delete = false;
     s->give_up = false;
+    s->in_doubt = false;
     s->state = SLOT_NEW;
     return s;
 }
@@ -474,7 +475,22 @@ static void on_reply(struct aero_cmd *cmd, enum status st, const struct err *e)
     int rc = cmd->result_code;
     enum status_class cls;
     char why[600];
+    /* A create-only write whose earlier attempt was sent but never answered (timeout) finds
+     * the record existing: that is most likely our own attempt, not a conflict. */
+    bool own_create = rc == AERO_RC_ERR_RECORD_EXISTS && s->in_doubt && s->cmd.req.len > 10 &&
+                      (s->cmd.req.p[10] & AERO_INFO2_CREATE_ONLY);
 
+    t->submitted--;
+    if (cmd->in_doubt)
+        s->in_doubt = true;
+    if (own_create) {
+        outage_check_over(t);
+        count(t, s->part, CTR_WRITTEN);
+        log_debug(&w->log, "%s[%d]@%lld: create-only write found the record it created in an unanswered attempt",
+                  s->part->topic, (int)s->part->partition, (long long)s->offset);
+        settle(s);
+        return;
+    }
     if (st == ST_OK || (rc != 0 && ignorable(tc, rc)) || (s->is_delete && rc == AERO_RC_ERR_NOT_FOUND)) {
         outage_check_over(t);
         record_latency(t, clock_mono_us() - s->submit_us);
@@ -512,10 +528,22 @@ static void on_reply(struct aero_cmd *cmd, enum status st, const struct err *e)
     give_up(s);
 }
 
+static void send_now(struct thread *t, struct slot *s)
+{
+    struct err e = {0};
+
+    s->state = SLOT_IN_FLIGHT;
+    s->submit_us = clock_mono_us();
+    if (aero_submit(t->cl, &s->cmd, &e) != ST_OK) {
+        schedule_retry(t, s, "Aerospike writes", &e);
+        return;
+    }
+    t->submitted++;
+}
+
 static void submit(struct slot *s)
 {
     struct thread *t = s->th;
-    struct err e = {0};
 
     if (atomic_load_explicit(&t->w->failed, memory_order_relaxed)) {
         settle_later(s, true);
@@ -526,10 +554,33 @@ static void submit(struct slot *s)
         settle_later(s, false);
         return;
     }
-    s->state = SLOT_IN_FLIGHT;
-    s->submit_us = clock_mono_us();
-    if (aero_submit(t->cl, &s->cmd, &e) != ST_OK)
-        schedule_retry(t, s, "Aerospike writes", &e);
+    if (t->submitted >= SUBMIT_MAX || t->sq_head) {
+        s->state = SLOT_READY;
+        s->sq_next = NULL;
+        if (t->sq_tail)
+            t->sq_tail->sq_next = s;
+        else
+            t->sq_head = s;
+        t->sq_tail = s;
+        return;
+    }
+    send_now(t, s);
+}
+
+/* Move queued key holders into the client as replies make room. */
+static void pump(struct thread *t)
+{
+    while (t->sq_head && t->submitted < SUBMIT_MAX) {
+        struct slot *s = t->sq_head;
+        t->sq_head = s->sq_next;
+        if (!t->sq_head)
+            t->sq_tail = NULL;
+        s->sq_next = NULL;
+        if (atomic_load_explicit(&t->w->failed, memory_order_relaxed))
+            settle_later(s, true);
+        else
+            send_now(t, s);
+    }
 }
 
 static void retry_start(struct slot *s);
@@ -795,11 +846,13 @@ void *worker__thread_main(void *arg)
         size_t n = start_some(t);
         run_ready(t);
         run_due_retries(t);
+        pump(t);
         run_ready(t);
         bool more = !t->held && t->work_pos < t->work_n && t->active < ACTIVE_MAX;
         int timeout = n && more ? 0 : next_retry_in(t, 100);
         if (t->cl) {
             aero_client_poll(t->cl, timeout);
+            pump(t);
             run_ready(t);
         } else if (timeout > 0 && !t->out_local_n) {
             struct pollfd pfd = {t->evfd, POLLIN, 0};

@@ -24,6 +24,8 @@
 #define BATCH_MAX 2048
 #define SLOT_CHUNK 512
 #define ACTIVE_MAX 2048       /* started records per thread; the rest wait as raw messages */
+#define SUBMIT_MAX 256        /* commands in the client per thread: its timeouts then measure
+                               * the server, not a queue in front of it */
 #define RETRY_BASE_MS 100
 #define REVOKE_WAIT_MS 30000
 #define LOG_BURST 20          /* record-level lines per LOG_WINDOW_MS before summarising */
@@ -63,14 +65,15 @@ struct part {
 
 /* --- Processing threads --- */
 
-enum slot_state { SLOT_FREE, SLOT_NEW, SLOT_WAIT_KEY, SLOT_IN_FLIGHT, SLOT_RETRY_WAIT, SLOT_RETRY_START,
-                  SLOT_SETTLED };
+enum slot_state { SLOT_FREE, SLOT_NEW, SLOT_WAIT_KEY, SLOT_READY, SLOT_IN_FLIGHT, SLOT_RETRY_WAIT,
+                  SLOT_RETRY_START, SLOT_SETTLED };
 
 struct slot {
     struct slot *key_next;         /* waiters for the same key (holder keeps head and tail) */
     struct slot *key_tail;
     struct slot *retry_next;
     struct slot *ready_next;       /* settled synchronously, completed by the thread loop */
+    struct slot *sq_next;          /* waiting for room in the client (SLOT_READY) */
     struct slot *free_next;
     kafka_message *msg;
     struct part *part;
@@ -85,6 +88,7 @@ struct slot {
     bool holds_key;
     bool is_delete;
     bool give_up;                  /* on the ready list: report OUT_LEFT instead of OUT_DONE */
+    bool in_doubt;                 /* an attempt was sent and its outcome is unknown */
     struct aero_cmd cmd;
 };
 
@@ -140,6 +144,8 @@ struct thread {
     size_t keycap;
     struct slot *retry_head;
     struct slot *ready_head, *ready_tail;
+    struct slot *sq_head, *sq_tail;   /* submit queue: key holders waiting for room */
+    uint32_t submitted;            /* commands in the client now */
     struct mapping_header *hdrs;
     size_t hdr_cap;
     struct counters *tc;           /* per topic (index into the worker's topic configs) */

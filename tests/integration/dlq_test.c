@@ -178,7 +178,13 @@ TEST(bad_records_of_every_kind_go_to_the_dlq_with_headers)
         char key[32], h[512];
         snprintf(key, sizeof(key), "%.*s", (int)m->key_len, (const char *)m->key);
         int i = atoi(key + 2);
-        ASSERT_TRUE(i >= 0 && i < N && kind_of(i) != GOOD);
+        if (!(i >= 0 && i < N && kind_of(i) != GOOD)) {
+            char hm[512] = "";
+            rd_kafka_headers_t *hs0 = NULL;
+            rd_kafka_message_headers(m, &hs0);
+            header(hs0, "__connect.errors.exception.message", hm, sizeof(hm));
+            TEST_FAIL("good record %s in the DLQ: %s\naerosink output:\n%s", key, hm, out);
+        }
         ASSERT_FALSE(seen[i]);
         seen[i] = 1;
         got++;

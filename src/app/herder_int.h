@@ -1,0 +1,129 @@
+/* src/app/herder_int.h: what herder.c (state, control loop) and herder_store.c (the config
+ * and status topics) share. Not for other files. */
+#ifndef AEROSINK_APP_HERDER_INT_H
+#define AEROSINK_APP_HERDER_INT_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+
+#include <librdkafka/rdkafka.h>
+
+#include "app/herder.h"
+#include "convert/convert.h"
+
+enum herder_target { TGT_STARTED, TGT_PAUSED, TGT_STOPPED };
+
+/* This worker's task of one connector: a thread that builds and runs an app_connector. */
+struct slot {
+    struct herder *h;
+    char *name;
+    struct rest_kvs config;        /* the config it runs (copy) */
+    int64_t gen;                   /* its config-topic offset */
+    int32_t task;                  /* task id (= this worker's rank); control loop only */
+    pthread_t tid;
+    volatile sig_atomic_t stop;    /* worker_run's stop flag */
+    atomic_bool exited;            /* slot_main returned */
+    bool joined, restart_on_exit;  /* control loop only */
+    pthread_mutex_t mu;            /* guards the fields below */
+    struct app_connector *ac;      /* while running */
+    enum rest_state state;         /* UNASSIGNED (starting/stopped), RUNNING, FAILED */
+    char *trace;                   /* FAILED: why */
+    bool want_paused;
+    struct cfg_connector *cc;      /* slot thread only */
+    struct cfg *map;
+};
+
+struct hconn {
+    char *name;
+    bool present;                  /* has a config (false: deleted) */
+    struct rest_kvs config;
+    int64_t gen;                   /* offset of the config record in force */
+    int64_t created;               /* offset of the record that (re)created it */
+    enum herder_target target;
+    bool restart_pending, restart_include_tasks, restart_only_failed;
+    int32_t restart_task;          /* -1: connector restart request */
+    struct slot *slot;             /* control loop only */
+    int32_t rep_task;              /* last task status this worker wrote (dedup) */
+    enum rest_state rep_state;
+    int64_t rep_gen;
+    char *rep_trace;
+    bool rep_conn_valid;
+    enum rest_state rep_conn_state;
+    int64_t rep_conn_gen;
+};
+
+struct hstat {
+    char *key;
+    bool present;
+    enum rest_state state;
+    char *trace;
+    char *worker_id;
+    int64_t gen;
+};
+
+struct hworker {
+    char *id;
+    char *url;
+    uint64_t seen_ms;              /* wall clock of its last heartbeat */
+    bool gone;                     /* said goodbye */
+};
+
+struct herder {
+    struct herder_opts o;
+    char *id, *url;
+    const char *config_topic, *status_topic;
+    struct log_ctx log;
+
+    pthread_mutex_t mu;            /* everything below */
+    pthread_cond_t cond;           /* broadcast when the reader applied something */
+    struct hconn **conns;
+    size_t n_conns, cap_conns;
+    struct hstat *stats;
+    size_t n_stats, cap_stats;
+    struct hworker *workers;
+    size_t n_workers, cap_workers;
+    bool ready;                    /* both topics read to where they ended at start */
+    char *last_live;               /* the live set last logged */
+
+    /* store (herder_store.c) */
+    rd_kafka_t *prod, *cons;
+    pthread_t reader;
+    bool reader_started;
+    atomic_bool quit;
+    int64_t cfg_next, cfg_end0;    /* config partition 0: next offset to apply, end at start */
+    int32_t n_status_parts;
+    int64_t *status_next, *status_end0;
+    struct conv_doc *doc;          /* reader thread only */
+    char cluster_id[128];
+    pthread_mutex_t pmu;           /* delivery reports of synchronous produces */
+    pthread_cond_t pcond;
+};
+
+/* Tables (h->mu held). @create: add when absent (NULL on ST_NOMEM). */
+struct hconn *herder__conn(struct herder *h, const char *name, bool create);
+struct hstat *herder__stat(struct herder *h, const char *key, bool create);
+void herder__stat_clear(struct hstat *s);
+struct hworker *herder__worker(struct herder *h, const char *id, bool create);
+int32_t herder__tasks_max(const struct hconn *c);
+void herder__free_tables(struct herder *h);
+
+/* Store (herder_store.c). */
+/* Produce to partition 0 of the config topic, wait for the ack; *offset = its offset.
+ * @val NULL: a tombstone. Called without h->mu. */
+enum status herder__produce_sync(struct herder *h, const char *key, const void *val, size_t len,
+                                 int64_t *offset, struct err *e);
+/* Fire and forget (status topic); failures are logged. Any locks. */
+enum status herder__produce_async(struct herder *h, const char *topic, const char *key,
+                                  const void *val, size_t len);
+/* Wait (without h->mu) until the config record at @offset has been applied. */
+enum status herder__wait_applied(struct herder *h, int64_t offset, struct err *e);
+/* Wait on h->cond for at most @ms (h->mu held). */
+void herder__wait(struct herder *h, unsigned ms);
+/* Before a read: wait (at most 5 s, without h->mu) until this worker has applied every
+ * config record written so far, so a write acknowledged by any worker is seen by every
+ * later read on any worker. */
+void herder__sync(struct herder *h);
+void herder__poll(struct herder *h);
+void herder__flush(struct herder *h, int timeout_ms);
+
+#endif

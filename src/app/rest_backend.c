@@ -1,0 +1,796 @@
+/* src/app/rest_backend.c: what both modes' REST backends share: connector checks, the
+ * plugin description (list, definitions, validate as ConfigInfos), listeners and the
+ * advertised worker id. */
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "app/metrics.h"
+#include "app/rest_backend.h"
+#include "convert/convert.h"
+#include "worker/worker.h"
+
+/* ------------------------------------------------------------------------------------
+ * Connector checks
+ * ------------------------------------------------------------------------------------ */
+
+struct cfg_props *app_props_from_kvs(const char *display, const struct rest_kvs *kv)
+{
+    struct cfg_props *p = cfg_props_new(display);
+
+    for (size_t i = 0; p && i < kv->n; i++) {
+        if (kv->v[i].value && cfg_props_set(p, kv->v[i].key, kv->v[i].value, 0, 0) != ST_OK) {
+            cfg_props_free(p);
+            return NULL;
+        }
+    }
+    return p;
+}
+
+enum status app_diags_to_err(const struct cfg_diags *d, struct err *e)
+{
+    struct buf b = BUF_INIT, one = BUF_INIT;
+    size_t shown = 0, limit = ERR_MSG_LEN - 40;
+
+    if (!d->errors) {
+        err_clear(e);
+        return ST_OK;
+    }
+    for (size_t i = 0; i < d->n; i++) {
+        if (d->v[i].sev != CFG_SEV_ERROR)
+            continue;
+        buf_reset(&one);
+        cfg_diag_format(&d->v[i], &one);
+        if (shown && b.len + 2 + one.len > limit)
+            break;
+        if (shown)
+            buf_append_str(&b, "; ");
+        buf_append(&b, one.p, one.len);
+        shown++;
+    }
+    if (shown < d->errors)
+        buf_printf(&b, " (and %zu more problem%s)", d->errors - shown, d->errors - shown == 1 ? "" : "s");
+    err_set(e, ST_CONFIG, "%s", buf_cstr(&b));
+    buf_free(&b);
+    buf_free(&one);
+    return ST_CONFIG;
+}
+
+enum status app_check_connector(const struct cfg_worker *w, const char *name, const struct rest_kvs *config,
+                                unsigned load_flags, struct rest_kvs *stored, struct cfg_diags *d)
+{
+    char display[300];
+    struct cfg_props *p;
+    struct cfg_connector *cc;
+    struct cfg *m = NULL;
+    char *text = NULL;
+    size_t len = 0;
+    enum status st = ST_OK;
+
+    snprintf(display, sizeof(display), "connector %s", name);
+    if (!(p = app_props_from_kvs(display, config))) {
+        cfg_diag_add(d, CFG_SEV_ERROR, display, 0, 0, "", "out of memory");
+        return ST_NOMEM;
+    }
+    if (!(cc = cfg_connector_new(p, d))) {
+        cfg_diags_sort(d);
+        return ST_CONFIG;
+    }
+    if (cc->mapping_content) {
+        m = cfg_connector_load_mapping(cc, load_flags | CFG_LOAD_PARTIAL, d);
+    } else {
+        struct err e = {0};
+        /* The worker that receives the request reads the file; the config topic then carries
+         * its content, so every worker runs this version. */
+        if (!(text = cfg_read_file(cc->mapping_path, &len, &e)))
+            cfg_diag_add(d, CFG_SEV_ERROR, display, 0, 0, "aerospike.config.file", "%s: %s", cc->mapping_path,
+                         e.msg);
+        else
+            m = cfg_load_text(text, len, cc->mapping_path, load_flags | CFG_LOAD_PARTIAL, d);
+    }
+    if (m)
+        cfg_connector_check_mapping(cc, m, d);
+    cfg_check_converters(w, cc, d);
+    cfg_diags_sort(d);
+    if (d->errors)
+        st = ST_CONFIG;
+    else if (stored) {
+        st = rest_kvs_copy(stored, config);
+        if (st == ST_OK && text)
+            st = rest_kvs_put(stored, "aerospike.config.content", text);
+    }
+    mem_free(text);
+    cfg_free(m);
+    cfg_connector_free(cc);
+    return st;
+}
+
+/* ------------------------------------------------------------------------------------
+ * The plugin
+ * ------------------------------------------------------------------------------------ */
+
+static const char *const plugin_names[] = {CFG_CONNECTOR_CLASS, "AerospikeSinkConnector", "AerospikeSink",
+                                           CFG_CONNECTOR_ALIAS};
+
+static bool known_plugin(const char *p)
+{
+    for (size_t i = 0; i < ARRAY_LEN(plugin_names); i++)
+        if (strcmp(p, plugin_names[i]) == 0)
+            return true;
+    return false;
+}
+
+static const char *const no_deps[] = {NULL};
+static const struct rest_def_spec defs[] = {
+    {"name", "STRING", true, NULL, "HIGH", "Globally unique name to use for this connector.", "Common", 1,
+     "MEDIUM", "Connector name", no_deps},
+    {"connector.class", "STRING", true, NULL, "HIGH",
+     "Name or alias of the class for this connector: " CFG_CONNECTOR_CLASS " (or " CFG_CONNECTOR_ALIAS ").",
+     "Common", 2, "LONG", "Connector class", no_deps},
+    {"tasks.max", "INT", false, "1", "HIGH",
+     "Maximum number of tasks: each live worker (sorted by id) up to this many runs one consumer of "
+     "connect-<name>.", "Common", 3, "SHORT", "Tasks max", no_deps},
+    {"key.converter", "CLASS", false, NULL, "LOW", "Converter class for record keys (else the worker's).",
+     "Common", 4, "SHORT", "Key converter class", no_deps},
+    {"value.converter", "CLASS", false, NULL, "LOW", "Converter class for record values (else the worker's).",
+     "Common", 5, "SHORT", "Value converter class", no_deps},
+    {"header.converter", "CLASS", false, NULL, "LOW", "Header converter class (accepted).", "Common", 6,
+     "SHORT", "Header converter class", no_deps},
+    {"topics", "LIST", false, "", "HIGH", "List of topics to consume, separated by commas.", "Common", 7,
+     "LONG", "Topics", no_deps},
+    {"topics.regex", "STRING", false, "", "HIGH", "Regular expression giving the topics to consume.",
+     "Common", 8, "LONG", "Topics regex", no_deps},
+    {"errors.tolerance", "STRING", false, "none", "MEDIUM",
+     "none: an unconvertible record fails the task; all: skip it.", "Error Handling", 1, "SHORT",
+     "Error Tolerance", no_deps},
+    {"errors.deadletterqueue.topic.name", "STRING", false, "", "MEDIUM",
+     "Dead letter queue topic for records that cannot be written.", "Error Handling", 2, "MEDIUM",
+     "Dead Letter Queue Topic Name", no_deps},
+    {"errors.deadletterqueue.context.headers.enable", "BOOLEAN", false, "false", "MEDIUM",
+     "Add __connect.errors.* headers to dead-lettered records.", "Error Handling", 3, "MEDIUM",
+     "Enable Error Context Headers", no_deps},
+    {"errors.log.enable", "BOOLEAN", false, "false", "MEDIUM", "Log every error.", "Error Handling", 4,
+     "SHORT", "Log Errors", no_deps},
+    {"errors.log.include.messages", "BOOLEAN", false, "false", "MEDIUM", "Include the record in error logs.",
+     "Error Handling", 5, "SHORT", "Log Error Details", no_deps},
+    {"aerospike.config.file", "STRING", false, "aerospike-kafka-inbound.yml", "HIGH",
+     "The mapping file (aerospike-kafka-inbound.yml or .json). In distributed mode the worker receiving the "
+     "request reads it and stores its content in the config topic.", "Aerospike", 1, "LONG",
+     "Mapping file", no_deps},
+    {"aerospike.config.content", "STRING", false, NULL, "HIGH",
+     "The mapping itself (YAML or JSON text); wins over aerospike.config.file.", "Aerospike", 2, "LONG",
+     "Mapping content", no_deps},
+};
+
+static enum status list_plugins(void *ctx, struct rest_plugins *out, struct err *e)
+{
+    enum status st = rest_plugins_add(out, CFG_CONNECTOR_CLASS, "sink", AEROSINK_VERSION);
+    (void)ctx;
+    (void)e;
+    if (st == ST_OK)
+        st = rest_plugins_add(out, CFG_CONNECTOR_ALIAS, "sink", AEROSINK_VERSION);
+    for (size_t i = 0; conv_supported_classes[i] && st == ST_OK; i++)
+        if (strchr(conv_supported_classes[i], '.'))
+            st = rest_plugins_add(out, conv_supported_classes[i], "converter", AEROSINK_VERSION);
+    return st;
+}
+
+static enum status plugin_config(void *ctx, const char *plugin, struct rest_config_defs *out, struct err *e)
+{
+    enum status st = ST_OK;
+    (void)ctx;
+    if (!known_plugin(plugin))
+        return err_set(e, ST_NOT_FOUND, "Unknown plugin %s.", plugin);
+    for (size_t i = 0; i < ARRAY_LEN(defs) && st == ST_OK; i++)
+        st = rest_config_defs_add(out, &defs[i]);
+    return st;
+}
+
+/* Which key of the table a diagnostic belongs to: connector properties by their path, the
+ * mapping's problems to the key that carried the mapping; NULL: none (an extra entry). */
+static const char *diag_key(const struct cfg_diag *dg, const char *display, const struct rest_kvs *config)
+{
+    if (strcmp(dg->file, display) != 0)
+        return rest_kvs_find(config, "aerospike.config.content") ? "aerospike.config.content"
+                                                                 : "aerospike.config.file";
+    for (size_t i = 0; i < ARRAY_LEN(defs); i++)
+        if (strcmp(dg->path, defs[i].name) == 0)
+            return defs[i].name;
+    return NULL;
+}
+
+static enum status add_info(struct rest_config_infos *out, const struct rest_def_spec *def,
+                            const struct rest_kvs *config, const struct cfg_diags *d, const char *display,
+                            bool extra)
+{
+    const struct rest_kv *kv = rest_kvs_find(config, def->name);
+    const char *errs[33];
+    struct buf *msgs = mem_calloc(32, sizeof(*msgs));
+    size_t n = 0;
+    enum status st;
+
+    if (!msgs)
+        return ST_NOMEM;
+    for (size_t i = 0; i < d->n && n < 32; i++) {
+        const struct cfg_diag *dg = &d->v[i];
+        const char *k = diag_key(dg, display, config);
+        if (dg->sev != CFG_SEV_ERROR || (extra ? (k || strcmp(dg->path, def->name) != 0)
+                                               : (!k || strcmp(k, def->name) != 0)))
+            continue;
+        cfg_diag_format(dg, &msgs[n]);
+        errs[n] = buf_cstr(&msgs[n]);
+        n++;
+    }
+    errs[n] = NULL;
+    st = rest_config_infos_add(out, def, kv ? kv->value : def->default_value, NULL, errs, true);
+    for (size_t i = 0; i < 32; i++)
+        buf_free(&msgs[i]);
+    mem_free(msgs);
+    return st;
+}
+
+static enum status validate(const struct cfg_worker *w, const char *plugin, const struct rest_kvs *config,
+                            struct rest_config_infos *out, struct err *e)
+{
+    const struct rest_kv *cls = rest_kvs_find(config, "connector.class");
+    const struct rest_kv *nm = rest_kvs_find(config, "name");
+    const char *name = nm && nm->value ? nm->value : "(unnamed)";
+    struct cfg_diags d = CFG_DIAGS_INIT;
+    char display[300];
+    enum status st;
+
+    (void)plugin;
+    if (!cls || !cls->value)
+        return err_set(e, ST_CONFIG, "Connector config {...} contains no connector type");
+    if (!known_plugin(cls->value))
+        return err_set(e, ST_CONFIG, "Failed to find any class that implements Connector and which name matches %s",
+                       cls->value);
+    snprintf(display, sizeof(display), "connector %s", name);
+    app_check_connector(w, name, config, 0, NULL, &d);
+    st = rest_config_infos_set_name(out, CFG_CONNECTOR_CLASS);
+    if (st == ST_OK)
+        st = rest_strs_add(&out->groups, "Common");
+    if (st == ST_OK)
+        st = rest_strs_add(&out->groups, "Error Handling");
+    if (st == ST_OK)
+        st = rest_strs_add(&out->groups, "Aerospike");
+    for (size_t i = 0; i < ARRAY_LEN(defs) && st == ST_OK; i++)
+        st = add_info(out, &defs[i], config, &d, display, false);
+    /* problems about keys the table does not list (unknown mapping-free keys, transforms...) */
+    for (size_t i = 0; i < d.n && st == ST_OK; i++) {
+        const struct cfg_diag *dg = &d.v[i];
+        bool seen = false;
+        if (dg->sev != CFG_SEV_ERROR || diag_key(dg, display, config))
+            continue;
+        for (size_t j = 0; j < i; j++)
+            seen |= d.v[j].sev == CFG_SEV_ERROR && !diag_key(&d.v[j], display, config) &&
+                    strcmp(d.v[j].path, dg->path) == 0;
+        if (seen)
+            continue;
+        struct rest_def_spec x = {dg->path, "STRING", false, NULL, "LOW", "", "Common", (int32_t)(100 + i),
+                                  "NONE", dg->path, no_deps};
+        st = add_info(out, &x, config, &d, display, true);
+    }
+    cfg_diags_free(&d);
+    return st;
+}
+
+/* ------------------------------------------------------------------------------------
+ * Distributed backend
+ * ------------------------------------------------------------------------------------ */
+
+/* The herder, once cmd_distributed has started it (the REST server listens first). */
+static struct herder *dist_h(void *ctx, struct err *e)
+{
+    struct herder *h = atomic_load(&((struct app_rest_dist *)ctx)->h);
+    if (!h)
+        err_set(e, ST_UNAVAILABLE, "this worker is still starting");
+    return h;
+}
+
+static enum status d_server_info(void *ctx, struct rest_server_info *out, struct err *e)
+{
+    struct herder *h = dist_h(ctx, NULL);
+    (void)e;
+    if (h)
+        snprintf(out->kafka_cluster_id, sizeof(out->kafka_cluster_id), "%s", herder_cluster_id(h));
+    return ST_OK;
+}
+
+static enum status d_list(void *ctx, struct rest_strs *out, struct err *e)
+{
+    struct herder *h = dist_h(ctx, e);
+    return h ? herder_list(h, out, e) : ST_UNAVAILABLE;
+}
+
+static enum status d_info(void *ctx, const char *name, struct rest_connector_info *out, struct err *e)
+{
+    struct herder *h = dist_h(ctx, e);
+    return h ? herder_info(h, name, out, e) : ST_UNAVAILABLE;
+}
+
+static enum status d_config(void *ctx, const char *name, struct rest_kvs *out, struct err *e)
+{
+    struct herder *h = dist_h(ctx, e);
+    return h ? herder_config(h, name, out, e) : ST_UNAVAILABLE;
+}
+
+static enum status d_status(void *ctx, const char *name, struct rest_status *out, struct err *e)
+{
+    struct herder *h = dist_h(ctx, e);
+    return h ? herder_status(h, name, out, e) : ST_UNAVAILABLE;
+}
+
+/* Check, then store: the common part of create, put and patch. */
+static enum status store_config(struct app_rest_dist *x, const char *name, const struct rest_kvs *config,
+                                enum rest_target_state initial, bool must_be_new, bool must_exist, bool *created,
+                                struct rest_connector_info *out, struct err *e)
+{
+    struct cfg_diags d = CFG_DIAGS_INIT;
+    struct rest_kvs stored = {0};
+    struct herder *h = dist_h(x, e);
+    enum status st = h ? app_check_connector(x->w, name, config, 0, &stored, &d) : ST_UNAVAILABLE;
+
+    if (st == ST_CONFIG)
+        app_diags_to_err(&d, e);
+    else if (st != ST_OK && st != ST_UNAVAILABLE)
+        err_set(e, st, "connector %s: checking its config", name);
+    if (st == ST_OK)
+        st = herder_put_config(h, name, &stored, initial, must_be_new, must_exist, created, e);
+    if (st == ST_OK)
+        st = herder_info(h, name, out, e);
+    rest_kvs_free(&stored);
+    cfg_diags_free(&d);
+    return st;
+}
+
+static enum status d_create(void *ctx, const char *name, const struct rest_kvs *config,
+                            enum rest_target_state initial, struct rest_connector_info *out, struct err *e)
+{
+    struct rest_connector_info probe = {0};
+    struct app_rest_dist *x = ctx;
+    struct herder *h = dist_h(x, e);
+    if (!h)
+        return ST_UNAVAILABLE;
+    /* 409 before the (possibly slow) checks when the name is taken */
+    enum status st = herder_info(h, name, &probe, NULL);
+    rest_info_free(&probe);
+    if (st == ST_OK)
+        return err_set(e, ST_EXISTS, "Connector %s already exists", name);
+    return store_config(x, name, config, initial, true, false, NULL, out, e);
+}
+
+static enum status d_put(void *ctx, const char *name, const struct rest_kvs *config, bool *created,
+                         struct rest_connector_info *out, struct err *e)
+{
+    return store_config(ctx, name, config, REST_TARGET_DEFAULT, false, false, created, out, e);
+}
+
+static enum status d_patch(void *ctx, const char *name, const struct rest_kvs *patch,
+                           struct rest_connector_info *out, struct err *e)
+{
+    struct app_rest_dist *x = ctx;
+    struct rest_kvs merged = {0};
+    struct herder *h = dist_h(x, e);
+    enum status st = h ? herder_config(h, name, &merged, e) : ST_UNAVAILABLE;
+
+    for (size_t i = 0; i < patch->n && st == ST_OK; i++)
+        st = rest_kvs_put(&merged, patch->v[i].key, patch->v[i].value);
+    /* a new aerospike.config.file in the patch replaces the stored content */
+    if (st == ST_OK && rest_kvs_find(patch, "aerospike.config.file") && !rest_kvs_find(patch, "aerospike.config.content"))
+        st = rest_kvs_put(&merged, "aerospike.config.content", NULL);
+    if (st == ST_OK)
+        st = store_config(x, name, &merged, REST_TARGET_DEFAULT, false, true, NULL, out, e);
+    rest_kvs_free(&merged);
+    return st;
+}
+
+static enum status d_delete(void *ctx, const char *name, struct err *e)
+{
+    struct herder *h = dist_h(ctx, e);
+    return h ? herder_delete(h, name, e) : ST_UNAVAILABLE;
+}
+
+static enum status d_restart(void *ctx, const char *name, bool include_tasks, bool only_failed,
+                             struct rest_status *out, struct err *e)
+{
+    struct herder *h = dist_h(ctx, e);
+    return h ? herder_restart(h, name, include_tasks, only_failed, out, e) : ST_UNAVAILABLE;
+}
+
+static enum status d_restart_task(void *ctx, const char *name, int32_t task, struct err *e)
+{
+    struct herder *h = dist_h(ctx, e);
+    return h ? herder_restart_task(h, name, task, e) : ST_UNAVAILABLE;
+}
+
+static enum status d_pause(void *ctx, const char *name, struct err *e)
+{
+    struct herder *h = dist_h(ctx, e);
+    return h ? herder_set_target(h, name, REST_TARGET_PAUSED, e) : ST_UNAVAILABLE;
+}
+
+static enum status d_resume(void *ctx, const char *name, struct err *e)
+{
+    struct herder *h = dist_h(ctx, e);
+    return h ? herder_set_target(h, name, REST_TARGET_RUNNING, e) : ST_UNAVAILABLE;
+}
+
+static enum status d_stop(void *ctx, const char *name, struct err *e)
+{
+    struct herder *h = dist_h(ctx, e);
+    return h ? herder_set_target(h, name, REST_TARGET_STOPPED, e) : ST_UNAVAILABLE;
+}
+
+static enum status d_tasks(void *ctx, const char *name, struct rest_task_configs *out, struct err *e)
+{
+    struct herder *h = dist_h(ctx, e);
+    return h ? herder_task_configs(h, name, out, e) : ST_UNAVAILABLE;
+}
+
+static enum status d_task_status(void *ctx, const char *name, int32_t task, struct rest_task_state *out,
+                                 struct err *e)
+{
+    struct herder *h = dist_h(ctx, e);
+    return h ? herder_task_status(h, name, task, out, e) : ST_UNAVAILABLE;
+}
+
+static enum status d_topics(void *ctx, const char *name, struct rest_strs *out, struct err *e)
+{
+    struct herder *h = dist_h(ctx, e);
+    return h ? herder_topics(h, name, out, e) : ST_UNAVAILABLE;
+}
+
+static enum status d_topics_reset(void *ctx, const char *name, struct err *e)
+{
+    struct herder *h = dist_h(ctx, e);
+    return h ? herder_topics(h, name, NULL, e) : ST_UNAVAILABLE;
+}
+
+static enum status d_validate(void *ctx, const char *plugin, const struct rest_kvs *config,
+                              struct rest_config_infos *out, struct err *e)
+{
+    return validate(((struct app_rest_dist *)ctx)->w, plugin, config, out, e);
+}
+
+static enum status d_health(void *ctx, struct rest_health *out, struct err *e)
+{
+    struct app_rest_dist *x = ctx;
+    struct herder *h = dist_h(x, NULL);
+    (void)e;
+    if (!atomic_load(&x->rest_up) || !h) {
+        out->state = REST_STARTING;
+    } else if (!herder_ready(h)) {
+        out->state = REST_STARTING;
+        snprintf(out->details, sizeof(out->details), "Reading config topic %s.", x->w->config_storage_topic);
+    } else {
+        out->state = REST_HEALTHY;
+    }
+    return ST_OK;
+}
+
+static enum status d_metrics(void *ctx, struct buf *out, struct err *e)
+{
+    struct herder *h = dist_h(ctx, e);
+    return h ? herder_metrics(h, out, e) : ST_UNAVAILABLE;
+}
+
+void app_rest_dist_backend(struct app_rest_dist *ctx, struct rest_backend *b)
+{
+    memset(b, 0, sizeof(*b));
+    b->ctx = ctx;
+    b->server_info = d_server_info;
+    b->list_connectors = d_list;
+    b->connector_info = d_info;
+    b->connector_config = d_config;
+    b->connector_status = d_status;
+    b->create_connector = d_create;
+    b->put_connector_config = d_put;
+    b->patch_connector_config = d_patch;
+    b->delete_connector = d_delete;
+    b->restart_connector = d_restart;
+    b->restart_task = d_restart_task;
+    b->pause_connector = d_pause;
+    b->resume_connector = d_resume;
+    b->stop_connector = d_stop;
+    b->task_configs = d_tasks;
+    b->task_status = d_task_status;
+    b->connector_topics = d_topics;
+    b->reset_connector_topics = d_topics_reset;
+    b->list_plugins = list_plugins;
+    b->plugin_config = plugin_config;
+    b->validate_config = d_validate;
+    b->health = d_health;
+    b->metrics = d_metrics;
+}
+
+/* ------------------------------------------------------------------------------------
+ * Standalone backend: the connectors given on the command line
+ * ------------------------------------------------------------------------------------ */
+
+static struct app_rest_local *s_find(struct app_rest_standalone *x, const char *name, struct err *e)
+{
+    for (size_t i = 0; i < x->n; i++)
+        if (strcmp(x->conns[i].cc->name, name) == 0)
+            return &x->conns[i];
+    err_set(e, ST_NOT_FOUND, "Connector %s not found", name);
+    return NULL;
+}
+
+static enum status s_list(void *ctx, struct rest_strs *out, struct err *e)
+{
+    struct app_rest_standalone *x = ctx;
+    enum status st = ST_OK;
+    (void)e;
+    for (size_t i = 0; i < x->n && st == ST_OK; i++)
+        st = rest_strs_add(out, x->conns[i].cc->name);
+    return st;
+}
+
+static enum status props_to_kvs(const struct cfg_props *p, struct rest_kvs *out)
+{
+    enum status st = ST_OK;
+    for (size_t i = 0; i < p->n && st == ST_OK; i++)
+        st = rest_kvs_add(out, p->v[i].key, p->v[i].value);
+    return st;
+}
+
+static enum status s_config(void *ctx, const char *name, struct rest_kvs *out, struct err *e)
+{
+    struct app_rest_local *l = s_find(ctx, name, e);
+    return l ? props_to_kvs(l->cc->props, out) : ST_NOT_FOUND;
+}
+
+static enum status s_info(void *ctx, const char *name, struct rest_connector_info *out, struct err *e)
+{
+    struct app_rest_local *l = s_find(ctx, name, e);
+    if (!l)
+        return ST_NOT_FOUND;
+    out->type = REST_TYPE_SINK;
+    enum status st = props_to_kvs(l->cc->props, &out->config);
+    return st == ST_OK ? rest_info_add_task(out, 0) : st;
+}
+
+/* One task per connector: the process's consumer with its processing threads. */
+static enum rest_state s_state(struct app_rest_local *l, const char **trace)
+{
+    struct worker *w = l->ac ? app_connector_worker(l->ac) : NULL;
+    *trace = NULL;
+    if (!w)
+        return REST_UNASSIGNED;
+    if (*worker_failure(w)) {
+        *trace = worker_failure(w);
+        return REST_FAILED;
+    }
+    if (atomic_load(&l->done))
+        return REST_UNASSIGNED;
+    return worker_is_paused(w) ? REST_PAUSED : REST_RUNNING;
+}
+
+static enum status s_status(void *ctx, const char *name, struct rest_status *out, struct err *e)
+{
+    struct app_rest_standalone *x = ctx;
+    struct app_rest_local *l = s_find(x, name, e);
+    const char *trace;
+    if (!l)
+        return ST_NOT_FOUND;
+    enum rest_state ts = s_state(l, &trace);
+    out->type = REST_TYPE_SINK;
+    enum status st = rest_status_set(out, ts == REST_PAUSED ? REST_PAUSED : REST_RUNNING, x->worker_id, NULL);
+    return st == ST_OK ? rest_status_add_task(out, 0, ts, x->worker_id, trace) : st;
+}
+
+static enum status s_task_status(void *ctx, const char *name, int32_t task, struct rest_task_state *out,
+                                 struct err *e)
+{
+    struct app_rest_standalone *x = ctx;
+    struct app_rest_local *l = s_find(x, name, e);
+    const char *trace;
+    if (!l)
+        return ST_NOT_FOUND;
+    if (task != 0)
+        return err_set(e, ST_NOT_FOUND, "No status found for task %s-%d", name, (int)task);
+    out->state = s_state(l, &trace);
+    out->worker_id = mem_strdup(x->worker_id);
+    out->trace = trace ? mem_strdup(trace) : NULL;
+    return out->worker_id ? ST_OK : ST_NOMEM;
+}
+
+static enum status s_tasks(void *ctx, const char *name, struct rest_task_configs *out, struct err *e)
+{
+    struct app_rest_local *l = s_find(ctx, name, e);
+    if (!l)
+        return ST_NOT_FOUND;
+    struct rest_kvs *kv = rest_task_configs_add(out, 0);
+    enum status st = kv ? props_to_kvs(l->cc->props, kv) : ST_NOMEM;
+    return st == ST_OK ? rest_kvs_put(kv, "task.class", APP_TASK_CLASS) : st;
+}
+
+static enum status s_set_paused(void *ctx, const char *name, bool paused, struct err *e)
+{
+    struct app_rest_local *l = s_find(ctx, name, e);
+    if (!l)
+        return ST_NOT_FOUND;
+    if (!l->ac)
+        return err_set(e, ST_BUSY, "Connector %s is still starting", name);
+    worker_set_paused(app_connector_worker(l->ac), paused);
+    return ST_OK;
+}
+
+static enum status s_pause(void *ctx, const char *name, struct err *e)
+{
+    return s_set_paused(ctx, name, true, e);
+}
+
+static enum status s_resume(void *ctx, const char *name, struct err *e)
+{
+    return s_set_paused(ctx, name, false, e);
+}
+
+static enum status s_topics(void *ctx, const char *name, struct rest_strs *out, struct err *e)
+{
+    (void)out;
+    return s_find(ctx, name, e) ? ST_UNSUPPORTED : ST_NOT_FOUND;
+}
+
+static enum status s_topics_reset(void *ctx, const char *name, struct err *e)
+{
+    return s_topics(ctx, name, NULL, e);
+}
+
+/* Writes: the connectors of a standalone process are its command line. */
+static enum status s_fixed(const char *what, struct err *e)
+{
+    return err_set(e, ST_UNSUPPORTED, "%s: aerosink standalone runs the connectors named on its command line; "
+                   "edit their files and restart it, or use aerosink distributed", what);
+}
+
+static enum status s_create(void *ctx, const char *name, const struct rest_kvs *config,
+                            enum rest_target_state initial, struct rest_connector_info *out, struct err *e)
+{
+    struct err probe = {0};
+    (void)config, (void)initial, (void)out;
+    if (s_find(ctx, name, &probe))
+        return err_set(e, ST_EXISTS, "Connector %s already exists", name);
+    return s_fixed("creating a connector", e);
+}
+
+static enum status s_put(void *ctx, const char *name, const struct rest_kvs *config, bool *created,
+                         struct rest_connector_info *out, struct err *e)
+{
+    (void)ctx, (void)name, (void)config, (void)created, (void)out;
+    return s_fixed("changing a connector's config", e);
+}
+
+static enum status s_patch(void *ctx, const char *name, const struct rest_kvs *patch,
+                           struct rest_connector_info *out, struct err *e)
+{
+    (void)patch, (void)out;
+    if (!s_find(ctx, name, e))
+        return ST_NOT_FOUND;
+    return s_fixed("changing a connector's config", e);
+}
+
+static enum status s_delete(void *ctx, const char *name, struct err *e)
+{
+    if (!s_find(ctx, name, e))
+        return ST_NOT_FOUND;
+    return s_fixed("deleting a connector", e);
+}
+
+static enum status s_validate(void *ctx, const char *plugin, const struct rest_kvs *config,
+                              struct rest_config_infos *out, struct err *e)
+{
+    return validate(((struct app_rest_standalone *)ctx)->w, plugin, config, out, e);
+}
+
+static enum status s_health(void *ctx, struct rest_health *out, struct err *e)
+{
+    struct app_rest_standalone *x = ctx;
+    (void)e;
+    out->state = atomic_load(&x->rest_up) ? REST_HEALTHY : REST_STARTING;
+    for (size_t i = 0; i < x->n; i++)
+        if (!x->conns[i].ac)
+            out->state = REST_STARTING;
+    return ST_OK;
+}
+
+static enum status s_metrics(void *ctx, struct buf *out, struct err *e)
+{
+    struct app_rest_standalone *x = ctx;
+    struct app_metrics_source *src = mem_calloc(x->n + 1, sizeof(*src));
+    size_t n = 0;
+    enum status st;
+    (void)e;
+    if (!src)
+        return ST_NOMEM;
+    for (size_t i = 0; i < x->n; i++)
+        if (x->conns[i].ac)
+            src[n++] = (struct app_metrics_source){x->conns[i].cc->name, 0, app_connector_worker(x->conns[i].ac),
+                                                   app_connector_cluster(x->conns[i].ac), x->conns[i].max_queued};
+    st = app_metrics_render(src, n, out);
+    mem_free(src);
+    return st;
+}
+
+void app_rest_standalone_backend(struct app_rest_standalone *ctx, struct rest_backend *b)
+{
+    memset(b, 0, sizeof(*b));
+    b->ctx = ctx;
+    b->list_connectors = s_list;
+    b->connector_info = s_info;
+    b->connector_config = s_config;
+    b->connector_status = s_status;
+    b->create_connector = s_create;
+    b->put_connector_config = s_put;
+    b->patch_connector_config = s_patch;
+    b->delete_connector = s_delete;
+    b->pause_connector = s_pause;
+    b->resume_connector = s_resume;
+    b->task_configs = s_tasks;
+    b->task_status = s_task_status;
+    b->connector_topics = s_topics;
+    b->reset_connector_topics = s_topics_reset;
+    b->list_plugins = list_plugins;
+    b->plugin_config = plugin_config;
+    b->validate_config = s_validate;
+    b->health = s_health;
+    b->metrics = s_metrics;
+}
+
+/* ------------------------------------------------------------------------------------
+ * Listeners
+ * ------------------------------------------------------------------------------------ */
+
+enum status app_listener(const struct cfg_worker *w, char *host, size_t cap, int *port, struct err *e)
+{
+    const char *l = w->listeners;
+
+    if (!l) {
+        snprintf(host, cap, "%s", w->rest_host_name ? w->rest_host_name : "");
+        *port = (int)w->rest_port;
+        return ST_OK;
+    }
+    const char *end = strchr(l, ',');
+    size_t n = end ? (size_t)(end - l) : strlen(l);
+    char one[300];
+    snprintf(one, sizeof(one), "%.*s", (int)MIN(n, sizeof(one) - 1), l);
+    char *p = one;
+    while (*p == ' ')
+        p++;
+    if (strncasecmp(p, "http://", 7) != 0)
+        return err_set(e, ST_CONFIG, "%s: listeners: '%s': only http:// listeners are supported", w->props->file, p);
+    p += 7;
+    char *colon = strrchr(p, ':');
+    int64_t v;
+    if (!colon || !str_to_i64(colon + 1, strlen(colon + 1), &v) || v < 0 || v > 65535)
+        return err_set(e, ST_CONFIG, "%s: listeners: '%s': expected http://HOST:PORT", w->props->file, one);
+    *colon = '\0';
+    if (*p == '[' && colon > p + 1 && colon[-1] == ']') {
+        colon[-1] = '\0';
+        p++;
+    }
+    snprintf(host, cap, "%s", p);
+    *port = (int)v;
+    return ST_OK;
+}
+
+void app_advertised_id(const struct cfg_worker *w, const char *bind_host, int bound_port, char *out, size_t cap)
+{
+    char hn[256] = "localhost";
+    const char *host = w->rest_advertised_host_name;
+    int port = w->rest_advertised_port ? (int)w->rest_advertised_port : bound_port;
+
+    if (!host || !*host) {
+        if (bind_host && *bind_host && strcmp(bind_host, "0.0.0.0") != 0 && strcmp(bind_host, "::") != 0) {
+            host = bind_host;
+        } else {
+            if (gethostname(hn, sizeof(hn)) != 0)
+                snprintf(hn, sizeof(hn), "localhost");
+            hn[sizeof(hn) - 1] = '\0';
+            host = hn;
+        }
+    }
+    snprintf(out, cap, strchr(host, ':') ? "[%s]:%d" : "%s:%d", host, port);
+}

@@ -1,0 +1,73 @@
+/* src/app/rest_backend.h: the struct rest_backend of `aerosink standalone` and
+ * `aerosink distributed`, and the connector checks REST writes share.
+ * Owns: turning REST calls into herder calls (distributed) or into reads of the connectors a
+ *       standalone process runs; the Aerospike plugin's description (GET /connector-plugins,
+ *       its config definitions, validate as ConfigInfos); /health and /metrics.
+ * Threads: every backend function runs on the REST server's connection threads; they only
+ *       read immutable data, call thread-safe herder functions, or take the standalone
+ *       table's lock.
+ * Memory: the backends borrow everything they are given until the server is freed. */
+#ifndef AEROSINK_APP_REST_BACKEND_H
+#define AEROSINK_APP_REST_BACKEND_H
+
+#include <stdatomic.h>
+
+#include "app/connector.h"
+#include "app/herder.h"
+#include "config/config.h"
+#include "rest/rest.h"
+
+/* The class and the task class we announce. */
+#define APP_TASK_CLASS "com.aerospike.connect.kafka.inbound.AerospikeSinkTask"
+
+/* Build properties named @display from REST key/values (NULL values are skipped). */
+struct cfg_props *app_props_from_kvs(const char *display, const struct rest_kvs *kv);
+
+/* Check a connector config (REST body or config-topic record) as `aerosink check` would:
+ * connector properties, converters (against @w), the mapping and the topics cross-check.
+ * When the config names aerospike.config.file instead of carrying aerospike.config.content,
+ * the file is read here and @stored (if non-NULL) gets the config plus its content, so every
+ * worker runs this version of the mapping. Problems go to @d (sorted); returns ST_CONFIG when
+ * one is an error. @load_flags: CFG_LOAD_READ_FILES to also read password/store files. */
+enum status app_check_connector(const struct cfg_worker *w, const char *name,
+                                const struct rest_kvs *config, unsigned load_flags,
+                                struct rest_kvs *stored, struct cfg_diags *d);
+/* Every error (then warnings) as "file:line:col: key: message; ..." into @e, ST_CONFIG.
+ * Truncated to what struct err holds, ending with "(and N more problems)". */
+enum status app_diags_to_err(const struct cfg_diags *d, struct err *e);
+
+/* --- distributed --- */
+struct app_rest_dist {
+    const struct cfg_worker *w;
+    struct herder *_Atomic h;     /* NULL until started */
+    atomic_bool rest_up;          /* set once the server listens */
+};
+void app_rest_dist_backend(struct app_rest_dist *ctx, struct rest_backend *out);
+
+/* --- standalone --- */
+struct app_rest_local {
+    const struct cfg_connector *cc;   /* borrowed */
+    struct app_connector *ac;         /* borrowed; NULL until built */
+    atomic_bool done;                 /* its worker_run returned */
+    uint32_t max_queued;              /* its mapping's max-queued-records (metrics) */
+};
+struct app_rest_standalone {
+    const struct cfg_worker *w;
+    const char *worker_id;            /* "host:port" */
+    struct app_rest_local *conns;
+    size_t n;
+    atomic_bool rest_up;
+};
+void app_rest_standalone_backend(struct app_rest_standalone *ctx, struct rest_backend *out);
+
+/* --- listeners --- */
+/* The first http listener of @w (listeners=, else rest.host.name/rest.port): bind address
+ * ("" = all interfaces) and port. ST_CONFIG for https or a malformed value. */
+enum status app_listener(const struct cfg_worker *w, char *host, size_t cap, int *port,
+                         struct err *e);
+/* Advertised "host:port": rest.advertised.host.name / rest.advertised.port, else the
+ * listener's host (or this machine's name when it binds every interface) and @bound_port. */
+void app_advertised_id(const struct cfg_worker *w, const char *bind_host, int bound_port,
+                       char *out, size_t cap);
+
+#endif

@@ -1,0 +1,333 @@
+/* tests/integration/distributed_rest_test.c: every REST endpoint of `aerosink distributed`,
+ * status code and body shape (connector-spec.md section 10), plus bad JSON, invalid configs
+ * (the checker's file:line messages), unknown connector, unknown plugin. One worker: the
+ * answers do not depend on the cluster size. */
+#include "../harness.h"
+#include "distributed_util.h"
+
+#define CLASS "com.aerospike.connect.kafka.inbound.AerospikeSinkConnector"
+
+struct ctx {
+    struct du u;
+    struct http r;
+    struct conv_doc *d;
+    const char *mapping;
+    char body[4096];
+};
+
+static const struct conv_value *call(struct ctx *c, const char *method, const char *path, const char *body,
+                                     long want)
+{
+    long code = http_do(method, c->u.url[0], path, body, &c->r);
+    if (code != want)
+        TEST_FAIL("%s %s: %ld, want %ld: %s", method, path, code, want, http_body(&c->r));
+    const char *b = http_body(&c->r);
+    return *b == '{' || *b == '[' ? json_root(c->d, b) : NULL;
+}
+
+/* Connect's error body: {"error_code": code, "message": "..."}; returns the message. */
+static const char *error_of(struct ctx *c, const char *method, const char *path, const char *body, long want)
+{
+    const struct conv_value *root = call(c, method, path, body, want);
+    const struct conv_value *ec = jget(c->d, root, "error_code");
+    ASSERT_TRUE(ec && ec->type == CONV_INT && ec->i == want);
+    ASSERT_EQ_INT(jcount(c->d, root, ""), 2);
+    return jstr(c->d, root, "message");
+}
+
+static void setup(struct ctx *c)
+{
+    memset(c, 0, sizeof(*c));
+    du_start(&c->u, "events", 2);
+    c->mapping = du_mapping(&c->u, "aerospike-kafka-inbound.yml", NULL);
+    c->d = conv_doc_new();
+    du_worker(&c->u, 0);
+}
+
+static void teardown(struct ctx *c)
+{
+    buf_free(&c->r.body);
+    conv_doc_free(c->d);
+    du_free(&c->u);
+}
+
+static void check_info(struct ctx *c, const struct conv_value *root, const char *name, int tasks)
+{
+    ASSERT_EQ_STR(jstr(c->d, root, "name"), name);
+    ASSERT_EQ_STR(jstr(c->d, root, "type"), "sink");
+    ASSERT_EQ_STR(jstr(c->d, root, "config/connector.class"), CLASS);
+    ASSERT_EQ_STR(jstr(c->d, root, "config/name"), name);
+    ASSERT_CONTAINS(jstr(c->d, root, "config/aerospike.config.content"), "all-value-fields: true");
+    ASSERT_EQ_INT(jcount(c->d, root, "tasks"), tasks);
+    for (int t = 0; t < tasks; t++) {
+        char p[64];
+        snprintf(p, sizeof(p), "tasks/%d/connector", t);
+        ASSERT_EQ_STR(jstr(c->d, root, p), name);
+        snprintf(p, sizeof(p), "tasks/%d/task", t);
+        const struct conv_value *v = jget(c->d, root, p);
+        ASSERT_TRUE(v && v->type == CONV_INT && v->i == t);
+    }
+}
+
+static void wait_task_state(struct ctx *c, const char *want)
+{
+    char tasks[256];
+    uint64_t deadline = clock_mono_ms() + 30000;
+    do {
+        du_tasks(c->u.url[0], "ev", tasks, sizeof(tasks));
+        if (strcmp(tasks, want) == 0)
+            return;
+        sleep_ms(100);
+    } while (clock_mono_ms() < deadline);
+    TEST_FAIL("tasks %s, want %s", tasks, want);
+}
+
+TEST(root_health_plugins_and_empty_lists)
+{
+    struct ctx c;
+    setup(&c);
+    const struct conv_value *v = call(&c, "GET", "/", NULL, 200);
+    ASSERT_EQ_STR(jstr(c.d, v, "version"), AEROSINK_VERSION);
+    ASSERT_TRUE(jget(c.d, v, "commit") && jget(c.d, v, "kafka_cluster_id"));
+    v = call(&c, "GET", "/health", NULL, 200);
+    ASSERT_EQ_STR(jstr(c.d, v, "status"), "healthy");
+    v = call(&c, "GET", "/connectors", NULL, 200);
+    ASSERT_EQ_INT(jcount(c.d, v, ""), 0);
+    v = call(&c, "GET", "/connector-plugins", NULL, 200);
+    ASSERT_CMP_INT(jcount(c.d, v, ""), >=, 1);
+    ASSERT_EQ_STR(jstr(c.d, v, "0/class"), CLASS);
+    ASSERT_EQ_STR(jstr(c.d, v, "0/type"), "sink");
+    ASSERT_EQ_STR(jstr(c.d, v, "0/version"), AEROSINK_VERSION);
+    v = call(&c, "GET", "/connector-plugins?connectorsOnly=false", NULL, 200);
+    ASSERT_CONTAINS(http_body(&c.r), "\"type\":\"converter\"");
+    v = call(&c, "GET", "/connector-plugins/AerospikeSinkConnector/config", NULL, 200);
+    ASSERT_CMP_INT(jcount(c.d, v, ""), >=, 5);
+    ASSERT_EQ_STR(jstr(c.d, v, "0/name"), "name");
+    ASSERT_TRUE(jget(c.d, v, "2/default_value") && jget(c.d, v, "2/importance") && jget(c.d, v, "2/dependents"));
+    ASSERT_CONTAINS(error_of(&c, "GET", "/connector-plugins/FileStreamSink/config", NULL, 404), "FileStreamSink");
+    ASSERT_CONTAINS(error_of(&c, "GET", "/connectors/nope", NULL, 404), "Connector nope not found");
+    ASSERT_CONTAINS(error_of(&c, "GET", "/connectors/nope/status", NULL, 404), "nope");
+    ASSERT_CONTAINS(error_of(&c, "PUT", "/connectors/nope/pause", NULL, 404), "nope");
+    ASSERT_CONTAINS(error_of(&c, "DELETE", "/connectors/nope", NULL, 404), "nope");
+    v = call(&c, "GET", "/metrics", NULL, 200);
+    ASSERT_CONTAINS(http_body(&c.r), "aerosink_worker_ready 1");
+    teardown(&c);
+}
+
+TEST(create_rejects_bad_json_invalid_configs_and_unknown_classes)
+{
+    struct ctx c;
+    setup(&c);
+    ASSERT_CMP_INT(strlen(error_of(&c, "POST", "/connectors", "{\"name\":\"x\",\"config\":{", 400)), >, 0);
+    ASSERT_CMP_INT(strlen(error_of(&c, "POST", "/connectors", "[1,2]", 400)), >, 0);
+    /* a mapping with a 16-byte bin name: the checker's file:line:col message */
+    const char *bad = du_mapping(&c.u, "bad.yml", "        type: multi-bins\n        map:\n"
+                                                  "          sixteen_bytes_xx: {source: value-field, field-name: a}\n");
+    snprintf(c.body, sizeof(c.body), "%s", du_connector_json(&c.u, "ev", 1, bad));
+    const char *msg = error_of(&c, "POST", "/connectors", c.body, 400);
+    ASSERT_CONTAINS(msg, "bad.yml:16:11:");
+    ASSERT_CONTAINS(msg, "sixteen_bytes_xx");
+    /* a missing mapping file */
+    snprintf(c.body, sizeof(c.body), "%s", du_connector_json(&c.u, "ev", 1, "/nonexistent/m.yml"));
+    ASSERT_CONTAINS(error_of(&c, "POST", "/connectors", c.body, 400), "/nonexistent/m.yml");
+    /* an unknown connector class (plugin) */
+    snprintf(c.body, sizeof(c.body),
+             "{\"name\":\"ev\",\"config\":{\"connector.class\":\"FileStreamSink\",\"topics\":\"%s\","
+             "\"aerospike.config.file\":\"%s\"}}", c.u.topic, c.mapping);
+    ASSERT_CONTAINS(error_of(&c, "POST", "/connectors", c.body, 400), "FileStreamSink");
+    /* a bad tasks.max */
+    snprintf(c.body, sizeof(c.body), "{\"connector.class\":\"%s\",\"tasks.max\":\"zero\",\"topics\":\"%s\","
+             "\"aerospike.config.file\":\"%s\"}", CLASS, c.u.topic, c.mapping);
+    ASSERT_CONTAINS(error_of(&c, "PUT", "/connectors/ev/config", c.body, 400), "tasks.max");
+    /* nothing was stored */
+    const struct conv_value *v = call(&c, "GET", "/connectors", NULL, 200);
+    ASSERT_EQ_INT(jcount(c.d, v, ""), 0);
+    /* validate answers ConfigInfos, with the mapping problems on the key that names it */
+    snprintf(c.body, sizeof(c.body), "{\"connector.class\":\"%s\",\"name\":\"ev\",\"tasks.max\":\"2\",\"topics\":\"%s\","
+             "\"aerospike.config.file\":\"%s\"}", CLASS, c.u.topic, bad);
+    v = call(&c, "PUT", "/connector-plugins/AerospikeSinkConnector/config/validate", c.body, 200);
+    ASSERT_EQ_STR(jstr(c.d, v, "name"), CLASS);
+    ASSERT_EQ_INT(jget(c.d, v, "error_count")->i, 1);
+    ASSERT_CMP_INT(jcount(c.d, v, "groups"), >=, 1);
+    ASSERT_CONTAINS(http_body(&c.r), "\"name\":\"aerospike.config.file\"");
+    ASSERT_CONTAINS(http_body(&c.r), "bad.yml:16:11:");
+    ASSERT_EQ_STR(jstr(c.d, v, "configs/2/definition/name"), "tasks.max");
+    ASSERT_EQ_STR(jstr(c.d, v, "configs/2/value/value"), "2");
+    snprintf(c.body, sizeof(c.body), "{\"connector.class\":\"%s\",\"name\":\"ev\",\"topics\":\"%s\","
+             "\"aerospike.config.file\":\"%s\"}", CLASS, c.u.topic, c.mapping);
+    v = call(&c, "PUT", "/connector-plugins/AerospikeSinkConnector/config/validate", c.body, 200);
+    ASSERT_EQ_INT(jget(c.d, v, "error_count")->i, 0);
+    ASSERT_CONTAINS(error_of(&c, "PUT", "/connector-plugins/FileStreamSink/config/validate",
+                             "{\"connector.class\":\"FileStreamSink\"}", 400), "FileStreamSink");
+    ASSERT_CONTAINS(error_of(&c, "PUT", "/connector-plugins/AerospikeSinkConnector/config/validate", "{}", 400),
+                    "connector type");
+    teardown(&c);
+}
+
+TEST(connector_lifecycle_endpoints)
+{
+    struct ctx c;
+    char want[256];
+    setup(&c);
+    snprintf(c.body, sizeof(c.body), "%s", du_connector_json(&c.u, "ev", 2, c.mapping));
+    const struct conv_value *v = call(&c, "POST", "/connectors", c.body, 201);
+    check_info(&c, v, "ev", 2);
+    ASSERT_CONTAINS(c.r.location, "/connectors/ev");
+    ASSERT_CONTAINS(error_of(&c, "POST", "/connectors", c.body, 409), "already exists");
+
+    v = call(&c, "GET", "/connectors", NULL, 200);
+    ASSERT_EQ_STR(jstr(c.d, v, "0"), "ev");
+    v = call(&c, "GET", "/connectors/ev", NULL, 200);
+    check_info(&c, v, "ev", 2);
+    v = call(&c, "GET", "/connectors/ev/config", NULL, 200);
+    ASSERT_EQ_STR(jstr(c.d, v, "tasks.max"), "2");
+    ASSERT_EQ_STR(jstr(c.d, v, "topics"), c.u.topic);
+    /* one worker: task 0 runs here, task 1 has no worker */
+    snprintf(want, sizeof(want), "RUNNING@%s,UNASSIGNED@", c.u.id[0]);
+    wait_task_state(&c, want);
+    v = call(&c, "GET", "/connectors/ev/status", NULL, 200);
+    ASSERT_EQ_STR(jstr(c.d, v, "name"), "ev");
+    ASSERT_EQ_STR(jstr(c.d, v, "type"), "sink");
+    ASSERT_EQ_STR(jstr(c.d, v, "connector/state"), "RUNNING");
+    ASSERT_EQ_STR(jstr(c.d, v, "connector/worker_id"), c.u.id[0]);
+    ASSERT_EQ_INT(jget(c.d, v, "tasks/0/id")->i, 0);
+    v = call(&c, "GET", "/connectors/ev/tasks/0/status", NULL, 200);
+    ASSERT_EQ_INT(jget(c.d, v, "id")->i, 0);
+    ASSERT_EQ_STR(jstr(c.d, v, "state"), "RUNNING");
+    ASSERT_EQ_STR(jstr(c.d, v, "worker_id"), c.u.id[0]);
+    ASSERT_CONTAINS(error_of(&c, "GET", "/connectors/ev/tasks/7/status", NULL, 404), "ev");
+    v = call(&c, "GET", "/connectors/ev/tasks", NULL, 200);
+    ASSERT_EQ_INT(jcount(c.d, v, ""), 2);
+    ASSERT_EQ_STR(jstr(c.d, v, "1/id/connector"), "ev");
+    ASSERT_EQ_INT(jget(c.d, v, "1/id/task")->i, 1);
+    ASSERT_EQ_STR(jstr(c.d, v, "1/config/task.class"), "com.aerospike.connect.kafka.inbound.AerospikeSinkTask");
+    v = call(&c, "GET", "/connectors?expand=status&expand=info", NULL, 200);
+    ASSERT_EQ_STR(jstr(c.d, v, "ev/status/connector/state"), "RUNNING");
+    ASSERT_EQ_STR(jstr(c.d, v, "ev/info/name"), "ev");
+    ASSERT_CONTAINS(error_of(&c, "GET", "/connectors/ev/topics", NULL, 403), "Topic tracking");
+
+    /* pause / resume / restart */
+    call(&c, "PUT", "/connectors/ev/pause", NULL, 202);
+    snprintf(want, sizeof(want), "PAUSED@%s,UNASSIGNED@", c.u.id[0]);
+    wait_task_state(&c, want);
+    v = call(&c, "GET", "/connectors/ev/status", NULL, 200);
+    ASSERT_EQ_STR(jstr(c.d, v, "connector/state"), "PAUSED");
+    call(&c, "PUT", "/connectors/ev/resume", NULL, 202);
+    snprintf(want, sizeof(want), "RUNNING@%s,UNASSIGNED@", c.u.id[0]);
+    wait_task_state(&c, want);
+    call(&c, "POST", "/connectors/ev/restart", NULL, 204);
+    v = call(&c, "POST", "/connectors/ev/restart?includeTasks=true", NULL, 202);
+    ASSERT_EQ_STR(jstr(c.d, v, "tasks/0/state"), "RESTARTING");
+    ASSERT_EQ_STR(jstr(c.d, v, "name"), "ev");
+    call(&c, "POST", "/connectors/ev/tasks/0/restart", NULL, 204);
+    ASSERT_CONTAINS(error_of(&c, "POST", "/connectors/ev/tasks/5/restart", NULL, 404), "ev");
+    wait_task_state(&c, want);
+
+    /* PUT (update: 200; new: 201), PATCH */
+    snprintf(c.body, sizeof(c.body), "{\"connector.class\":\"%s\",\"tasks.max\":\"1\",\"topics\":\"%s\","
+             "\"aerospike.config.file\":\"%s\"}", CLASS, c.u.topic, c.mapping);
+    v = call(&c, "PUT", "/connectors/ev/config", c.body, 200);
+    check_info(&c, v, "ev", 1);
+    v = call(&c, "PATCH", "/connectors/ev/config", "{\"tasks.max\":\"2\",\"errors.tolerance\":\"all\"}", 200);
+    check_info(&c, v, "ev", 2);
+    ASSERT_EQ_STR(jstr(c.d, v, "config/errors.tolerance"), "all");
+    ASSERT_CONTAINS(error_of(&c, "PATCH", "/connectors/ev/config", "{\"tasks.max\":\"-1\"}", 400), "tasks.max");
+    ASSERT_CONTAINS(error_of(&c, "PATCH", "/connectors/none/config", "{\"tasks.max\":\"1\"}", 404), "none");
+    v = call(&c, "PUT", "/connectors/ev2/config", c.body, 201);
+    check_info(&c, v, "ev2", 1);
+    ASSERT_CONTAINS(c.r.location, "/connectors/ev2");
+    v = call(&c, "GET", "/connectors", NULL, 200);
+    ASSERT_EQ_INT(jcount(c.d, v, ""), 2);
+
+    /* stop: STOPPED, no tasks */
+    call(&c, "PUT", "/connectors/ev2/stop", NULL, 204);
+    v = call(&c, "GET", "/connectors/ev2/status", NULL, 200);
+    ASSERT_EQ_STR(jstr(c.d, v, "connector/state"), "STOPPED");
+    ASSERT_EQ_INT(jcount(c.d, v, "tasks"), 0);
+
+    /* delete */
+    call(&c, "DELETE", "/connectors/ev2", NULL, 204);
+    call(&c, "DELETE", "/connectors/ev", NULL, 204);
+    ASSERT_CONTAINS(error_of(&c, "GET", "/connectors/ev", NULL, 404), "ev");
+    ASSERT_CONTAINS(error_of(&c, "DELETE", "/connectors/ev", NULL, 404), "ev");
+    v = call(&c, "GET", "/connectors", NULL, 200);
+    ASSERT_EQ_INT(jcount(c.d, v, ""), 0);
+    teardown(&c);
+}
+
+/* The stored config survives a restart of the only worker (it lives in the config topic). */
+TEST(configs_and_target_states_are_read_back_from_the_config_topic)
+{
+    struct ctx c;
+    char want[256];
+    setup(&c);
+    snprintf(c.body, sizeof(c.body), "{\"name\":\"ev\",\"initial_state\":\"PAUSED\",\"config\":{\"connector.class\":"
+             "\"%s\",\"topics\":\"%s\",\"aerospike.config.file\":\"%s\"}}", CLASS, c.u.topic, c.mapping);
+    call(&c, "POST", "/connectors", c.body, 201);
+    snprintf(want, sizeof(want), "PAUSED@%s", c.u.id[0]);
+    wait_task_state(&c, want);
+    ASSERT_EQ_INT(tu_proc_stop(c.u.w[0], SIGTERM, 20000), 0);
+    tu_proc_free(c.u.w[0]);
+    c.u.w[0] = NULL;
+    du_worker(&c.u, 0);
+    const struct conv_value *v = call(&c, "GET", "/connectors/ev", NULL, 200);
+    check_info(&c, v, "ev", 1);
+    wait_task_state(&c, want);
+    teardown(&c);
+}
+
+static int not_json(int i, char *buf, size_t cap, void *ctx)
+{
+    (void)ctx, (void)i;
+    return snprintf(buf, cap, "{not json");
+}
+
+/* errors.tolerance=none: an unconvertible record fails the task; the status says FAILED with
+ * the worker's reason; a restart of failed tasks reports RESTARTING and runs the task again
+ * (which fails again on the same record: its offset was never committed). */
+TEST(a_failed_task_shows_its_trace_and_restarts_on_request)
+{
+    struct ctx c;
+    char want[256];
+    setup(&c);
+    snprintf(c.body, sizeof(c.body), "%s", du_connector_json(&c.u, "ev", 1, c.mapping));
+    call(&c, "POST", "/connectors", c.body, 201);
+    snprintf(want, sizeof(want), "RUNNING@%s", c.u.id[0]);
+    wait_task_state(&c, want);
+    e2e_produce(c.u.bootstrap, c.u.topic, 1, 1, "bad-%d", not_json, NULL);
+    snprintf(want, sizeof(want), "FAILED@%s", c.u.id[0]);
+    wait_task_state(&c, want);
+    const struct conv_value *v = call(&c, "GET", "/connectors/ev/tasks/0/status", NULL, 200);
+    ASSERT_EQ_STR(jstr(c.d, v, "state"), "FAILED");
+    ASSERT_CONTAINS(jstr(c.d, v, "trace"), c.u.topic);
+    v = call(&c, "GET", "/connectors/ev/status", NULL, 200);
+    ASSERT_CONTAINS(jstr(c.d, v, "tasks/0/trace"), c.u.topic);
+    v = call(&c, "POST", "/connectors/ev/restart?includeTasks=true&onlyFailed=true", NULL, 202);
+    ASSERT_EQ_STR(jstr(c.d, v, "tasks/0/state"), "RESTARTING");
+    /* the restarted task reads the same record and fails again */
+    snprintf(want, sizeof(want), "RUNNING@%s", c.u.id[0]);
+    uint64_t deadline = clock_mono_ms() + 20000;
+    char tasks[256] = "";
+    bool ran = false;
+    while (clock_mono_ms() < deadline && !ran) {
+        du_tasks(c.u.url[0], "ev", tasks, sizeof(tasks));
+        ran = strcmp(tasks, want) == 0;
+        sleep_ms(20);
+    }
+    snprintf(want, sizeof(want), "FAILED@%s", c.u.id[0]);
+    wait_task_state(&c, want);
+    char *err = tu_proc_stderr(c.u.w[0]);
+    const char *first = strstr(err, "connector ev: task failed");
+    ASSERT_TRUE(first && strstr(first + 1, "connector ev: task failed"));   /* it ran twice */
+    mem_free(err);
+    teardown(&c);
+}
+
+TEST_LIST = {
+    T(root_health_plugins_and_empty_lists),
+    T(create_rejects_bad_json_invalid_configs_and_unknown_classes),
+    T(connector_lifecycle_endpoints),
+    T(configs_and_target_states_are_read_back_from_the_config_topic),
+    T(a_failed_task_shows_its_trace_and_restarts_on_request),
+    {0},
+};

@@ -1,0 +1,167 @@
+/* tests/integration/rest_standalone_test.c: `aerosink standalone` serves the REST API's read
+ * endpoints (and pause/resume) for the connectors on its command line when the worker
+ * properties set listeners; changes answer 501 (its connectors are its files). */
+#include "../harness.h"
+#include "distributed_util.h"
+
+#define CLASS "com.aerospike.connect.kafka.inbound.AerospikeSinkConnector"
+
+static int value_of(int i, char *buf, size_t cap, void *ctx)
+{
+    (void)ctx;
+    return snprintf(buf, cap, "{\"seq\":%d}", i);
+}
+
+struct sa {
+    struct du u;
+    struct tu_proc *p;
+    char url[96], id[64];
+    struct conv_doc *d;
+    struct http r;
+};
+
+static void sa_start(struct sa *s, bool with_rest)
+{
+    char text[2048], conn[1024];
+    memset(s, 0, sizeof(*s));
+    du_start(&s->u, "clicks", 3);
+    s->d = conv_doc_new();
+    du_mapping(&s->u, "aerospike-kafka-inbound.yml", NULL);
+    snprintf(s->id, sizeof(s->id), "127.0.0.1:%d", s->u.base_port);
+    snprintf(s->url, sizeof(s->url), "http://%s", s->id);
+    snprintf(text, sizeof(text),
+             "bootstrap.servers=%s\n"
+             "%s%d\n"
+             "key.converter=org.apache.kafka.connect.storage.StringConverter\n"
+             "value.converter=org.apache.kafka.connect.json.JsonConverter\n"
+             "value.converter.schemas.enable=false\n"
+             "offset.flush.interval.ms=1000\n"
+             "consumer.session.timeout.ms=6000\n"
+             "consumer.heartbeat.interval.ms=1000\n"
+             "consumer.fetch.wait.max.ms=20\n",
+             s->u.bootstrap, with_rest ? "listeners=http://127.0.0.1:" : "# no REST ", s->u.base_port);
+    const char *wp = tu_write_file(s->u.dir, "worker.properties", text);
+    snprintf(conn, sizeof(conn),
+             "name=clicks-sink\nconnector.class=%s\ntasks.max=1\ntopics=%s\n"
+             "aerospike.config.file=aerospike-kafka-inbound.yml\n", CLASS, s->u.topic);
+    const char *cp = tu_write_file(s->u.dir, "clicks-sink.properties", conn);
+    const char *argv[] = {tu_bin("aerosink"), "standalone", "--progress", "0", wp, cp, NULL};
+    s->p = tu_proc_start(argv, NULL);
+}
+
+static void sa_free(struct sa *s)
+{
+    tu_proc_stop(s->p, SIGTERM, 20000);
+    tu_proc_free(s->p);
+    buf_free(&s->r.body);
+    conv_doc_free(s->d);
+    du_free(&s->u);
+}
+
+static const struct conv_value *get(struct sa *s, const char *method, const char *path, long want)
+{
+    long code = http_do(method, s->url, path, NULL, &s->r);
+    if (code != want)
+        TEST_FAIL("%s %s: %ld, want %ld: %s", method, path, code, want, http_body(&s->r));
+    const char *b = http_body(&s->r);
+    return *b == '{' || *b == '[' ? json_root(s->d, b) : NULL;
+}
+
+static void wait_task(struct sa *s, const char *want)
+{
+    char tasks[256];
+    uint64_t deadline = clock_mono_ms() + 20000;
+    do {
+        du_tasks(s->url, "clicks-sink", tasks, sizeof(tasks));
+        if (strcmp(tasks, want) == 0)
+            return;
+        sleep_ms(100);
+    } while (clock_mono_ms() < deadline);
+    TEST_FAIL("tasks %s, want %s", tasks, want);
+}
+
+TEST(standalone_serves_the_read_endpoints_and_pause_resume)
+{
+    struct sa s;
+    char want[128];
+    const int n = 1000;
+
+    sa_start(&s, true);
+    if (!tu_proc_wait_line(s.p, "listening ", 30000, NULL, 0)) {
+        char *err = tu_proc_stderr(s.p);
+        TEST_FAIL("no REST: %s", err);
+    }
+    const struct conv_value *v = get(&s, "GET", "/health", 200);
+    ASSERT_EQ_STR(jstr(s.d, v, "status"), "healthy");
+    v = get(&s, "GET", "/", 200);
+    ASSERT_EQ_STR(jstr(s.d, v, "version"), AEROSINK_VERSION);
+    v = get(&s, "GET", "/connectors", 200);
+    ASSERT_EQ_INT(jcount(s.d, v, ""), 1);
+    ASSERT_EQ_STR(jstr(s.d, v, "0"), "clicks-sink");
+    v = get(&s, "GET", "/connectors/clicks-sink", 200);
+    ASSERT_EQ_STR(jstr(s.d, v, "name"), "clicks-sink");
+    ASSERT_EQ_STR(jstr(s.d, v, "type"), "sink");
+    ASSERT_EQ_STR(jstr(s.d, v, "config/connector.class"), CLASS);
+    ASSERT_EQ_INT(jget(s.d, v, "tasks/0/task")->i, 0);
+    v = get(&s, "GET", "/connectors/clicks-sink/config", 200);
+    ASSERT_EQ_STR(jstr(s.d, v, "topics"), s.u.topic);
+    v = get(&s, "GET", "/connectors/clicks-sink/tasks", 200);
+    ASSERT_EQ_STR(jstr(s.d, v, "0/id/connector"), "clicks-sink");
+    snprintf(want, sizeof(want), "RUNNING@%s", s.id);
+    wait_task(&s, want);
+    v = get(&s, "GET", "/connectors/clicks-sink/status", 200);
+    ASSERT_EQ_STR(jstr(s.d, v, "connector/state"), "RUNNING");
+    ASSERT_EQ_STR(jstr(s.d, v, "connector/worker_id"), s.id);
+    v = get(&s, "GET", "/connectors/clicks-sink/tasks/0/status", 200);
+    ASSERT_EQ_STR(jstr(s.d, v, "state"), "RUNNING");
+    get(&s, "GET", "/connectors/clicks-sink/tasks/1/status", 404);
+    get(&s, "GET", "/connectors/other/status", 404);
+    ASSERT_CONTAINS(http_body(&s.r), "Connector other not found");
+    v = get(&s, "GET", "/connector-plugins", 200);
+    ASSERT_EQ_STR(jstr(s.d, v, "0/class"), CLASS);
+
+    e2e_produce(s.u.bootstrap, s.u.topic, n, 3, "c-%d", value_of, NULL);
+    ASSERT_EQ_INT(e2e_wait_objects(s.u.hosts, "test", s.u.set, n, 60000), n);
+
+    /* pause: nothing more is written; resume: the rest arrives */
+    get(&s, "PUT", "/connectors/clicks-sink/pause", 202);
+    snprintf(want, sizeof(want), "PAUSED@%s", s.id);
+    wait_task(&s, want);
+    v = get(&s, "GET", "/connectors/clicks-sink/status", 200);
+    ASSERT_EQ_STR(jstr(s.d, v, "connector/state"), "PAUSED");
+    sleep_ms(500);
+    e2e_produce(s.u.bootstrap, s.u.topic, 2 * n, 3, "c-%d", value_of, NULL);
+    sleep_ms(3000);
+    ASSERT_EQ_INT(e2e_count_objects(s.u.hosts, "test", s.u.set), n);
+    get(&s, "PUT", "/connectors/clicks-sink/resume", 202);
+    ASSERT_EQ_INT(e2e_wait_objects(s.u.hosts, "test", s.u.set, 2 * n, 60000), 2 * n);
+
+    /* changes are refused: the connectors are the command line's files */
+    ASSERT_EQ_INT(http_do("POST", s.url, "/connectors", "{\"name\":\"x\",\"config\":{\"topics\":\"t\"}}", &s.r), 501);
+    ASSERT_EQ_INT(http_do("POST", s.url, "/connectors", "{\"name\":\"clicks-sink\",\"config\":{\"topics\":\"t\"}}",
+                          &s.r), 409);
+    ASSERT_EQ_INT(http_do("PUT", s.url, "/connectors/clicks-sink/config", "{\"topics\":\"t\"}", &s.r), 501);
+    ASSERT_CONTAINS(http_body(&s.r), "command line");
+    ASSERT_EQ_INT(http_do("DELETE", s.url, "/connectors/clicks-sink", NULL, &s.r), 501);
+    ASSERT_EQ_INT(http_do("DELETE", s.url, "/connectors/other", NULL, &s.r), 404);
+    ASSERT_EQ_INT(tu_proc_stop(s.p, SIGTERM, 20000), 0);
+    sa_free(&s);
+}
+
+TEST(standalone_without_listeners_serves_nothing)
+{
+    struct sa s;
+    struct http r = {0};
+    sa_start(&s, false);
+    sleep_ms(1500);
+    ASSERT_TRUE(tu_proc_running(s.p));
+    ASSERT_EQ_INT(http_do("GET", s.url, "/health", NULL, &r), 0);
+    buf_free(&r.body);
+    sa_free(&s);
+}
+
+TEST_LIST = {
+    T(standalone_serves_the_read_endpoints_and_pause_resume),
+    T(standalone_without_listeners_serves_nothing),
+    {0},
+};
