@@ -74,7 +74,8 @@ int app_cmd_distributed(int argc, char **argv, struct app_signals *sig)
     struct err e = {0};
     struct log_ctx lc = {LOG_INFO, "distributed", 2};
     char host[256], id[300], url[400];
-    int c, port, rcode = 0;
+    const char *scheme = "http";
+    int c, rcode = 0;
     int64_t v;
 
     optind = 1;
@@ -119,7 +120,8 @@ int app_cmd_distributed(int argc, char **argv, struct app_signals *sig)
         rcode = 2;
         goto out;
     }
-    if (app_listener(w, host, sizeof(host), &port, &e) != ST_OK) {
+    rest_config_init(&rc);
+    if (app_rest_config(w, &rc, host, sizeof(host), &scheme, &e) != ST_OK) {
         fprintf(stderr, "aerosink distributed: %s\n", e.msg);
         rcode = 2;
         goto out;
@@ -130,9 +132,6 @@ int app_cmd_distributed(int argc, char **argv, struct app_signals *sig)
     memset(&ctx, 0, sizeof(ctx));
     ctx.w = w;
     app_rest_dist_backend(&ctx, &be);
-    rest_config_init(&rc);
-    rc.bind = *host ? host : "0.0.0.0";
-    rc.port = port;
     srv = rest_server_new(&rc, &be, &e);
     if (!srv) {
         fprintf(stderr, "aerosink distributed: REST server: %s\n", e.msg);
@@ -141,7 +140,7 @@ int app_cmd_distributed(int argc, char **argv, struct app_signals *sig)
     }
     atomic_store(&ctx.rest_up, true);
     app_advertised_id(w, host, rest_server_port(srv), id, sizeof(id));
-    snprintf(url, sizeof(url), "http://%s", id);
+    snprintf(url, sizeof(url), "%s://%s", scheme, id);
 
     struct herder_opts ho = {
         .worker = w, .worker_id = id, .url = url, .run = o,

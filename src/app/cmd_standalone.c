@@ -90,26 +90,24 @@ static bool start_rest(const struct cfg_worker *w, struct app_rest_standalone *v
     struct rest_config rc;
     struct err e = {0};
     char host[256];
-    int port;
+    const char *scheme;
 
     *out = NULL;
     if (!cfg_props_get(w->props, "listeners") && !cfg_props_get(w->props, "rest.port"))
         return true;
-    if (app_listener(w, host, sizeof(host), &port, &e) != ST_OK) {
+    rest_config_init(&rc);
+    if (app_rest_config(w, &rc, host, sizeof(host), &scheme, &e) != ST_OK) {
         fprintf(stderr, "aerosink standalone: %s\n", e.msg);
         return false;
     }
     app_rest_standalone_backend(view, &be);
-    rest_config_init(&rc);
-    rc.bind = *host ? host : "127.0.0.1";
-    rc.port = port;
     if (!(*out = rest_server_new(&rc, &be, &e))) {
         fprintf(stderr, "aerosink standalone: REST server: %s\n", e.msg);
         return false;
     }
     app_advertised_id(w, rc.bind, rest_server_port(*out), id, cap);
     atomic_store(&view->rest_up, true);
-    printf("listening http://%s\n", id);
+    printf("listening %s://%s\n", scheme, id);
     fflush(stdout);
     return true;
 }

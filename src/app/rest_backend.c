@@ -743,10 +743,12 @@ void app_rest_standalone_backend(struct app_rest_standalone *ctx, struct rest_ba
  * Listeners
  * ------------------------------------------------------------------------------------ */
 
-enum status app_listener(const struct cfg_worker *w, char *host, size_t cap, int *port, struct err *e)
+enum status app_listener(const struct cfg_worker *w, char *host, size_t cap, int *port, bool *https,
+                         struct err *e)
 {
     const char *l = w->listeners;
 
+    *https = false;
     if (!l) {
         snprintf(host, cap, "%s", w->rest_host_name ? w->rest_host_name : "");
         *port = (int)w->rest_port;
@@ -759,13 +761,19 @@ enum status app_listener(const struct cfg_worker *w, char *host, size_t cap, int
     char *p = one;
     while (*p == ' ')
         p++;
-    if (strncasecmp(p, "http://", 7) != 0)
-        return err_set(e, ST_CONFIG, "%s: listeners: '%s': only http:// listeners are supported", w->props->file, p);
-    p += 7;
+    if (strncasecmp(p, "https://", 8) == 0) {
+        *https = true;
+        p += 8;
+    } else if (strncasecmp(p, "http://", 7) == 0) {
+        p += 7;
+    } else {
+        return err_set(e, ST_CONFIG, "%s: listeners: '%s': expected http://HOST:PORT or https://HOST:PORT",
+                       w->props->file, p);
+    }
     char *colon = strrchr(p, ':');
     int64_t v;
     if (!colon || !str_to_i64(colon + 1, strlen(colon + 1), &v) || v < 0 || v > 65535)
-        return err_set(e, ST_CONFIG, "%s: listeners: '%s': expected http://HOST:PORT", w->props->file, one);
+        return err_set(e, ST_CONFIG, "%s: listeners: '%s': expected http[s]://HOST:PORT", w->props->file, one);
     *colon = '\0';
     if (*p == '[' && colon > p + 1 && colon[-1] == ']') {
         colon[-1] = '\0';
@@ -773,6 +781,78 @@ enum status app_listener(const struct cfg_worker *w, char *host, size_t cap, int
     }
     snprintf(host, cap, "%s", p);
     *port = (int)v;
+    return ST_OK;
+}
+
+/* listeners.https.<key>, else the top-level <key> (Connect's rule for listener overrides). */
+static const char *https_prop(const struct cfg_worker *w, const char *key)
+{
+    char full[128];
+    const char *v;
+    snprintf(full, sizeof(full), "listeners.https.%s", key);
+    v = cfg_props_get(w->props, full);
+    return v ? v : cfg_props_get(w->props, key);
+}
+
+static enum status prop_num(const struct cfg_worker *w, const char *key, int64_t lo, int64_t hi, int64_t *out,
+                            struct err *e)
+{
+    const char *v = cfg_props_get(w->props, key);
+    if (!v)
+        return ST_OK;
+    if (!str_to_i64(v, strlen(v), out) || *out < lo || *out > hi)
+        return err_set(e, ST_CONFIG, "%s: %s: '%s' is not an integer in %lld..%lld", w->props->file, key, v,
+                       (long long)lo, (long long)hi);
+    return ST_OK;
+}
+
+enum status app_rest_config(const struct cfg_worker *w, struct rest_config *rc, char *host, size_t cap,
+                            const char **scheme, struct err *e)
+{
+    bool https;
+    int port;
+    int64_t v;
+    const char *s;
+
+    if (app_listener(w, host, cap, &port, &https, e) != ST_OK)
+        return ST_CONFIG;
+    rc->bind = *host ? host : "127.0.0.1";
+    rc->port = port;
+    *scheme = https ? "https" : "http";
+    if (https) {
+        const char *type = https_prop(w, "ssl.keystore.type");
+        if (type && strcasecmp(type, "PEM") != 0)
+            return err_set(e, ST_CONFIG, "%s: ssl.keystore.type=%s: aerosink's REST TLS reads PEM files "
+                           "(convert with: openssl pkcs12 -in store.p12 -nodes -out store.pem)", w->props->file, type);
+        rc->tls_cert_file = https_prop(w, "ssl.certificate.location");
+        rc->tls_key_file = https_prop(w, "ssl.key.location");
+        if (!rc->tls_cert_file || !rc->tls_key_file) {
+            const char *ks = https_prop(w, "ssl.keystore.location");
+            if (!ks)
+                return err_set(e, ST_CONFIG, "%s: listeners=https://... needs listeners.https.ssl.keystore.location "
+                               "(a PEM file with certificate and key) or ssl.certificate.location and "
+                               "ssl.key.location", w->props->file);
+            rc->tls_cert_file = rc->tls_key_file = ks;
+        }
+        rc->tls_key_password = https_prop(w, "ssl.key.password");
+    }
+    rc->password_file = cfg_props_get(w->props, "rest.auth.password.file");
+    s = cfg_props_get(w->props, "rest.auth.exempt.probes");
+    if (s && strcasecmp(s, "true") != 0 && strcasecmp(s, "false") != 0)
+        return err_set(e, ST_CONFIG, "%s: rest.auth.exempt.probes: '%s' is not true or false", w->props->file, s);
+    rc->auth_exempt_probes = s && strcasecmp(s, "true") == 0;
+    v = (int64_t)rc->max_body;
+    if (prop_num(w, "rest.max.request.bytes", 1024, 64ll << 20, &v, e) != ST_OK)
+        return ST_CONFIG;
+    rc->max_body = (size_t)v;
+    v = rc->max_connections;
+    if (prop_num(w, "rest.max.connections", 1, 1024, &v, e) != ST_OK)
+        return ST_CONFIG;
+    rc->max_connections = (unsigned)v;
+    v = 0;
+    if (prop_num(w, "rest.rate.limit.rps", 0, 1000000, &v, e) != ST_OK)
+        return ST_CONFIG;
+    rc->rate_limit_rps = (double)v;
     return ST_OK;
 }
 

@@ -61,10 +61,25 @@ struct app_rest_standalone {
 void app_rest_standalone_backend(struct app_rest_standalone *ctx, struct rest_backend *out);
 
 /* --- listeners --- */
-/* The first http listener of @w (listeners=, else rest.host.name/rest.port): bind address
- * ("" = all interfaces) and port. ST_CONFIG for https or a malformed value. */
-enum status app_listener(const struct cfg_worker *w, char *host, size_t cap, int *port,
+/* The first listener of @w (listeners=, else rest.host.name/rest.port): bind address ("" = not
+ * configured), port, and whether it is https. ST_CONFIG for a malformed value. */
+enum status app_listener(const struct cfg_worker *w, char *host, size_t cap, int *port, bool *https,
                          struct err *e);
+
+/* Everything the REST server takes from the worker properties (issue 9, REST security):
+ *   listeners=http://HOST:PORT or https://HOST:PORT; no HOST binds 127.0.0.1 (0.0.0.0 or a
+ *     name must be asked for explicitly);
+ *   https: listeners.https.ssl.keystore.location (PEM file with the certificate chain and the
+ *     private key; ssl.keystore.type PEM) or listeners.https.ssl.certificate.location +
+ *     listeners.https.ssl.key.location, listeners.https.ssl.key.password (top-level ssl.* as
+ *     fallbacks, as in Connect);
+ *   rest.auth.password.file: HTTP basic auth ("user:password" lines); rest.auth.exempt.probes
+ *     (true/false, default false): /health and /metrics without credentials;
+ *   rest.max.request.bytes (1 MiB), rest.max.connections (32), rest.rate.limit.rps (0 = off).
+ * Fills @rc (after rest_config_init) with pointers into @w and @host. @scheme gets "http" or
+ * "https". Returns ST_CONFIG naming the property on a bad value. */
+enum status app_rest_config(const struct cfg_worker *w, struct rest_config *rc, char *host, size_t cap,
+                            const char **scheme, struct err *e);
 /* Advertised "host:port": rest.advertised.host.name / rest.advertised.port, else the
  * listener's host (or this machine's name when it binds every interface) and @bound_port. */
 void app_advertised_id(const struct cfg_worker *w, const char *bind_host, int bound_port,

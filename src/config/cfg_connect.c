@@ -74,12 +74,22 @@ const struct cfg__prop_key cfg__worker_keys[] = {
                                            "sink)."},
     {"offset.flush.interval.ms", "60000", "How often consumed offsets are committed."},
     {"offset.flush.timeout.ms", "5000", "How long a commit may wait for in-flight writes."},
-    {"listeners", "http://:8083", "REST API listeners."},
+    {"listeners", "http://:8083", "REST API listener: `http://HOST:PORT` or `https://HOST:PORT` "
+                                  "(PEM `listeners.https.ssl.keystore.location`); no HOST binds "
+                                  "127.0.0.1."},
     {"rest.port", "8083", "Old REST port (when `listeners` is not set)."},
     {"rest.host.name", NULL, "Old REST bind address."},
     {"rest.advertised.host.name", NULL, "Host name other workers use to reach this one."},
     {"rest.advertised.port", NULL, "Port other workers use."},
     {"rest.advertised.listener", NULL, "`http` or `https`."},
+    {"rest.auth.password.file", NULL, "[aerosink] HTTP basic auth for the REST API: a file of "
+                                      "`user:password` lines."},
+    {"rest.auth.exempt.probes", "false", "[aerosink] `true`: `/health` and `/metrics` answer "
+                                         "without credentials."},
+    {"rest.max.request.bytes", "1048576", "[aerosink] Largest REST request body (413 beyond)."},
+    {"rest.max.connections", "32", "[aerosink] Concurrent REST connections."},
+    {"rest.rate.limit.rps", "0", "[aerosink] Requests per second per client address (0 = off; "
+                                 "429 beyond)."},
     {"plugin.path", NULL, "Accepted and ignored (aerosink has no plugins)."},
     {"scheduled.rebalance.max.delay.ms", "300000", "How long a departed worker's tasks wait "
                                                    "before moving."},
