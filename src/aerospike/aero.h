@@ -427,8 +427,8 @@ struct aero_batch_result {
     uint32_t generation, void_time;
 };
 /* Iterate the row results of a finished batch command (any order; *cursor = NULL to start).
- * ST_EOF after the last; ST_PROTO on a malformed reply. Rows missing from a successful
- * reply were not executed (the server aborted the batch). */
+ * ST_EOF after the last; ST_PROTO on a malformed reply. A row with no result got no answer:
+ * its outcome is unknown (an aborted batch may have applied rows before the bad one). */
 enum status aero_batch_next_result(const struct aero_cmd *cmd, const uint8_t **cursor,
                                    struct aero_batch_result *res, struct err *e);
 /* The id of the node that currently masters @digest's partition in @ns (for grouping rows
