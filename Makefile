@@ -6,6 +6,8 @@
 #   make fuzz       build the libFuzzer targets and run each for FUZZ_SECONDS
 #   make demo       the end-to-end demo (see README)
 #   make bench      the throughput benchmark (see bench/README.md)
+#   make install    bin/aerosink, man pages, systemd units, sample /etc/aerosink (PREFIX, DESTDIR)
+#   make man        regenerate docs/man/ from the binary's help (commit the result)
 #   make SAN=address,undefined BUILD=build-asan ...   any target with sanitizers
 
 BUILD   ?= build
@@ -47,7 +49,8 @@ FUZZ_SECONDS ?= 60
 
 .SECONDARY:
 
-.PHONY: all deps test test-run test-asan fuzz fuzz-build demo bench clean tests check-clang install
+.PHONY: all deps test test-run test-asan fuzz fuzz-build demo bench clean tests check-clang install \
+        install-tools uninstall man
 
 all: $(BUILD)/aerosink $(TOOLS)
 
@@ -132,5 +135,82 @@ bench: deps all
 
 clean:
 	rm -rf build build-asan build-clang
+
+# --- Installation (docs/operations.md, "Installing") ---------------------------------------
+#   make install                            /usr/local/bin/aerosink, units in /usr/local/lib/systemd
+#   make install PREFIX=/usr DESTDIR=/tmp/stage   staging for a package: nothing outside DESTDIR
+#   make install-tools                      also kafka-mock, aerospike-testd, aero-bench (test tools)
+# Configuration goes to $(SYSCONFDIR)/aerosink (default /etc, whatever PREFIX is); files already
+# there are never overwritten. Installing to the live system (no DESTDIR, as root) also creates
+# the aerosink user (systemd-sysusers) and sets up /etc/aerosink (systemd-tmpfiles); POSTINSTALL=no
+# skips that.
+PREFIX      ?= /usr/local
+BINDIR      ?= $(PREFIX)/bin
+MANDIR      ?= $(PREFIX)/share/man
+DOCDIR      ?= $(PREFIX)/share/doc/aerosink
+SYSCONFDIR  ?= /etc
+UNITDIR     ?= $(PREFIX)/lib/systemd/system
+SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
+TMPFILESDIR ?= $(PREFIX)/lib/tmpfiles.d
+INSTALL     ?= install
+INSTALL_TOOLS ?= kafka-mock aerospike-testd aero-bench
+POSTINSTALL ?= yes
+UNITS       := aerosink@.service aerosink-distributed.service
+SUBST       := sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' -e 's|@DOCDIR@|$(DOCDIR)|g'
+
+install: $(BUILD)/aerosink
+	$(INSTALL) -d -m 0755 $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
+	  $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSUSERSDIR) $(DESTDIR)$(TMPFILESDIR) $(DESTDIR)$(DOCDIR)/examples
+	$(INSTALL) -m 0755 $(BUILD)/aerosink $(DESTDIR)$(BINDIR)/aerosink
+	$(INSTALL) -m 0644 docs/man/aerosink.1 $(DESTDIR)$(MANDIR)/man1/aerosink.1
+	$(INSTALL) -m 0644 docs/man/aerosink-config.5 $(DESTDIR)$(MANDIR)/man5/aerosink-config.5
+	@set -e; for u in $(UNITS); do \
+	  $(SUBST) packaging/systemd/$$u.in >$(BUILD)/$$u; \
+	  echo "$(INSTALL) -m 0644 $(BUILD)/$$u $(DESTDIR)$(UNITDIR)/$$u"; \
+	  $(INSTALL) -m 0644 $(BUILD)/$$u $(DESTDIR)$(UNITDIR)/$$u; \
+	done
+	$(INSTALL) -m 0644 packaging/sysusers/aerosink.conf $(DESTDIR)$(SYSUSERSDIR)/aerosink.conf
+	$(SUBST) packaging/tmpfiles/aerosink.conf.in >$(BUILD)/aerosink-tmpfiles.conf
+	$(INSTALL) -m 0644 $(BUILD)/aerosink-tmpfiles.conf $(DESTDIR)$(TMPFILESDIR)/aerosink.conf
+	$(INSTALL) -m 0644 README.md $(wildcard docs/*.md) $(DESTDIR)$(DOCDIR)/
+	$(INSTALL) -m 0644 examples/* $(DESTDIR)$(DOCDIR)/examples/
+	$(INSTALL) -d -m 0750 $(DESTDIR)$(SYSCONFDIR)/aerosink
+	@set -e; cd packaging/etc/aerosink; for f in $$(find . -type f | sort); do \
+	  dst=$(DESTDIR)$(SYSCONFDIR)/aerosink/$${f#./}; \
+	  if [ -e "$$dst" ]; then echo "kept $$dst (exists; the new sample is packaging/etc/aerosink/$${f#./})"; continue; fi; \
+	  $(INSTALL) -d -m 0755 "$$(dirname "$$dst")"; \
+	  echo "$(INSTALL) -m 0644 packaging/etc/aerosink/$${f#./} $$dst"; \
+	  $(INSTALL) -m 0644 "$$f" "$$dst"; \
+	done
+	@if [ -n "$(DESTDIR)" ] || [ "$(POSTINSTALL)" = no ]; then :; \
+	elif [ "$$(id -u)" = 0 ]; then \
+	  if command -v systemd-sysusers >/dev/null; then \
+	    echo "systemd-sysusers $(SYSUSERSDIR)/aerosink.conf"; systemd-sysusers $(SYSUSERSDIR)/aerosink.conf; fi; \
+	  if command -v systemd-tmpfiles >/dev/null; then \
+	    echo "systemd-tmpfiles --create $(TMPFILESDIR)/aerosink.conf"; systemd-tmpfiles --create $(TMPFILESDIR)/aerosink.conf; fi; \
+	  if [ -d /run/systemd/system ]; then echo "systemctl daemon-reload"; systemctl daemon-reload; fi; \
+	  echo "installed; next: edit $(SYSCONFDIR)/aerosink/example/ (or a copy), then systemctl enable --now aerosink@example"; \
+	else \
+	  echo "not root: create the aerosink user and $(SYSCONFDIR)/aerosink ownership as root:"; \
+	  echo "  systemd-sysusers $(SYSUSERSDIR)/aerosink.conf && systemd-tmpfiles --create $(TMPFILESDIR)/aerosink.conf"; \
+	fi
+
+install-tools: $(INSTALL_TOOLS:%=$(BUILD)/%)
+	$(INSTALL) -d -m 0755 $(DESTDIR)$(BINDIR)
+	$(INSTALL) -m 0755 $(INSTALL_TOOLS:%=$(BUILD)/%) $(DESTDIR)$(BINDIR)/
+
+# Removes what install and install-tools put there, except $(SYSCONFDIR)/aerosink (your
+# configuration) and the aerosink user.
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/aerosink $(INSTALL_TOOLS:%=$(DESTDIR)$(BINDIR)/%)
+	rm -f $(DESTDIR)$(MANDIR)/man1/aerosink.1 $(DESTDIR)$(MANDIR)/man5/aerosink-config.5
+	rm -f $(UNITS:%=$(DESTDIR)$(UNITDIR)/%)
+	rm -f $(DESTDIR)$(SYSUSERSDIR)/aerosink.conf $(DESTDIR)$(TMPFILESDIR)/aerosink.conf
+	rm -rf $(DESTDIR)$(DOCDIR)
+	@echo "kept $(DESTDIR)$(SYSCONFDIR)/aerosink and the aerosink user; remove them by hand if you want"
+
+# Man pages from the binary's own help (scripts/gen-man.py); `make test` fails when they differ.
+man: $(BUILD)/aerosink
+	python3 scripts/gen-man.py $(BUILD)/aerosink docs/man
 
 -include $(shell find $(BUILD) build-asan -name '*.d' 2>/dev/null)

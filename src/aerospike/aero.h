@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 #include "aero_proto.h"
+#include "aero_sec.h"
 #include "common/common.h"
 
 /* ===================================================================================
@@ -179,7 +180,7 @@ bool aero_info_value(const char *reply, size_t n, const char *cmd, const char **
 struct aero_host {
     char name[256];               /* DNS name or IP literal (IPv6 without brackets) */
     uint16_t port;
-    char tls_name[64];            /* issue 9 (TLS): expected certificate name; unused now */
+    char tls_name[64];            /* name the node's TLS certificate must carry ("" = host) */
 };
 /* Parse "host", "host:port", "[v6]" or "[v6]:port" from @s[0..n); @default_port when absent. */
 enum status aero_host_parse(const char *s, size_t n, uint16_t default_port, struct aero_host *h,
@@ -206,11 +207,15 @@ struct aero_cluster_config {
     struct aero_host seeds[AERO_MAX_SEEDS];
     size_t n_seeds;
     char cluster_name[64];        /* "" = accept any; else nodes reporting another are refused */
-    char user[64];                /* issue 9 (auth): "" = none. Set = ST_UNSUPPORTED for now */
-    char password[128];
-    bool tls;                     /* issue 9 (TLS): true = ST_UNSUPPORTED for now */
+    /* security (aero_sec.h): LOGIN when a node is first contacted, AUTHENTICATE on every new
+     * connection, session token refreshed by the tend thread (wire doc §9.1) */
+    bool auth;                    /* log in (credentials configured) */
+    enum aero_auth_mode auth_mode;
+    char user[64];                /* not with AERO_AUTH_PKI */
+    char password[256];           /* wiped by aero_cluster_free */
+    struct aero_tls_config tls;   /* tls.enabled: every connection uses TLS */
     uint32_t conn_timeout_ms;     /* connect (bootstrap, tend, command sockets): 1000 */
-    uint32_t login_timeout_ms;    /* issue 9: LOGIN exchange: 5000 */
+    uint32_t login_timeout_ms;    /* one LOGIN / AUTHENTICATE exchange (+ TLS handshake): 5000 */
     uint32_t info_timeout_ms;     /* one info exchange during bootstrap/tend: 1000 */
     uint32_t tend_interval_ms;    /* 1000; 0 = no tend thread (call aero_cluster_tend) */
     uint32_t max_conns_per_node;  /* command connections per node, all clients together: 100 */
@@ -231,12 +236,14 @@ enum status aero_cluster_config_seeds(struct aero_cluster_config *c, const char 
  * =================================================================================== */
 struct aero_cluster;
 
-/* Bootstrap from the seeds (wire doc §11.1): each seed must answer `node`,
+/* Bootstrap from the seeds (wire doc §11.1): each seed is connected (TLS handshake checking
+ * its tls-name when cfg->tls.enabled), logged in (cfg->auth), and must answer `node`,
  * `partition-generation` (>= 0) and `build` (and `cluster-name` when configured); then peers
- * (`peers-clear-std`) are discovered and validated the same way and the partition map is built
- * from `replicas`. Returns an owned cluster whose tend thread is running, or NULL with @e
- * naming every seed that failed (host:port: reason). Seed addresses are never replaced by
- * `service-clear-std` addresses. @thread any */
+ * (`peers-clear-std`, or `peers-tls-std` with their TLS names) are discovered and validated the
+ * same way and the partition map is built from `replicas`. Returns an owned cluster whose tend
+ * thread is running, or NULL with @e naming every seed that failed (host:port: reason).
+ * A refused certificate or login is fatal (ST_TLS / ST_AUTH, not "no seed answered"): retrying
+ * cannot help. Seed addresses are never replaced by `service-*` addresses. @thread any */
 struct aero_cluster *aero_cluster_new(const struct aero_cluster_config *cfg, struct err *e);
 /* Stop the tend thread and free. Every aero_client of this cluster must be freed first. */
 void aero_cluster_free(struct aero_cluster *c);
@@ -289,7 +296,9 @@ struct aero_cmd;
 
 struct aero_client_config {
     uint32_t conns_per_node;      /* pipelined connections this client opens per node: 2 */
-    uint32_t pipeline_depth;      /* requests in flight per connection: 64 */
+    uint32_t pipeline_depth;      /* requests in flight per connection: 64; over TLS capped by
+                                     the cluster's tls.pipeline_depth (default 1, and then at
+                                     least 16 connections per node) */
     uint32_t max_reply;           /* largest accepted reply body: AERO_PROTO_MAX_BODY */
 };
 void aero_client_config_init(struct aero_client_config *c);
@@ -332,6 +341,7 @@ struct aero_cmd_priv {
     uint8_t state, replica;
     bool sent;                    /* a byte of the current attempt reached the socket */
     bool batch;                   /* batch request: reply runs until a LAST message */
+    bool relogin;                 /* already retried once after 80/66 (token refused) */
     enum status fail_st;          /* last attempt's failure */
     int fail_rc, fail_errno;
     uint8_t fail_kind;

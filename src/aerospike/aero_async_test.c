@@ -542,20 +542,31 @@ TEST(bootstrap_no_seed_answers_names_each)
     ASSERT_CONTAINS(e.msg, want);
 }
 
-TEST(auth_and_tls_refused_until_issue_9)
+/* Security settings that cannot work are refused before any connection (issue 9). */
+TEST(security_config_checked_before_connecting)
 {
     struct aero_cluster_config cfg;
     struct err e = {0};
 
     aero_cluster_config_init(&cfg);
     aero_cluster_config_seeds(&cfg, "127.0.0.1:1", NULL);
-    snprintf(cfg.user, sizeof(cfg.user), "admin");
+    cfg.auth = true;                              /* internal auth without a user */
     ASSERT_TRUE(aero_cluster_new(&cfg, &e) == NULL);
-    ASSERT_ST(e.status, ST_UNSUPPORTED);
-    cfg.user[0] = '\0';
-    cfg.tls = true;
+    ASSERT_ST(e.status, ST_CONFIG);
+    ASSERT_CONTAINS(e.msg, "without a user name");
+    cfg.auth_mode = AERO_AUTH_PKI;                /* pki needs TLS with a key store */
     ASSERT_TRUE(aero_cluster_new(&cfg, &e) == NULL);
-    ASSERT_ST(e.status, ST_UNSUPPORTED);
+    ASSERT_ST(e.status, ST_CONFIG);
+    ASSERT_CONTAINS(e.msg, "pki");
+    cfg.auth = false;
+    cfg.tls.enabled = true;
+    snprintf(cfg.tls.trust.file, sizeof(cfg.tls.trust.file), "/nonexistent/ca.pem");
+    ASSERT_TRUE(aero_cluster_new(&cfg, &e) == NULL);
+    ASSERT_ST(e.status, ST_CONFIG);
+    ASSERT_CONTAINS(e.msg, "trust-store: /nonexistent/ca.pem");
+    cfg.tls.trust.type = AERO_STORE_PKCS12;
+    ASSERT_TRUE(aero_cluster_new(&cfg, &e) == NULL);
+    ASSERT_CONTAINS(e.msg, "/nonexistent/ca.pem: No such file");
 }
 
 /* ---------- two nodes: peers and routing ---------- */
@@ -1650,7 +1661,7 @@ TEST_LIST = {
     T(bootstrap_rejects_uninitialised_node),
     T(bootstrap_rejects_other_cluster_name),
     T(bootstrap_no_seed_answers_names_each),
-    T(auth_and_tls_refused_until_issue_9),
+    T(security_config_checked_before_connecting),
     T(peers_discovered_and_keys_routed_to_master),
     T(tend_adds_new_peer_and_follows_partition_moves),
     T(tend_removes_node_after_failures_only_when_others_answer),

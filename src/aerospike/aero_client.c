@@ -29,6 +29,8 @@ enum cmd_state { CMD_IDLE = 0, CMD_QUEUED, CMD_WAIT, CMD_SLEEP, CMD_LATER, CMD_D
 enum fail_kind {
     FK_NONE, FK_SERVER, FK_TIMEOUT, FK_CONNECT, FK_CONNECT_TIMEOUT, FK_IO, FK_EOF, FK_PROTO,
     FK_NO_NODE, FK_NO_NS, FK_NO_CONN, FK_NOMEM, FK_CANCEL, FK_BYSTANDER,
+    FK_SETUP,                        /* TLS / LOGIN / AUTHENTICATE failed: cnode->setup_err */
+    FK_AUTH,                         /* 80/66 again after logging in again */
 };
 
 enum ev_kind { EV_CONN, EV_WAKE, EV_WATCH };
@@ -37,6 +39,7 @@ enum ev_kind { EV_CONN, EV_WAKE, EV_WATCH };
 #define READ_CHUNK 65536
 #define EVENTS 64
 #define NO_HEAP UINT32_MAX
+#define AERO_TLS_CONNS_PER_NODE 16   /* per client when TLS allows one request per connection */
 #define TIMER_LANES 4
 
 struct timer_lane {                  /* FIFO of timers armed with one duration: sorted */
@@ -52,6 +55,7 @@ struct cnode {                       /* this client's side of one cluster node *
     uint32_t n_conns;
     struct aero_cmd *wait_head, *wait_tail;
     int open_errno;                  /* why the last connection could not be opened */
+    char setup_err[ERR_MSG_LEN];     /* why the last connection set-up (TLS, auth) failed */
 };
 
 struct conn {
@@ -66,6 +70,12 @@ struct conn {
     uint32_t n;                      /* commands in the FIFO */
     struct buf rbuf;
     struct conn *grave_next;
+    /* security (aero_auth.c, aero_tls.c): set-up runs while `connecting` is still true */
+    struct ssl_st *ssl;              /* TLS, or NULL */
+    struct aero__csetup *setup;      /* TLS handshake / AUTHENTICATE in progress */
+    unsigned auth_gen;               /* session token generation this connection presented */
+    bool tcp_done, setup_out;        /* TCP connected; set-up waits for writability */
+    bool retire;                     /* no new commands: its token was refused or replaced */
 };
 
 struct watch {
@@ -109,6 +119,10 @@ static void attempt_failed(struct aero_client *cl, struct aero_cmd *cmd, enum st
 static void conn_fail(struct aero_client *cl, struct conn *conn, enum status st, int err_no,
                       enum fail_kind kind, struct aero_cmd *culprit);
 static void pump(struct aero_client *cl, struct cnode *cn);
+static void requeue(struct aero_client *cl, struct aero_cmd *cmd);
+static void conn_close(struct aero_client *cl, struct conn *conn);
+static void conn_events(struct aero_client *cl, struct conn *conn);
+static void rotate_conns(struct aero_client *cl, struct cnode *cn);
 
 static inline struct conn *cmd_conn(const struct aero_cmd *cmd)
 {
@@ -404,6 +418,16 @@ static void compose_err(struct aero_client *cl, const struct aero_cmd *cmd, enum
     case FK_CANCEL:
         snprintf(e->msg, sizeof(e->msg), "%s: cancelled: client freed with the command in flight", w);
         break;
+    case FK_SETUP: {
+        uint32_t id = cmd->priv.node_id;
+        const struct cnode *cn = id < cl->cap_nodes ? cl->nodes[id] : NULL;
+        snprintf(e->msg, sizeof(e->msg), "%s", cn && cn->setup_err[0] ? cn->setup_err : w);
+        break;
+    }
+    case FK_AUTH:
+        snprintf(e->msg, sizeof(e->msg), "%s: %s (%d) again after logging in again", w,
+                 aero_rc_name(rc) ? aero_rc_name(rc) : "UNKNOWN", rc);
+        break;
     default:
         snprintf(e->msg, sizeof(e->msg), "%s: %s", w, status_str(st));
         break;
@@ -465,7 +489,8 @@ static struct cnode *cnode_get(struct aero_client *cl, struct aero_node *nd)
     if ((cn = cl->nodes[nd->id]) != NULL)
         return cn;
     cn = mem_calloc(1, sizeof(*cn));
-    if (!cn || !(cn->conns = mem_calloc(cl->cfg.conns_per_node, sizeof(*cn->conns)))) {
+    /* room for as many retired (draining) connections as live ones */
+    if (!cn || !(cn->conns = mem_calloc(2 * (size_t)cl->cfg.conns_per_node, sizeof(*cn->conns)))) {
         mem_free(cn);
         return NULL;
     }
@@ -479,7 +504,8 @@ static struct cnode *cnode_get(struct aero_client *cl, struct aero_node *nd)
 
 static void conn_events(struct aero_client *cl, struct conn *conn)
 {
-    struct epoll_event ev = {EPOLLIN | (conn->connecting || conn->want_out ? EPOLLOUT : 0), {0}};
+    bool out = conn->connecting ? !conn->tcp_done || conn->setup_out : conn->want_out;
+    struct epoll_event ev = {EPOLLIN | (out ? EPOLLOUT : 0), {0}};
     ev.data.ptr = conn;
     epoll_ctl(cl->epfd, EPOLL_CTL_MOD, conn->fd, &ev);
 }
@@ -522,7 +548,8 @@ static struct conn *conn_open(struct aero_client *cl, struct cnode *cn)
     conn->cn = cn;
     conn->fd = fd;
     conn->connecting = in_progress;
-    conn->connect_deadline = cl->now + cl->cluster->cfg.conn_timeout_ms;
+    conn->connect_deadline = cl->now + cl->cluster->cfg.conn_timeout_ms +
+                             (aero__csetup_needed(cl->cluster) ? cl->cluster->cfg.login_timeout_ms : 0);
     ev.events = EPOLLIN | (in_progress ? EPOLLOUT : 0);
     ev.data.ptr = conn;
     if (epoll_ctl(cl->epfd, EPOLL_CTL_ADD, fd, &ev) != 0) {
@@ -559,11 +586,131 @@ static void conn_close(struct aero_client *cl, struct conn *conn)
         }
     }
     epoll_ctl(cl->epfd, EPOLL_CTL_DEL, conn->fd, NULL);
+    aero__tls_free(conn->ssl);
+    conn->ssl = NULL;
+    aero__csetup_free(conn->setup);
+    conn->setup = NULL;
     close(conn->fd);
     conn->fd = -1;
     atomic_fetch_sub_explicit(&cn->nd->n_conns, 1, memory_order_relaxed);
     conn->grave_next = cl->grave;
     cl->grave = conn;
+}
+
+/* ---------- security: TLS writes, connection set-up, refused tokens ---------- */
+
+/* TLS has no scatter write: the buffers in turn; returns like sendmsg. */
+static ssize_t tls_writev(struct ssl_st *ssl, const struct iovec *iov, int n)
+{
+    ssize_t total = 0;
+
+    for (int i = 0; i < n; i++) {
+        ssize_t w = aero__tls_write(ssl, iov[i].iov_base, iov[i].iov_len);
+        if (w < 0)
+            return total > 0 ? total : -1;
+        total += w;
+        if ((size_t)w < iov[i].iov_len)
+            break;
+    }
+    return total;
+}
+
+/* TLS handshake and AUTHENTICATE/LOGIN of a new connection (aero_auth.c); true when ready.
+ * A failure fails the connection: TLS and credential refusals are fatal for its commands
+ * (ST_TLS / ST_AUTH with the reason), transport trouble is retried like a connect error. */
+static bool conn_setup(struct aero_client *cl, struct conn *conn)
+{
+    struct cnode *cn = conn->cn;
+    struct err e = {0};
+    bool want_write = false;
+    enum status st = aero__csetup_step(cl->cluster, cn->nd, conn->fd, &conn->ssl, &conn->setup,
+                                       &want_write, &conn->auth_gen, &e);
+
+    if (st == ST_OK) {
+        conn->setup_out = false;
+        return true;
+    }
+    if (st == ST_AGAIN) {
+        conn->setup_out = want_write;
+        conn_events(cl, conn);
+        return false;
+    }
+    snprintf(cn->setup_err, sizeof(cn->setup_err), "%s", e.msg);
+    conn_fail(cl, conn, st, 0, FK_SETUP, NULL);
+    return false;
+}
+
+/* No new commands on @conn; those not written yet go back to dispatch (not an attempt). */
+static void conn_retire(struct aero_client *cl, struct conn *conn)
+{
+    struct aero_cmd *cmd, *prev = NULL, *unsent = conn->send;
+
+    if (conn->retire)
+        return;
+    conn->retire = true;
+    if (unsent && conn->send_off > 0)
+        unsent = unsent->priv.next;   /* partly written: it stays and gets its answer */
+    if (!unsent)
+        return;
+    for (cmd = conn->head; cmd != unsent; cmd = cmd->priv.next)
+        prev = cmd;
+    if (prev)
+        prev->priv.next = NULL;
+    else
+        conn->head = NULL;
+    conn->tail = prev;
+    if (conn->send == unsent)
+        conn->send = NULL;
+    while ((cmd = unsent) != NULL) {
+        unsent = cmd->priv.next;
+        cmd->priv.next = NULL;
+        conn->n--;
+        requeue(cl, cmd);
+    }
+}
+
+/* The tend thread (or another connection) logged in again: connections that presented an
+ * older token drain and close; new ones AUTHENTICATE with the new token. */
+static void rotate_conns(struct aero_client *cl, struct cnode *cn)
+{
+    unsigned gen = aero__session_gen(&cn->nd->sess);
+
+    for (uint32_t i = 0; i < cn->n_conns;) {
+        struct conn *c = cn->conns[i];
+        if (!c->connecting && !c->retire && c->auth_gen != gen) {
+            conn_retire(cl, c);
+            if (c->n == 0) {
+                conn_close(cl, c);    /* swap-removed: look at slot i again */
+                continue;
+            }
+        }
+        i++;
+    }
+}
+
+/* 80 NOT_AUTHENTICATED / 66 EXPIRED_SESSION on a command: the server no longer takes this
+ * connection's token. Everyone logs in again (session marked refused), the connection is
+ * retired, and @cmd is retried once, not counted as an attempt, on a fresh connection.
+ * Returns false if @conn was closed. */
+static bool auth_refused(struct aero_client *cl, struct conn *conn, struct aero_cmd *cmd, int rc)
+{
+    struct cnode *cn = conn->cn;
+
+    aero__session_refused(&cn->nd->sess, conn->auth_gen);
+    conn_retire(cl, conn);
+    cmd->priv.sent = false;           /* refused before execution: not in doubt */
+    if (!cmd->priv.relogin) {
+        cmd->priv.relogin = true;
+        requeue(cl, cmd);
+    } else {
+        attempt_failed(cl, cmd, aero_rc_status(rc), rc, 0, FK_AUTH);
+    }
+    if (conn->n == 0) {
+        conn_close(cl, conn);
+        pump(cl, cn);
+        return false;
+    }
+    return true;
 }
 
 static void conn_push(struct aero_client *cl, struct conn *conn, struct aero_cmd *cmd)
@@ -580,17 +727,26 @@ static void conn_push(struct aero_client *cl, struct conn *conn, struct aero_cmd
     cmd->priv.sent = false;
 }
 
-/* Least-loaded connection with room; opens one more while under conns_per_node. */
+/* Least-loaded connection with room; opens one more while under conns_per_node. Retired
+ * connections (token refused or replaced) take nothing new. */
 static struct conn *pick_conn(struct aero_client *cl, struct cnode *cn)
 {
     struct conn *best = NULL;
+    uint32_t live = 0;
 
-    for (uint32_t i = 0; i < cn->n_conns; i++)
+    if (cl->cluster->cfg.auth)
+        rotate_conns(cl, cn);
+    for (uint32_t i = 0; i < cn->n_conns; i++) {
+        if (cn->conns[i]->retire)
+            continue;
+        live++;
         if (!best || cn->conns[i]->n < best->n)
             best = cn->conns[i];
+    }
     if (best && best->n == 0)
         return best;
-    if (cn->n_conns < cl->cfg.conns_per_node && atomic_load(&cn->nd->active)) {
+    if (live < cl->cfg.conns_per_node && cn->n_conns < 2 * cl->cfg.conns_per_node &&
+        atomic_load(&cn->nd->active)) {
         struct conn *c = conn_open(cl, cn);
         if (c)
             return c;
@@ -616,11 +772,14 @@ static void conn_flush(struct aero_client *cl, struct conn *conn)
         memset(&mh, 0, sizeof(mh));
         mh.msg_iov = cl->iov;
         mh.msg_iovlen = (size_t)n;
-        w = sendmsg(conn->fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
+        w = conn->ssl ? tls_writev(conn->ssl, cl->iov, n)
+                      : sendmsg(conn->fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
         if (w < 0) {
             if (errno == EINTR)
                 continue;
             if (errno == EAGAIN || errno == EWOULDBLOCK) {
+                if (conn->ssl)        /* OpenSSL holds these bytes now: they will go out */
+                    conn->send->priv.sent = true;
                 if (!conn->want_out) {
                     conn->want_out = true;
                     conn_events(cl, conn);
@@ -925,6 +1084,9 @@ static bool on_frame(struct aero_client *cl, struct conn *conn, const uint8_t *f
     conn->n--;
     cmd->result_code = rc;
     cmd->priv.conn = NULL;
+    if ((rc == AERO_RC_SEC_ERR_NOT_AUTHENTICATED || rc == AERO_RC_SEC_ERR_EXPIRED_SESSION) &&
+        cl->cluster->cfg.auth)
+        return auth_refused(cl, conn, cmd, rc);
     if (rc == 0) {
         finish(cl, cmd, ST_OK);
     } else {
@@ -949,7 +1111,8 @@ static void conn_read(struct aero_client *cl, struct conn *conn)
             return;
         }
         space = rb->cap - rb->len - 1;
-        r = recv(conn->fd, rb->p + rb->len, space, MSG_DONTWAIT);
+        r = conn->ssl ? aero__tls_read(conn->ssl, rb->p + rb->len, space)
+                      : recv(conn->fd, rb->p + rb->len, space, MSG_DONTWAIT);
         if (r == 0) {
             conn_fail(cl, conn, ST_IO, 0, FK_EOF, NULL);
             return;
@@ -989,8 +1152,14 @@ static void conn_read(struct aero_client *cl, struct conn *conn)
             memmove(rb->p, rb->p + off, rb->len - off);
             rb->len -= off;
         }
-        if ((size_t)r < space)
+        if ((size_t)r < space && !aero__tls_pending(conn->ssl))
             break;                    /* drained */
+    }
+    if (conn->retire && conn->n == 0) {
+        struct cnode *cn = conn->cn;
+        conn_close(cl, conn);         /* its last command answered */
+        pump(cl, cn);
+        return;
     }
     pump(cl, conn->cn);
 }
@@ -1002,10 +1171,13 @@ static void conn_connected(struct aero_client *cl, struct conn *conn)
 
     if (getsockopt(conn->fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) != 0)
         soerr = errno;
-    if (soerr) {
+    if (!conn->tcp_done && soerr) {
         conn_fail(cl, conn, ST_CONNECT, soerr, FK_CONNECT, NULL);
         return;
     }
+    conn->tcp_done = true;
+    if (aero__csetup_needed(cl->cluster) && !conn_setup(cl, conn))
+        return;
     conn->connecting = false;
     conn_events(cl, conn);
     conn_flush(cl, conn);
@@ -1016,7 +1188,7 @@ static void on_conn_event(struct aero_client *cl, struct conn *conn, uint32_t ev
     if (conn->closed)
         return;
     if (conn->connecting) {
-        if (events & (EPOLLOUT | EPOLLERR | EPOLLHUP))
+        if (events & (EPOLLOUT | EPOLLERR | EPOLLHUP) || (conn->tcp_done && (events & EPOLLIN)))
             conn_connected(cl, conn);
         return;
     }
@@ -1246,6 +1418,13 @@ struct aero_client *aero_client_new(struct aero_cluster *c, const struct aero_cl
         cl->cfg.max_reply < AERO_MSG_HEADER_SZ) {
         err_set(e, ST_CONFIG, "aerospike client: conns_per_node, pipeline_depth and max_reply must be > 0");
         goto fail;
+    }
+    if (c->tls && cl->cfg.pipeline_depth > c->cfg.tls.pipeline_depth) {
+        /* pipelining over TLS is unverified (wire doc §10.2): fewer requests per
+         * connection, more connections */
+        cl->cfg.pipeline_depth = c->cfg.tls.pipeline_depth;
+        if (cl->cfg.pipeline_depth == 1)
+            cl->cfg.conns_per_node = MAX(cl->cfg.conns_per_node, AERO_TLS_CONNS_PER_NODE);
     }
     cl->epfd = epoll_create1(EPOLL_CLOEXEC);
     cl->evfd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);

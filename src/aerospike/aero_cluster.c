@@ -85,15 +85,16 @@ void aero__node_unref(struct aero_node *nd)
 {
     if (!nd || atomic_fetch_sub_explicit(&nd->refs, 1, memory_order_acq_rel) != 1)
         return;
-    if (nd->info_fd >= 0)
-        close(nd->info_fd);
+    aero__sock_close(&nd->info);
+    aero__session_destroy(&nd->sess);
     mem_free(nd->maps);
     aero__peers_free(&nd->peers);
     mem_free(nd);
 }
 
 static struct aero_node *node_new(struct aero_cluster *c, const char *name, const struct aero_host *h,
-                                  const struct sockaddr_storage *sa, socklen_t len, int info_fd,
+                                  const struct sockaddr_storage *sa, socklen_t len,
+                                  struct aero__sock *info, struct aero__session *sess,
                                   const char *build)
 {
     struct aero_node *nd = mem_calloc(1, sizeof(*nd));
@@ -110,7 +111,9 @@ static struct aero_node *node_new(struct aero_cluster *c, const char *name, cons
     snprintf(nd->build, sizeof(nd->build), "%s", build);
     atomic_init(&nd->active, true);
     atomic_init(&nd->partition_gen_seen, -1);
-    nd->info_fd = info_fd;
+    nd->info = *info;                 /* owned from here */
+    aero__session_init(&nd->sess);
+    aero__session_take(&nd->sess, sess);
     nd->partition_gen = -2;
     return nd;
 }
@@ -151,10 +154,7 @@ static void remove_node(struct aero_cluster *c, size_t i)
     atomic_store(&nd->active, false);
     pthread_mutex_unlock(&c->lock);
     emit(c, AERO_EV_NODE_REMOVED, nd);
-    if (nd->info_fd >= 0) {
-        close(nd->info_fd);
-        nd->info_fd = -1;
-    }
+    aero__sock_close(&nd->info);
     aero__node_unref(nd);
 }
 
@@ -241,40 +241,46 @@ static struct aero_node *probe(struct aero_cluster *c, const struct aero_host *h
     char where[AERO_ADDR_SZ], name[AERO_NODE_NAME_SZ], build[32];
     const char *req = c->cfg.cluster_name[0] ? "node\npartition-generation\nbuild\ncluster-name\n"
                                              : "node\npartition-generation\nbuild\n";
+    const char *tls_name = h->tls_name[0] ? h->tls_name : h->name;
     struct buf r = BUF_INIT;
+    struct aero__session sess;
+    struct aero_node *found = NULL;
 
     *known = NULL;
     aero_host_format(h, where, sizeof(where));
     if (aero__resolve(h, sa, lens, ARRAY_LEN(sa), &n, e) != ST_OK)
         return NULL;
+    aero__session_init(&sess);
     for (size_t i = 0; i < n; i++) {
-        struct aero_node *nd;
+        struct aero__sock s = AERO_SOCK_CLOSED;
         char addr[AERO_ADDR_SZ];
-        int fd;
 
         aero__sa_format((struct sockaddr *)&sa[i], addr, sizeof(addr));
-        fd = aero__connect_wait((struct sockaddr *)&sa[i], lens[i], c->cfg.conn_timeout_ms, addr, e);
-        if (fd < 0)
+        /* wire doc §11.1: connect (+ TLS), log in, then the info request */
+        if (aero__sock_open(c, (struct sockaddr *)&sa[i], lens[i], tls_name, &s, addr, e) != ST_OK)
             continue;
-        if (aero__info_exchange(fd, req, &r, c->cfg.info_timeout_ms, addr, e) != ST_OK ||
+        if ((c->cfg.auth && aero__login(c, &s, &sess, addr, e) != ST_OK) ||
+            aero__info_exchange(&s, req, &r, c->cfg.info_timeout_ms, addr, e) != ST_OK ||
             check_identity(c, &r, addr, expect, name, build, e) != ST_OK) {
-            close(fd);
+            aero__sock_close(&s);
+            if (e && status_class(e->status) == CLASS_FATAL)
+                break;                /* refused credentials or certificate: same elsewhere */
             continue;
         }
-        buf_free(&r);
         if ((*known = find_node(c, name)) != NULL) {
-            close(fd);
-            return NULL;
+            aero__sock_close(&s);
+            break;
         }
-        nd = node_new(c, name, h, &sa[i], lens[i], fd, build);
-        if (!nd) {
-            close(fd);
+        found = node_new(c, name, h, &sa[i], lens[i], &s, &sess, build);
+        if (!found) {
+            aero__sock_close(&s);
             err_set(e, ST_NOMEM, "%s: node", addr);
         }
-        return nd;
+        break;
     }
     buf_free(&r);
-    return NULL;
+    aero__session_destroy(&sess);
+    return found;
 }
 
 /* ---------- one tend pass ---------- */
@@ -289,20 +295,20 @@ static void node_failed(struct aero_node *nd)
 {
     nd->healthy = false;
     atomic_fetch_add(&nd->tend_failures, 1);
-    if (nd->info_fd >= 0) {
-        close(nd->info_fd);
-        nd->info_fd = -1;
-    }
+    aero__sock_close(&nd->info);
 }
 
 static bool node_exchange(struct aero_cluster *c, struct aero_node *nd, const char *cmds,
                           struct buf *r)
 {
-    if (nd->info_fd < 0)
-        nd->info_fd = aero__connect_wait((struct sockaddr *)&nd->sa, nd->sa_len,
-                                         c->cfg.conn_timeout_ms, nd->addr, &nd->last_err);
-    if (nd->info_fd < 0 ||
-        aero__info_exchange(nd->info_fd, cmds, r, c->cfg.info_timeout_ms, nd->addr,
+    if (nd->info.fd < 0 &&
+        (aero__sock_open(c, (struct sockaddr *)&nd->sa, nd->sa_len,
+                         nd->host.tls_name[0] ? nd->host.tls_name : nd->host.name, &nd->info,
+                         nd->addr, &nd->last_err) != ST_OK ||
+         aero__sock_auth(c, nd, &nd->info, &nd->last_err) != ST_OK))
+        aero__sock_close(&nd->info);
+    if (nd->info.fd < 0 ||
+        aero__info_exchange(&nd->info, cmds, r, c->cfg.info_timeout_ms, nd->addr,
                             &nd->last_err) != ST_OK) {
         node_failed(nd);
         return false;
@@ -346,11 +352,13 @@ static void fetch_peers(struct aero_cluster *c, struct aero_node *nd, struct buf
     const char *v;
     size_t n;
 
-    if (!node_exchange(c, nd, "peers-clear-std\n", r))
+    const char *cmd = c->tls ? "peers-tls-std" : "peers-clear-std";
+
+    if (!node_exchange(c, nd, c->tls ? "peers-tls-std\n" : "peers-clear-std\n", r))
         return;
-    if (!aero__info_find((const char *)r->p, r->len, "peers-clear-std", &v, &n) ||
+    if (!aero__info_find((const char *)r->p, r->len, cmd, &v, &n) ||
         aero__parse_peers(v, n, &nd->peers, NULL) != ST_OK) {
-        err_set(&nd->last_err, ST_PROTO, "%s: malformed peers-clear-std reply", nd->addr);
+        err_set(&nd->last_err, ST_PROTO, "%s: malformed %s reply", nd->addr, cmd);
         node_failed(nd);
         return;
     }
@@ -385,7 +393,10 @@ static void add_peers(struct aero_cluster *c, struct tend *t)
             if (pr->n_eps == 0 || find_node(c, pr->node))
                 continue;
             for (size_t j = 0; j < pr->n_eps; j++) {
-                struct aero_node *known, *nn = probe(c, &pr->eps[j], pr->node, &known, NULL);
+                struct aero_host h = pr->eps[j];
+                if (pr->tls_name[0])          /* peers-tls-std: the name its certificate has */
+                    snprintf(h.tls_name, sizeof(h.tls_name), "%s", pr->tls_name);
+                struct aero_node *known, *nn = probe(c, &h, pr->node, &known, NULL);
                 if (known)
                     break;
                 if (!nn)
@@ -570,6 +581,7 @@ static enum status tend_pass(struct aero_cluster *c, bool force_map, struct err 
     r = &c->tend_buf;
     for (size_t i = 0; i < c->n_nodes; i++) {
         struct aero_node *nd = c->nodes[i];
+        aero__session_tend(c, nd);   /* token refresh ahead of its TTL */
         refresh_node(c, nd, r, &t);
         t.healthy += nd->healthy;
         if (!nd->healthy && !nd->reported_down) {
@@ -655,12 +667,12 @@ static enum status check_config(const struct aero_cluster_config *cfg, struct er
 {
     if (cfg->n_seeds == 0 || cfg->n_seeds > AERO_MAX_SEEDS)
         return err_set(e, ST_CONFIG, "aerospike: no seed hosts");
-    if (cfg->user[0])
-        return err_set(e, ST_UNSUPPORTED,
-                       "aerospike: user '%s': authentication is not implemented yet (issue 9)",
-                       cfg->user);
-    if (cfg->tls)
-        return err_set(e, ST_UNSUPPORTED, "aerospike: TLS is not implemented yet (issue 9)");
+    if (cfg->auth && cfg->auth_mode != AERO_AUTH_PKI && !cfg->user[0])
+        return err_set(e, ST_CONFIG, "aerospike: credentials without a user name");
+    if (cfg->auth && cfg->auth_mode == AERO_AUTH_PKI && (!cfg->tls.enabled || !cfg->tls.key.file[0]))
+        return err_set(e, ST_CONFIG,
+                       "aerospike: auth-mode pki logs in with the client certificate: it needs "
+                       "TLS with a key store");
     if (cfg->conn_timeout_ms == 0 || cfg->info_timeout_ms == 0)
         return err_set(e, ST_CONFIG, "aerospike: connect and info timeouts must be > 0");
     return ST_OK;
@@ -671,6 +683,7 @@ static enum status bootstrap(struct aero_cluster *c, struct err *e)
 {
     char why[ERR_MSG_LEN] = "";
     size_t used = 0;
+    enum status fatal = ST_OK;
 
     for (size_t i = 0; i < c->cfg.n_seeds; i++) {
         struct err pe = {0};
@@ -683,6 +696,8 @@ static enum status bootstrap(struct aero_cluster *c, struct err *e)
                 return ST_NOMEM;
             }
         } else if (!known && used + 4 < sizeof(why)) {
+            if (status_class(pe.status) == CLASS_FATAL && fatal == ST_OK)
+                fatal = pe.status;    /* TLS / credentials refused: retrying cannot help */
             if (pe.msg[0] == '\0') {
                 char where[AERO_ADDR_SZ];
                 aero_host_format(&c->cfg.seeds[i], where, sizeof(where));
@@ -693,6 +708,8 @@ static enum status bootstrap(struct aero_cluster *c, struct err *e)
             used = MIN(used, sizeof(why) - 1);
         }
     }
+    if (c->n_nodes == 0 && fatal != ST_OK)
+        return err_set(e, fatal, "%s", why);
     if (c->n_nodes == 0)
         return err_set(e, ST_CONNECT, "aerospike: no seed answered: %s", why);
     return ST_OK;
@@ -713,12 +730,21 @@ struct aero_cluster *aero_cluster_new(const struct aero_cluster_config *cfg, str
     c->cfg = *cfg;
     if (c->cfg.fail_threshold == 0)
         c->cfg.fail_threshold = 1;
+    if (c->cfg.login_timeout_ms == 0)
+        c->cfg.login_timeout_ms = 5000;
+    if (c->cfg.tls.enabled && c->cfg.tls.pipeline_depth == 0)
+        c->cfg.tls.pipeline_depth = 1;
     pthread_mutex_init(&c->lock, NULL);
     pthread_mutex_init(&c->tend_lock, NULL);
     pthread_condattr_init(&ca);
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
     pthread_cond_init(&c->cond, &ca);
     pthread_condattr_destroy(&ca);
+    if (c->cfg.tls.enabled && !(c->tls = aero__tls_ctx_new(&c->cfg.tls, e)))
+        goto fail;
+    if (c->cfg.auth && c->cfg.auth_mode != AERO_AUTH_PKI &&
+        aero_bcrypt(c->cfg.password, AERO_LOGIN_SALT, c->credential, e) != ST_OK)
+        goto fail;
     if (bootstrap(c, e) != ST_OK || tend_pass(c, true, e) != ST_OK || !c->pmap)
         goto fail;
     c->started = true;                /* written before the tend thread starts */
@@ -755,6 +781,11 @@ void aero_cluster_free(struct aero_cluster *c)
     aero__pmap_unref(c->pmap);
     buf_free(&c->tend_buf);
     mem_free(c->nodes);
+    aero__tls_ctx_free(c->tls);
+    explicit_bzero(c->cfg.password, sizeof(c->cfg.password));
+    explicit_bzero(c->credential, sizeof(c->credential));
+    explicit_bzero(c->cfg.tls.key.password, sizeof(c->cfg.tls.key.password));
+    explicit_bzero(c->cfg.tls.trust.password, sizeof(c->cfg.tls.trust.password));
     pthread_cond_destroy(&c->cond);
     pthread_mutex_destroy(&c->tend_lock);
     pthread_mutex_destroy(&c->lock);

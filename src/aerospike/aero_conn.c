@@ -145,16 +145,40 @@ enum status aero__info_frame(struct buf *b, const char *cmds)
     return ST_OK;
 }
 
-static enum status send_all(int fd, const uint8_t *p, size_t n, uint64_t deadline,
+void aero__sock_close(struct aero__sock *s)
+{
+    if (s->ssl) {
+        aero__tls_free(s->ssl);
+        s->ssl = NULL;
+    }
+    if (s->fd >= 0) {
+        close(s->fd);
+        s->fd = -1;
+    }
+}
+
+static ssize_t sock_send(struct aero__sock *s, const uint8_t *p, size_t n)
+{
+    return s->ssl ? aero__tls_write(s->ssl, p, n) : send(s->fd, p, n, MSG_NOSIGNAL);
+}
+
+static ssize_t sock_recv(struct aero__sock *s, uint8_t *p, size_t n)
+{
+    return s->ssl ? aero__tls_read(s->ssl, p, n) : recv(s->fd, p, n, 0);
+}
+
+static enum status send_all(struct aero__sock *s, const uint8_t *p, size_t n, uint64_t deadline,
                             const char *where, struct err *e)
 {
     while (n > 0) {
-        ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
+        ssize_t w = sock_send(s, p, n);
         if (w > 0) {
             p += w;
             n -= (size_t)w;
         } else if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-            if (wait_fd(fd, POLLOUT, deadline, where, "info send", e) != ST_OK)
+            /* TLS may want to read while writing (rare): poll both ways */
+            if (wait_fd(s->fd, (short)(POLLOUT | (s->ssl ? POLLIN : 0)), deadline, where, "send",
+                        e) != ST_OK)
                 return e ? e->status : ST_TIMEOUT;
         } else if (w < 0 && errno == EINTR) {
             continue;
@@ -165,18 +189,18 @@ static enum status send_all(int fd, const uint8_t *p, size_t n, uint64_t deadlin
     return ST_OK;
 }
 
-static enum status recv_all(int fd, uint8_t *p, size_t n, uint64_t deadline, const char *where,
-                            struct err *e)
+static enum status recv_all(struct aero__sock *s, uint8_t *p, size_t n, uint64_t deadline,
+                            const char *where, struct err *e)
 {
     while (n > 0) {
-        ssize_t r = recv(fd, p, n, 0);
+        ssize_t r = sock_recv(s, p, n);
         if (r > 0) {
             p += r;
             n -= (size_t)r;
         } else if (r == 0) {
             return err_set(e, ST_IO, "%s: connection closed by the server", where);
         } else if (errno == EAGAIN || errno == EWOULDBLOCK) {
-            if (wait_fd(fd, POLLIN, deadline, where, "info reply", e) != ST_OK)
+            if (wait_fd(s->fd, POLLIN, deadline, where, "reply", e) != ST_OK)
                 return e ? e->status : ST_TIMEOUT;
         } else if (errno != EINTR) {
             return err_set(e, ST_IO, "%s: recv: %s", where, strerror(errno));
@@ -185,18 +209,87 @@ static enum status recv_all(int fd, uint8_t *p, size_t n, uint64_t deadline, con
     return ST_OK;
 }
 
-enum status aero__info_exchange(int fd, const char *cmds, struct buf *out, uint32_t timeout_ms,
-                                const char *where, struct err *e)
+enum status aero__sock_open(struct aero_cluster *c, const struct sockaddr *sa, socklen_t len,
+                            const char *tls_name, struct aero__sock *s, const char *where,
+                            struct err *e)
+{
+    uint64_t deadline;
+    enum status st;
+
+    s->ssl = NULL;
+    s->fd = aero__connect_wait(sa, len, c->cfg.conn_timeout_ms, where, e);
+    if (s->fd < 0)
+        return e ? e->status : ST_CONNECT;
+    if (!c->tls)
+        return ST_OK;
+    if (!(s->ssl = aero__tls_new(c->tls, s->fd, tls_name, where, e))) {
+        aero__sock_close(s);
+        return e ? e->status : ST_TLS;
+    }
+    deadline = clock_mono_ms() + c->cfg.login_timeout_ms;
+    for (;;) {
+        bool want_write = false;
+        st = aero__tls_step(s->ssl, tls_name, &want_write, where, e);
+        if (st == ST_AGAIN)
+            st = wait_fd(s->fd, want_write ? POLLOUT : POLLIN, deadline, where, "TLS handshake", e);
+        else if (st == ST_OK)
+            return ST_OK;
+        if (st != ST_OK) {
+            aero__sock_close(s);
+            return st;
+        }
+    }
+}
+
+/* Read one reply frame of @type into @out (reset first). */
+static enum status read_frame(struct aero__sock *s, uint8_t type, uint64_t max, struct buf *out,
+                              uint64_t deadline, const char *where, const char *what, struct err *e)
+{
+    uint8_t hdr[AERO_PROTO_HEADER_SZ];
+    uint64_t size;
+    enum status st;
+
+    buf_reset(out);
+    if ((st = recv_all(s, hdr, sizeof(hdr), deadline, where, e)) != ST_OK)
+        return st;
+    size = load_u64be(hdr) & 0xFFFFFFFFFFFFull;
+    if (hdr[0] != AERO_PROTO_VERSION || hdr[1] != type)
+        return err_set(e, ST_PROTO, "%s: %s reply has version %u type %u", where, what, hdr[0],
+                       hdr[1]);
+    if (size > max)
+        return err_set(e, ST_PROTO, "%s: %s reply of %llu bytes (max %llu)", where, what,
+                       (unsigned long long)size, (unsigned long long)max);
+    if (buf_reserve(out, (size_t)size) != ST_OK)
+        return err_set(e, ST_NOMEM, "%s: reply", where);
+    if ((st = recv_all(s, out->p, (size_t)size, deadline, where, e)) != ST_OK)
+        return st;
+    out->len = (size_t)size;
+    buf_cstr(out);
+    return ST_OK;
+}
+
+enum status aero__admin_exchange(struct aero__sock *s, const struct buf *req, struct buf *out,
+                                 uint32_t timeout_ms, const char *where, struct err *e)
 {
     uint64_t deadline = clock_mono_ms() + timeout_ms;
-    uint8_t hdr[AERO_PROTO_HEADER_SZ], small[512];
+    enum status st = send_all(s, req->p, req->len, deadline, where, e);
+
+    if (st != ST_OK)
+        return st;
+    return read_frame(s, AERO_PROTO_ADMIN, 65536, out, deadline, where, "admin", e);
+}
+
+enum status aero__info_exchange(struct aero__sock *s, const char *cmds, struct buf *out,
+                                uint32_t timeout_ms, const char *where, struct err *e)
+{
+    uint64_t deadline = clock_mono_ms() + timeout_ms;
+    uint8_t small[512];
     struct buf req = BUF_INIT;
     size_t n = strlen(cmds);
     bool nl = n > 0 && cmds[n - 1] == '\n';
     const uint8_t *frame;
     size_t frame_len = AERO_PROTO_HEADER_SZ + n + (nl || n == 0 ? 0 : 1);
     enum status st;
-    uint64_t size;
 
     buf_reset(out);
     if (frame_len <= sizeof(small)) {             /* tend requests: no allocation */
@@ -215,25 +308,11 @@ enum status aero__info_exchange(int fd, const char *cmds, struct buf *out, uint3
         frame = req.p;
         frame_len = req.len;
     }
-    st = send_all(fd, frame, frame_len, deadline, where, e);
+    st = send_all(s, frame, frame_len, deadline, where, e);
     buf_free(&req);
     if (st != ST_OK)
         return st;
-    if ((st = recv_all(fd, hdr, sizeof(hdr), deadline, where, e)) != ST_OK)
-        return st;
-    size = load_u64be(hdr) & 0xFFFFFFFFFFFFull;
-    if (hdr[0] != AERO_PROTO_VERSION || hdr[1] != AERO_PROTO_INFO)
-        return err_set(e, ST_PROTO, "%s: info reply has version %u type %u", where, hdr[0], hdr[1]);
-    if (size > AERO_INFO_MAX_REPLY)
-        return err_set(e, ST_PROTO, "%s: info reply of %llu bytes (max %u)", where,
-                       (unsigned long long)size, AERO_INFO_MAX_REPLY);
-    if (buf_reserve(out, (size_t)size) != ST_OK)
-        return err_set(e, ST_NOMEM, "%s: info reply", where);
-    if ((st = recv_all(fd, out->p, (size_t)size, deadline, where, e)) != ST_OK)
-        return st;
-    out->len = (size_t)size;
-    buf_cstr(out);
-    return ST_OK;
+    return read_frame(s, AERO_PROTO_INFO, AERO_INFO_MAX_REPLY, out, deadline, where, "info", e);
 }
 
 /* Every '\n'-separated command of @cmds must come back echoed. */
@@ -281,11 +360,12 @@ enum status aero_info_host(const char *host, uint16_t port, const char *cmds, st
     if (aero__resolve(&h, sa, lens, ARRAY_LEN(sa), &n, e) != ST_OK)
         return ST_CONNECT;
     for (size_t i = 0; i < n; i++) {
-        int fd = aero__connect_wait((struct sockaddr *)&sa[i], lens[i], timeout_ms, where, e);
-        if (fd < 0)
+        struct aero__sock s = AERO_SOCK_CLOSED;
+        s.fd = aero__connect_wait((struct sockaddr *)&sa[i], lens[i], timeout_ms, where, e);
+        if (s.fd < 0)
             continue;
-        st = aero__info_exchange(fd, cmds, out, timeout_ms, where, e);
-        close(fd);
+        st = aero__info_exchange(&s, cmds, out, timeout_ms, where, e);
+        aero__sock_close(&s);
         if (st == ST_OK)
             st = check_echo(cmds, out, where, e);
         return st;
@@ -297,8 +377,8 @@ enum status aero_info_node(struct aero_cluster *c, const char *node, const char 
                            struct buf *out, uint32_t timeout_ms, struct err *e)
 {
     struct aero_node *nd = NULL;
+    struct aero__sock s = AERO_SOCK_CLOSED;
     enum status st;
-    int fd;
 
     pthread_mutex_lock(&c->lock);
     for (size_t i = 0; i < c->n_nodes; i++) {
@@ -311,15 +391,16 @@ enum status aero_info_node(struct aero_cluster *c, const char *node, const char 
     pthread_mutex_unlock(&c->lock);
     if (!nd)
         return err_set(e, ST_NOT_FOUND, "node %s is not in the cluster", node);
-    fd = aero__connect_wait((struct sockaddr *)&nd->sa, nd->sa_len, timeout_ms, nd->addr, e);
-    if (fd < 0) {
-        st = e ? e->status : ST_CONNECT;
-    } else {
-        st = aero__info_exchange(fd, cmds, out, timeout_ms, nd->addr, e);
-        close(fd);
+    st = aero__sock_open(c, (struct sockaddr *)&nd->sa, nd->sa_len,
+                         nd->host.tls_name[0] ? nd->host.tls_name : nd->host.name, &s, nd->addr, e);
+    if (st == ST_OK)
+        st = aero__sock_auth(c, nd, &s, e);
+    if (st == ST_OK) {
+        st = aero__info_exchange(&s, cmds, out, timeout_ms, nd->addr, e);
         if (st == ST_OK)
             st = check_echo(cmds, out, nd->addr, e);
     }
+    aero__sock_close(&s);
     aero__node_unref(nd);
     return st;
 }

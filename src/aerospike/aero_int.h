@@ -74,6 +74,54 @@ bool aero__info_is_error(const char *val, size_t len);
 bool aero__valid_node_name(const char *s, size_t n);
 
 /* ===================================================================================
+ * TLS (aero_tls.c) and a blocking socket that may carry it (aero_conn.c)
+ * =================================================================================== */
+struct ssl_ctx_st;
+struct ssl_st;
+/* The cluster's OpenSSL context from its TLS settings (stores loaded and checked). */
+struct ssl_ctx_st *aero__tls_ctx_new(const struct aero_tls_config *cfg, struct err *e);
+void aero__tls_ctx_free(struct ssl_ctx_st *ctx);
+/* A client TLS connection over the connected socket @fd, verifying @name (DNS name or IP). */
+struct ssl_st *aero__tls_new(struct ssl_ctx_st *ctx, int fd, const char *name, const char *where,
+                             struct err *e);
+void aero__tls_free(struct ssl_st *ssl);
+/* One handshake step: ST_OK when done, ST_AGAIN to wait (*want_write: for writability, else
+ * readability), ST_TLS with @e naming the reason (certificate not accepted, handshake refused,
+ * closed during the handshake). */
+enum status aero__tls_step(struct ssl_st *ssl, const char *name, bool *want_write,
+                           const char *where, struct err *e);
+/* Like recv/send on a non-blocking socket: bytes, 0 at EOF, -1 with errno (EAGAIN to wait). */
+ssize_t aero__tls_read(struct ssl_st *ssl, void *p, size_t n);
+ssize_t aero__tls_write(struct ssl_st *ssl, const void *p, size_t n);
+/* Decrypted bytes buffered inside OpenSSL (read them before waiting on the socket). */
+bool aero__tls_pending(struct ssl_st *ssl);
+
+struct aero__sock {                  /* a blocking-helper socket: fd, plus TLS when on */
+    int fd;                          /* -1 = closed */
+    struct ssl_st *ssl;
+};
+#define AERO_SOCK_CLOSED {-1, NULL}
+void aero__sock_close(struct aero__sock *s);
+
+/* ===================================================================================
+ * Sessions (aero_auth.c, wire doc §9.1): one per node, shared by the tend thread (LOGIN,
+ * refresh) and every client (AUTHENTICATE on new connections, LOGIN when the token was
+ * refused). Everything under @lock except the two generation atomics.
+ * =================================================================================== */
+struct aero__session {
+    pthread_mutex_t lock;
+    struct buf token;                /* empty: none yet, or the node has no security */
+    bool no_security;                /* LOGIN answered 52: connections need no AUTHENTICATE */
+    uint64_t expires_ms, refresh_ms; /* monotonic; 0 = no TTL */
+    atomic_uint gen;                 /* bumped for every new token */
+    atomic_uint bad_gen;             /* gen + 1 of a token the server refused (0 = none) */
+    enum status fail_st;             /* last LOGIN failure, ST_OK = none */
+    char fail_msg[ERR_MSG_LEN];
+    uint64_t retry_ms;               /* no LOGIN before this after a failure (back-off) */
+    uint32_t fails;
+};
+
+/* ===================================================================================
  * Nodes and the partition map (aero_cluster.c)
  * =================================================================================== */
 struct aero_node {
@@ -93,8 +141,9 @@ struct aero_node {
     atomic_uint tend_failures;
     atomic_uint partitions_master;
     char build[32];                  /* set before publication, then read-only */
+    struct aero__session sess;       /* security session (aero_auth.c) */
     /* tend only */
-    int info_fd;
+    struct aero__sock info;          /* the tend/info socket (authenticated) */
     int64_t partition_gen;           /* generation of the applied `replicas`, -2 = none yet */
     uint64_t peers_gen;
     bool peers_gen_valid;
@@ -148,13 +197,63 @@ struct aero_cluster {
     pthread_t tend_thread;
     bool tend_running, stop, tend_requested;
     bool started;                    /* bootstrap done: membership changes are reported */
+    /* security (set at creation, then read-only) */
+    struct ssl_ctx_st *tls;          /* NULL: clear text */
+    char credential[AERO_BCRYPT_LEN + 1];   /* bcrypt(password, AERO_LOGIN_SALT) */
 };
 /* A new reference to the current snapshot (never NULL after a successful aero_cluster_new). */
 struct aero_pmap *aero__cluster_pmap(struct aero_cluster *c);
 
 /* ===================================================================================
+ * Security sessions and connection setup (aero_auth.c)
+ * =================================================================================== */
+void aero__session_init(struct aero__session *s);
+void aero__session_destroy(struct aero__session *s);
+/* Move @src's token and times into @dst (a node taking over its probe's session). */
+void aero__session_take(struct aero__session *dst, struct aero__session *src);
+/* LOGIN on @s (blocking, login_timeout_ms); the new token replaces @sess's. Answer 52 (security
+ * not enabled) = success without a token. Refusals are ST_AUTH with a message naming @where
+ * and the reason (51: a Community Edition server, no security); they are remembered in @sess
+ * with a back-off before the next LOGIN. Transport failures keep their status. */
+enum status aero__login(struct aero_cluster *c, struct aero__sock *s, struct aero__session *sess,
+                        const char *where, struct err *e);
+/* A new tend/info socket to a known node: AUTHENTICATE with the session's token, or LOGIN when
+ * there is none or it was refused. No-op without credentials. */
+enum status aero__sock_auth(struct aero_cluster *c, struct aero_node *nd, struct aero__sock *s,
+                            struct err *e);
+/* Tend thread: LOGIN again on the info socket when the token is due for refresh (ahead of its
+ * TTL) or a client reported it refused, respecting the failure back-off. */
+void aero__session_tend(struct aero_cluster *c, struct aero_node *nd);
+/* A client got 80/66 on a connection authenticated with token @gen: log in again. */
+void aero__session_refused(struct aero__session *s, unsigned gen);
+static inline unsigned aero__session_gen(struct aero__session *s)
+{
+    return atomic_load_explicit(&s->gen, memory_order_relaxed);
+}
+
+/* Set-up of a new command connection after its TCP connect, driven by the client's epoll
+ * loop: TLS handshake, then AUTHENTICATE (or LOGIN when the node's token is unusable).
+ * Call on every event until it returns ST_OK (ready; *cs freed, *gen = the token generation
+ * the connection uses) or an error (ST_TLS / ST_AUTH: fatal, with @e; ST_IO: transport).
+ * ST_AGAIN: wait for readability, or writability when *want_write. */
+struct aero__csetup;
+bool aero__csetup_needed(const struct aero_cluster *c);
+enum status aero__csetup_step(struct aero_cluster *c, struct aero_node *nd, int fd,
+                              struct ssl_st **ssl, struct aero__csetup **cs, bool *want_write,
+                              unsigned *gen, struct err *e);
+void aero__csetup_free(struct aero__csetup *cs);
+
+/* ===================================================================================
  * Blocking socket helpers (aero_conn.c), used by bootstrap, tend and aero_info_host
  * =================================================================================== */
+/* Connect to @sa within conn_timeout_ms and, when the cluster uses TLS, complete the handshake
+ * (verifying @tls_name) within login_timeout_ms. */
+enum status aero__sock_open(struct aero_cluster *c, const struct sockaddr *sa, socklen_t len,
+                            const char *tls_name, struct aero__sock *s, const char *where,
+                            struct err *e);
+/* Send one admin request (@req: a complete frame) and read the reply body into @out. */
+enum status aero__admin_exchange(struct aero__sock *s, const struct buf *req, struct buf *out,
+                                 uint32_t timeout_ms, const char *where, struct err *e);
 /* Resolve @h into up to @cap addresses. */
 enum status aero__resolve(const struct aero_host *h, struct sockaddr_storage *out, socklen_t *lens,
                           size_t cap, size_t *n, struct err *e);
@@ -167,7 +266,7 @@ int aero__connect_wait(const struct sockaddr *sa, socklen_t len, uint32_t timeou
                        const char *where, struct err *e);
 /* Send an info request with @cmds ('\n'-separated, final '\n' optional) on @fd and read the
  * reply body into @out (reset first). Deadline-bounded; checks framing (type 1, size limit). */
-enum status aero__info_exchange(int fd, const char *cmds, struct buf *out, uint32_t timeout_ms,
+enum status aero__info_exchange(struct aero__sock *s, const char *cmds, struct buf *out, uint32_t timeout_ms,
                                 const char *where, struct err *e);
 /* Build an info request frame for @cmds into @b (appends; adds the final '\n'). */
 enum status aero__info_frame(struct buf *b, const char *cmds);

@@ -8,6 +8,7 @@
 #include "app.h"
 #include "app/rest_backend.h"
 #include "connector.h"
+#include "sdnotify.h"
 
 #define MAX_CONNECTORS 32
 
@@ -43,7 +44,7 @@ static void usage(FILE *f)
           "\n"
           "Stop with SIGTERM or SIGINT: fetching stops, in-flight writes finish, offsets are\n"
           "committed, exit 0. A task that fails (invalid-record: kill-task, a fatal error) makes\n"
-          "the process exit 1 with the reason. Configuration errors: every problem as\n"
+          "the process exit 1 with the reason (the other connectors drain, commit and stop too). Configuration errors: every problem as\n"
           "file:line:col: key: message, exit 2 (the same lines as `aerosink check`).\n"
           "\n"
           "Example:\n"
@@ -131,28 +132,43 @@ static struct cfg_props *load_props(const char *path, struct cfg_diags *d)
     return cfg_props_load_file(path, d);
 }
 
-/* Load and check every file. Returns false (diagnostics in @d) when anything is wrong. */
+/* Load and check every file. The problems reported are exactly `aerosink check`'s for the same
+ * files (the same routine runs); returns false when there is an error. */
 static bool gen_load(struct gen *g, char **files, int n_files, struct cfg_diags *d)
 {
-    struct cfg_props *wp = cfg_props_load_file(files[0], d);
+    struct cfg_diags scratch = CFG_DIAGS_INIT;
+    struct cfg_props *wp;
 
     memset(g, 0, sizeof(*g));
+    cfg_check_files((const char *const *)files, (size_t)n_files, CFG_LOAD_READ_FILES, d);
+    if (d->errors)
+        return false;
+    /* now build the typed configuration (its diagnostics were already reported above) */
+    wp = cfg_props_load_file(files[0], &scratch);
     if (wp)
-        g->w = cfg_worker_new(wp, CFG_WORKER_STANDALONE, d);
+        g->w = cfg_worker_new(wp, CFG_WORKER_STANDALONE, &scratch);
     for (int i = 1; i < n_files; i++) {
-        struct cfg_props *cp = load_props(files[i], d);
-        struct cfg_connector *cc = cp ? cfg_connector_new(cp, d) : NULL;
+        struct cfg_props *cp = load_props(files[i], &scratch);
+        struct cfg_connector *cc = cp ? cfg_connector_new(cp, &scratch) : NULL;
         g->conns[g->n] = cc;
-        if (cc) {
-            g->maps[g->n] = cfg_connector_load_mapping(cc, CFG_LOAD_READ_FILES, d);
-            if (g->maps[g->n])
-                cfg_connector_check_mapping(cc, g->maps[g->n], d);
-            cfg_check_converters(g->w, cc, d);
-        }
+        if (cc)
+            g->maps[g->n] = cfg_connector_load_mapping(cc, CFG_LOAD_READ_FILES, &scratch);
         g->n++;
     }
-    cfg_diags_sort(d);
-    if (d->errors || !g->w)
+    bool ok = scratch.errors == 0 && g->w;
+    for (size_t i = 0; ok && i < g->n; i++)
+        ok = g->conns[i] && g->maps[i];
+    if (!ok) {
+        /* a problem the file check does not see (e.g. a worker file given as a connector) */
+        for (size_t i = 0; i < scratch.n; i++)
+            if (scratch.v[i].sev == CFG_SEV_ERROR)
+                cfg_diag_add(d, CFG_SEV_ERROR, scratch.v[i].file, scratch.v[i].line, scratch.v[i].col,
+                             scratch.v[i].path, "%s", scratch.v[i].msg);
+        if (!d->errors)
+            cfg_diag_add(d, CFG_SEV_ERROR, files[0], 0, 0, "", "the files do not form a worker and connectors");
+    }
+    cfg_diags_free(&scratch);
+    if (!ok)
         return false;
     for (size_t i = 0; i < g->n; i++)
         for (size_t j = 0; j < i; j++)
@@ -194,6 +210,16 @@ static int gen_start(struct gen *g, const struct app_run_opts *o)
         g->jobs[i].started = true;
     }
     return 0;
+}
+
+/* A task failed: the process stops every connector and exits 1 (--help says so). */
+static bool gen_failed(struct gen *g)
+{
+    for (size_t i = 0; i < g->n; i++)
+        if (g->jobs[i].started && atomic_load(&g->locals[i].done) &&
+            *worker_failure(app_connector_worker(g->jobs[i].ac)))
+            return true;
+    return false;
 }
 
 static bool gen_running(struct gen *g)
@@ -347,11 +373,17 @@ int app_cmd_standalone(int argc, char **argv, struct app_signals *sig)
         return 2;
     }
     rc = gen_start(cur, &o);
-    while (!rc && !sig->stop && gen_running(cur)) {
+    if (rc && sig->stop)
+        rc = 0;   /* SIGTERM while waiting for Aerospike: a clean stop (systemctl stop) */
+    else if (!rc) /* systemd Type=notify: configuration valid, Aerospike reached, REST up */
+        app_sd_ready("running %zu connector(s)", cur->n);
+    while (!rc && !sig->stop && gen_running(cur) && !gen_failed(cur)) {
         if (sig->reload) {
             sig->reload = 0;
+            app_sd_notify("RELOADING=1", NULL);
             if (!reload(&cur, &spare, argv + optind, argc - optind, &o, &lc, &rc))
                 break;
+            app_sd_ready("running %zu connector(s)", cur->n);
             continue;
         }
         sleep_ms(100);

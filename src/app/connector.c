@@ -176,16 +176,35 @@ static enum status cluster_config(const struct cfg *m, struct aero_cluster_confi
     if (a->cluster_name)
         snprintf(cc->cluster_name, sizeof(cc->cluster_name), "%s", a->cluster_name);
     if (a->credentials.present) {
+        static const enum aero_auth_mode modes[] = {
+            [CFG_AUTH_INTERNAL] = AERO_AUTH_INTERNAL, [CFG_AUTH_EXTERNAL] = AERO_AUTH_EXTERNAL,
+            [CFG_AUTH_EXTERNAL_INSECURE] = AERO_AUTH_EXTERNAL_INSECURE, [CFG_AUTH_PKI] = AERO_AUTH_PKI};
+        cc->auth = true;
+        cc->auth_mode = modes[a->credentials.auth_mode];
         snprintf(cc->user, sizeof(cc->user), "%s", a->credentials.username ? a->credentials.username : "");
-        if (a->credentials.password)
-            snprintf(cc->password, sizeof(cc->password), "%s", a->credentials.password);
+        if (a->credentials.password &&
+            (size_t)snprintf(cc->password, sizeof(cc->password), "%s", a->credentials.password) >=
+                sizeof(cc->password))
+            return err_set(e, ST_CONFIG, "%s: aerospike.credentials.password-file: password over %zu bytes",
+                           m->file, sizeof(cc->password) - 1);
     }
-    cc->tls = a->tls.enabled;
+    cc->tls.enabled = a->tls.enabled;
+    for (int k = 0; k < 2 && a->tls.enabled; k++) {
+        const struct cfg_store *src = k ? &a->tls.key_store : &a->tls.trust_store;
+        struct aero_tls_store *dst = k ? &cc->tls.key : &cc->tls.trust;
+        if (!src->present || !src->file)
+            continue;
+        if ((size_t)snprintf(dst->file, sizeof(dst->file), "%s", src->file) >= sizeof(dst->file))
+            return err_set(e, ST_CONFIG, "%s: aerospike.tls: path over %zu bytes: %s", m->file,
+                           sizeof(dst->file) - 1, src->file);
+        if (src->password)
+            snprintf(dst->password, sizeof(dst->password), "%s", src->password);
+        dst->type = src->type == CFG_STORE_PKCS12 ? AERO_STORE_PKCS12 : AERO_STORE_PEM;
+    }
     cc->conn_timeout_ms = (uint32_t)a->connect_timeout_ms;
     cc->login_timeout_ms = (uint32_t)a->login_timeout_ms;
     cc->tend_interval_ms = (uint32_t)a->tend_interval_ms;
     cc->max_conns_per_node = (uint32_t)a->max_connections_per_node;
-    (void)e;
     return ST_OK;
 }
 

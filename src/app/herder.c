@@ -14,6 +14,7 @@
 #include "app/herder_int.h"
 #include "app/metrics.h"
 #include "app/rest_backend.h"
+#include "app/sdnotify.h"
 
 /* ------------------------------------------------------------------------------------
  * Tables
@@ -467,6 +468,7 @@ static void tick(struct herder *h)
 void herder_run(struct herder *h, volatile sig_atomic_t *stop)
 {
     uint64_t last_hb = 0;
+    bool notified = false;
 
     pthread_mutex_lock(&h->mu);
     while (!*stop) {
@@ -476,6 +478,10 @@ void herder_run(struct herder *h, volatile sig_atomic_t *stop)
             last_hb = now;
         }
         herder__poll(h);
+        if (h->ready && !notified) {   /* systemd Type=notify: REST listens, config topic read */
+            app_sd_ready("worker %s: config topic read, serving REST", h->o.worker_id);
+            notified = true;
+        }
         if (h->ready)
             tick(h);
         struct timespec ts;

@@ -80,6 +80,30 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic
         mem_free(tps);
 }
 
+static void commit_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t *offsets,
+                      void *opaque)
+{
+    struct kafka_consumer *kc = opaque;
+    struct kafka_tp stack[MAX_TPS_STACK], *tps;
+    int estack[MAX_TPS_STACK], *errs;
+    size_t n;
+
+    (void)rk;
+    if (!kc->hooks.on_commit || !offsets || offsets->cnt == 0)
+        return;
+    tps = to_tps(offsets, stack, &n);
+    errs = n <= MAX_TPS_STACK ? estack : mem_calloc(n, sizeof(*errs));
+    if (errs) {
+        for (size_t i = 0; i < n; i++)
+            errs[i] = offsets->elems[i].err ? (int)offsets->elems[i].err : (int)err;
+        kc->hooks.on_commit(kc->hooks.ctx, tps, errs, n);
+    }
+    if (errs != estack)
+        mem_free(errs);
+    if (tps != stack)
+        mem_free(tps);
+}
+
 static void error_cb(rd_kafka_t *rk, int err, const char *reason, void *opaque)
 {
     struct kafka_consumer *kc = opaque;
@@ -141,6 +165,7 @@ struct kafka_consumer *kafka_consumer_new(const struct kafka_consumer_config *cc
     rd_kafka_conf_set_opaque(conf, kc);
     rd_kafka_conf_set_rebalance_cb(conf, rebalance_cb);
     rd_kafka_conf_set_error_cb(conf, error_cb);
+    rd_kafka_conf_set_offset_commit_cb(conf, commit_cb);
     kc->rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, sizeof(errstr));
     if (!kc->rk) {
         err_set(e, ST_CONFIG, "kafka consumer: %s", errstr);
@@ -221,7 +246,7 @@ static rd_kafka_topic_partition_list_t *tp_list(const struct kafka_tp *tps, size
 }
 
 enum status kafka_commit(struct kafka_consumer *kc, const struct kafka_tp *tps, size_t n, bool sync,
-                         struct err *e)
+                         int *errs, struct err *e)
 {
     rd_kafka_topic_partition_list_t *l;
     rd_kafka_resp_err_t r;
@@ -231,6 +256,9 @@ enum status kafka_commit(struct kafka_consumer *kc, const struct kafka_tp *tps, 
         return ST_OK;
     l = tp_list(tps, n);
     r = rd_kafka_commit(kc->rk, l, sync ? 0 : 1);
+    if (sync)
+        for (int i = 0; errs && i < l->cnt; i++)
+            errs[i] = r ? (int)r : (int)l->elems[i].err;
     if (r == RD_KAFKA_RESP_ERR_NO_ERROR && sync) {
         for (int i = 0; i < l->cnt; i++) {
             if (l->elems[i].err) {
@@ -291,8 +319,15 @@ int64_t kafka_lag(struct kafka_consumer *kc, const char *topic, int32_t partitio
     if (rd_kafka_get_watermark_offsets(kc->rk, topic, partition, &lo, &hi) != RD_KAFKA_RESP_ERR_NO_ERROR ||
         hi < 0)
         return -1;
-    if (next_offset < 0)
-        next_offset = lo >= 0 ? lo : 0;
+    if (next_offset < 0) {
+        rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(1);
+        rd_kafka_topic_partition_list_add(l, topic, partition);
+        if (rd_kafka_position(kc->rk, l) == RD_KAFKA_RESP_ERR_NO_ERROR)
+            next_offset = l->elems[0].offset;
+        rd_kafka_topic_partition_list_destroy(l);
+        if (next_offset < 0)
+            return -1;   /* not known yet: no fetch position, nothing read */
+    }
     return hi > next_offset ? hi - next_offset : 0;
 }
 

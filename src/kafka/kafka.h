@@ -38,6 +38,9 @@ struct kafka_hooks {
     void (*on_assign)(void *ctx, const struct kafka_tp *tps, size_t n);
     void (*on_revoke)(void *ctx, const struct kafka_tp *tps, size_t n, bool lost);
     void (*on_error)(void *ctx, enum status st, const char *msg);   /* fatal or notable */
+    /* The outcome of a commit (asynchronous ones included): @errs[i] is 0 when tps[i] was
+     * committed, else librdkafka's error code; runs inside kafka_consumer_poll/commit. */
+    void (*on_commit)(void *ctx, const struct kafka_tp *tps, const int *errs, size_t n);
     void *ctx;
 };
 
@@ -59,16 +62,18 @@ struct kafka_consumer *kafka_consumer_new(const struct kafka_consumer_config *cc
  * reach hooks->on_error. */
 size_t kafka_consumer_poll(struct kafka_consumer *kc, kafka_message **msgs, size_t cap, int timeout_ms);
 void kafka_message_free(kafka_message *m);
-/* Commit @n offsets (each the next offset to read). */
+/* Commit @n offsets (each the next offset to read). @sync: wait, and fill @errs[i] (may be
+ * NULL) with 0 or the partition's error; async: the outcome reaches hooks->on_commit later. */
 enum status kafka_commit(struct kafka_consumer *kc, const struct kafka_tp *tps, size_t n, bool sync,
-                         struct err *e);
+                         int *errs, struct err *e);
 /* Last committed offsets for @tps (filled in place; -1001 when none). */
 enum status kafka_committed(struct kafka_consumer *kc, struct kafka_tp *tps, size_t n, int timeout_ms,
                             struct err *e);
 enum status kafka_pause_all(struct kafka_consumer *kc);
 enum status kafka_resume_all(struct kafka_consumer *kc);
 /* High watermark minus @next_offset, from librdkafka's cached statistics (no round trip);
- * -1 when unknown. */
+ * @next_offset < 0 means "not read yet here": the consumer's position (the committed offset it
+ * starts from) is used. -1 when unknown. */
 int64_t kafka_lag(struct kafka_consumer *kc, const char *topic, int32_t partition, int64_t next_offset);
 /* Leave the group (runs on_revoke for what is assigned). */
 void kafka_consumer_close(struct kafka_consumer *kc);

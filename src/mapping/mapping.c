@@ -280,6 +280,12 @@ static enum status resolve_ttl(const struct mapping *m, const struct mapping_inp
     case MAPPING_SRC_VALUE_FIELD:
         if (need_field(in->value, "ttl", m->s.ttl.text, &v, e) != ST_OK)
             return ST_MAPPING;
+        if (v->type == CONV_STRING) {   /* "7200": a number in a string, as documented */
+            if (!str_to_i64(v->s.p, v->s.n, &n))
+                return err_set(e, ST_MAPPING, "ttl: field '%s' value '%.*s' is not an integer", m->s.ttl.text,
+                               (int)MIN(v->s.n, 40), v->s.p);
+            return ttl_from_number(m, n, in, "ttl", ttl, expired, e);
+        }
         if (v->type != CONV_INT)
             return err_set(e, ST_MAPPING, "ttl: field '%s' is %s, not an integer", m->s.ttl.text, type_name(v));
         return ttl_from_number(m, v->i, in, "ttl", ttl, expired, e);

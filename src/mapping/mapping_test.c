@@ -259,6 +259,10 @@ TEST(ttl_static_dynamic_and_header)
     ASSERT_EQ_U64(f.v.record_ttl, AERO_TTL_NEVER_EXPIRE);
     ASSERT_ST(run(&f, m, "k", "{\"a\":1,\"ttl_s\":315360001}", NULL, 0), ST_MAPPING);
     ASSERT_CONTAINS(f.e.msg, "315360000");
+    ASSERT_OK(run(&f, m, "k", "{\"a\":1,\"ttl_s\":\"7200\"}", NULL, 0));   /* a number in a string */
+    ASSERT_EQ_INT(f.v.record_ttl, 7200);
+    ASSERT_ST(run(&f, m, "k", "{\"a\":1,\"ttl_s\":\"soon\"}", NULL, 0), ST_MAPPING);
+    ASSERT_CONTAINS(f.e.msg, "'soon' is not an integer");
     mapping_free(m);
 
     s.ttl = (struct mapping_ref){MAPPING_SRC_HEADER, "x-expire-at"};

@@ -46,18 +46,24 @@ static const char *tp_name(const struct slot *s, char *buf, size_t cap)
     return buf;
 }
 
+/* Say how many record-level lines were held back, once their window ended (or at @force). */
+static void log_flush(struct thread *t, bool force)
+{
+    uint64_t now = clock_mono_ms();
+    if (!force && now - t->log_window_start < LOG_WINDOW_MS)
+        return;
+    if (t->log_suppressed)
+        log_warn(&t->w->log, "%u more record-level messages suppressed in the last %.0fs (the counters have them)",
+                 t->log_suppressed, (double)(now - t->log_window_start) / 1000.0);
+    t->log_window_start = now;
+    t->log_in_window = 0;
+    t->log_suppressed = 0;
+}
+
 /* Record-level log lines, at most LOG_BURST per window per thread. */
 static bool log_allowed(struct thread *t)
 {
-    uint64_t now = clock_mono_ms();
-    if (now - t->log_window_start >= LOG_WINDOW_MS) {
-        if (t->log_suppressed)
-            log_warn(&t->w->log, "%u more record-level messages suppressed in the last %ds",
-                     t->log_suppressed, LOG_WINDOW_MS / 1000);
-        t->log_window_start = now;
-        t->log_in_window = 0;
-        t->log_suppressed = 0;
-    }
+    log_flush(t, false);
     if (t->log_in_window++ < LOG_BURST)
         return true;
     t->log_suppressed++;
@@ -179,6 +185,8 @@ static void key_remove(struct thread *t, struct slot *s)
  * ------------------------------------------------------------------------------------ */
 
 static void submit(struct slot *s);
+static void settle_later(struct slot *s, bool abandon);
+static bool still_wanted(const struct worker *w, const struct part *p, int64_t offset);
 
 /* Hand @s's key to the next waiter (which is then submitted) or drop it. */
 static void release_key(struct thread *t, struct slot *s)
@@ -196,7 +204,10 @@ static void release_key(struct thread *t, struct slot *s)
     t->keytab[key_index(t, s)].s = next;
     s->holds_key = false;
     next->holds_key = true;
-    submit(next);
+    if (still_wanted(t->w, next->part, next->offset))
+        submit(next);
+    else
+        settle_later(next, true);
 }
 
 /* Tell the consumer thread (through the outbox, flushed once per loop). */
@@ -225,15 +236,30 @@ static void settle(struct slot *s)
     slot_put(t, s);
 }
 
-/* The task failed on or before this record: it is never done, so the watermark (and every
- * commit) stays before it. */
-static void give_up(struct slot *s)
+/* The record is never done, so the watermark (and every commit) stays before it. @failed: the
+ * task fails at this record (its partition's earlier records still finish); else it is only
+ * dropped because the task is stopping (it will be read again). */
+static void give_up(struct slot *s, bool failed)
 {
     struct thread *t = s->th;
 
+    if (failed) {
+        int64_t cur = atomic_load(&s->part->fail_offset);
+        while (s->offset < cur && !atomic_compare_exchange_weak(&s->part->fail_offset, &cur, s->offset))
+            ;
+    }
     release_key(t, s);
     report(t, s->part, s->seq, OUT_LEFT);
     slot_put(t, s);
+}
+
+/* After a task failure, only records of the failing partition before the failing one still
+ * go to Aerospike; everything else not yet sent is dropped (and read again on restart). */
+static bool still_wanted(const struct worker *w, const struct part *p, int64_t offset)
+{
+    if (!atomic_load_explicit(&w->failed, memory_order_relaxed))
+        return true;
+    return offset < atomic_load_explicit(&p->fail_offset, memory_order_relaxed);
 }
 
 /* Settle later, from the thread loop: keeps key hand-over chains iterative. */
@@ -258,7 +284,7 @@ static void run_ready(struct thread *t)
         if (!t->ready_head)
             t->ready_tail = NULL;
         if (s->give_up)
-            give_up(s);
+            give_up(s, false);
         else
             settle(s);
     }
@@ -354,12 +380,12 @@ static void bad_record(struct thread *t, struct slot *s, enum worker_policy poli
             return;
         }
         worker__fail(w, "%s: %s; and the dead-letter queue is unavailable", where, why);
-        give_up(s);
+        give_up(s, true);
         return;
     case WORKER_KILL_TASK:
         log_error(&w->log, "task failed at %s: %s (%s)", where, why, policy_desc);
         worker__fail(w, "%s: %s (%s)", where, why, policy_desc);
-        give_up(s);
+        give_up(s, true);
         return;
     }
 }
@@ -421,6 +447,7 @@ static void schedule_retry(struct thread *t, struct slot *s, const char *what, c
      * summary per window: never one per record. */
     bool was = false;
     if (atomic_compare_exchange_strong(&w->in_outage, &was, true)) {
+        atomic_store(&w->outage_what, what);
         atomic_store(&w->outage_since, now);
         atomic_store(&w->outage_logged, now);
         atomic_store(&w->failures_since_log, 0);
@@ -435,10 +462,11 @@ static void schedule_retry(struct thread *t, struct slot *s, const char *what, c
                  (unsigned long long)((now - logged) / 1000), e ? e->msg : "unknown");
 }
 
-/* Called on every success: an outage ends after a quiet period without failures. */
-static void outage_check_over(struct thread *t)
+/* An outage ends when something succeeded after the last failure and a second passed without
+ * a new one (checked on successes and by the consumer loop): one "recovered" line. Back-off
+ * gaps alone never end it. */
+void worker__outage_tick(struct worker *w)
 {
-    struct worker *w = t->w;
     uint64_t now, last;
     bool was = true;
 
@@ -446,10 +474,20 @@ static void outage_check_over(struct thread *t)
         return;
     now = clock_mono_ms();
     last = atomic_load(&w->last_failure_ms);
-    if (now - last < 5000 || !atomic_compare_exchange_strong(&w->in_outage, &was, false))
+    if (now - last < 1000 || atomic_load(&w->last_success_ms) <= last ||
+        !atomic_compare_exchange_strong(&w->in_outage, &was, false))
         return;
-    log_info(&w->log, "recovered from retriable failures (they lasted %llus)",
-             (unsigned long long)((last - atomic_load(&w->outage_since)) / 1000));
+    log_info(&w->log, "%s recovered after %.1fs", atomic_load(&w->outage_what),
+             (double)(now - atomic_load(&w->outage_since)) / 1000.0);
+}
+
+static void outage_check_over(struct thread *t)
+{
+    struct worker *w = t->w;
+    if (!atomic_load_explicit(&w->in_outage, memory_order_relaxed))
+        return;
+    atomic_store(&w->last_success_ms, clock_mono_ms());
+    worker__outage_tick(w);
 }
 
 static const uint64_t lat_bounds_us[LAT_BUCKETS - 1] = {WORKER_LATENCY_BOUNDS_US};
@@ -525,7 +563,7 @@ static void on_reply(struct aero_cmd *cmd, enum status st, const struct err *e)
     tp_name(s, where, sizeof(where));
     log_error(&w->log, "task failed at %s: %s", where, why);
     worker__fail(w, "%s: %s", where, why);
-    give_up(s);
+    give_up(s, true);
 }
 
 static void send_now(struct thread *t, struct slot *s)
@@ -545,10 +583,6 @@ static void submit(struct slot *s)
 {
     struct thread *t = s->th;
 
-    if (atomic_load_explicit(&t->w->failed, memory_order_relaxed)) {
-        settle_later(s, true);
-        return;
-    }
     if (t->w->cfg.dry_run || !t->cl) {
         count(t, s->part, s->is_delete ? CTR_DELETED : CTR_WRITTEN);
         settle_later(s, false);
@@ -576,10 +610,7 @@ static void pump(struct thread *t)
         if (!t->sq_head)
             t->sq_tail = NULL;
         s->sq_next = NULL;
-        if (atomic_load_explicit(&t->w->failed, memory_order_relaxed))
-            settle_later(s, true);
-        else
-            send_now(t, s);
+        send_now(t, s);
     }
 }
 
@@ -673,7 +704,7 @@ static bool start(struct thread *t, struct slot *s)
         }
         if (status_class(st) == CLASS_FATAL) {
             worker__fail(w, "%s[%d]@%lld: %s", p->topic, (int)p->partition, (long long)s->offset, e.msg);
-            give_up(s);
+            give_up(s, true);
             return true;
         }
         conversion_failed(t, s, stage, &e);
@@ -696,12 +727,18 @@ static bool start(struct thread *t, struct slot *s)
                        policy_name(tc->on_invalid, "invalid-record", pol, sizeof(pol)));
         } else {
             worker__fail(w, "%s[%d]@%lld: %s", p->topic, (int)p->partition, (long long)s->offset, e.msg);
-            give_up(s);
+            give_up(s, true);
         }
         return true;
     }
     if (res.action == MAPPING_SKIP) {
-        count(t, p, strstr(res.skip_reason, "tombstone") ? CTR_SKIPPED_TOMBSTONE : CTR_SKIPPED_OTHER);
+        bool tomb = strstr(res.skip_reason, "tombstone") != NULL;
+        count(t, p, tomb ? CTR_SKIPPED_TOMBSTONE : CTR_SKIPPED_OTHER);
+        if (log_allowed(t)) {
+            char where[320];
+            log_info(&w->log, "skipped %s: %s%s", tp_name(s, where, sizeof(where)), res.skip_reason,
+                     tomb ? " (on-null-value: ignore)" : "");
+        }
         settle(s);
         return true;
     }
@@ -827,7 +864,8 @@ static size_t start_some(struct thread *t)
     while (!t->held && t->work_pos < t->work_n && t->active < ACTIVE_MAX) {
         struct inbox_item *it = &t->work[t->work_pos++];
         n++;
-        if (atomic_load_explicit(&it->part->revoked, memory_order_acquire) || atomic_load(&w->failed)) {
+        if (atomic_load_explicit(&it->part->revoked, memory_order_acquire) ||
+            !still_wanted(w, it->part, it->msg->offset)) {
             /* not started: the next owner (or the restart) reads it again */
             kafka_message_free(it->msg);
             report(t, it->part, it->seq, OUT_LEFT);
@@ -863,7 +901,10 @@ void *worker__thread_main(void *arg)
             }
         }
         flush_outbox(t);
+        if (t->log_suppressed)
+            log_flush(t, false);
     }
+    log_flush(t, true);
     return NULL;
 }
 

@@ -199,6 +199,7 @@ static void on_assign(void *ctx, const struct kafka_tp *tps, size_t n)
         p->tcfg = tc;
         p->tidx = tidx;
         p->next_commit = p->committed = p->next_fetch = -1;
+        atomic_store(&p->fail_offset, INT64_MAX);
         atomic_store(&p->position_a, -1);
         atomic_store(&p->committed_a, -1);
         atomic_store(&p->next_commit_a, -1);
@@ -216,29 +217,85 @@ static void on_assign(void *ctx, const struct kafka_tp *tps, size_t n)
     log_info(&w->log, "assigned %zu partition(s); now %zu", n, w->pcount);
 }
 
+/* A commit of @tp succeeded (synchronous result or asynchronous callback). */
+static void committed(struct worker *w, struct part *p, int64_t offset)
+{
+    if (offset <= p->committed)
+        return;
+    if (p->committed >= 0)
+        atomic_fetch_add(&w->committed_records, (uint64_t)(offset - p->committed));
+    p->committed = offset;
+    atomic_store_explicit(&p->committed_a, offset, memory_order_relaxed);
+}
+
+static struct part *part_or_zombie(struct worker *w, const char *topic, int32_t partition)
+{
+    struct part *p = part_find(w, topic, partition);
+    for (struct part *z = w->zombies; !p && z; z = z->znext)
+        if (z->partition == partition && strcmp(z->topic, topic) == 0)
+            p = z;
+    return p;
+}
+
+/* Outcome of a commit; a failed one is simply sent again next time (the watermark is still
+ * ahead of p->committed), and the revoke/stop commit is synchronous. */
+static void on_commit(void *ctx, const struct kafka_tp *tps, const int *errs, size_t n)
+{
+    struct worker *w = ctx;
+    uint64_t now = clock_mono_ms();
+    for (size_t i = 0; i < n; i++) {
+        struct part *p = part_or_zombie(w, tps[i].topic, tps[i].partition);
+        if (!errs[i]) {
+            if (p)
+                committed(w, p, tps[i].offset);
+            continue;
+        }
+        /* refused commits (typically "rebalance in progress") are sent again: one line per window */
+        w->commit_failures++;
+        if (now - w->commit_fail_logged >= LOG_WINDOW_MS) {
+            log_info(&w->log, "offset commit of %s[%d]@%lld refused (%s); %llu refused since the last such line, "
+                     "all are sent again", tps[i].topic, (int)tps[i].partition, (long long)tps[i].offset,
+                     rd_kafka_err2str((rd_kafka_resp_err_t)errs[i]), (unsigned long long)w->commit_failures);
+            w->commit_fail_logged = now;
+            w->commit_failures = 0;
+        }
+    }
+}
+
+static void commit_batch(struct worker *w, struct part **ps, struct kafka_tp *tps, size_t k, bool sync)
+{
+    int errs[256];
+    struct err e = {0};
+
+    if (kafka_commit(w->kc, tps, k, sync, sync ? errs : NULL, &e) != ST_OK)
+        log_warn(&w->log, "offset commit failed: %s%s", e.msg,
+                 sync ? " (those records are read again by whoever owns the partition next)" : "; it is sent again");
+    if (!sync)
+        return;
+    for (size_t i = 0; i < k; i++)
+        if (!errs[i])
+            committed(w, ps[i], tps[i].offset);
+}
+
 static void commit_parts(struct worker *w, struct part **ps, size_t n, bool sync)
 {
     struct kafka_tp tps[256];
+    struct part *which[256];
     size_t k = 0;
-    struct err e = {0};
 
     for (size_t i = 0; i < n; i++) {
         int64_t nc = ps[i]->next_commit;
         if (nc < 0 || nc <= ps[i]->committed)
             continue;
+        which[k] = ps[i];
         tps[k++] = (struct kafka_tp){ps[i]->topic, ps[i]->partition, nc};
-        if (ps[i]->committed >= 0)
-            atomic_fetch_add(&w->committed_records, (uint64_t)(nc - ps[i]->committed));
-        ps[i]->committed = nc;
-        atomic_store_explicit(&ps[i]->committed_a, nc, memory_order_relaxed);
         if (k == ARRAY_LEN(tps)) {
-            if (kafka_commit(w->kc, tps, k, sync, &e) != ST_OK)
-                log_warn(&w->log, "offset commit failed: %s", e.msg);
+            commit_batch(w, which, tps, k, sync);
             k = 0;
         }
     }
-    if (k && kafka_commit(w->kc, tps, k, sync, &e) != ST_OK)
-        log_warn(&w->log, "offset commit failed: %s", e.msg);
+    if (k)
+        commit_batch(w, which, tps, k, sync);
 }
 
 /* Every assigned partition, in a reused array (grown at assignment, never per record). */
@@ -555,23 +612,27 @@ static bool back_pressure(struct worker *w, uint64_t now)
         }
     }
     if (q >= w->cfg.max_queued_records) {
-        if (!w->full_since)
+        if (!w->full_since) {
             w->full_since = now;
+            w->pauses++;
+            log_debug(&w->log, "paused: %llu records queued (max-queued-records %u); taking no more",
+                      (unsigned long long)q, w->cfg.max_queued_records);
+        }
         if (!w->paused && now - w->full_since >= PAUSE_AFTER_MS && kafka_pause_all(w->kc) == ST_OK) {
             w->paused = true;
-            w->pauses++;
             atomic_store(&w->paused_flag, true);
-            log_debug(&w->log, "paused all partitions: %llu records queued", (unsigned long long)q);
+            log_debug(&w->log, "still full after %d ms: paused every partition (the group session lives on)",
+                      PAUSE_AFTER_MS);
         }
-    } else if (q < w->cfg.max_queued_records / 2) {
+    } else if (q < w->cfg.max_queued_records / 2 && w->full_since) {
         w->full_since = 0;
         if (w->paused && (w->user_paused || kafka_resume_all(w->kc) == ST_OK)) {
             w->paused = false;
             atomic_store(&w->paused_flag, false);
-            log_debug(&w->log, "resumed: %llu records queued", (unsigned long long)q);
         }
+        log_debug(&w->log, "resumed: %llu records queued", (unsigned long long)q);
     }
-    return !(w->full_since && !w->paused);
+    return !w->full_since || w->paused;
 }
 
 static bool start_threads(struct worker *w)
@@ -606,7 +667,8 @@ int worker_run(struct worker *w, volatile sig_atomic_t *stop)
         .bootstrap = w->cfg.bootstrap, .group_id = w->group_id, .client_id = w->name,
         .topics = w->cfg.topics, .topics_regex = w->cfg.topics_regex, .props = w->cfg.consumer_props,
     };
-    struct kafka_hooks hooks = {on_assign, on_revoke, on_kafka_error, w};
+    struct kafka_hooks hooks = {.on_assign = on_assign, .on_revoke = on_revoke, .on_error = on_kafka_error,
+                                .on_commit = on_commit, .ctx = w};
     struct err e = {0};
     uint64_t drain_deadline = 0, last_drain_check = 0;
     int drained_checks = 0;
@@ -631,6 +693,7 @@ int worker_run(struct worker *w, volatile sig_atomic_t *stop)
         bool want_stop = (stop && *stop) || atomic_load(&w->failed);
 
         drain_outboxes(w);
+        worker__outage_tick(w);
         if (w->cfg.exit_when_drained && !w->stopping && now - last_drain_check >= 250) {
             last_drain_check = now;
             drained_checks = drained(w) ? drained_checks + 1 : 0;
@@ -654,7 +717,9 @@ int worker_run(struct worker *w, volatile sig_atomic_t *stop)
             for (size_t i = 0; i < n; i++)
                 kafka_message_free(msgs[i]);   /* fetched after the stop: read again next time */
         } else if (back_pressure(w, now)) {
-            size_t n = kafka_consumer_poll(w->kc, msgs, BATCH_MAX, w->paused || w->user_paused ? 5 : 10);
+            /* never take more than the queue has room for (after a pause: what arrives anyway) */
+            size_t room = w->pending_total < w->cfg.max_queued_records ? w->cfg.max_queued_records - w->pending_total : 1;
+            size_t n = kafka_consumer_poll(w->kc, msgs, MIN(room, (size_t)BATCH_MAX), w->paused || w->user_paused ? 5 : 10);
             if (n)
                 dispatch(w, msgs, n);
         } else {

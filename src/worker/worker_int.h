@@ -48,6 +48,7 @@ struct part {
     const struct worker_topic *tcfg;
     size_t tidx;                   /* index of tcfg in the worker's topic configs */
     _Atomic bool revoked;          /* read by processing threads */
+    _Atomic int64_t fail_offset;   /* the task failed at this record (INT64_MAX: not here) */
     /* ring of outcomes by sequence number: [head_seq, next_seq) */
     int64_t *offs;
     uint8_t *outs;
@@ -187,6 +188,7 @@ struct worker {
     pthread_mutex_t fail_mu;
     char failure[1024];
     uint64_t last_commit_ms, last_progress_ms;
+    uint64_t commit_failures, commit_fail_logged;
     uint64_t prog_in, prog_out;
     _Atomic uint64_t committed_records;
     _Atomic uint64_t lag_cache;
@@ -196,7 +198,8 @@ struct worker {
     _Atomic uint64_t rebalances;
     _Atomic bool paused_flag;
     _Atomic bool in_outage;        /* retriable failures are being retried */
-    _Atomic uint64_t outage_since, outage_logged, last_failure_ms, failures_since_log;
+    _Atomic uint64_t outage_since, outage_logged, last_failure_ms, failures_since_log, last_success_ms;
+    const char *_Atomic outage_what;   /* "Aerospike writes", "Record decoding" (static) */
 };
 
 /* processing.c */
@@ -205,5 +208,7 @@ void worker__thread_wake(struct thread *t);
 enum status worker__thread_init(struct worker *w, struct thread *t, int idx, struct err *e);
 void worker__thread_free(struct thread *t);
 void worker__fail(struct worker *w, const char *fmt, ...) PRINTF_LIKE(2, 3);
+/* Log "recovered" once retriable failures stopped for a second. @thread any */
+void worker__outage_tick(struct worker *w);
 
 #endif

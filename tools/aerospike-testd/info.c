@@ -87,7 +87,7 @@ static void replicas(struct buf *o, const struct td_ctx *c, int node, int style,
     }
 }
 
-static void peers(struct buf *o, const struct td_ctx *c, int node)
+static void peers(struct buf *o, const struct td_ctx *c, int node, const char *tls_name)
 {
     bool first = true;
 
@@ -95,7 +95,7 @@ static void peers(struct buf *o, const struct td_ctx *c, int node)
     for (int i = 0; i < c->n_nodes; i++) {
         if (i == node || !c->nodes[i].up)
             continue;
-        buf_printf(o, "%s[%" PRIX64 ",,[127.0.0.1", first ? "" : ",", c->nodes[i].id);
+        buf_printf(o, "%s[%" PRIX64 ",%s,[127.0.0.1", first ? "" : ",", c->nodes[i].id, tls_name);
         if (c->nodes[i].port != 3000)
             buf_printf(o, ":%d", c->nodes[i].port);
         buf_append_str(o, "]]");
@@ -205,6 +205,12 @@ static void testd_stats(struct buf *o, struct td_ctx *c)
                ";paused=%s;fail_rate=%g;latency_ms=%u",
                c->n_nodes, live_nodes(c), c->partition_gen, c->peers_gen,
                c->paused_until_ms > clock_mono_ms() ? "true" : "false", c->fail_rate, c->latency_ms);
+    buf_printf(o, ";tls=%s;security=%s;logins=%" PRIu64 ";logins_refused=%" PRIu64
+               ";authenticates=%" PRIu64 ";authenticates_refused=%" PRIu64
+               ";requests_refused=%" PRIu64,
+               c->tls_cert ? "true" : "false", c->sec.n_users ? "true" : "false", c->sec.logins,
+               c->sec.logins_refused, c->sec.authenticates, c->sec.authenticates_refused,
+               c->sec.rejected_requests);
     for (int i = 0; i < c->n_nodes; i++) {
         const struct td_node *nd = &c->nodes[i];
         buf_printf(o, ";node%d=id:%" PRIX64 ",port:%d,state:%s,received:%" PRIu64
@@ -321,13 +327,17 @@ static void one(struct td_ctx *c, int node, const char *cmd, size_t len, bool *u
     } else if (name_is(cmd, nlen, "peers-generation")) {
         buf_printf(o, "%" PRIu64, c->peers_gen);
     } else if (name_is(cmd, nlen, "peers-clear-std") || name_is(cmd, nlen, "peers-clear-alt")) {
-        peers(o, c, node);
+        peers(o, c, node, "");
     } else if (name_is(cmd, nlen, "peers-tls-std") || name_is(cmd, nlen, "peers-tls-alt")) {
-        buf_append_str(o, "ERROR:25:enterprise only");
+        if (c->tls_cert)                          /* the service ports speak TLS */
+            peers(o, c, node, c->tls_name);
+        else
+            buf_append_str(o, "ERROR:25:enterprise only");
     } else if (name_is(cmd, nlen, "service-clear-std") || name_is(cmd, nlen, "service-clear-alt")) {
         buf_printf(o, "127.0.0.1:%d", c->nodes[node].port);
     } else if (name_is(cmd, nlen, "service-tls-std") || name_is(cmd, nlen, "service-tls-alt")) {
-        /* no TLS service in CE: empty value */
+        if (c->tls_cert)                          /* no TLS service in CE: empty value */
+            buf_printf(o, "127.0.0.1:%d", c->nodes[node].port);
     } else if (name_is(cmd, nlen, "replicas")) {
         uint64_t max = 0;
         if ((v = param(cmd, len, "max", &vl)) && (!parse_u64(v, vl, &max) || max < 1 || max > 255)) {

@@ -42,6 +42,26 @@ static const char usage[] =
 "  --no-nsup                nsup-period 0, like a real server's default config: writes with\n"
 "                           a TTL get 22 FORBIDDEN\n"
 "\n"
+"Security (Enterprise behaviour; without these options the server is CE: no TLS, and 51\n"
+"SECURITY_NOT_SUPPORTED to every admin message):\n"
+"  --tls-cert FILE --tls-key FILE\n"
+"                           TLS (1.2+) on every service port: the same ports, TLS only (like\n"
+"                           an EE node with only a tls-port; a clear-text client is closed).\n"
+"                           FILE: PEM certificate (chain) and its PEM key. peers-tls-std and\n"
+"                           service-tls-std answer; 'ready' is printed as usual\n"
+"  --tls-name NAME          TLS name announced for the nodes in peers-tls-std (default none)\n"
+"  --tls-ca FILE            ask clients for a certificate and verify it against FILE (PEM);\n"
+"                           LOGIN without fields (auth-mode pki) logs in the user named by\n"
+"                           the certificate's CN\n"
+"  --user NAME:PASSWORD     (repeatable) turn security on: LOGIN checks USER + CREDENTIAL\n"
+"                           (bcrypt of the password with the fixed salt) or CLEAR_PASSWORD\n"
+"                           (external), answers a 32-byte SESSION_TOKEN and SESSION_TTL and\n"
+"                           authenticates that connection; AUTHENTICATE takes the token (65\n"
+"                           unknown, 66 expired). Unknown user 60, wrong password 62. Data and\n"
+"                           info requests on a connection that has not authenticated get 80\n"
+"                           (info: ERROR:80:not authenticated), once its session expired 66\n"
+"  --session-ttl SECONDS    session token lifetime (default 86400; 1..86400)\n"
+"\n"
 "Test levers (fake-only: tests using them skip against a real server):\n"
 "  --latency-ms N           delay every reply by N ms (other connections are not blocked;\n"
 "                           pipelined replies keep their order)\n"
@@ -112,6 +132,9 @@ int main(int argc, char **argv)
         {"no-nsup", no_argument, 0, 'S'},           {"latency-ms", required_argument, 0, 'l'},
         {"fail-rate", required_argument, 0, 'f'},   {"fail-codes", required_argument, 0, 'F'},
         {"snapshot", required_argument, 0, 'z'},    {"seed", required_argument, 0, 'x'},
+        {"tls-cert", required_argument, 0, 'C'},    {"tls-key", required_argument, 0, 'K'},
+        {"tls-ca", required_argument, 0, 'A'},      {"tls-name", required_argument, 0, 'T'},
+        {"user", required_argument, 0, 'u'},        {"session-ttl", required_argument, 0, 't'},
         {"help", no_argument, 0, 'h'},              {0, 0, 0, 0},
     };
     struct td_ctx *c = mem_calloc(1, sizeof(*c));
@@ -156,6 +179,31 @@ int main(int argc, char **argv)
         case 'F': fail_codes = optarg; break;
         case 'z': c->snapshot_path = optarg; break;
         case 'x': c->rng = num(optarg, "--seed", 1, UINT64_MAX, false); break;
+        case 'C': c->tls_cert = optarg; break;
+        case 'K': c->tls_key = optarg; break;
+        case 'A': c->tls_ca = optarg; break;
+        case 'T':
+            if (strlen(optarg) >= sizeof(c->tls_name) || strpbrk(optarg, ",[]"))
+                die_usage("--tls-name '%s': up to 63 characters, no ',[]'", optarg);
+            snprintf(c->tls_name, sizeof(c->tls_name), "%s", optarg);
+            break;
+        case 'u': {
+            const char *colon = strchr(optarg, ':');
+            struct td_user *u = &c->sec.users[c->sec.n_users];
+            if (c->sec.n_users == TD_MAX_USERS)
+                die_usage("more than 16 --user%s", "");
+            if (!colon || colon == optarg || (size_t)(colon - optarg) >= sizeof(u->name) ||
+                strlen(colon + 1) >= sizeof(u->password))
+                die_usage("--user '%s': expected NAME:PASSWORD (name up to 63, password up to 127 bytes)",
+                          optarg);
+            memcpy(u->name, optarg, (size_t)(colon - optarg));
+            snprintf(u->password, sizeof(u->password), "%s", colon + 1);
+            if (aero_bcrypt(u->password, AERO_LOGIN_SALT, u->cred, &e) != ST_OK)
+                die_usage("--user: %s", e.msg);
+            c->sec.n_users++;
+            break;
+        }
+        case 't': c->sec.session_ttl = (uint32_t)num(optarg, "--session-ttl", 1, 86400, false); break;
         case 'h':
             fputs(usage, stdout);
             mem_free(c);
@@ -166,6 +214,12 @@ int main(int argc, char **argv)
     }
     if (optind < argc)
         die_usage("unexpected argument '%s'", argv[optind]);
+    if (!c->tls_cert != !c->tls_key)
+        die_usage("--tls-cert and --tls-key go together%s", "");
+    if (c->tls_ca && !c->tls_cert)
+        die_usage("--tls-ca needs --tls-cert and --tls-key%s", "");
+    if (c->sec.session_ttl == 0)
+        c->sec.session_ttl = 86400;
     if ((uint64_t)port + (uint64_t)nodes - 1 > 65535)
         die_usage("--port %s: ports for all nodes must be <= 65535", "");
     {   /* fail codes go through the same parser as testd-set */

@@ -18,6 +18,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+
 #include "testd.h"
 
 #define OUT_HIGH (8u << 20)
@@ -37,6 +41,9 @@ struct conn {
     size_t dq_head, dq_n, dq_cap;
     bool ua_set, close_after_flush, eof, dead, want_out, reading;
     struct conn *next, *prev;
+    SSL *ssl;            /* --tls-cert: TLS on every connection */
+    bool handshaking, ssl_wants_write;
+    struct td_auth auth; /* security (--user) */
 };
 
 struct td_server {
@@ -46,6 +53,7 @@ struct td_server {
     struct conn *conns;
     struct conn *dead;
     bool paused;
+    SSL_CTX *tls;
 };
 
 uint64_t td_rand(struct td_ctx *c)
@@ -107,6 +115,7 @@ void td_ctx_free(struct td_ctx *c)
     mem_free(c->work);
     mem_free(c->results);
     mem_free(c->bin_index);
+    td_security_free(&c->sec);
 }
 
 /* --- listeners --- */
@@ -160,6 +169,10 @@ static void conn_close(struct td_server *s, struct conn *cn)
         return;
     cn->dead = true;
     epoll_ctl(s->ep, EPOLL_CTL_DEL, cn->fd, NULL);
+    if (cn->ssl) {
+        SSL_free(cn->ssl);    /* no close_notify: like a server dropping the socket */
+        cn->ssl = NULL;
+    }
     close(cn->fd);
     s->c->nodes[cn->node].conns--;
     s->c->nodes[cn->node].st.conns_closed++;
@@ -185,8 +198,9 @@ static void conn_free(struct conn *cn)
 
 static void set_events(struct td_server *s, struct conn *cn)
 {
-    bool reading = !cn->eof && !cn->close_after_flush && cn->out.len - cn->out_off < OUT_HIGH;
-    bool want_out = cn->out.len > cn->out_off;
+    bool reading = cn->handshaking ||
+                   (!cn->eof && !cn->close_after_flush && cn->out.len - cn->out_off < OUT_HIGH);
+    bool want_out = cn->out.len > cn->out_off || cn->ssl_wants_write;
     struct epoll_event ev = {.events = (reading ? EPOLLIN : 0) | (want_out ? EPOLLOUT : 0),
                              .data.ptr = cn};
 
@@ -198,12 +212,83 @@ static void set_events(struct td_server *s, struct conn *cn)
 }
 
 static void process(struct td_server *s, struct conn *cn);
+static void conn_read(struct td_server *s, struct conn *cn);
+
+/* send/recv, through TLS when on: bytes, 0 at EOF (recv), -1 with errno (EAGAIN: wait). */
+static ssize_t io_send(struct conn *cn, const void *p, size_t n)
+{
+    int r, err;
+
+    if (!cn->ssl)
+        return send(cn->fd, p, n, MSG_NOSIGNAL);
+    cn->ssl_wants_write = false;
+    ERR_clear_error();
+    r = SSL_write(cn->ssl, p, (int)MIN(n, (size_t)INT32_MAX));
+    if (r > 0)
+        return r;
+    err = SSL_get_error(cn->ssl, r);
+    errno = err == SSL_ERROR_WANT_WRITE || err == SSL_ERROR_WANT_READ ? EAGAIN : EPIPE;
+    return -1;
+}
+
+static ssize_t io_recv(struct conn *cn, void *p, size_t n)
+{
+    int r, err;
+
+    if (!cn->ssl)
+        return recv(cn->fd, p, n, 0);
+    ERR_clear_error();
+    r = SSL_read(cn->ssl, p, (int)MIN(n, (size_t)INT32_MAX));
+    if (r > 0)
+        return r;
+    err = SSL_get_error(cn->ssl, r);
+    if (err == SSL_ERROR_WANT_READ || err == SSL_ERROR_WANT_WRITE) {
+        cn->ssl_wants_write = err == SSL_ERROR_WANT_WRITE;
+        errno = EAGAIN;
+        return -1;
+    }
+    if (err == SSL_ERROR_ZERO_RETURN || (err == SSL_ERROR_SYSCALL && ERR_peek_last_error() == 0))
+        return 0;
+    errno = EPROTO;
+    return -1;
+}
+
+/* One TLS handshake step; false when the connection was closed. */
+static bool handshake(struct td_server *s, struct conn *cn)
+{
+    int r, err;
+
+    ERR_clear_error();
+    r = SSL_do_handshake(cn->ssl);
+    cn->ssl_wants_write = false;
+    if (r == 1) {
+        X509 *peer = SSL_get1_peer_certificate(cn->ssl);
+        cn->handshaking = false;
+        if (peer && SSL_get_verify_result(cn->ssl) == X509_V_OK)
+            X509_NAME_get_text_by_NID(X509_get_subject_name(peer), NID_commonName, cn->auth.cert_cn,
+                                      sizeof(cn->auth.cert_cn));
+        X509_free(peer);
+        return true;
+    }
+    err = SSL_get_error(cn->ssl, r);
+    if (err == SSL_ERROR_WANT_READ || err == SSL_ERROR_WANT_WRITE) {
+        cn->ssl_wants_write = err == SSL_ERROR_WANT_WRITE;
+        set_events(s, cn);
+        return true;
+    }
+    conn_close(s, cn);        /* refused handshake (bad certificate, clear-text client...) */
+    return false;
+}
 
 static void conn_flush(struct td_server *s, struct conn *cn)
 {
+    if (cn->handshaking) {
+        conn_read(s, cn);
+        return;
+    }
 again:
     while (cn->out.len > cn->out_off) {
-        ssize_t n = send(cn->fd, cn->out.p + cn->out_off, cn->out.len - cn->out_off, MSG_NOSIGNAL);
+        ssize_t n = io_send(cn, cn->out.p + cn->out_off, cn->out.len - cn->out_off);
         if (n < 0) {
             if (errno == EINTR)
                 continue;
@@ -351,12 +436,20 @@ static void process(struct td_server *s, struct conn *cn)
             break;
         }
         buf_reset(tmp);
-        if (type == AERO_PROTO_INFO) {
+        int deny = type == AERO_PROTO_ADMIN ? 0 : td_auth_check(c, &cn->auth);
+        if (deny && type == AERO_PROTO_INFO) {
+            buf_printf(tmp, "%s", deny == AERO_RC_SEC_ERR_NOT_AUTHENTICATED
+                                      ? "XXXXXXXXERROR:80:not authenticated\n"
+                                      : "XXXXXXXXERROR:66:session expired\n");
+            store_u64be(tmp->p, ((uint64_t)AERO_PROTO_VERSION << 56) |
+                                    ((uint64_t)AERO_PROTO_INFO << 48) | (tmp->len - 8));
+        } else if (deny) {
+            td_reply_rc(tmp, deny);
+        } else if (type == AERO_PROTO_INFO) {
             td_info(c, cn->node, p + 8, size, &cn->ua_set, tmp, &ir);
         } else if (type == AERO_PROTO_ADMIN) {
-            /* CE: security not supported (51), socket stays usable */
-            static const uint8_t r51[24] = {2, 2, 0, 0, 0, 0, 0, 16, 0, 51};
-            buf_append(tmp, r51, sizeof(r51));
+            /* CE (no --user): 51 security not supported, socket stays usable */
+            td_admin(c, &cn->auth, p + 8, size, tmp);
         } else if (type == AERO_PROTO_MSG) {
             td_exec_message(c, cn->node, p + 8, size, tmp);
         } else {
@@ -378,13 +471,15 @@ static void process(struct td_server *s, struct conn *cn)
 
 static void conn_read(struct td_server *s, struct conn *cn)
 {
+    if (cn->handshaking && (!handshake(s, cn) || cn->handshaking))
+        return;
     for (int round = 0; round < 4 && !cn->dead && cn->reading; round++) {
         ssize_t n;
         if (buf_reserve(&cn->in, READ_CHUNK) != ST_OK) {
             conn_close(s, cn);
             return;
         }
-        n = recv(cn->fd, cn->in.p + cn->in.len, cn->in.cap - cn->in.len - 1, 0);
+        n = io_recv(cn, cn->in.p + cn->in.len, cn->in.cap - cn->in.len - 1);
         if (n < 0) {
             if (errno == EINTR)
                 continue;
@@ -398,7 +493,7 @@ static void conn_read(struct td_server *s, struct conn *cn)
             cn->in.len += (size_t)n;
         }
         process(s, cn);
-        if (cn->eof || (size_t)n < READ_CHUNK / 2)
+        if (cn->eof || ((size_t)n < READ_CHUNK / 2 && !(cn->ssl && SSL_pending(cn->ssl) > 0)))
             break;
     }
     if (!cn->dead)
@@ -423,6 +518,16 @@ static void do_accept(struct td_server *s, int node)
         cn->fd = fd;
         cn->node = node;
         cn->reading = true;
+        if (s->tls) {
+            if (!(cn->ssl = SSL_new(s->tls)) || SSL_set_fd(cn->ssl, fd) != 1) {
+                SSL_free(cn->ssl);
+                close(fd);
+                mem_free(cn);
+                continue;
+            }
+            SSL_set_accept_state(cn->ssl);
+            cn->handshaking = true;
+        }
         struct epoll_event ev = {.events = EPOLLIN, .data.ptr = cn};
         if (epoll_ctl(s->ep, EPOLL_CTL_ADD, fd, &ev) != 0) {
             close(fd);
@@ -438,6 +543,34 @@ static void do_accept(struct td_server *s, int node)
     }
 }
 
+/* Server TLS context: --tls-cert (chain), --tls-key, and with --tls-ca client certificates
+ * are asked for and verified (pki login uses their CN); TLS 1.2 or newer. */
+static SSL_CTX *tls_ctx(struct td_ctx *c, struct err *e)
+{
+    SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
+    char why[256] = "";
+
+    if (!ctx) {
+        err_set(e, ST_NOMEM, "TLS context");
+        return NULL;
+    }
+    SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+    ERR_clear_error();
+    if (SSL_CTX_use_certificate_chain_file(ctx, c->tls_cert) != 1 ||
+        SSL_CTX_use_PrivateKey_file(ctx, c->tls_key, SSL_FILETYPE_PEM) != 1 ||
+        SSL_CTX_check_private_key(ctx) != 1 ||
+        (c->tls_ca && SSL_CTX_load_verify_locations(ctx, c->tls_ca, NULL) != 1)) {
+        ERR_error_string_n(ERR_peek_last_error(), why, sizeof(why));
+        err_set(e, ST_CONFIG, "--tls-cert %s / --tls-key %s%s%s: %s", c->tls_cert, c->tls_key,
+                c->tls_ca ? " / --tls-ca " : "", c->tls_ca ? c->tls_ca : "", why);
+        SSL_CTX_free(ctx);
+        return NULL;
+    }
+    if (c->tls_ca)
+        SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);   /* asked for, not required */
+    return ctx;
+}
+
 struct td_server *td_server_new(struct td_ctx *c, struct err *e)
 {
     struct td_server *s = mem_calloc(1, sizeof(*s));
@@ -449,6 +582,8 @@ struct td_server *td_server_new(struct td_ctx *c, struct err *e)
     s->c = c;
     c->srv = s;
     s->ep = epoll_create1(EPOLL_CLOEXEC);
+    if (c->tls_cert && !(s->tls = tls_ctx(c, e)))
+        goto fail;
     for (int i = 0; i < c->n_nodes; i++)
         c->nodes[i].listen_fd = -1;
     if (s->ep < 0) {
@@ -479,6 +614,7 @@ void td_server_free(struct td_server *s)
         close_listener(s, i);
     if (s->ep >= 0)
         close(s->ep);
+    SSL_CTX_free(s->tls);
     s->c->srv = NULL;
     buf_free(&s->tmp);
     mem_free(s);

@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "aerospike/aero_proto.h"
+#include "aerospike/aero_sec.h"
 #include "common/common.h"
 
 /* ===================================================================================
@@ -185,6 +186,44 @@ struct td_node {
 };
 
 struct td_server;        /* server.c */
+struct td_ctx;
+
+/* security.c: EE-style security, on when --user is given (CE without: 51 to every admin
+ * message). Users log in with LOGIN (bcrypt credential, or clear password for external
+ * mode, or the TLS client certificate's CN for pki) and get a session token with a TTL;
+ * other connections present it with AUTHENTICATE. */
+#define TD_MAX_USERS 16
+struct td_user {
+    char name[64];
+    char password[128];
+    char cred[AERO_BCRYPT_LEN + 1];  /* bcrypt(password, AERO_LOGIN_SALT) */
+};
+struct td_session {
+    uint8_t token[32];
+    int user;
+    uint64_t expires_ms;             /* monotonic */
+};
+/* Per connection. */
+struct td_auth {
+    bool authed;
+    int user;
+    uint64_t expires_ms;             /* of the session it presented */
+    char cert_cn[64];                /* TLS client certificate's CN (verified), "" = none */
+};
+struct td_security {
+    struct td_user users[TD_MAX_USERS];
+    int n_users;
+    uint32_t session_ttl;            /* seconds */
+    struct td_session *sessions;
+    size_t n_sessions, cap_sessions;
+    uint64_t logins, logins_refused, authenticates, authenticates_refused, rejected_requests;
+};
+/* Answer an admin (proto type 2) body; appends the complete reply. */
+void td_admin(struct td_ctx *c, struct td_auth *a, const uint8_t *body, size_t n, struct buf *out);
+/* Whether a data/info request may run on a connection: 0, 80 (not authenticated) or 66
+ * (its session expired). Always 0 without --user. */
+int td_auth_check(struct td_ctx *c, const struct td_auth *a);
+void td_security_free(struct td_security *s);
 
 struct td_ctx {
     struct td_store store;
@@ -205,6 +244,10 @@ struct td_ctx {
     uint64_t paused_until_ms;
     const char *snapshot_path;
     struct td_server *srv;
+    struct td_security sec;
+    /* TLS (--tls-cert/--tls-key): every service port speaks TLS */
+    const char *tls_cert, *tls_key, *tls_ca;
+    char tls_name[64];   /* announced in peers-tls-std */
     /* scratch (reused, no allocation once warm) */
     struct buf scratch, cdt_res, reply_ops;
     void *work;          /* exec.c working bins */
