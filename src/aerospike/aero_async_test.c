@@ -1034,6 +1034,40 @@ TEST(late_poll_completes_answered_commands_instead_of_timing_out)
     fake_stop(f);
 }
 
+/* The mirror case: a command whose deadline passed before it could be sent (its connection
+ * was still connecting and nobody polled) times out unsent, not in doubt, and never reaches
+ * the server late. */
+TEST(expired_before_sending_times_out_unsent_not_in_doubt)
+{
+    struct fake *f = fake_start("A1");
+    struct err e = {0};
+    struct aero_cluster *c = cluster_on(f, 0, &e);
+    struct aero_client *cl = aero_client_new(c, NULL, &e);
+    struct tcmd t = {0};
+    struct aero_policy p = {100, 100, 0, 0};
+
+    make_cmd(&t, 77, &p);
+    ASSERT_OK(aero_submit(cl, &t.cmd, &e));      /* opens the connection; nothing sent yet */
+    sleep_ms(300);
+    wait_all(cl, &t, 1, 3000);
+    ASSERT_EQ_INT(t.calls, 1);
+    ASSERT_ST(t.st, ST_TIMEOUT);
+    ASSERT_FALSE(t.cmd.in_doubt);
+    sleep_ms(100);
+    ASSERT_EQ_INT(atomic_load(&f->n_data), 0);
+    /* the connection is fine for the next command */
+    t.cmd.total_timeout_ms = t.cmd.socket_timeout_ms = 2000;
+    t.calls = 0;
+    ASSERT_OK(aero_submit(cl, &t.cmd, &e));
+    wait_all(cl, &t, 1, 3000);
+    ASSERT_ST(t.st, ST_OK);
+    ASSERT_EQ_INT(atomic_load(&f->n_data), 1);
+    aero_cmd_free(&t.cmd);
+    aero_client_free(cl);
+    aero_cluster_free(c);
+    fake_stop(f);
+}
+
 /* Timers of many durations (more than the client's FIFO lanes, so some go to its heap) fire
  * in deadline order, each exactly once, none early: one connection of depth 1 is stalled by a
  * long first command, the others time out in the wait queue. */
@@ -1675,6 +1709,7 @@ TEST_LIST = {
     T(socket_timeout_closes_connection_then_retry_succeeds),
     T(timers_of_mixed_durations_fire_in_order_once),
     T(late_poll_completes_answered_commands_instead_of_timing_out),
+    T(expired_before_sending_times_out_unsent_not_in_doubt),
     T(connection_reset_mid_pipeline),
     T(server_closes_mid_pipeline),
     T(wrong_framing_fails_connection),

@@ -754,9 +754,20 @@ static struct conn *pick_conn(struct aero_client *cl, struct cnode *cn)
     return best && best->n < cl->cfg.pipeline_depth ? best : NULL;
 }
 
-/* Write as much of the FIFO as the socket takes: one sendmsg per IOV_BATCH commands. */
+static void on_timer(struct aero_client *cl, struct aero_cmd *cmd);
+
+/* Write as much of the FIFO as the socket takes: one sendmsg per IOV_BATCH commands. A
+ * command whose deadline passed before its first byte left (its connection was still
+ * connecting, or the caller did not poll for a while) times out unsent instead: sending it
+ * now would make a write in doubt that never needed to be. */
 static void conn_flush(struct aero_client *cl, struct conn *conn)
 {
+    while (conn->send && !conn->closed && conn->send_off == 0 && conn->send->priv.timer_ms &&
+           conn->send->priv.timer_ms <= cl->now) {
+        struct aero_cmd *late = conn->send;
+        timer_clear(cl, late);
+        on_timer(cl, late);
+    }
     while (conn->send && !conn->closed) {
         struct msghdr mh;
         struct aero_cmd *c = conn->send;
