@@ -19,7 +19,6 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/uio.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "aero_int.h"
@@ -127,17 +126,6 @@ static void rotate_conns(struct aero_client *cl, struct cnode *cn);
 static inline struct conn *cmd_conn(const struct aero_cmd *cmd)
 {
     return (struct conn *)cmd->priv.conn;
-}
-
-/* The monotonic clock at tick resolution (a few ms; no clock read, so it costs nothing per
- * submit). It may lag clock_mono_ms() by one tick: deadlines armed with it are at most that
- * much early, never late. */
-static uint64_t coarse_ms(void)
-{
-    struct timespec ts;
-    if (clock_gettime(CLOCK_MONOTONIC_COARSE, &ts) != 0)
-        return clock_mono_ms();
-    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
 /* ---------- timer heap ---------- */
@@ -1565,7 +1553,7 @@ enum status aero_submit(struct aero_client *cl, struct aero_cmd *cmd, struct err
         cl->heap_cap = cap;
     }
     if (!cl->polling)
-        cl->now = MAX(cl->now, coarse_ms());
+        cl->now = clock_mono_ms();
     memset(&cmd->priv, 0, sizeof(cmd->priv));
     cmd->priv.cl = cl;
     cmd->priv.heap_idx = NO_HEAP;
