@@ -352,6 +352,8 @@ void kafka_consumer_free(struct kafka_consumer *kc)
 
 struct kafka_producer {
     rd_kafka_t *rk;
+    kafka_delivery_cb cb;    /* asynchronous producers only */
+    void *cb_ctx;
 };
 
 struct delivery {
@@ -361,16 +363,21 @@ struct delivery {
 
 static void dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
 {
+    struct kafka_producer *kp = opaque;
     struct delivery *d = m->_private;
     (void)rk;
-    (void)opaque;
+    if (kp && kp->cb) {
+        kp->cb(kp->cb_ctx, m->_private, m->err ? ST_UNAVAILABLE : ST_OK, m->err ? rd_kafka_err2str(m->err) : "");
+        return;
+    }
     if (d) {
         d->err = m->err;
         d->done = 1;
     }
 }
 
-struct kafka_producer *kafka_producer_new(const char *bootstrap, const char *const *props, struct err *e)
+static struct kafka_producer *producer_new(const char *bootstrap, const char *const *props, kafka_delivery_cb cb,
+                                           void *cb_ctx, struct err *e)
 {
     struct kafka_producer *kp = mem_calloc(1, sizeof(*kp));
     rd_kafka_conf_t *conf = rd_kafka_conf_new();
@@ -389,6 +396,9 @@ struct kafka_producer *kafka_producer_new(const char *bootstrap, const char *con
     if (kafka_conf_apply(conf, fixed, e) != ST_OK || kafka_conf_apply(conf, props, e) != ST_OK)
         goto fail;
     rd_kafka_conf_set_dr_msg_cb(conf, dr_cb);
+    kp->cb = cb;
+    kp->cb_ctx = cb_ctx;
+    rd_kafka_conf_set_opaque(conf, kp);
     kp->rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof(errstr));
     if (!kp->rk) {
         err_set(e, ST_CONFIG, "kafka producer: %s", errstr);
@@ -400,6 +410,44 @@ fail:
         rd_kafka_conf_destroy(conf);
     kafka_producer_free(kp);
     return NULL;
+}
+
+struct kafka_producer *kafka_producer_new(const char *bootstrap, const char *const *props, struct err *e)
+{
+    return producer_new(bootstrap, props, NULL, NULL, e);
+}
+
+struct kafka_producer *kafka_producer_new_async(const char *bootstrap, const char *const *props,
+                                                kafka_delivery_cb cb, void *ctx, struct err *e)
+{
+    return producer_new(bootstrap, props, cb, ctx, e);
+}
+
+enum status kafka_produce_async(struct kafka_producer *kp, const char *topic, int32_t partition,
+                                const void *key, size_t key_len, const void *val, size_t val_len,
+                                const struct kafka_header *hdrs, size_t n_hdrs, void *msg_opaque,
+                                struct err *e)
+{
+    rd_kafka_headers_t *hs = rd_kafka_headers_new(n_hdrs ? n_hdrs : 1);
+    rd_kafka_resp_err_t r;
+
+    for (size_t i = 0; i < n_hdrs; i++)
+        rd_kafka_header_add(hs, hdrs[i].name, -1, hdrs[i].value, (ssize_t)hdrs[i].len);
+    r = rd_kafka_producev(kp->rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_PARTITION(partition),
+                          RD_KAFKA_V_KEY(key, key_len), RD_KAFKA_V_VALUE((void *)val, val_len),
+                          RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_HEADERS(hs),
+                          RD_KAFKA_V_OPAQUE(msg_opaque), RD_KAFKA_V_END);
+    if (r) {
+        rd_kafka_headers_destroy(hs);
+        return err_set(e, r == RD_KAFKA_RESP_ERR__QUEUE_FULL ? ST_BUSY : ST_UNAVAILABLE, "produce to %s: %s", topic,
+                       rd_kafka_err2str(r));
+    }
+    return ST_OK;
+}
+
+int kafka_producer_poll(struct kafka_producer *kp, int timeout_ms)
+{
+    return rd_kafka_poll(kp->rk, timeout_ms);
 }
 
 enum status kafka_produce_sync(struct kafka_producer *kp, const char *topic, int32_t partition,

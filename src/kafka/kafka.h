@@ -94,6 +94,21 @@ enum status kafka_produce_sync(struct kafka_producer *kp, const char *topic, int
                                struct err *e);
 void kafka_producer_free(struct kafka_producer *kp);
 
+/* An asynchronous producer: kafka_produce_async queues a record; its outcome comes back as
+ * @cb(@ctx, msg_opaque, status, reason) from inside kafka_producer_poll on the thread that polls
+ * (ST_OK once the broker acknowledged it). Not for kafka_produce_sync. */
+typedef void (*kafka_delivery_cb)(void *ctx, void *msg_opaque, enum status st, const char *why);
+struct kafka_producer *kafka_producer_new_async(const char *bootstrap, const char *const *props,
+                                                kafka_delivery_cb cb, void *ctx, struct err *e);
+/* ST_OK (queued: the callback will run), ST_BUSY (local queue full: poll and try again), or an
+ * error (the callback will not run). */
+enum status kafka_produce_async(struct kafka_producer *kp, const char *topic, int32_t partition,
+                                const void *key, size_t key_len, const void *val, size_t val_len,
+                                const struct kafka_header *hdrs, size_t n_hdrs, void *msg_opaque,
+                                struct err *e);
+/* Serve delivery callbacks; waits up to @timeout_ms for one. Returns how many ran. */
+int kafka_producer_poll(struct kafka_producer *kp, int timeout_ms);
+
 /* Apply NULL-terminated key,value pairs to a librdkafka conf; e names the bad key. */
 enum status kafka_conf_apply(rd_kafka_conf_t *conf, const char *const *props, struct err *e);
 

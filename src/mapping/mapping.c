@@ -246,6 +246,9 @@ static enum status ttl_from_number(const struct mapping *m, int64_t v, const str
 {
     int64_t now_s = (int64_t)(in->now_ms / 1000);
 
+    if (m->s.ttl_unit != MAPPING_TTL_SECONDS && v <= 0)
+        return err_set(e, ST_MAPPING, "%s: %lld is not an expiry time (epoch %s must be positive)", what, (long long)v,
+                       m->s.ttl_unit == MAPPING_TTL_EPOCH_MILLIS ? "milliseconds" : "seconds");
     if (m->s.ttl_unit == MAPPING_TTL_EPOCH_MILLIS)
         v = v / 1000;
     if (m->s.ttl_unit != MAPPING_TTL_SECONDS) {

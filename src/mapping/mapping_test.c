@@ -276,6 +276,9 @@ TEST(ttl_static_dynamic_and_header)
     ASSERT_OK(run(&f, m, "k", "{\"a\":1}", past, 1));
     ASSERT_EQ_INT(f.res.action, MAPPING_SKIP);
     ASSERT_CONTAINS(f.res.skip_reason, "expired");
+    struct mapping_header never[] = {{"x-expire-at", "-1", 2}};   /* -1 is no timestamp: not "never expire" */
+    ASSERT_ST(run(&f, m, "k", "{\"a\":1}", never, 1), ST_MAPPING);
+    ASSERT_CONTAINS(f.e.msg, "-1 is not an expiry time");
     ASSERT_ST(run(&f, m, "k", "{\"a\":1}", NULL, 0), ST_MAPPING);
     ASSERT_CONTAINS(f.e.msg, "header 'x-expire-at' missing");
     mapping_free(m);

@@ -18,17 +18,20 @@
  * Small helpers
  * ------------------------------------------------------------------------------------ */
 
-void worker__fail(struct worker *w, const char *fmt, ...)
+bool worker__fail(struct worker *w, const char *fmt, ...)
 {
     va_list ap;
+    bool first = false;
     pthread_mutex_lock(&w->fail_mu);
     if (!atomic_load(&w->failed)) {
         va_start(ap, fmt);
         vsnprintf(w->failure, sizeof(w->failure), fmt, ap);
         va_end(ap);
         atomic_store(&w->failed, 1);
+        first = true;
     }
     pthread_mutex_unlock(&w->fail_mu);
+    return first;
 }
 
 static uint64_t hash_key(const char *ns, const uint8_t digest[AERO_DIGEST_SZ])
@@ -299,6 +302,8 @@ static const char *stage_name(int stage)
     return stage == 0 ? "KEY_CONVERTER" : stage == 1 ? "VALUE_CONVERTER" : "TASK_PUT";
 }
 
+/* Produce the original record to the DLQ (asynchronously: the thread keeps serving Aerospike
+ * replies meanwhile); the record settles when the broker acknowledged it (dlq_delivered). */
 static enum status dead_letter(struct thread *t, struct slot *s, int stage, const char *exc, const char *why)
 {
     struct worker *w = t->w;
@@ -311,7 +316,7 @@ static enum status dead_letter(struct thread *t, struct slot *s, int stage, cons
     rd_kafka_headers_t *orig = NULL;
     static const char cls[] = "com.aerospike.connect.kafka.inbound.AerospikeSinkTask";
 
-    if (!w->dlq || !m) {
+    if (!t->dlq || !m) {
         log_error(&w->log, "dead-letter %s[%d]@%lld: %s", s->part->topic, (int)s->part->partition,
                   (long long)s->offset, !m ? "the original record was already released" : "no dead-letter topic");
         return ST_CONFIG;
@@ -339,14 +344,22 @@ static enum status dead_letter(struct thread *t, struct slot *s, int stage, cons
         h[nh++] = (struct kafka_header){"__connect.errors.exception.message", why, strlen(why)};
         h[nh++] = (struct kafka_header){"__connect.errors.exception.stacktrace", why, strlen(why)};
     }
-    pthread_mutex_lock(&w->dlq_mu);
-    st = kafka_produce_sync(w->dlq, w->cfg.dlq_topic, RD_KAFKA_PARTITION_UA, m->key, m->key_len, m->payload,
-                            m->len, h, nh, 30000, &e);
-    pthread_mutex_unlock(&w->dlq_mu);
-    if (st != ST_OK)
+    for (int tries = 0;; tries++) {
+        st = kafka_produce_async(t->dlq, w->cfg.dlq_topic, RD_KAFKA_PARTITION_UA, m->key, m->key_len, m->payload,
+                                 m->len, h, nh, s, &e);
+        if (st != ST_BUSY || tries > 300)
+            break;
+        kafka_producer_poll(t->dlq, 10);   /* local queue full: let deliveries drain it */
+    }
+    if (st != ST_OK) {
         log_error(&w->log, "dead-letter produce of %s[%d]@%lld to %s failed: %s", s->part->topic,
                   (int)s->part->partition, (long long)s->offset, w->cfg.dlq_topic, e.msg);
-    return st;
+        return st;
+    }
+    s->state = SLOT_DEAD_LETTER;
+    s->dlq_why = mem_strdup(why);
+    t->dlq_pending++;
+    return ST_OK;
 }
 
 static const char *policy_name(enum worker_policy p, const char *key, char *buf, size_t cap)
@@ -372,22 +385,44 @@ static void bad_record(struct thread *t, struct slot *s, enum worker_policy poli
         settle(s);
         return;
     case WORKER_DEAD_LETTER:
-        if (dead_letter(t, s, stage, exc, why) == ST_OK) {
-            if (log_allowed(t))
-                log_warn(&w->log, "dead-lettered %s to %s: %s", where, w->cfg.dlq_topic, why);
-            count(t, s->part, CTR_DEAD_LETTERED);
-            settle(s);
-            return;
-        }
+        if (dead_letter(t, s, stage, exc, why) == ST_OK)
+            return;   /* settles in dlq_delivered */
         worker__fail(w, "%s: %s; and the dead-letter queue is unavailable", where, why);
         give_up(s, true);
         return;
     case WORKER_KILL_TASK:
-        log_error(&w->log, "task failed at %s: %s (%s)", where, why, policy_desc);
-        worker__fail(w, "%s: %s (%s)", where, why, policy_desc);
+        if (worker__fail(w, "%s: %s (%s)", where, why, policy_desc))
+            log_error(&w->log, "task failed at %s: %s (%s)", where, why, policy_desc);
         give_up(s, true);
         return;
     }
+}
+
+/* The DLQ broker answered for @msg_opaque's record. */
+static void dlq_delivered(void *ctx, void *msg_opaque, enum status st, const char *why)
+{
+    struct thread *t = ctx;
+    struct slot *s = msg_opaque;
+    struct worker *w = t->w;
+    char where[320];
+
+    t->dlq_pending--;
+    tp_name(s, where, sizeof(where));
+    if (st == ST_OK) {
+        if (log_allowed(t))
+            log_warn(&w->log, "dead-lettered %s to %s: %s", where, w->cfg.dlq_topic, s->dlq_why ? s->dlq_why : "");
+        count(t, s->part, CTR_DEAD_LETTERED);
+        mem_free(s->dlq_why);
+        s->dlq_why = NULL;
+        settle(s);
+        return;
+    }
+    if (worker__fail(w, "%s: dead-letter queue %s unavailable: %s", where, w->cfg.dlq_topic, why))
+        log_error(&w->log, "task failed at %s: the dead-letter queue %s did not take it (%s); reason it was bad: %s",
+                  where, w->cfg.dlq_topic, why, s->dlq_why ? s->dlq_why : "");
+    mem_free(s->dlq_why);
+    s->dlq_why = NULL;
+    give_up(s, true);
 }
 
 /* Connect's errors.tolerance governs the converter stages; the skip/DLQ line says why. */
@@ -512,7 +547,7 @@ static void on_reply(struct aero_cmd *cmd, enum status st, const struct err *e)
     const struct worker_topic *tc = s->part->tcfg;
     int rc = cmd->result_code;
     enum status_class cls;
-    char why[600];
+    char why[ERR_MSG_LEN + 400];
     /* A create-only write whose earlier attempt was sent but never answered (timeout) finds
      * the record existing: that is most likely our own attempt, not a conflict. */
     bool own_create = rc == AERO_RC_ERR_RECORD_EXISTS && s->in_doubt && s->cmd.req.len > 10 &&
@@ -550,8 +585,12 @@ static void on_reply(struct aero_cmd *cmd, enum status st, const struct err *e)
         schedule_retry(t, s, "Aerospike writes", e);
         return;
     }
-    snprintf(why, sizeof(why), "Aerospike %s %s/%s: %s", s->is_delete ? "delete" : "write", cmd->ns,
-             aero_rc_name(rc) ? aero_rc_name(rc) : status_name(st), e ? e->msg : "");
+    snprintf(why, sizeof(why), "Aerospike %s %s/%s: %s%s", s->is_delete ? "delete" : "write", cmd->ns,
+             aero_rc_name(rc) ? aero_rc_name(rc) : status_name(st), e ? e->msg : "",
+             rc == AERO_RC_ERR_ENTERPRISE_ONLY && s->is_delete
+                 ? " (aerospike-operation durable-delete: true needs Aerospike Enterprise Edition; "
+                   "set it to false on Community Edition)"
+                 : "");
     count(t, s->part, CTR_WRITE_FAILURES);
     if (cls == CLASS_RECORD) {
         char pol[64];
@@ -561,8 +600,8 @@ static void on_reply(struct aero_cmd *cmd, enum status st, const struct err *e)
     }
     char where[320];
     tp_name(s, where, sizeof(where));
-    log_error(&w->log, "task failed at %s: %s", where, why);
-    worker__fail(w, "%s: %s", where, why);
+    if (worker__fail(w, "%s: %s", where, why))
+        log_error(&w->log, "task failed at %s: %s", where, why);
     give_up(s, true);
 }
 
@@ -886,8 +925,10 @@ void *worker__thread_main(void *arg)
         run_due_retries(t);
         pump(t);
         run_ready(t);
+        if (t->dlq_pending)
+            kafka_producer_poll(t->dlq, 0);
         bool more = !t->held && t->work_pos < t->work_n && t->active < ACTIVE_MAX;
-        int timeout = n && more ? 0 : next_retry_in(t, 100);
+        int timeout = n && more ? 0 : next_retry_in(t, t->dlq_pending ? 5 : 100);
         if (t->cl) {
             aero_client_poll(t->cl, timeout);
             pump(t);
@@ -904,6 +945,10 @@ void *worker__thread_main(void *arg)
         if (t->log_suppressed)
             log_flush(t, false);
     }
+    /* deliveries still owed by the DLQ settle here, before the slots go away */
+    for (uint64_t until = clock_mono_ms() + 30000; t->dlq_pending && clock_mono_ms() < until;)
+        kafka_producer_poll(t->dlq, 50);
+    flush_outbox(t);
     log_flush(t, true);
     return NULL;
 }
@@ -929,6 +974,11 @@ enum status worker__thread_init(struct worker *w, struct thread *t, int idx, str
     t->vconv = conv_converter_new(w->cfg.value_converter, w->cfg.value_converter_props, e);
     if (!t->vconv)
         return err_prefix(e, "value.converter");
+    if (w->cfg.dlq_topic && *w->cfg.dlq_topic) {
+        t->dlq = kafka_producer_new_async(w->cfg.bootstrap, w->cfg.producer_props, dlq_delivered, t, e);
+        if (!t->dlq)
+            return err_prefix(e, "dead-letter producer");
+    }
     if (w->cfg.dry_run || !w->cfg.cluster) {
         t->evfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
         if (t->evfd < 0)
@@ -945,9 +995,14 @@ void worker__thread_free(struct thread *t)
 {
     aero_client_free(t->cl);   /* cancels anything still in flight */
     t->cl = NULL;
+    if (t->dlq && t->dlq_pending)
+        kafka_producer_poll(t->dlq, 0);
+    kafka_producer_free(t->dlq);   /* flushes: deliveries may still settle slots */
+    t->dlq = NULL;
     for (size_t i = 0; i < t->n_chunks; i++) {
         for (size_t j = 0; j < SLOT_CHUNK; j++) {
             kafka_message_free(t->chunks[i][j].msg);
+            mem_free(t->chunks[i][j].dlq_why);
             aero_cmd_free(&t->chunks[i][j].cmd);
         }
         mem_free(t->chunks[i]);

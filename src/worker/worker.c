@@ -765,7 +765,6 @@ struct worker *worker_new(const struct worker_config *cfg, struct err *e)
     if (!w)
         goto nomem;
     pthread_mutex_init(&w->fail_mu, NULL);
-    pthread_mutex_init(&w->dlq_mu, NULL);
     pthread_mutex_init(&w->pmu, NULL);
     w->cfg = *cfg;
     w->name = (char *)copy_str(w, cfg->name ? cfg->name : "aerosink");
@@ -814,13 +813,6 @@ struct worker *worker_new(const struct worker_config *cfg, struct err *e)
     for (int i = 0; i < w->nth; i++)
         if (worker__thread_init(w, &w->th[i], i, e) != ST_OK)
             goto fail;
-    if (w->cfg.dlq_topic && *w->cfg.dlq_topic) {
-        w->dlq = kafka_producer_new(w->cfg.bootstrap, w->cfg.producer_props, e);
-        if (!w->dlq) {
-            err_prefix(e, "dead-letter producer");
-            goto fail;
-        }
-    }
     return w;
 nomem:
     err_set(e, ST_NOMEM, "worker");
@@ -915,7 +907,6 @@ void worker_free(struct worker *w)
     }
     mem_free(w->th);
     kafka_consumer_free(w->kc);
-    kafka_producer_free(w->dlq);
     for (size_t b = 0; w->ptab && b < w->pcap; b++) {
         struct part *p = w->ptab[b];
         while (p) {
@@ -936,7 +927,6 @@ void worker_free(struct worker *w)
         mem_free(w->owned[i]);
     mem_free(w->owned);
     pthread_mutex_destroy(&w->fail_mu);
-    pthread_mutex_destroy(&w->dlq_mu);
     pthread_mutex_destroy(&w->pmu);
     mem_free(w);
 }

@@ -67,7 +67,7 @@ struct part {
 /* --- Processing threads --- */
 
 enum slot_state { SLOT_FREE, SLOT_NEW, SLOT_WAIT_KEY, SLOT_READY, SLOT_IN_FLIGHT, SLOT_RETRY_WAIT,
-                  SLOT_RETRY_START, SLOT_SETTLED };
+                  SLOT_RETRY_START, SLOT_DEAD_LETTER, SLOT_SETTLED };
 
 struct slot {
     struct slot *key_next;         /* waiters for the same key (holder keeps head and tail) */
@@ -90,6 +90,7 @@ struct slot {
     bool is_delete;
     bool give_up;                  /* on the ready list: report OUT_LEFT instead of OUT_DONE */
     bool in_doubt;                 /* an attempt was sent and its outcome is unknown */
+    char *dlq_why;                 /* SLOT_DEAD_LETTER: the reason, logged once delivered */
     struct aero_cmd cmd;
 };
 
@@ -146,6 +147,8 @@ struct thread {
     struct slot *retry_head;
     struct slot *ready_head, *ready_tail;
     struct slot *sq_head, *sq_tail;   /* submit queue: key holders waiting for room */
+    struct kafka_producer *dlq;    /* this thread's dead-letter producer (asynchronous) */
+    uint32_t dlq_pending;          /* records produced to the DLQ, not yet acknowledged */
     uint32_t submitted;            /* commands in the client now */
     struct mapping_header *hdrs;
     size_t hdr_cap;
@@ -167,8 +170,6 @@ struct worker {
     struct worker_topic *tcfgs;
     struct log_ctx log;
     struct kafka_consumer *kc;
-    struct kafka_producer *dlq;
-    pthread_mutex_t dlq_mu;
     struct thread *th;
     int nth;
     struct part **ptab;
@@ -207,7 +208,8 @@ void *worker__thread_main(void *arg);
 void worker__thread_wake(struct thread *t);
 enum status worker__thread_init(struct worker *w, struct thread *t, int idx, struct err *e);
 void worker__thread_free(struct thread *t);
-void worker__fail(struct worker *w, const char *fmt, ...) PRINTF_LIKE(2, 3);
+/* Record the task's first failure; true when this call was it (the caller logs it). */
+bool worker__fail(struct worker *w, const char *fmt, ...) PRINTF_LIKE(2, 3);
 /* Log "recovered" once retriable failures stopped for a second. @thread any */
 void worker__outage_tick(struct worker *w);
 

@@ -604,19 +604,8 @@ TEST(unknown_schema_id_404_follows_errors_tolerance_dlq_skip_or_fail)
     ctx_free(&c);
 }
 
-/* A test of a reported bug (src/worker, the lead's): skipped unless AEROSINK_KNOWN_BUGS is set. */
-#define KNOWN_BUG(why)                                                                          \
-    do {                                                                                        \
-        if (!getenv("AEROSINK_KNOWN_BUGS"))                                                     \
-            TEST_SKIP("known bug, reported; AEROSINK_KNOWN_BUGS=1 runs this test: %s", why);    \
-    } while (0)
-
 TEST(dead_lettering_a_bad_record_does_not_make_in_flight_writes_time_out)
 {
-    KNOWN_BUG("processing.c dead_letter() calls kafka_produce_sync (timeout 30 s) on the processing thread, whose "
-              "in-flight Aerospike writes are not polled meanwhile: the first DLQ send takes ~1 s (DLQ topic "
-              "metadata) and the writes started before it time out, are retried and log 'Aerospike writes "
-              "failing' although Aerospike is fine");
     struct ctx c;
     const int n = 200;
     ctx_kafka_aero(&c, 1);
@@ -646,9 +635,6 @@ TEST(dead_lettering_a_bad_record_does_not_make_in_flight_writes_time_out)
 
 TEST(the_end_of_a_registry_outage_is_logged)
 {
-    KNOWN_BUG("processing.c outage_check_over() logs 'recovered from retriable failures' only on an Aerospike "
-              "success at least 5 s after the last failure: when the held records land right after the "
-              "registry comes back and no more arrive, the WARN 'Record decoding failing' is never closed");
     struct ctx c;
     const int n = 50;
     if (tu_registry_is_real())

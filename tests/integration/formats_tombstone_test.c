@@ -359,18 +359,8 @@ TEST(delete_topic_deletes_by_key_for_values_and_tombstones)
     ctx_free(&c);
 }
 
-/* A test of a reported issue (src/worker, the lead's): skipped unless AEROSINK_KNOWN_BUGS is set. */
-#define KNOWN_BUG(why)                                                                          \
-    do {                                                                                        \
-        if (!getenv("AEROSINK_KNOWN_BUGS"))                                                     \
-            TEST_SKIP("known bug, reported; AEROSINK_KNOWN_BUGS=1 runs this test: %s", why);    \
-    } while (0)
-
 TEST(durable_delete_refused_by_community_names_the_setting_once)
 {
-    KNOWN_BUG("on result 25 the task fails with 'Aerospike delete test/ERR_ENTERPRISE_ONLY: ...: enterprise-only "
-              "feature' without naming durable-delete (the only enterprise feature aerosink can ask for), and "
-              "logs one 'task failed at' ERROR per in-flight delete (10 here)");
     struct ctx c;
     char *log = NULL;
     ctx_start(&c);

@@ -236,17 +236,8 @@ TEST(ttl_from_a_header_in_seconds_epoch_seconds_and_epoch_millis)
     tu_proc_free(c.aero);
 }
 
-/* A test of a reported bug (src/mapping, the lead's): skipped unless AEROSINK_KNOWN_BUGS is set. */
-#define KNOWN_BUG(why)                                                                          \
-    do {                                                                                        \
-        if (!getenv("AEROSINK_KNOWN_BUGS"))                                                     \
-            TEST_SKIP("known bug, reported; AEROSINK_KNOWN_BUGS=1 runs this test: %s", why);    \
-    } while (0)
-
 TEST(ttl_from_a_value_field_takes_an_integer_or_a_numeric_string_as_documented)
 {
-    KNOWN_BUG("`aerosink help config` says ttl.field-name is \"an integer, or a numeric string\"; "
-              "mapping.c resolve_ttl accepts only an integer and refuses \"3600\" as an invalid record");
     struct ctx c;
     char t[128];
     memset(&c, 0, sizeof(c));
