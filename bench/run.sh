@@ -8,6 +8,9 @@
 #   bash bench/run.sh [BUILD_DIR]
 #   BENCH_RECORDS=1000000 BENCH_RUNS=3 BENCH_PARTITIONS=12 bash bench/run.sh
 #   KAFKA_BOOTSTRAP=host:9092 AEROSPIKE_HOSTS=host:3000 bash bench/run.sh   # real systems
+#   BENCH_NODES=3 bash bench/run.sh        # aerospike-testd with 3 nodes
+# With our fakes it also prints (before the last line) the CPU each fake used per record in
+# each run, read from /proc: where the machine's time goes besides aerosink.
 set -euo pipefail
 BUILD=${1:-build}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -60,6 +63,7 @@ else
   KP=$(free_port 1)
   "$BUILD/kafka-mock" --port "$KP" --topic "bench:$PARTS" >"$WORK/kafka.out" 2>"$WORK/kafka.err" &
   PIDS+=($!)
+  KPID=$!
   BOOT=$(wait_line "$WORK/kafka.out" "bootstrap.servers=" | cut -d= -f2)
   TOPIC=bench
 fi
@@ -70,6 +74,7 @@ else
   AP=$(free_port "$NODES")
   "$BUILD/aerospike-testd" --port "$AP" --nodes "$NODES" >"$WORK/aero.out" 2>"$WORK/aero.err" &
   PIDS+=($!)
+  APID=$!
   AHOSTS=$(wait_line "$WORK/aero.out" "ready " | cut -d' ' -f2)
 fi
 AHOST=${AHOSTS%%,*}
@@ -138,17 +143,29 @@ run_aero() {
 
 median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
+# CPU time (user+sys, clock ticks) of a fake we started; 0 for real systems
+TICK=$(getconf CLK_TCK)
+ticks() { if [ -n "${1:-}" ] && [ -r "/proc/$1/stat" ]; then awk '{print $14+$15}' "/proc/$1/stat"; else echo 0; fi; }
+KPID=${KPID:-}; APID=${APID:-}
+# us per record from a tick delta
+per_rec() { python3 -c "print('%.2f' % ($1 * 1e6 / $TICK / $N))"; }
+
 E_RATE=(); E_CPU=(); E_RSS=(); K_RATE=(); K_CPU=(); K_RSS=(); A_RATE=(); A_CPU=()
+E_KM=(); E_TD=(); K_KM=(); A_TD=()
 for r in $(seq 1 "$RUNS"); do
   echo "run $r/$RUNS: (b) kafka-only (--dry-run)..."
+  k0=$(ticks "$KPID")
   read -r rate cpu rss < <(run_sink "bench-dry-$r-$$" --dry-run)
-  K_RATE+=("$rate"); K_CPU+=("$cpu"); K_RSS+=("$rss")
+  K_RATE+=("$rate"); K_CPU+=("$cpu"); K_RSS+=("$rss"); K_KM+=("$(per_rec $(( $(ticks "$KPID") - k0 )))")
   echo "run $r/$RUNS: (a) e2e..."
+  k0=$(ticks "$KPID"); a0=$(ticks "$APID")
   read -r rate cpu rss < <(run_sink "bench-e2e-$r-$$")
   E_RATE+=("$rate"); E_CPU+=("$cpu"); E_RSS+=("$rss")
+  E_KM+=("$(per_rec $(( $(ticks "$KPID") - k0 )))"); E_TD+=("$(per_rec $(( $(ticks "$APID") - a0 )))")
   echo "run $r/$RUNS: (c) aerospike-only (aero-bench)..."
+  a0=$(ticks "$APID")
   read -r rate cpu < <(run_aero)
-  A_RATE+=("$rate"); A_CPU+=("$cpu")
+  A_RATE+=("$rate"); A_CPU+=("$cpu"); A_TD+=("$(per_rec $(( $(ticks "$APID") - a0 )))")
 done
 
 e=$(median "${E_RATE[@]}"); k=$(median "${K_RATE[@]}"); a=$(median "${A_RATE[@]}")
@@ -159,5 +176,9 @@ printf '| (a) e2e: aerosink standalone -> aerospike-testd | %s | %s | %s |\n' "$
 printf '| (b) kafka-only: aerosink --dry-run | %s | %s | %s |\n' "$k" "$(median "${K_CPU[@]}")" "$(median "${K_RSS[@]}")"
 printf '| (c) aerospike-only: aero-bench, 8 bins, 2 x 128 in flight | %s | %s (client) | - |\n' "$a" "$(median "${A_CPU[@]}")"
 echo "CPU us/record for (a) and (b) is aerosink's whole process (user+sys) divided by the records."
+if [ -n "$KPID$APID" ]; then
+  echo "fakes' CPU us/record (median): (a) kafka-mock $(median "${E_KM[@]}"), aerospike-testd $(median "${E_TD[@]}");" \
+       "(b) kafka-mock $(median "${K_KM[@]}"); (c) aerospike-testd $(median "${A_TD[@]}") (includes aero-bench's warm-up)"
+fi
 m=$(( k < a ? k : a ))
 python3 -c "print('e2e/min(kafka,aerospike) = %.2f' % ($e / $m))"

@@ -188,6 +188,21 @@ enum status aero_host_parse(const char *s, size_t n, uint16_t default_port, stru
 /* "host:port" or "[v6]:port" into @out (always NUL-terminated). */
 void aero_host_format(const struct aero_host *h, char *out, size_t cap);
 
+enum aero_cluster_event_kind {
+    AERO_EV_NODE_ADDED,           /* a new node (peer, or a seed again) joined the view */
+    AERO_EV_NODE_DOWN,            /* a node stopped answering the tend request */
+    AERO_EV_NODE_BACK,            /* ... and answers again before it was removed */
+    AERO_EV_NODE_REMOVED,         /* a node left the view (its partitions went elsewhere) */
+};
+struct aero_cluster_event {
+    enum aero_cluster_event_kind kind;
+    const char *node;             /* node id */
+    const char *addr;             /* host:port */
+    const char *why;              /* DOWN/REMOVED: the last failure ("" if none) */
+    size_t n_nodes;               /* nodes in the view after this change */
+};
+const char *aero_cluster_event_name(enum aero_cluster_event_kind k);
+
 struct aero_cluster_config {
     struct aero_host seeds[AERO_MAX_SEEDS];
     size_t n_seeds;
@@ -205,6 +220,10 @@ struct aero_cluster_config {
     uint32_t tend_interval_ms;    /* 1000; 0 = no tend thread (call aero_cluster_tend) */
     uint32_t max_conns_per_node;  /* command connections per node, all clients together: 100 */
     uint32_t fail_threshold;      /* consecutive tend failures that remove a node: 5 */
+    /* Membership changes after bootstrap, one call per change (never per command), on the
+     * tend thread: log them. Must not call aero_cluster_tend/free. NULL = not reported. */
+    void (*on_event)(void *ctx, const struct aero_cluster_event *ev);
+    void *event_ctx;
 };
 /* Defaults as commented above; no seeds. */
 void aero_cluster_config_init(struct aero_cluster_config *c);
@@ -383,6 +402,49 @@ struct aero_cluster *aero_client_cluster(const struct aero_client *cl);
  * @cmd->cb/ctx are not called (they are restored afterwards). Other commands in flight keep
  * progressing and their callbacks run. Not from inside a callback. */
 enum status aero_exec(struct aero_client *cl, struct aero_cmd *cmd, struct err *e);
+
+/* ===================================================================================
+ * Batch writes (wire doc §8, "batch operate", server 6.0+): many write rows for one node in
+ * one request. Rows are built from complete single-record write requests (the bytes a
+ * caller would otherwise aero_submit one by one): every header flag, field (but the digest,
+ * which moves into the row) and op is kept; a row equal to the previous one except for the
+ * digest is sent as a 1-byte REPEAT. The caller groups rows by node (aero_client_node_of)
+ * and submits b->cmd as usual (set its policy and callback; routing is set from the first
+ * row). The callback's status is the whole batch's (connection, timeout, LAST result); each
+ * row's own result is read with aero_batch_next_result. Rows of a retried batch may be
+ * applied twice: use it for idempotent writes.
+ *   aero_batch_begin(&b, e);
+ *   for each record: aero_batch_add(&b, i, req.p, req.len, e);
+ *   aero_batch_end(&b, e); b.cmd.cb = ...; aero_submit(cl, &b.cmd, e);
+ * =================================================================================== */
+struct aero_batch {
+    struct aero_cmd cmd;          /* the parent request; reply holds the rows + LAST */
+    uint32_t count;               /* rows added */
+    size_t prev_off, prev_len;    /* the previous full row's body (for REPEAT) */
+    bool prev_key, first;
+};
+/* Start an empty batch in b->cmd.req (buffers reused). */
+enum status aero_batch_begin(struct aero_batch *b, struct err *e);
+/* Add the write request @req[0..n) as row @index (echoed in its result). ST_USAGE when it is
+ * not one complete AS_MSG with the namespace first and a digest field. */
+enum status aero_batch_add(struct aero_batch *b, uint32_t index, const uint8_t *req, size_t n,
+                           struct err *e);
+/* Patch sizes and the row count; then submit b->cmd. */
+enum status aero_batch_end(struct aero_batch *b, struct err *e);
+struct aero_batch_result {
+    uint32_t index;               /* as given to aero_batch_add */
+    int result_code;              /* that row's server result (0 ok) */
+    uint32_t generation, void_time;
+};
+/* Iterate the row results of a finished batch command (any order; *cursor = NULL to start).
+ * ST_EOF after the last; ST_PROTO on a malformed reply. A row with no result got no answer:
+ * its outcome is unknown (an aborted batch may have applied rows before the bad one). */
+enum status aero_batch_next_result(const struct aero_cmd *cmd, const uint8_t **cursor,
+                                   struct aero_batch_result *res, struct err *e);
+/* The id of the node that currently masters @digest's partition in @ns (for grouping rows
+ * per node), or UINT32_MAX when none does. Refreshes the client's map view. */
+uint32_t aero_client_node_of(struct aero_client *cl, const char *ns,
+                             const uint8_t digest[AERO_DIGEST_SZ]);
 
 /* ===================================================================================
  * Keys and write policies: encode-time helpers over the message builder

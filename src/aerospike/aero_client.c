@@ -19,7 +19,6 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/uio.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "aero_int.h"
@@ -127,17 +126,6 @@ static void rotate_conns(struct aero_client *cl, struct cnode *cn);
 static inline struct conn *cmd_conn(const struct aero_cmd *cmd)
 {
     return (struct conn *)cmd->priv.conn;
-}
-
-/* The monotonic clock at tick resolution (a few ms; no clock read, so it costs nothing per
- * submit). It may lag clock_mono_ms() by one tick: deadlines armed with it are at most that
- * much early, never late. */
-static uint64_t coarse_ms(void)
-{
-    struct timespec ts;
-    if (clock_gettime(CLOCK_MONOTONIC_COARSE, &ts) != 0)
-        return clock_mono_ms();
-    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
 /* ---------- timer heap ---------- */
@@ -754,9 +742,20 @@ static struct conn *pick_conn(struct aero_client *cl, struct cnode *cn)
     return best && best->n < cl->cfg.pipeline_depth ? best : NULL;
 }
 
-/* Write as much of the FIFO as the socket takes: one sendmsg per IOV_BATCH commands. */
+static void on_timer(struct aero_client *cl, struct aero_cmd *cmd);
+
+/* Write as much of the FIFO as the socket takes: one sendmsg per IOV_BATCH commands. A
+ * command whose deadline passed before its first byte left (its connection was still
+ * connecting, or the caller did not poll for a while) times out unsent instead: sending it
+ * now would make a write in doubt that never needed to be. */
 static void conn_flush(struct aero_client *cl, struct conn *conn)
 {
+    while (conn->send && !conn->closed && conn->send_off == 0 && conn->send->priv.timer_ms &&
+           conn->send->priv.timer_ms <= cl->now) {
+        struct aero_cmd *late = conn->send;
+        timer_clear(cl, late);
+        on_timer(cl, late);
+    }
     while (conn->send && !conn->closed) {
         struct msghdr mh;
         struct aero_cmd *c = conn->send;
@@ -1341,19 +1340,9 @@ static void bury(struct aero_client *cl)
     }
 }
 
-int aero_client_poll(struct aero_client *cl, int timeout_ms)
+/* Handle @n ready events from cl->events. */
+static void handle_events(struct aero_client *cl, int n)
 {
-    int ran, n, wait;
-
-    cl->polling = true;
-    cl->now = clock_mono_ms();
-    run_timers(cl);
-    progress(cl);
-    ran = run_done(cl);
-    progress(cl);
-    wait = (ran > 0 || cl->later_head || cl->done_head) ? 0 : next_wait(cl, timeout_ms);
-    n = epoll_wait(cl->epfd, cl->events, EVENTS, wait);
-    cl->now = clock_mono_ms();
     for (int i = 0; i < n; i++) {
         enum ev_kind *k = cl->events[i].data.ptr;
         if (*k == EV_CONN) {
@@ -1367,6 +1356,28 @@ int aero_client_poll(struct aero_client *cl, int timeout_ms)
             if (!w->dead)
                 w->cb(w->ctx);
         }
+    }
+}
+
+int aero_client_poll(struct aero_client *cl, int timeout_ms)
+{
+    int ran, n, wait;
+
+    cl->polling = true;
+    cl->now = clock_mono_ms();
+    /* Timers only after the sockets were read: after a long gap between polls (a caller busy
+     * elsewhere) replies may wait in the kernel for commands whose deadline passed meanwhile;
+     * they complete, rather than time out and be sent again (a duplicate write). */
+    progress(cl);
+    ran = run_done(cl);
+    progress(cl);
+    wait = (ran > 0 || cl->later_head || cl->done_head) ? 0 : next_wait(cl, timeout_ms);
+    for (int round = 0; round < 16; round++, wait = 0) {
+        n = epoll_wait(cl->epfd, cl->events, EVENTS, wait);
+        cl->now = clock_mono_ms();
+        handle_events(cl, n);
+        if (n < EVENTS)
+            break;                    /* a full batch: more sockets may be ready */
     }
     run_timers(cl);
     progress(cl);
@@ -1542,7 +1553,7 @@ enum status aero_submit(struct aero_client *cl, struct aero_cmd *cmd, struct err
         cl->heap_cap = cap;
     }
     if (!cl->polling)
-        cl->now = MAX(cl->now, coarse_ms());
+        cl->now = clock_mono_ms();
     memset(&cmd->priv, 0, sizeof(cmd->priv));
     cmd->priv.cl = cl;
     cmd->priv.heap_idx = NO_HEAP;
@@ -1600,6 +1611,19 @@ void aero_client_unwatch_fd(struct aero_client *cl, int fd)
             return;
         }
     }
+}
+
+uint32_t aero_client_node_of(struct aero_client *cl, const char *ns,
+                             const uint8_t digest[AERO_DIGEST_SZ])
+{
+    uint32_t pid = ((uint32_t)digest[0] | ((uint32_t)digest[1] << 8)) & 0xFFF;
+    const struct aero_pmap_ns *pn;
+    struct aero_node *nd;
+
+    refresh_map(cl);
+    pn = cl->pmap ? aero__pmap_ns(cl->pmap, ns) : NULL;
+    nd = pn ? aero__pmap_ns_owner(pn, pid, 0) : NULL;
+    return nd ? nd->id : UINT32_MAX;
 }
 
 uint32_t aero_client_inflight(const struct aero_client *cl)

@@ -47,6 +47,33 @@ enum status aero_cluster_config_seeds(struct aero_cluster_config *c, const char 
     return ST_OK;
 }
 
+/* ---------- membership events ---------- */
+
+const char *aero_cluster_event_name(enum aero_cluster_event_kind k)
+{
+    switch (k) {
+    case AERO_EV_NODE_ADDED: return "joined";
+    case AERO_EV_NODE_DOWN: return "not answering";
+    case AERO_EV_NODE_BACK: return "answering again";
+    case AERO_EV_NODE_REMOVED: return "left";
+    }
+    return "?";
+}
+
+static void emit(struct aero_cluster *c, enum aero_cluster_event_kind kind, struct aero_node *nd)
+{
+    struct aero_cluster_event ev;
+
+    if (!c->cfg.on_event || !c->started)
+        return;
+    ev.kind = kind;
+    ev.node = nd->name;
+    ev.addr = nd->addr;
+    ev.why = kind == AERO_EV_NODE_DOWN || kind == AERO_EV_NODE_REMOVED ? nd->last_err.msg : "";
+    ev.n_nodes = c->n_nodes;
+    c->cfg.on_event(c->cfg.event_ctx, &ev);
+}
+
 /* ---------- nodes ---------- */
 
 void aero__node_ref(struct aero_node *nd)
@@ -126,6 +153,7 @@ static void remove_node(struct aero_cluster *c, size_t i)
     c->n_nodes--;
     atomic_store(&nd->active, false);
     pthread_mutex_unlock(&c->lock);
+    emit(c, AERO_EV_NODE_REMOVED, nd);
     aero__sock_close(&nd->info);
     aero__node_unref(nd);
 }
@@ -276,11 +304,12 @@ static bool node_exchange(struct aero_cluster *c, struct aero_node *nd, const ch
     if (nd->info.fd < 0 &&
         (aero__sock_open(c, (struct sockaddr *)&nd->sa, nd->sa_len,
                          nd->host.tls_name[0] ? nd->host.tls_name : nd->host.name, &nd->info,
-                         nd->addr, NULL) != ST_OK ||
-         aero__sock_auth(c, nd, &nd->info, NULL) != ST_OK))
+                         nd->addr, &nd->last_err) != ST_OK ||
+         aero__sock_auth(c, nd, &nd->info, &nd->last_err) != ST_OK))
         aero__sock_close(&nd->info);
     if (nd->info.fd < 0 ||
-        aero__info_exchange(&nd->info, cmds, r, c->cfg.info_timeout_ms, nd->addr, NULL) != ST_OK) {
+        aero__info_exchange(&nd->info, cmds, r, c->cfg.info_timeout_ms, nd->addr,
+                            &nd->last_err) != ST_OK) {
         node_failed(nd);
         return false;
     }
@@ -302,6 +331,7 @@ static void refresh_node(struct aero_cluster *c, struct aero_node *nd, struct bu
     if (!info_str(r, "node", name, sizeof(name)) || strcmp(name, nd->name) != 0 ||
         !info_u64(r, "peers-generation", &pgen_peers) || !info_i64(r, "partition-generation", &pgen)) {
         /* another node behind the same address (restart with a new id) or garbage */
+        err_set(&nd->last_err, ST_PROTO, "%s: answers as another node or not as a node", nd->addr);
         node_failed(nd);
         atomic_store(&nd->tend_failures, c->cfg.fail_threshold);
         t->peers_dirty = true;
@@ -328,6 +358,7 @@ static void fetch_peers(struct aero_cluster *c, struct aero_node *nd, struct buf
         return;
     if (!aero__info_find((const char *)r->p, r->len, cmd, &v, &n) ||
         aero__parse_peers(v, n, &nd->peers, NULL) != ST_OK) {
+        err_set(&nd->last_err, ST_PROTO, "%s: malformed %s reply", nd->addr, cmd);
         node_failed(nd);
         return;
     }
@@ -376,6 +407,7 @@ static void add_peers(struct aero_cluster *c, struct tend *t)
                     aero__node_unref(nn);
                     break;
                 }
+                emit(c, AERO_EV_NODE_ADDED, nn);
                 t->map_dirty = true;
                 t->healthy++;
                 break;
@@ -399,8 +431,10 @@ static void fetch_replicas(struct aero_cluster *c, struct aero_node *nd, struct 
         !aero__info_find((const char *)r->p, r->len, "replicas", &v, &n) ||
         aero__parse_replicas(v, n, maps, AERO_MAX_NS, &n_maps, NULL) != ST_OK) {
         mem_free(maps);
-        if (maps)
+        if (maps) {
+            err_set(&nd->last_err, ST_PROTO, "%s: malformed replicas reply", nd->addr);
             node_failed(nd);
+        }
         return;
     }
     fit = n_maps ? mem_realloc(maps, n_maps * sizeof(*maps)) : NULL;
@@ -531,6 +565,7 @@ static void reseed(struct aero_cluster *c, struct tend *t)
             aero__node_unref(nd);
             continue;
         }
+        emit(c, AERO_EV_NODE_ADDED, nd);
         t->healthy++;
         t->peers_dirty = true;
         t->map_dirty = true;
@@ -545,9 +580,17 @@ static enum status tend_pass(struct aero_cluster *c, bool force_map, struct err 
     pthread_mutex_lock(&c->tend_lock);
     r = &c->tend_buf;
     for (size_t i = 0; i < c->n_nodes; i++) {
-        aero__session_tend(c, c->nodes[i]);   /* token refresh ahead of its TTL */
-        refresh_node(c, c->nodes[i], r, &t);
-        t.healthy += c->nodes[i]->healthy;
+        struct aero_node *nd = c->nodes[i];
+        aero__session_tend(c, nd);   /* token refresh ahead of its TTL */
+        refresh_node(c, nd, r, &t);
+        t.healthy += nd->healthy;
+        if (!nd->healthy && !nd->reported_down) {
+            nd->reported_down = true;
+            emit(c, AERO_EV_NODE_DOWN, nd);
+        } else if (nd->healthy && nd->reported_down) {
+            nd->reported_down = false;
+            emit(c, AERO_EV_NODE_BACK, nd);
+        }
     }
     if (t.healthy == 0)
         reseed(c, &t);
@@ -704,6 +747,7 @@ struct aero_cluster *aero_cluster_new(const struct aero_cluster_config *cfg, str
         goto fail;
     if (bootstrap(c, e) != ST_OK || tend_pass(c, true, e) != ST_OK || !c->pmap)
         goto fail;
+    c->started = true;                /* written before the tend thread starts */
     if (c->cfg.tend_interval_ms > 0) {
         int rc = pthread_create(&c->tend_thread, NULL, tend_main, c);
         if (rc != 0) {
@@ -731,6 +775,7 @@ void aero_cluster_free(struct aero_cluster *c)
         pthread_mutex_unlock(&c->lock);
         pthread_join(c->tend_thread, NULL);
     }
+    c->started = false;               /* closing is not a membership change */
     while (c->n_nodes > 0)
         remove_node(c, c->n_nodes - 1);
     aero__pmap_unref(c->pmap);

@@ -470,6 +470,122 @@ TEST(result_code_table)
             TEST_FAIL("result code %d missing from AERO_RC_MAP", codes[i]);
 }
 
+/* wire doc §13.7: batch write of the same op on two keys, captured from the C client: row 0
+ * INFO|GEN|TTL with namespace, set and op, row 1 REPEAT. Rows come from single requests. */
+static void single_write(struct buf *b, const uint8_t d[20], uint8_t info2, const char *set,
+                         int64_t v, const struct aero_key_value *send_key)
+{
+    struct aero_msg m;
+    buf_reset(b);
+    aero_msg_begin(&m, b, 0, (uint8_t)(AERO_INFO2_WRITE | info2), 0, 0, 0, 1000);
+    aero_msg_key_fields(&m, "test", 4, set, strlen(set), d, send_key);
+    aero_msg_op_int(&m, AERO_OP_WRITE, "w", 1, v);
+    if (aero_msg_end(&m, NULL) != ST_OK)
+        TEST_FAIL("build");
+}
+
+TEST(batch_write_rows_match_capture_and_repeat)
+{
+    struct aero_batch bt = {0};
+    struct buf one = BUF_INIT;
+    struct err e = {0};
+    const uint8_t *d0 = HEX("0065a7c9e6294e7f2957b0fa8b4936c55181fbfc");
+    uint8_t d0c[20], d1c[20];
+    memcpy(d0c, d0, 20);
+    memcpy(d1c, HEX("5232f8f23c0db1fec4fcabc25dd7fb794206df12"), 20);
+    const char *want = "00 00 00 68 29 00 00 00 02 0d"
+                       "00 00 00 00 0065a7c9e6294e7f2957b0fa8b4936c55181fbfc 0e"
+                       "00 81 00 0000 00000000 0002 0001"
+                       "00 00 00 05 00 74 65 73 74"
+                       "00 00 00 05 01 64 65 6d 6f"
+                       "00 00 00 0d 02 01 00 01 77 00 00 00 00 00 00 00 09"
+                       "00 00 00 01 5232f8f23c0db1fec4fcabc25dd7fb794206df12 01";
+    const uint8_t *p;
+
+    ASSERT_OK_E(aero_batch_begin(&bt, &e), &e);
+    single_write(&one, d0c, AERO_INFO2_RESPOND_ALL_OPS, "demo", 9, NULL);
+    ASSERT_OK_E(aero_batch_add(&bt, 0, one.p, one.len, &e), &e);
+    single_write(&one, d1c, AERO_INFO2_RESPOND_ALL_OPS, "demo", 9, NULL);
+    ASSERT_OK_E(aero_batch_add(&bt, 1, one.p, one.len, &e), &e);
+    ASSERT_OK_E(aero_batch_end(&bt, &e), &e);
+    p = bt.cmd.req.p;
+    ASSERT_EQ_INT(bt.cmd.req.len, 8 + 22 + HEX_LEN(want));
+    ASSERT_EQ_U64(load_u64be(p) & 0xFFFFFFFFFFFFull, bt.cmd.req.len - 8);
+    ASSERT_EQ_INT(p[0], 2);
+    ASSERT_EQ_INT(p[1], 3);
+    ASSERT_EQ_INT(p[9], AERO_INFO1_BATCH);
+    ASSERT_EQ_INT(load_u16be(p + 26), 1);       /* one field (41), no ops */
+    ASSERT_EQ_INT(load_u16be(p + 28), 0);
+    ASSERT_EQ_MEM(p + 30, HEX(want), HEX_LEN(want));
+    ASSERT_EQ_STR(bt.cmd.ns, "test");           /* routed like the first row */
+    ASSERT_EQ_MEM(bt.cmd.digest, d0c, 20);
+
+    /* a different value, a sent key, or a different set breaks the REPEAT run */
+    struct aero_key_value k = {AERO_PT_STRING, 0, (const uint8_t *)"k", 1};
+    size_t before;
+    ASSERT_OK(aero_batch_begin(&bt, &e));
+    single_write(&one, d0c, 0, "demo", 1, NULL);
+    ASSERT_OK(aero_batch_add(&bt, 0, one.p, one.len, &e));
+    before = bt.cmd.req.len;
+    single_write(&one, d1c, 0, "demo", 2, NULL);      /* other value: full row */
+    ASSERT_OK(aero_batch_add(&bt, 1, one.p, one.len, &e));
+    ASSERT_CMP_INT(bt.cmd.req.len - before, >, 25);
+    before = bt.cmd.req.len;
+    single_write(&one, d0c, 0, "demo", 2, NULL);      /* same as the previous: REPEAT */
+    ASSERT_OK(aero_batch_add(&bt, 2, one.p, one.len, &e));
+    ASSERT_EQ_INT(bt.cmd.req.len - before, 25);
+    ASSERT_EQ_INT(bt.cmd.req.p[bt.cmd.req.len - 1], 0x01);
+    before = bt.cmd.req.len;
+    single_write(&one, d1c, 0, "demo", 2, &k);        /* key sent: full row */
+    ASSERT_OK(aero_batch_add(&bt, 3, one.p, one.len, &e));
+    ASSERT_CMP_INT(bt.cmd.req.len - before, >, 25);
+    before = bt.cmd.req.len;
+    single_write(&one, d1c, 0, "demo", 2, &k);        /* after a row with a key: never REPEAT */
+    ASSERT_OK(aero_batch_add(&bt, 4, one.p, one.len, &e));
+    ASSERT_CMP_INT(bt.cmd.req.len - before, >, 25);
+    ASSERT_OK(aero_batch_end(&bt, &e));
+    ASSERT_EQ_INT(load_u32be(bt.cmd.req.p + 30 + 5), 5);
+
+    /* bad input names the row */
+    ASSERT_ST(aero_batch_add(&bt, 7, one.p, one.len - 1, &e), ST_USAGE);
+    ASSERT_CONTAINS(e.msg, "row 7");
+    ASSERT_ST(aero_batch_add(&bt, 8, bt.cmd.req.p, bt.cmd.req.len, &e), ST_USAGE);
+
+    /* results: rows in any order, then LAST */
+    const char *reply = "16 00 00 00 00 00 00000001 00000000 00000001 0000 0000"
+                        "16 00 00 00 00 0d 00000000 00000000 00000000 0000 0000"
+                        "16 00 00 01 00 00 00000000 00000000 00000000 0000 0000";
+    const uint8_t *cur = NULL;
+    struct aero_batch_result r;
+    buf_reset(&bt.cmd.reply);
+    buf_append(&bt.cmd.reply, HEX(reply), HEX_LEN(reply));
+    ASSERT_OK(aero_batch_next_result(&bt.cmd, &cur, &r, &e));
+    ASSERT_EQ_INT(r.index, 1);
+    ASSERT_EQ_INT(r.result_code, 0);
+    ASSERT_EQ_INT(r.generation, 1);
+    ASSERT_OK(aero_batch_next_result(&bt.cmd, &cur, &r, &e));
+    ASSERT_EQ_INT(r.index, 0);
+    ASSERT_EQ_INT(r.result_code, 13);
+    ASSERT_ST(aero_batch_next_result(&bt.cmd, &cur, &r, &e), ST_EOF);
+    ASSERT_ST(aero_batch_next_result(&bt.cmd, &cur, &r, &e), ST_EOF);
+
+    /* a warm batch allocates nothing */
+    {
+        uint64_t a0 = mem_alloc_count();
+        for (int round = 0; round < 100; round++) {
+            ASSERT_OK(aero_batch_begin(&bt, &e));
+            for (uint32_t i = 0; i < 5; i++) {
+                single_write(&one, i & 1 ? d1c : d0c, 0, "demo", i, NULL);
+                ASSERT_OK(aero_batch_add(&bt, i, one.p, one.len, &e));
+            }
+            ASSERT_OK(aero_batch_end(&bt, &e));
+        }
+        ASSERT_EQ_U64(mem_alloc_count() - a0, 0);
+    }
+    aero_cmd_free(&bt.cmd);
+    buf_free(&one);
+}
+
 TEST(building_requests_allocates_nothing_once_warm)
 {
     struct buf b = BUF_INIT;
@@ -515,5 +631,6 @@ TEST_LIST = {
     T(void_time_to_ttl),
     T(result_code_table),
     T(building_requests_allocates_nothing_once_warm),
+    T(batch_write_rows_match_capture_and_repeat),
     {0},
 };

@@ -148,6 +148,8 @@ struct aero_node {
     uint64_t peers_gen;
     bool peers_gen_valid;
     bool healthy;                    /* answered this pass */
+    bool reported_down;              /* an AERO_EV_NODE_DOWN went out, no BACK since */
+    struct err last_err;             /* the last tend failure */
     bool need_replicas;
     uint64_t replicas_seq;           /* when its bitmaps were fetched (newer wins conflicts) */
     struct aero__ns_map *maps;       /* owned: this node's ownership bitmaps */
@@ -194,6 +196,7 @@ struct aero_cluster {
     struct buf tend_buf;             /* tend only: info replies (kept: no allocation per pass) */
     pthread_t tend_thread;
     bool tend_running, stop, tend_requested;
+    bool started;                    /* bootstrap done: membership changes are reported */
     /* security (set at creation, then read-only) */
     struct ssl_ctx_st *tls;          /* NULL: clear text */
     char credential[AERO_BCRYPT_LEN + 1];   /* bcrypt(password, AERO_LOGIN_SALT) */

@@ -15,7 +15,18 @@ struct app_connector {
     struct worker *worker;
     const char **kv_arrays[8];   /* owned NULL-terminated key/value arrays */
     size_t n_kv;
+    struct log_ctx aero_log;     /* cluster membership lines (tend thread only) */
 };
+
+/* One line per Aerospike membership change (node down/back/left/joined), never per record. */
+static void on_cluster_event(void *ctx, const struct aero_cluster_event *ev)
+{
+    struct app_connector *ac = ctx;
+    enum log_level lvl = ev->kind == AERO_EV_NODE_DOWN || ev->kind == AERO_EV_NODE_REMOVED ? LOG_WARN
+                                                                                            : LOG_INFO;
+    log_at(&ac->aero_log, lvl, "Aerospike node %s (%s) %s%s%s; %zu node(s) in the cluster view", ev->node,
+           ev->addr, aero_cluster_event_name(ev->kind), ev->why[0] ? ": " : "", ev->why, ev->n_nodes);
+}
 
 bool app_print_diags(const struct cfg_diags *d)
 {
@@ -262,6 +273,9 @@ struct app_connector *app_connector_new(const struct cfg_worker *w, const struct
     if (!o->dry_run) {
         if (cluster_config(m, &acc, e) != ST_OK)
             goto fail;
+        ac->aero_log = (struct log_ctx){o->log_level, ac->name, 2};
+        acc.on_event = on_cluster_event;
+        acc.event_ctx = ac;
         ac->cluster = connect_cluster(&acc, c->name, o, e);
         if (!ac->cluster) {
             err_prefix(e, "%s: aerospike", m->file);

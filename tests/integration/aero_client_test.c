@@ -835,6 +835,113 @@ TEST(routing_each_key_to_its_partition_master)
     env_stop(&env);
 }
 
+/* Batch writes (batch operate): 3,000 records in batches grouped per node by the client's
+ * map, rows with different values and runs of identical rows (sent as REPEAT); every row
+ * reports 0, every record reads back with its own value, each node received only its own
+ * rows (nothing proxied) as batches. */
+struct bw {
+    struct aero_batch b;
+    bool done;
+    enum status st;
+};
+
+static void bw_cb(struct aero_cmd *cmd, enum status st, const struct err *e)
+{
+    struct bw *w = cmd->ctx;
+    (void)e;
+    w->done = true;
+    w->st = st;
+}
+
+TEST(batch_writes_grouped_per_node_read_back)
+{
+    static const char *const args[] = {"--nodes", "3", NULL};
+    struct env env;
+    enum { N = 3000, ROWS = 100 };
+    static struct bw open[64], sent[N];
+    int n_sent = 0;
+    struct aero_write_policy wp;
+    struct aero_cmd one = {0};
+    struct buf stats = BUF_INIT;
+    struct err e = {0};
+    static uint8_t seen[N];
+    uint64_t writes = 0;
+
+    need_fake("--nodes / testd-stats");
+    env_start(&env, args, "bwrite");
+    aero_write_policy_init(&wp);
+    wp.base = (struct aero_policy){5000, 20000, 2, 0};
+    for (int i = 0; i < N; i++) {
+        struct aero_key k = key_int(&env, i);
+        struct aero_msg m;
+        uint32_t nd;
+        struct bw *w;
+        buf_reset(&one.req);
+        aero_write_begin(&m, &one.req, &wp, &k, 0, 0);
+        /* records 0..999 carry their own value; the rest 7 (identical rows -> REPEAT) */
+        aero_msg_op_int(&m, AERO_OP_WRITE, "v", 1, i < 1000 ? i : 7);
+        ASSERT_OK(aero_msg_end(&m, &e));
+        nd = aero_client_node_of(env.cl, env.ns, k.digest);
+        ASSERT_CMP_INT(nd, <, 64);
+        w = &open[nd];
+        if (w->b.count == 0)
+            ASSERT_OK_E(aero_batch_begin(&w->b, &e), &e);
+        ASSERT_OK_E(aero_batch_add(&w->b, (uint32_t)i, one.req.p, one.req.len, &e), &e);
+        if (w->b.count == ROWS || i == N - 1) {
+            for (int j = 0; j < 64; j++) {
+                struct bw *x = &open[j];
+                if (x->b.count == 0 || (x != w && i != N - 1))
+                    continue;
+                ASSERT_OK_E(aero_batch_end(&x->b, &e), &e);
+                sent[n_sent] = *x;            /* the batch moves; its buffers go with it */
+                memset(x, 0, sizeof(*x));
+                aero_cmd_policy(&sent[n_sent].b.cmd, &wp.base);
+                sent[n_sent].b.cmd.cb = bw_cb;
+                sent[n_sent].b.cmd.ctx = &sent[n_sent];
+                ASSERT_OK_E(aero_submit(env.cl, &sent[n_sent].b.cmd, &e), &e);
+                n_sent++;
+            }
+        }
+    }
+    for (int left = n_sent; left > 0;) {
+        aero_client_poll(env.cl, 100);
+        left = 0;
+        for (int j = 0; j < n_sent; j++)
+            left += !sent[j].done;
+    }
+    for (int j = 0; j < n_sent; j++) {
+        const uint8_t *cur = NULL;
+        struct aero_batch_result r;
+        ASSERT_ST(sent[j].st, ST_OK);
+        while (aero_batch_next_result(&sent[j].b.cmd, &cur, &r, &e) == ST_OK) {
+            ASSERT_CMP_INT(r.index, <, N);
+            ASSERT_EQ_INT(r.result_code, 0);
+            ASSERT_EQ_INT(seen[r.index], 0);
+            seen[r.index] = 1;
+        }
+        aero_cmd_free(&sent[j].b.cmd);
+    }
+    for (int i = 0; i < N; i++)
+        ASSERT_EQ_INT(seen[i], 1);
+    for (int i = 0; i < N; i += 7) {
+        struct aero_key k = key_int(&env, i);
+        struct aero_record r = {0};
+        ASSERT_OK_E(aero_get(env.cl, NULL, &k, NULL, 0, &r, &e), &e);
+        ASSERT_EQ_INT(get_int(&r, "v"), i < 1000 ? i : 7);
+        aero_record_free(&r);
+    }
+    testd_info(&env, "testd-stats", &stats);
+    for (int nd = 1; nd <= 3; nd++) {
+        ASSERT_EQ_U64(stat_of((const char *)stats.p, nd, "batch_sub_proxied"), 0);
+        writes += stat_of((const char *)stats.p, nd, "writes");
+    }
+    ASSERT_EQ_U64(writes, N);
+    ASSERT_CMP_INT(n_sent, <=, N / ROWS + 3 * 3);
+    aero_cmd_free(&one);
+    buf_free(&stats);
+    env_stop(&env);
+}
+
 TEST(node_down_writes_retry_and_map_follows)
 {
     static const char *const args[] = {"--nodes", "3", NULL};
@@ -1045,6 +1152,7 @@ TEST_LIST = {
     T(async_10000_writes_then_reads_nothing_lost),
     T(hundred_clients_in_parallel),
     T(routing_each_key_to_its_partition_master),
+    T(batch_writes_grouped_per_node_read_back),
     T(node_down_writes_retry_and_map_follows),
     T(injected_key_busy_and_overload_are_retried),
     T(slow_server_socket_timeouts_then_recovery),

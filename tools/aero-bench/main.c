@@ -29,6 +29,9 @@ static const char usage[] =
 "      --conns N          pipelined connections per node per client (default 2)\n"
 "      --depth N          requests in flight per connection (default 64)\n"
 "      --timeout MS       total timeout per command (default 5000)\n"
+"  -B, --batch N          writes only: send batch writes of N rows per node (wire doc §8)\n"
+"                         instead of single writes; -c then counts batches in flight and\n"
+"                         the figures are per record (row)\n"
 "\n"
 "Example (numbers in bench/README.md):\n"
 "  aerospike-testd --port 3100 &\n"
@@ -41,6 +44,7 @@ struct cfg {
     uint64_t keys, ops, warmup;
     uint32_t bins, size, inflight, threads, conns, depth, timeout_ms;
     int type;                  /* 0 int, 1 string, 2 blob */
+    uint32_t batch;            /* rows per batch write, 0 = single writes */
 };
 
 #define HIST_N 3000
@@ -77,8 +81,20 @@ struct slot {
     uint64_t t0_us;
 };
 
+#define MAX_NODE_IDS 64
+
+struct bslot {                 /* batch mode: one batch write, being filled or in flight */
+    struct aero_batch b;
+    struct worker *w;
+    struct bslot *next_free;
+    uint64_t t0_us;
+};
+
 struct worker {
     const struct cfg *cfg;
+    struct bslot *bslots, *bfree;
+    struct bslot *open[MAX_NODE_IDS];   /* per node id: the batch being filled */
+    struct aero_cmd scratch;   /* batch mode: one record's request, then copied into a row */
     struct aero_cluster *c;
     struct aero_client *cl;
     struct slot *slots;
@@ -93,7 +109,7 @@ struct worker {
 
 static pthread_barrier_t start_line;
 
-static void build(struct worker *w, struct slot *s)
+static void build(struct worker *w, struct aero_cmd *cmd)
 {
     const struct cfg *c = w->cfg;
     uint64_t kn = (w->next_key++ * c->threads + w->id) % c->keys;
@@ -103,10 +119,10 @@ static void build(struct worker *w, struct slot *s)
     bool write = c->op == 0 || (c->op == 2 && (kn & 1));
 
     aero_key_init(&k, c->ns, c->set, &kv, NULL);
-    buf_reset(&s->cmd.req);
+    buf_reset(&cmd->req);
     if (write) {
         static const struct aero_write_policy wp;    /* defaults; timing is set on the cmd */
-        aero_write_begin(&m, &s->cmd.req, &wp, &k, 0, 0);
+        aero_write_begin(&m, &cmd->req, &wp, &k, 0, 0);
         for (uint32_t b = 0; b < c->bins; b++) {
             const char *name = w->names + 12 * b;
             size_t nl = strlen(name);
@@ -117,10 +133,10 @@ static void build(struct worker *w, struct slot *s)
                             nl, w->value.p, w->value.len);
         }
     } else {
-        aero_read_begin(&m, &s->cmd.req, &k, AERO_INFO1_GET_ALL);
+        aero_read_begin(&m, &cmd->req, &k, AERO_INFO1_GET_ALL);
     }
     aero_msg_end(&m, NULL);
-    aero_cmd_route(&s->cmd, c->ns, k.digest, write);
+    aero_cmd_route(cmd, c->ns, k.digest, write);
 }
 
 static void submit(struct worker *w, struct slot *s)
@@ -130,7 +146,7 @@ static void submit(struct worker *w, struct slot *s)
     if (w->issued == w->quota)
         return;
     w->issued++;
-    build(w, s);
+    build(w, &s->cmd);
     s->t0_us = clock_mono_us();
     if (aero_submit(w->cl, &s->cmd, &e) != ST_OK) {
         w->errors++;
@@ -160,13 +176,110 @@ static void on_done(struct aero_cmd *cmd, enum status st, const struct err *e)
     submit(w, s);
 }
 
+static void batch_fill(struct worker *w);
+
+static void batch_done(struct aero_cmd *cmd, enum status st, const struct err *e)
+{
+    struct bslot *b = cmd->ctx;
+    struct worker *w = b->w;
+    uint64_t us = clock_mono_us() - b->t0_us;
+    const uint8_t *cur = NULL;
+    struct aero_batch_result r;
+    uint32_t ok = 0;
+    struct err pe;
+
+    if (st == ST_OK) {
+        while (aero_batch_next_result(cmd, &cur, &r, &pe) == ST_OK)
+            if (r.result_code == 0)
+                ok++;
+    } else if (!w->first_err[0]) {
+        snprintf(w->first_err, sizeof(w->first_err), "%s", e->msg);
+    }
+    if (ok < b->b.count && st == ST_OK && !w->first_err[0])
+        snprintf(w->first_err, sizeof(w->first_err), "batch: %u of %u rows failed",
+                 b->b.count - ok, b->b.count);
+    w->done += b->b.count;
+    w->errors += b->b.count - ok;
+    if (w->measuring) {
+        w->h.b[hist_idx(us)] += b->b.count;
+        if (us > w->h.max)
+            w->h.max = us;
+    }
+    b->next_free = w->bfree;
+    w->bfree = b;
+    batch_fill(w);
+}
+
+static void batch_send(struct worker *w, struct bslot *b)
+{
+    struct err e;
+
+    if (aero_batch_end(&b->b, &e) == ST_OK) {
+        b->t0_us = clock_mono_us();
+        if (aero_submit(w->cl, &b->b.cmd, &e) == ST_OK)
+            return;
+    }
+    w->errors += b->b.count;
+    w->done += b->b.count;
+    if (!w->first_err[0])
+        snprintf(w->first_err, sizeof(w->first_err), "%s", e.msg);
+    b->next_free = w->bfree;
+    w->bfree = b;
+}
+
+/* Encode records into their node's open batch; send a batch when it has -B rows (or when
+ * the phase's quota is reached). Stops while no batch slot is free. */
+static void batch_fill(struct worker *w)
+{
+    const struct cfg *c = w->cfg;
+    struct err e;
+
+    while (w->issued < w->quota) {
+        uint32_t node;
+        struct bslot *b;
+
+        build(w, &w->scratch);
+        node = aero_client_node_of(w->cl, c->ns, w->scratch.digest);
+        if (node >= MAX_NODE_IDS)
+            node = 0;
+        if (!(b = w->open[node])) {
+            if (!(b = w->bfree)) {
+                w->next_key--;                /* not taken: build it again later */
+                return;
+            }
+            w->bfree = b->next_free;
+            aero_batch_begin(&b->b, NULL);
+            w->open[node] = b;
+        }
+        if (aero_batch_add(&b->b, (uint32_t)b->b.count, w->scratch.req.p, w->scratch.req.len, &e) != ST_OK) {
+            fprintf(stderr, "aero-bench: %s\n", e.msg);
+            exit(1);
+        }
+        w->issued++;
+        if (b->b.count == c->batch || w->issued == w->quota) {
+            w->open[node] = NULL;
+            batch_send(w, b);
+        }
+    }
+    for (uint32_t n = 0; n < MAX_NODE_IDS; n++) {   /* quota reached: send what is left */
+        struct bslot *b = w->open[n];
+        if (b) {
+            w->open[n] = NULL;
+            batch_send(w, b);
+        }
+    }
+}
+
 static void run_phase(struct worker *w, uint64_t quota, bool measure)
 {
     w->issued = w->done = 0;
     w->quota = quota;
     w->measuring = measure;
-    for (uint32_t i = 0; i < w->cfg->inflight; i++)
-        submit(w, &w->slots[i]);
+    if (w->cfg->batch)
+        batch_fill(w);
+    else
+        for (uint32_t i = 0; i < w->cfg->inflight; i++)
+            submit(w, &w->slots[i]);
     while (w->done < w->quota)
         aero_client_poll(w->cl, 100);
 }
@@ -190,7 +303,7 @@ static int parse(int argc, char **argv, struct cfg *c)
         {"keys", 1, 0, 'k'}, {"bins", 1, 0, 'b'}, {"size", 1, 0, 'z'}, {"type", 1, 0, 't'},
         {"ops", 1, 0, 'N'}, {"warmup", 1, 0, 'w'}, {"inflight", 1, 0, 'c'},
         {"threads", 1, 0, 'T'}, {"conns", 1, 0, 'C'}, {"depth", 1, 0, 'D'},
-        {"timeout", 1, 0, 'm'}, {"help", 0, 0, 'H'}, {0, 0, 0, 0},
+        {"timeout", 1, 0, 'm'}, {"batch", 1, 0, 'B'}, {"help", 0, 0, 'H'}, {0, 0, 0, 0},
     };
     int o;
 
@@ -208,9 +321,9 @@ static int parse(int argc, char **argv, struct cfg *c)
     c->conns = 2;
     c->depth = 64;
     c->timeout_ms = 5000;
-    while ((o = getopt_long(argc, argv, "h:n:s:o:k:b:z:t:N:w:c:T:", lo, NULL)) != -1) {
+    while ((o = getopt_long(argc, argv, "h:n:s:o:k:b:z:t:N:w:c:T:B:", lo, NULL)) != -1) {
         uint64_t v = 0;
-        if (optarg && strchr("kbzNwcTCDm", o) && (!str_to_u64(optarg, strlen(optarg), &v) ||
+        if (optarg && strchr("kbzNwcTCDmB", o) && (!str_to_u64(optarg, strlen(optarg), &v) ||
                                                    (v == 0 && o != 'w'))) {
             fprintf(stderr, "aero-bench: -%c: '%s' is not a positive number\n", o, optarg);
             return 2;
@@ -243,9 +356,14 @@ static int parse(int argc, char **argv, struct cfg *c)
         case 'C': c->conns = (uint32_t)v; break;
         case 'D': c->depth = (uint32_t)v; break;
         case 'm': c->timeout_ms = (uint32_t)v; break;
+        case 'B': c->batch = (uint32_t)MIN(v, 100000); break;
         case 'H': fputs(usage, stdout); return 0;
         default: fputs(usage, stderr); return 2;
         }
+    }
+    if (c->batch && c->op != 0) {
+        fprintf(stderr, "aero-bench: --batch: writes only (-o write)\n");
+        return 2;
     }
     return -1;
 }
@@ -294,6 +412,25 @@ int main(int argc, char **argv)
             snprintf(w->names + 12 * b, 12, "b%u", b);
         for (uint32_t k = 0; k < c.size; k++)
             buf_put_u8(&w->value, (uint8_t)('a' + k % 26));
+        if (c.batch) {
+            struct aero_policy pol = {c.timeout_ms, c.timeout_ms, 2, 0};
+            uint32_t nb = c.inflight + MAX_NODE_IDS;   /* in flight + one being filled per node */
+            w->bslots = mem_calloc(nb, sizeof(*w->bslots));
+            if (!w->bslots) {
+                fprintf(stderr, "aero-bench: out of memory\n");
+                return 1;
+            }
+            for (uint32_t s = 0; s < nb; s++) {
+                struct bslot *b = &w->bslots[s];
+                b->w = w;
+                b->b.cmd.cb = batch_done;
+                b->b.cmd.ctx = b;
+                aero_cmd_policy(&b->b.cmd, &pol);
+                b->next_free = s < c.inflight ? w->bfree : NULL;
+                if (s < c.inflight)
+                    w->bfree = b;
+            }
+        }
         for (uint32_t s = 0; s < c.inflight; s++) {
             struct aero_policy pol = {c.timeout_ms, c.timeout_ms, 2, 0};
             w->slots[s].w = w;
@@ -329,10 +466,12 @@ int main(int argc, char **argv)
         else
             snprintf(shape, sizeof(shape), "%uB %s", c.size, c.type == 1 ? "string" : "blob");
         printf("aero-bench: %s %llu ops (+%llu warm-up), %u bin(s) x %s, %llu keys, %u thread(s) x "
-               "%u in flight, %u conn(s)/node, %s\n",
+               "%u in flight%s, %u conn(s)/node, %s\n",
                c.op == 0 ? "write" : c.op == 1 ? "read" : "rw", (unsigned long long)n,
                (unsigned long long)c.warmup, c.bins, shape, (unsigned long long)c.keys, c.threads,
-               c.inflight, c.conns, c.host);
+               c.inflight, c.batch ? " batches" : "", c.conns, c.host);
+        if (c.batch)
+            printf("  batch writes of up to %u rows per node\n", c.batch);
     }
     printf("  throughput  %.0f ops/s\n", (double)n * 1e6 / (double)(t1 - t0 ? t1 - t0 : 1));
     printf("  latency us  p50 %llu  p99 %llu  p99.9 %llu  max %llu\n", (unsigned long long)pv[0],
@@ -345,6 +484,10 @@ int main(int argc, char **argv)
             printf("  first error (thread %u): %s\n", i, ws[i].first_err);
         for (uint32_t s = 0; s < c.inflight; s++)
             aero_cmd_free(&ws[i].slots[s].cmd);
+        for (uint32_t s = 0; ws[i].bslots && s < c.inflight + MAX_NODE_IDS; s++)
+            aero_cmd_free(&ws[i].bslots[s].b.cmd);
+        mem_free(ws[i].bslots);
+        aero_cmd_free(&ws[i].scratch);
         aero_client_free(ws[i].cl);
         mem_free(ws[i].slots);
         buf_free(&ws[i].value);
