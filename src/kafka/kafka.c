@@ -131,7 +131,7 @@ struct kafka_consumer *kafka_consumer_new(const struct kafka_consumer_config *cc
     const char *const defaults[] = {
         "auto.offset.reset", "earliest",
         "fetch.wait.max.ms", "100",
-        "queued.max.messages.kbytes", "8192",   /* prefetch; bounds memory */
+        "queued.max.messages.kbytes", "4096",   /* prefetch; bounds memory (see kafka_consumer_refetch) */
         "fetch.max.bytes", "8388608",
         "session.timeout.ms", "10000",
         "heartbeat.interval.ms", "3000",
@@ -321,6 +321,23 @@ enum status kafka_pause_all(struct kafka_consumer *kc)
 enum status kafka_resume_all(struct kafka_consumer *kc)
 {
     return pause_resume(kc, false);
+}
+
+enum status kafka_consumer_refetch(struct kafka_consumer *kc, const struct kafka_tp *tps, size_t n)
+{
+    rd_kafka_topic_partition_list_t *l;
+    rd_kafka_error_t *err;
+
+    if (n == 0)
+        return ST_OK;
+    l = tp_list(tps, n);
+    err = rd_kafka_seek_partitions(kc->rk, l, 0);   /* asynchronous */
+    rd_kafka_topic_partition_list_destroy(l);
+    if (err) {
+        rd_kafka_error_destroy(err);
+        return ST_UNAVAILABLE;
+    }
+    return ST_OK;
 }
 
 int64_t kafka_lag(struct kafka_consumer *kc, const char *topic, int32_t partition, int64_t next_offset)

@@ -72,6 +72,13 @@ enum status kafka_committed(struct kafka_consumer *kc, struct kafka_tp *tps, siz
                             struct err *e);
 enum status kafka_pause_all(struct kafka_consumer *kc);
 enum status kafka_resume_all(struct kafka_consumer *kc);
+/* Restart fetching of @tps now, from their .offset (the next offset the application wants).
+ * librdkafka 2.0 stops fetching while its local queue is above queued.max.messages.kbytes /
+ * queued.min.messages and looks again only when its broker thread next wakes, up to 1 s later,
+ * even if the application emptied the queue meanwhile (librdkafka issue #2879; 2.2 adds
+ * fetch.queue.backoff.ms). A seek wakes it. Asynchronous: a message below .offset may still be
+ * returned once (skip it). Consumer thread only. */
+enum status kafka_consumer_refetch(struct kafka_consumer *kc, const struct kafka_tp *tps, size_t n);
 /* High watermark minus @next_offset, from librdkafka's cached statistics (no round trip);
  * @next_offset < 0 means "not read yet here": the consumer's position (the committed offset it
  * starts from) is used. -1 when unknown. */

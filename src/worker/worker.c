@@ -448,15 +448,20 @@ static int route(const struct worker *w, const kafka_message *m)
 static void dispatch(struct worker *w, kafka_message **msgs, size_t n)
 {
     bool touched[64] = {false};
+    uint64_t now = clock_mono_ms();
 
     if (!w->first_record_ms && n)
-        w->first_record_ms = clock_mono_ms();
+        w->first_record_ms = now;
     for (int ti = 0; ti < w->nth; ti++)
         pthread_mutex_lock(&w->th[ti].mu);
     for (size_t i = 0; i < n; i++) {
         kafka_message *m = msgs[i];
         struct part *p = part_find(w, rd_kafka_topic_name(m->rkt), m->partition);
         int ti;
+        if (p && m->offset < p->next_fetch) {   /* already taken: fetched again after a refetch */
+            kafka_message_free(m);
+            continue;
+        }
         if (!p || !ring_room(p)) {   /* not (or no longer) ours; or no memory */
             if (p)
                 worker__fail(w, "out of memory tracking %s[%d]", p->topic, (int)p->partition);
@@ -476,6 +481,7 @@ static void dispatch(struct worker *w, kafka_message **msgs, size_t n)
         p->pending++;
         w->pending_total++;
         p->next_fetch = m->offset + 1;
+        p->rx_ms = now;
         atomic_store_explicit(&p->position_a, p->next_fetch, memory_order_relaxed);
         atomic_store_explicit(&p->pending_a, p->pending, memory_order_relaxed);
         touched[ti % 64] = true;
@@ -635,6 +641,39 @@ static bool back_pressure(struct worker *w, uint64_t now)
     return !w->full_since || w->paused;
 }
 
+/* librdkafka's queue is empty, yet a partition has sent nothing for a while although Kafka has
+ * more of it (its cached high watermark says so) and we have room: its fetcher is stalled (see
+ * kafka_consumer_refetch); wake it rather than wait up to a second. */
+static void refetch_stalled(struct worker *w, uint64_t now)
+{
+    struct kafka_tp tps[64];
+    size_t n = 0, total = 0;
+
+    if (w->paused || w->user_paused || w->pcount == 0 || now - w->refetch_check_ms < REFETCH_AFTER_MS / 3)
+        return;
+    w->refetch_check_ms = now;
+    for (size_t b = 0; b < w->pcap; b++)
+        for (struct part *p = w->ptab[b]; p; p = p->hnext) {
+            if (p->next_fetch < 0 || now - p->rx_ms < REFETCH_AFTER_MS ||
+                kafka_lag(w->kc, p->topic, p->partition, p->next_fetch) <= 0)
+                continue;
+            p->rx_ms = now;   /* look again after another quiet period */
+            tps[n++] = (struct kafka_tp){p->topic, p->partition, p->next_fetch};
+            if (n == ARRAY_LEN(tps)) {
+                kafka_consumer_refetch(w->kc, tps, n);
+                total += n;
+                n = 0;
+            }
+        }
+    if (n && kafka_consumer_refetch(w->kc, tps, n) == ST_OK)
+        total += n;
+    if (total) {
+        w->refetches += total;
+        log_debug(&w->log, "fetching of %zu partition(s) stalled with records waiting in Kafka: woke the fetcher (%llu so far)",
+                  total, (unsigned long long)w->refetches);
+    }
+}
+
 static bool start_threads(struct worker *w)
 {
     for (int i = 0; i < w->nth; i++) {
@@ -719,9 +758,12 @@ int worker_run(struct worker *w, volatile sig_atomic_t *stop)
         } else if (back_pressure(w, now)) {
             /* never take more than the queue has room for (after a pause: what arrives anyway) */
             size_t room = w->pending_total < w->cfg.max_queued_records ? w->cfg.max_queued_records - w->pending_total : 1;
-            size_t n = kafka_consumer_poll(w->kc, msgs, MIN(room, (size_t)BATCH_MAX), w->paused || w->user_paused ? 5 : 10);
+            size_t want = MIN(room, (size_t)BATCH_MAX);
+            size_t n = kafka_consumer_poll(w->kc, msgs, want, w->paused || w->user_paused ? 5 : 10);
             if (n)
                 dispatch(w, msgs, n);
+            if (n < want)   /* librdkafka's queue is empty */
+                refetch_stalled(w, clock_mono_ms());
         } else {
             sleep_ms(1);   /* full: let the processing threads catch up */
         }

@@ -31,6 +31,7 @@
 #define LOG_BURST 20          /* record-level lines per LOG_WINDOW_MS before summarising */
 #define LOG_WINDOW_MS 10000
 #define PAUSE_AFTER_MS 500    /* a full queue for this long pauses the partitions */
+#define REFETCH_AFTER_MS 30   /* nothing from a partition this long while Kafka has more: refetch */
 #define LAT_BUCKETS 15        /* WORKER_LATENCY_BOUNDS_US + +Inf */
 
 struct thread;
@@ -58,6 +59,7 @@ struct part {
     int64_t next_commit;           /* watermark; -1 none */
     int64_t committed;             /* last committed; -1 none */
     int64_t next_fetch;            /* offset after the last dispatched record; -1 none */
+    uint64_t rx_ms;                /* a record of it last arrived (or it was refetched) then */
     bool blocked;                  /* an OUT_LEFT record sits at the head */
     /* mirrors for other threads (metrics) */
     _Atomic int64_t position_a, committed_a, next_commit_a;
@@ -180,6 +182,8 @@ struct worker {
     uint64_t pending_total;        /* records dispatched whose outcome is not reported */
     bool paused;                   /* back-pressure pause */
     uint64_t full_since;           /* queue at max-queued-records since (0 = not full) */
+    uint64_t refetch_check_ms;     /* stalled partitions last looked for then */
+    uint64_t refetches;            /* kafka_consumer_refetch calls (stalled fetchers woken) */
     uint64_t first_record_ms;
     bool user_paused;              /* paused by worker_set_paused (REST pause) */
     _Atomic bool target_paused;

@@ -226,6 +226,60 @@ TEST(small_max_queued_records_does_not_stall_the_pipeline)
     sa_env_free(&v);
 }
 
+/* librdkafka 2.0 stops fetching once its queue passes queued.max.messages.kbytes and looks again
+ * up to a second later; the worker then wakes the fetcher with a seek to the next offset it
+ * wants. With a 64 KiB queue that happens all the time: every record must still be taken
+ * exactly once (a record fetched again after the seek is skipped, not written twice). */
+TEST(a_tiny_librdkafka_queue_refetches_and_takes_every_record_exactly_once)
+{
+    struct sa_env v;
+    const int n = 20000, parts = 4;
+    char spec[160], yaml[800];
+
+    sa_env_init(&v);
+    const char *topic = sa_name(&v, "refetch"), *set = sa_name(&v, "refetch"), *name = sa_name(&v, "refetch");
+    snprintf(spec, sizeof(spec), "%s:%d", topic, parts);
+    const char *topics[] = {spec, NULL};
+    sa_env_start(&v, topics, NULL);
+    e2e_produce(v.bootstrap, topic, n, parts, "u-%d", seq_json, NULL);
+    keyed_yaml(yaml, sizeof(yaml), topic, set);
+    /* every fetch brings more than queued.min.messages and so fills the queue past its limit
+     * (librdkafka wants fetch.max.bytes >= message.max.bytes) */
+    const char *w = sa_worker(&v, "consumer.queued.max.messages.kbytes=64\nconsumer.fetch.max.bytes=65536\n"
+                                  "consumer.max.partition.fetch.bytes=16384\nconsumer.message.max.bytes=32768\n"
+                                  "consumer.queued.min.messages=10\n");
+    const char *c = sa_connector(&v, name, topic, "processing-threads: 2\n", yaml, NULL);
+    const char *debug[] = {"--log-level", "debug", NULL};
+    struct tu_proc *p = sa_start(w, c, NULL, debug, NULL);
+    uint64_t t0 = clock_mono_ms();
+    ASSERT_EQ_INT(e2e_wait_objects(v.hosts, "test", set, n, sa_ms(120000)), n);
+    uint64_t ms = clock_mono_ms() - t0;
+    ASSERT_EQ_INT(sa_wait_committed(v.bootstrap, group_of(name), topic, parts, n, 20000, NULL), n);
+    char *err = sa_end(p, SIGTERM, 0, 60000);
+    struct sa_stats st;
+    ASSERT_TRUE(sa_parse_last_stats(err, &st));
+    ASSERT_EQ_INT(st.in, n);        /* nothing taken twice */
+    ASSERT_EQ_INT(st.written, n);
+    int refetches = sa_count(err, "woke the fetcher");
+    fprintf(stderr, "    %d records in %llu ms with a 64 KiB librdkafka queue; %d refetches\n", n,
+            (unsigned long long)ms, refetches);
+    ASSERT_CMP_INT(refetches, >=, 1);
+    mem_free(err);
+    check_all_present(v.hosts, set, n, 53);
+    struct e2e_aero a;
+    e2e_aero_open(&a, v.hosts);
+    for (int i = 0; i < n; i += 97) {   /* written once each: generation 1 */
+        struct aero_record rec = {0};
+        char key[32];
+        snprintf(key, sizeof(key), "u-%d", i);
+        ASSERT_OK(e2e_get_str(&a, "test", set, key, &rec));
+        ASSERT_EQ_INT(rec.generation, 1);
+        aero_record_free(&rec);
+    }
+    e2e_aero_close(&a);
+    sa_env_free(&v);
+}
+
 /* ---- per-key order: last write wins ---- */
 
 #define KEYS 60
@@ -284,6 +338,7 @@ TEST_LIST = {
     T(twenty_percent_write_failures_lose_nothing),
     T(slow_aerospike_with_a_small_queue_keeps_memory_bounded_and_pauses_and_resumes),
     T(small_max_queued_records_does_not_stall_the_pipeline),
+    T(a_tiny_librdkafka_queue_refetches_and_takes_every_record_exactly_once),
     T(same_key_writes_last_write_wins_across_partitions_and_threads),
     {0},
 };
