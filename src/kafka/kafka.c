@@ -131,8 +131,8 @@ struct kafka_consumer *kafka_consumer_new(const struct kafka_consumer_config *cc
     const char *const defaults[] = {
         "auto.offset.reset", "earliest",
         "fetch.wait.max.ms", "100",
-        "queued.max.messages.kbytes", "4096",   /* prefetch; bounds memory (see kafka_consumer_refetch) */
-        "fetch.max.bytes", "8388608",
+        "queued.max.messages.kbytes", "2048",   /* prefetch; bounds memory (see kafka_consumer_refetch) */
+        "fetch.max.bytes", "2097152",   /* one fetch may overshoot the prefetch by this much */
         "session.timeout.ms", "10000",
         "heartbeat.interval.ms", "3000",
         "log_level", "4",
