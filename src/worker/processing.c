@@ -403,12 +403,13 @@ static void bad_record(struct thread *t, struct slot *s, enum worker_policy poli
         worker__fail(w, "%s: %s; and the dead-letter queue is unavailable", where, why);
         give_up(s, true);
         return;
-    case WORKER_KILL_TASK:
+    case WORKER_KILL_TASK: {
         char full[ERR_MSG_LEN + 800];
         snprintf(full, sizeof(full), "%s (%s)", why, policy_desc);
         task_failed(t, where, full);
         give_up(s, true);
         return;
+    }
     }
 }
 
