@@ -367,8 +367,10 @@ static int mp_cmp(struct mp *a, struct mp *b, int depth)
             int c = mp_cmp(a, b, depth + 1);
             if (c) return c;
         }
-        for (uint64_t k = MIN(nx, ny); k < nx; k++) mp_skip(a, depth + 1);
-        for (uint64_t k = MIN(nx, ny); k < ny; k++) mp_skip(b, depth + 1);
+        for (uint64_t k = MIN(nx, ny); k < nx; k++)
+            if (!mp_skip(a, depth + 1)) break;   /* malformed: stop at its end */
+        for (uint64_t k = MIN(nx, ny); k < ny; k++)
+            if (!mp_skip(b, depth + 1)) break;
         return nx < ny ? -1 : nx > ny;
     }
     default: return 0;
@@ -612,13 +614,14 @@ int td_cdt_apply(bool modify, const uint8_t *payload, size_t n, uint8_t old_part
         if (old_particle == AERO_PT_NULL) { rc = 0; break; }
         if (idx < 0) idx += c.n;
         if (idx < 0 || idx >= (int64_t)c.n) { rc = AERO_RC_ERR_OP_NOT_APPLICABLE; goto out; }
-        for (int64_t k = 0; k < idx; k++) mp_skip(&e, 0);
+        bool ok = true;
+        for (int64_t k = 0; k < idx && ok; k++) ok = mp_skip(&e, 0);
         const uint8_t *s = e.p;
-        mp_skip(&e, 0);
+        ok = ok && mp_skip(&e, 0);
         /* a scalar result comes back with its own particle type */
         struct mp one = {s, e.p};
         struct mpe v;
-        mp_read(&one, &v);
+        if (!ok || !mp_read(&one, &v)) { rc = AERO_RC_ERR_PARAMETER; goto out; }   /* malformed list */
         if (v.kind == K_INT) { res_int(res_particle, res_out, v.neg ? v.i : (int64_t)v.u); }
         else if (v.kind == K_DOUBLE || v.kind == K_FLOAT) {
             uint64_t bits; memcpy(&bits, &v.d, 8);
