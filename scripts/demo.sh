@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # make demo: embedded Kafka + test Aerospike, 200,000 sample records through aerosink standalone,
-# then proof: object counts == produced - invalid, and three records read back.
+# then proof: object counts == produced - invalid, a Prometheus scrape whose written counter
+# matches, and three records read back.
 set -euo pipefail
 BUILD=${1:-build}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -60,7 +61,10 @@ say "config: examples/ (worker.properties, aerospike-sink.properties, aerospike-
 cp examples/worker.properties examples/aerospike-sink.properties examples/aerospike-kafka-inbound.yml "$WORK/"
 sed -i "s/^bootstrap.servers=.*/bootstrap.servers=$BOOT/" "$WORK/worker.properties"
 sed -i "s/port: 3000/port: $AP/" "$WORK/aerospike-kafka-inbound.yml"
+RP=$(free_port 1)
+printf '\n# added by the demo: REST API and Prometheus metrics\nlisteners=http://127.0.0.1:%s\n' "$RP" >>"$WORK/worker.properties"
 echo "  Kafka $BOOT, Aerospike 127.0.0.1:$AP (the example files with these two ports filled in)"
+echo "  REST API and metrics: http://127.0.0.1:$RP (listeners= added to worker.properties)"
 
 say "producing $N_USERS users and $N_ORDERS orders (keyed JSON, nested objects and lists, a few invalid)"
 : >"$WORK/invalid.txt"
@@ -95,6 +99,13 @@ while :; do
   sleep 0.5
 done
 sleep 2.5   # one more progress line
+say "Prometheus scrape: curl http://127.0.0.1:$RP/metrics (selected series)"
+curl -sf "http://127.0.0.1:$RP/metrics" >"$WORK/metrics.txt" || { echo "  scrape failed"; : >"$WORK/metrics.txt"; }
+grep -E '^aerosink_(records_(consumed|written|skipped|failed|dead_lettered)_total|in_flight_records|paused|write_latency_seconds_count|aerospike_connections)[{ ]' \
+  "$WORK/metrics.txt" | sed 's/^/  /' | head -24
+LAG=$(awk '/^aerosink_partition_lag_records[{ ]/ {s += $NF} END {print s + 0}' "$WORK/metrics.txt")
+MW=$(awk '/^aerosink_records_written_total[{ ]/ {s += $NF} END {print s + 0}' "$WORK/metrics.txt")
+echo "  sum of aerosink_partition_lag_records: $LAG; sum of aerosink_records_written_total: $MW"
 kill -TERM "$SINK"; wait "$SINK"; RC=$?
 kill "$TAILER" 2>/dev/null || true
 
@@ -108,8 +119,10 @@ echo "  invalid records (and how aerosink reported them):"
 while read -r topic key reason; do
   printf '    %-7s %-9s %s\n' "$topic" "$key" "$reason"
 done <"$WORK/invalid.txt"
-grep -E 'skipped |error in stage' "$WORK/aerosink.log" | sed 's/^/    log: /' | head -12
+grep -E 'WARN .*skipped |error in stage' "$WORK/aerosink.log" | sed 's/^/    log: /' | head -12
 echo "  aerosink exit code on SIGTERM: $RC"
+printf '  metrics: records written %d (expected %d)  %s\n' "$MW" $((WANT_USERS + WANT_ORDERS)) \
+  "$([ "$MW" -eq $((WANT_USERS + WANT_ORDERS)) ] && echo OK || echo MISMATCH)"
 
 say "three records: aerosink get"
 for k in u-000001 "$(printf "u-%06d" $((N_USERS / 2 + 7)))"; do
@@ -118,7 +131,8 @@ done
 echo "  \$ aerosink get -h 127.0.0.1:$AP test orders o-000042"; "$BUILD/aerosink" get -h "127.0.0.1:$AP" test orders o-000042 | sed 's/^/    /'
 
 END=$(date +%s)
-if [ "$u" -eq "$WANT_USERS" ] && [ "$o" -eq "$WANT_ORDERS" ] && [ "$RC" -eq 0 ]; then
+if [ "$u" -eq "$WANT_USERS" ] && [ "$o" -eq "$WANT_ORDERS" ] && [ "$RC" -eq 0 ] &&
+   [ "$MW" -eq $((WANT_USERS + WANT_ORDERS)) ]; then
   say "demo OK in $((END - START)) s: every valid record is in Aerospike"
 else
   say "demo FAILED"; exit 1
