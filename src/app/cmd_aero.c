@@ -1,5 +1,6 @@
 /* src/app/cmd_aero.c: `aerosink info|get|put`, small Aerospike tools on the client library
  * (like asinfo -v and aql's SELECT/INSERT), for checking what the sink wrote. */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,7 +23,22 @@ struct opts {
     bool has_ttl, send_key;
     enum aero_exists exists;
     bool blob_hex;
+    /* security: any of these makes the tools go through a cluster connection */
+    const char *user, *password_file, *tls_ca, *tls_name, *tls_cert;
+    enum aero_auth_mode auth_mode;
+    bool has_auth_mode, tls;
 };
+
+#define SECURITY_HELP \
+"Security (a cluster with TLS and/or access control):\n" \
+"  --user NAME            log in as NAME (password from --password-file, else from\n" \
+"                         $AEROSPIKE_PASSWORD)\n" \
+"  --password-file FILE   file whose first line is the password\n" \
+"  --auth-mode MODE       internal (default), external, external-insecure or pki\n" \
+"  --tls                  use TLS with the system's CA certificates\n" \
+"  --tls-ca FILE          use TLS, trusting the CA certificates in FILE (PEM)\n" \
+"  --tls-name NAME        name the node's certificate must carry (default: the host)\n" \
+"  --tls-cert FILE        client certificate and private key (PEM) for mutual TLS / pki\n"
 
 static const char info_help[] =
 "usage: aerosink info [-h HOST:PORT] [--timeout MS] COMMAND...\n"
@@ -33,9 +49,12 @@ static const char info_help[] =
 "  -h, --host HOST:PORT   node to ask (default: the first of $AEROSPIKE_HOSTS, else\n"
 "                         127.0.0.1:3000); IPv6 as [addr]:port\n"
 "  --timeout MS           connect + exchange timeout (default 5000)\n"
+SECURITY_HELP
 "\n"
 "Examples:\n"
 "  aerosink info -h 127.0.0.1:3100 namespaces        -> test\n"
+"  aerosink info -h db1:4333 --tls-ca ca.pem --tls-name db1 --user admin \\\n"
+"      --password-file pw.txt build\n"
 "  aerosink info node build partition-generation\n"
 "  aerosink info 'namespace/test'\n"
 "Exit: 0 ok, 1 connection or server error, 2 usage.\n";
@@ -56,6 +75,7 @@ static const char get_help[] =
 "  --bins a,b,c           only these bins (default: all)\n"
 "  --blob-hex             print blobs as hex instead of base64\n"
 "  --timeout MS           total timeout (default 5000)\n"
+SECURITY_HELP
 "Options may come anywhere; a KEY starting with '-' needs '--' before NS.\n"
 "Exit: 0 found, 1 not found or any error (message names the result code), 2 usage.\n";
 
@@ -77,6 +97,7 @@ static const char put_help[] =
 "  --exists ACTION        update (default), update-only, replace, replace-only, create-only\n"
 "  --send-key             store the user key with the record\n"
 "  --timeout MS           total timeout (default 5000)\n"
+SECURITY_HELP
 "Example: aerosink put -h 127.0.0.1:3100 test demo k1 name=ann age=31 tags='[\"a\",\"b\"]'\n"
 "Exit: 0 written, 1 refused by the server or connection error (e.g. ERR_RECORD_EXISTS (5)),\n"
 "2 usage.\n";
@@ -112,8 +133,13 @@ static int parse_opts(int argc, char **argv, const char *cmd, const char *help, 
         {"key-type", required_argument, 0, 'k'}, {"bins", required_argument, 0, 'b'},
         {"ttl", required_argument, 0, 'T'},   {"send-key", no_argument, 0, 's'},
         {"exists", required_argument, 0, 'e'}, {"blob-hex", no_argument, 0, 'x'},
+        {"user", required_argument, 0, 'u'},  {"password-file", required_argument, 0, 'p'},
+        {"auth-mode", required_argument, 0, 'a'}, {"tls", no_argument, 0, 'L'},
+        {"tls-ca", required_argument, 0, 'C'}, {"tls-name", required_argument, 0, 'N'},
+        {"tls-cert", required_argument, 0, 'K'},
         {"help", no_argument, 0, 'H'},        {0, 0, 0, 0},
     };
+    static const char *const mode_names[] = {"internal", "external", "external-insecure", "pki"};
     static const char *const exists_names[] = {"update", "update-only", "replace", "replace-only",
                                                "create-only"};
     int c;
@@ -157,9 +183,98 @@ static int parse_opts(int argc, char **argv, const char *cmd, const char *help, 
             break;
         }
         case 'x': o->blob_hex = true; break;
+        case 'u': o->user = optarg; break;
+        case 'p': o->password_file = optarg; break;
+        case 'a': {
+            size_t i;
+            for (i = 0; i < ARRAY_LEN(mode_names) && strcmp(optarg, mode_names[i]); i++)
+                ;
+            if (i == ARRAY_LEN(mode_names))
+                return usage_err(cmd, help, "--auth-mode: '%s' (internal, external, "
+                                 "external-insecure, pki)", optarg);
+            o->auth_mode = (enum aero_auth_mode)i;   /* same order as the enum */
+            o->has_auth_mode = true;
+            break;
+        }
+        case 'L': o->tls = true; break;
+        case 'C': o->tls_ca = optarg; o->tls = true; break;
+        case 'N': o->tls_name = optarg; o->tls = true; break;
+        case 'K': o->tls_cert = optarg; o->tls = true; break;
         case 'H': fputs(help, stdout); return 0;
         default:
             return usage_err(cmd, help, "unknown or incomplete option '%s'", argv[optind - 1]);
+        }
+    }
+    if (o->has_auth_mode && o->auth_mode == AERO_AUTH_PKI && !o->tls_cert)
+        return usage_err(cmd, help, "%s", "--auth-mode pki needs --tls-cert (the certificate names the user)");
+    if (o->has_auth_mode && o->auth_mode != AERO_AUTH_PKI && !o->user)
+        return usage_err(cmd, help, "--auth-mode %s needs --user", mode_names[o->auth_mode]);
+    if (o->password_file && !o->user)
+        return usage_err(cmd, help, "%s", "--password-file needs --user");
+    return -1;
+}
+
+static bool secured(const struct opts *o)
+{
+    return o->tls || o->user || o->has_auth_mode;
+}
+
+/* The first line of @path (without its newline) into @out; false with a message on stderr. */
+static bool read_password(const char *path, char *out, size_t cap)
+{
+    FILE *f = fopen(path, "r");
+    size_t n;
+
+    if (!f) {
+        fprintf(stderr, "aerosink: --password-file %s: %s\n", path, strerror(errno));
+        return false;
+    }
+    if (!fgets(out, (int)cap, f))
+        out[0] = '\0';
+    fclose(f);
+    n = strcspn(out, "\r\n");
+    if (n == cap - 1 && out[n] == '\0') {
+        fprintf(stderr, "aerosink: --password-file %s: password over %zu bytes\n", path, cap - 2);
+        return false;
+    }
+    out[n] = '\0';
+    return true;
+}
+
+/* TLS and login settings from the options; an exit code on error, else -1. */
+static int security_config(const struct opts *o, struct aero_cluster_config *cfg)
+{
+    if (o->tls) {
+        cfg->tls.enabled = true;
+        if (o->tls_ca && (size_t)snprintf(cfg->tls.trust.file, sizeof(cfg->tls.trust.file), "%s",
+                                          o->tls_ca) >= sizeof(cfg->tls.trust.file)) {
+            fprintf(stderr, "aerosink: --tls-ca: path too long\n");
+            return 2;
+        }
+        if (o->tls_cert && (size_t)snprintf(cfg->tls.key.file, sizeof(cfg->tls.key.file), "%s",
+                                            o->tls_cert) >= sizeof(cfg->tls.key.file)) {
+            fprintf(stderr, "aerosink: --tls-cert: path too long\n");
+            return 2;
+        }
+        for (size_t i = 0; o->tls_name && i < cfg->n_seeds; i++)
+            snprintf(cfg->seeds[i].tls_name, sizeof(cfg->seeds[i].tls_name), "%s", o->tls_name);
+    }
+    if (o->user || (o->has_auth_mode && o->auth_mode == AERO_AUTH_PKI)) {
+        cfg->auth = true;
+        cfg->auth_mode = o->has_auth_mode ? o->auth_mode : AERO_AUTH_INTERNAL;
+        if (cfg->auth_mode != AERO_AUTH_PKI) {
+            const char *env = getenv("AEROSPIKE_PASSWORD");
+            snprintf(cfg->user, sizeof(cfg->user), "%s", o->user);
+            if (o->password_file) {
+                if (!read_password(o->password_file, cfg->password, sizeof(cfg->password)))
+                    return 1;
+            } else if (env) {
+                snprintf(cfg->password, sizeof(cfg->password), "%s", env);
+            } else {
+                fprintf(stderr, "aerosink: --user %s: no password (--password-file FILE or "
+                        "$AEROSPIKE_PASSWORD)\n", o->user);
+                return 2;
+            }
         }
     }
     return -1;
@@ -179,7 +294,13 @@ static int connect_to(const struct opts *o, struct aero_cluster **c, struct aero
         fprintf(stderr, "aerosink: -h %s: %s\n", o->host, e.msg);
         return 2;
     }
+    int rc = security_config(o, &cfg);
+    if (rc >= 0) {
+        memset(cfg.password, 0, sizeof(cfg.password));
+        return rc;
+    }
     *c = aero_cluster_new(&cfg, &e);
+    memset(cfg.password, 0, sizeof(cfg.password));
     *cl = *c ? aero_client_new(*c, NULL, &e) : NULL;
     if (!*cl) {
         fprintf(stderr, "aerosink: %s\n", e.msg);
@@ -269,12 +390,39 @@ int cmd_info(int argc, char **argv, struct app_signals *sig)
         return usage_err("info", info_help, "%s", "no COMMAND given");
     if (aero_host_parse(o.host, strlen(o.host), AERO_DEFAULT_PORT, &h, &e) != ST_OK)
         return usage_err("info", info_help, "-h: %s", e.msg);
+    for (int i = optind; i < argc; i++)
+        if (strchr(argv[i], '\n') || !argv[i][0])
+            return usage_err("info", info_help, "bad COMMAND '%s'", argv[i]);
+    /* TLS or a login: through a cluster connection (handshake, authentication), to the node
+     * at -h (or the first one found when -h names it differently, e.g. by DNS name) */
+    struct aero_cluster *c = NULL;
+    struct aero_client *cl = NULL;
+    char node[AERO_NODE_NAME_SZ] = "";
+    if (secured(&o)) {
+        struct aero_node_info ni[64];
+        char want[300];
+        if ((rc = connect_to(&o, &c, &cl)) >= 0)
+            return rc;
+        size_t nn = aero_cluster_nodes(c, ni, ARRAY_LEN(ni));
+        aero_host_format(&h, want, sizeof(want));
+        for (size_t k = 0; k < nn && k < ARRAY_LEN(ni) && !node[0]; k++)
+            if (!strcmp(ni[k].addr, want))
+                snprintf(node, sizeof(node), "%s", ni[k].name);
+        if (!node[0] && nn)
+            snprintf(node, sizeof(node), "%s", ni[0].name);
+        if (!node[0]) {
+            fprintf(stderr, "aerosink: info: no node of the cluster at %s answered\n", o.host);
+            aero_client_free(cl);
+            aero_cluster_free(c);
+            return 1;
+        }
+    }
     for (int i = optind; i < argc; i++) {
         const char *val;
         size_t vl;
-        if (strchr(argv[i], '\n') || !argv[i][0])
-            return usage_err("info", info_help, "bad COMMAND '%s'", argv[i]);
-        if (aero_info_host(h.name, h.port, argv[i], &out, o.timeout_ms, &e) != ST_OK) {
+        enum status st = node[0] ? aero_info_node(c, node, argv[i], &out, o.timeout_ms, &e)
+                                 : aero_info_host(h.name, h.port, argv[i], &out, o.timeout_ms, &e);
+        if (st != ST_OK) {
             fprintf(stderr, "aerosink: info %s: %s\n", argv[i], e.msg);
             status = 1;
             break;
@@ -293,6 +441,8 @@ int cmd_info(int argc, char **argv, struct app_signals *sig)
         fputc('\n', stdout);
     }
     buf_free(&out);
+    aero_client_free(cl);
+    aero_cluster_free(c);
     return status;
 }
 

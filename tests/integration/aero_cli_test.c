@@ -150,11 +150,85 @@ TEST(help_teaches)
     mem_free(out);
 }
 
+/* TLS and login: the tools reach a secured node (aerospike-testd with a certificate and a
+ * user), and each misconfiguration gives one clear error and exit 1 (2 for usage). */
+TEST(tls_and_login_options_reach_a_secured_node)
+{
+    static const char script[] =
+        "set -e\n"
+        "k='-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes'\n"
+        "openssl req -x509 $k -keyout ca.key -out ca.pem -days 2 -subj /CN=cli-ca 2>/dev/null\n"
+        "openssl req -x509 $k -keyout wrong.key -out wrong-ca.pem -days 2 -subj /CN=other 2>/dev/null\n"
+        "openssl req $k -keyout server.key -out server.csr -subj /CN=cli-node 2>/dev/null\n"
+        "printf 'subjectAltName=DNS:cli-node\\n' > server.ext\n"
+        "openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 "
+        "-extfile server.ext -out server.pem 2>/dev/null\n"
+        "printf 'cli-pw\\n' > pw\nprintf 'nope\\n' > bad\nchmod 600 pw bad\n";
+    char dir[256], cmd[2048], ca[300], wrong_ca[300], cert[300], key[300], pw[300], bad[300];
+    char *out = NULL;
+
+    if (tu_aerospike_is_real())
+        TEST_SKIP("needs aerospike-testd --tls-cert/--user (AEROSPIKE_HOSTS is a real server)");
+    snprintf(dir, sizeof(dir), "%s", tu_tmpdir());
+    snprintf(cmd, sizeof(cmd), "cd '%s' && %s", dir, script);
+    const char *sh[] = {"/bin/sh", "-c", cmd, NULL};
+    if (tu_run(sh, 60000, &out) != 0)
+        TEST_FAIL("openssl: %s", out ? out : "");
+    mem_free(out);
+    snprintf(ca, sizeof(ca), "%s/ca.pem", dir);
+    snprintf(wrong_ca, sizeof(wrong_ca), "%s/wrong-ca.pem", dir);
+    snprintf(cert, sizeof(cert), "%s/server.pem", dir);
+    snprintf(key, sizeof(key), "%s/server.key", dir);
+    snprintf(pw, sizeof(pw), "%s/pw", dir);
+    snprintf(bad, sizeof(bad), "%s/bad", dir);
+    const char *targs[] = {"--tls-cert", cert, "--tls-key", key, "--user", "cli:cli-pw", NULL};
+    struct tu_proc *p = tu_aerospike_start(targs, hosts, sizeof(hosts));
+    snprintf(set, sizeof(set), "clisec_%d", (int)getpid());
+
+    ASSERT_EQ_INT(run(&out, "info", "--tls-ca", ca, "--tls-name", "cli-node", "--user", "cli",
+                      "--password-file", pw, "namespaces"), 0);
+    ASSERT_CONTAINS(out, "test");
+    mem_free(out);
+    ASSERT_EQ_INT(run(&out, "put", "--tls-ca", ca, "--tls-name", "cli-node", "--user", "cli",
+                      "--password-file", pw, ns(), set, "k1", "name=ann"), 0);
+    mem_free(out);
+    ASSERT_EQ_INT(run(&out, "get", "--tls-ca", ca, "--tls-name", "cli-node", "--user", "cli",
+                      "--password-file", pw, ns(), set, "k1"), 0);
+    ASSERT_CONTAINS(out, "{\"bins\":{\"name\":\"ann\"},\"generation\":1,");
+    mem_free(out);
+    /* each mistake: one line naming it, exit 1 */
+    ASSERT_EQ_INT(run(&out, "get", "--tls-ca", ca, "--tls-name", "cli-node", "--user", "cli",
+                      "--password-file", bad, ns(), set, "k1"), 1);
+    ASSERT_CONTAINS(out, "SEC_ERR_PASSWORD (62)");
+    mem_free(out);
+    ASSERT_EQ_INT(run(&out, "info", "--tls-ca", wrong_ca, "--tls-name", "cli-node", "--user", "cli",
+                      "--password-file", pw, "namespaces"), 1);
+    ASSERT_CONTAINS(out, "certificate is not accepted");
+    mem_free(out);
+    ASSERT_EQ_INT(run(&out, "put", "--tls-ca", ca, "--tls-name", "elsewhere", "--user", "cli",
+                      "--password-file", pw, ns(), set, "k2", "x=1"), 1);
+    ASSERT_CONTAINS(out, "hostname mismatch (expected tls-name 'elsewhere')");
+    mem_free(out);
+    /* usage mistakes: exit 2 before connecting */
+    ASSERT_EQ_INT(run(&out, "get", "--tls-ca", ca, "--user", "cli", ns(), set, "k1"), 2);
+    ASSERT_CONTAINS(out, "no password (--password-file FILE or $AEROSPIKE_PASSWORD)");
+    mem_free(out);
+    ASSERT_EQ_INT(run(&out, "info", "--auth-mode", "pki", "namespaces"), 2);
+    ASSERT_CONTAINS(out, "--auth-mode pki needs --tls-cert");
+    mem_free(out);
+    /* k2 was never written */
+    ASSERT_EQ_INT(run(&out, "get", "--tls-ca", ca, "--tls-name", "cli-node", "--user", "cli",
+                      "--password-file", pw, ns(), set, "k2"), 1);
+    mem_free(out);
+    tu_proc_free(p);
+}
+
 TEST_LIST = {
     T(put_then_get_prints_the_bins),
     T(values_are_typed_like_aql),
     T(errors_name_the_result_code),
     T(info_prints_values),
     T(help_teaches),
+    T(tls_and_login_options_reach_a_secured_node),
     {0},
 };
