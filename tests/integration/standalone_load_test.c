@@ -247,7 +247,10 @@ TEST(a_tiny_librdkafka_queue_refetches_and_takes_every_record_exactly_once)
      * (librdkafka wants fetch.max.bytes >= message.max.bytes) */
     const char *w = sa_worker(&v, "consumer.queued.max.messages.kbytes=64\nconsumer.fetch.max.bytes=65536\n"
                                   "consumer.max.partition.fetch.bytes=16384\nconsumer.message.max.bytes=32768\n"
-                                  "consumer.queued.min.messages=10\n");
+                                  "consumer.queued.min.messages=1\n"
+                                  /* librdkafka's broker thread also wakes for each commit, which
+                                   * would end a stall by itself; commit rarely */
+                                  "offset.flush.interval.ms=5000\n");
     const char *c = sa_connector(&v, name, topic, "processing-threads: 2\n", yaml, NULL);
     const char *debug[] = {"--log-level", "debug", NULL};
     struct tu_proc *p = sa_start(w, c, NULL, debug, NULL);
