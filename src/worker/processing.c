@@ -117,9 +117,27 @@ static struct slot *slot_get(struct thread *t)
     return s;
 }
 
+/* Done with @m: the consumer thread frees it (see struct thread). */
+static void discard_msg(struct thread *t, kafka_message *m)
+{
+    if (!m)
+        return;
+    if (t->gc_local_n == t->gc_local_cap) {
+        size_t cap = t->gc_local_cap ? t->gc_local_cap * 2 : 1024;
+        kafka_message **a = mem_realloc(t->gc_local, cap * sizeof(*a));
+        if (!a) {
+            kafka_message_free(m);
+            return;
+        }
+        t->gc_local = a;
+        t->gc_local_cap = cap;
+    }
+    t->gc_local[t->gc_local_n++] = m;
+}
+
 static void slot_put(struct thread *t, struct slot *s)
 {
-    kafka_message_free(s->msg);
+    discard_msg(t, s->msg);
     s->msg = NULL;
     s->state = SLOT_FREE;
     s->free_next = t->free_slots;
@@ -808,7 +826,7 @@ static bool start(struct thread *t, struct slot *s)
     /* The request holds everything a (re)send needs: release librdkafka's fetch buffer now
      * unless a write failure may still need the original bytes for the dead-letter queue. */
     if (tc->on_write_failure != WORKER_DEAD_LETTER) {
-        kafka_message_free(s->msg);
+        discard_msg(t, s->msg);
         s->msg = NULL;
     }
 
@@ -863,9 +881,31 @@ static void process(struct thread *t, const struct inbox_item *it)
 
 static void flush_outbox(struct thread *t)
 {
-    if (t->out_local_n == 0)
+    if (t->out_local_n == 0 && t->gc_local_n == 0)
         return;
     pthread_mutex_lock(&t->mu);
+    if (t->gc_local_n) {
+        if (t->gc_n + t->gc_local_n > t->gc_cap) {
+            size_t cap = MAX(t->gc_cap * 2, t->gc_n + t->gc_local_n);
+            kafka_message **a = mem_realloc(t->gc, cap * sizeof(*a));
+            if (a) {
+                t->gc = a;
+                t->gc_cap = cap;
+            }
+        }
+        if (t->gc_n + t->gc_local_n <= t->gc_cap) {
+            memcpy(t->gc + t->gc_n, t->gc_local, t->gc_local_n * sizeof(*t->gc));
+            t->gc_n += t->gc_local_n;
+        } else {
+            for (size_t i = 0; i < t->gc_local_n; i++)   /* no memory: free them here */
+                kafka_message_free(t->gc_local[i]);
+        }
+        t->gc_local_n = 0;
+    }
+    if (t->out_local_n == 0) {
+        pthread_mutex_unlock(&t->mu);
+        return;
+    }
     if (t->outbox_n + t->out_local_n > t->outbox_cap) {
         size_t cap = MAX(t->outbox_cap * 2, t->outbox_n + t->out_local_n);
         struct outbox_item *a = mem_realloc(t->outbox, cap * sizeof(*a));
@@ -1032,6 +1072,13 @@ void worker__thread_free(struct thread *t)
     mem_free(t->outbox);
     mem_free(t->out_local);
     mem_free(t->out_spare);
+    for (size_t i = 0; i < t->gc_local_n; i++)
+        kafka_message_free(t->gc_local[i]);
+    for (size_t i = 0; i < t->gc_n; i++)
+        kafka_message_free(t->gc[i]);
+    mem_free(t->gc_local);
+    mem_free(t->gc);
+    mem_free(t->gc_spare);
     mem_free(t->keytab);
     mem_free(t->tc);
     mem_free(t->hdrs);

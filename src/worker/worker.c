@@ -143,7 +143,8 @@ static void drain_outboxes(struct worker *w)
     for (int i = 0; i < w->nth; i++) {
         struct thread *t = &w->th[i];
         struct outbox_item *items;
-        size_t n, cap;
+        kafka_message **gc;
+        size_t n, cap, gn, gcap;
 
         pthread_mutex_lock(&t->mu);
         items = t->outbox;
@@ -152,11 +153,21 @@ static void drain_outboxes(struct worker *w)
         t->outbox = t->out_spare;
         t->outbox_cap = t->out_spare_cap;
         t->outbox_n = 0;
+        gc = t->gc;
+        gn = t->gc_n;
+        gcap = t->gc_cap;
+        t->gc = t->gc_spare;
+        t->gc_cap = t->gc_spare_cap;
+        t->gc_n = 0;
         pthread_mutex_unlock(&t->mu);
         for (size_t k = 0; k < n; k++)
             apply_outcome(w, items[k].part, items[k].seq, items[k].outcome);
+        for (size_t k = 0; k < gn; k++)
+            kafka_message_free(gc[k]);
         t->out_spare = items;
         t->out_spare_cap = cap;
+        t->gc_spare = gc;
+        t->gc_spare_cap = gcap;
     }
     atomic_store_explicit(&w->pending_a, w->pending_total, memory_order_relaxed);
 }

@@ -138,6 +138,12 @@ struct thread {
     size_t work_n, work_pos;       /* taken from the inbox, not yet started */
     struct outbox_item *outbox, *out_local, *out_spare;   /* out_spare: the consumer's swap */
     size_t outbox_n, outbox_cap, out_local_n, out_local_cap, out_spare_cap;
+    /* Kafka messages done with, freed by the consumer thread (librdkafka's broker thread
+     * allocated them: frees from one thread contend less on its malloc arena than from
+     * every processing thread). gc_local: this thread's; gc: handed over (under mu);
+     * gc_spare: the consumer's swap. */
+    kafka_message **gc_local, **gc, **gc_spare;
+    size_t gc_local_n, gc_local_cap, gc_n, gc_cap, gc_spare_cap;
     size_t active;                 /* slots in use */
     bool held;                     /* a record must be retried before others start */
     _Atomic bool quit;
