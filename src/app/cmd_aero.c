@@ -125,6 +125,15 @@ static int usage_err(const char *cmd, const char *help, const char *fmt, const c
     return 2;
 }
 
+/* Index of @name in @names[0..n), or n. */
+static size_t name_index(const char *name, const char *const *names, size_t n)
+{
+    size_t i = 0;
+    while (i < n && strcmp(name, names[i]))
+        i++;
+    return i;
+}
+
 /* Parse options; returns -1 to go on, else an exit code. @cmd names the command. */
 static int parse_opts(int argc, char **argv, const char *cmd, const char *help, struct opts *o)
 {
@@ -173,9 +182,7 @@ static int parse_opts(int argc, char **argv, const char *cmd, const char *help, 
             break;
         case 's': o->send_key = true; break;
         case 'e': {
-            size_t i;
-            for (i = 0; i < ARRAY_LEN(exists_names) && strcmp(optarg, exists_names[i]); i++)
-                ;
+            size_t i = name_index(optarg, exists_names, ARRAY_LEN(exists_names));
             if (i == ARRAY_LEN(exists_names))
                 return usage_err(cmd, help, "--exists: '%s' (update, update-only, replace, "
                                  "replace-only, create-only)", optarg);
@@ -186,9 +193,7 @@ static int parse_opts(int argc, char **argv, const char *cmd, const char *help, 
         case 'u': o->user = optarg; break;
         case 'p': o->password_file = optarg; break;
         case 'a': {
-            size_t i;
-            for (i = 0; i < ARRAY_LEN(mode_names) && strcmp(optarg, mode_names[i]); i++)
-                ;
+            size_t i = name_index(optarg, mode_names, ARRAY_LEN(mode_names));
             if (i == ARRAY_LEN(mode_names))
                 return usage_err(cmd, help, "--auth-mode: '%s' (internal, external, "
                                  "external-insecure, pki)", optarg);
@@ -241,21 +246,24 @@ static bool read_password(const char *path, char *out, size_t cap)
     return true;
 }
 
+/* @path (may be NULL) into @st; false with a message when it does not fit. */
+static bool store_path(struct aero_tls_store *st, const char *path, const char *opt)
+{
+    if (path && (size_t)snprintf(st->file, sizeof(st->file), "%s", path) >= sizeof(st->file)) {
+        fprintf(stderr, "aerosink: %s: path over %zu bytes\n", opt, sizeof(st->file) - 1);
+        return false;
+    }
+    return true;
+}
+
 /* TLS and login settings from the options; an exit code on error, else -1. */
 static int security_config(const struct opts *o, struct aero_cluster_config *cfg)
 {
     if (o->tls) {
         cfg->tls.enabled = true;
-        if (o->tls_ca && (size_t)snprintf(cfg->tls.trust.file, sizeof(cfg->tls.trust.file), "%s",
-                                          o->tls_ca) >= sizeof(cfg->tls.trust.file)) {
-            fprintf(stderr, "aerosink: --tls-ca: path too long\n");
+        if (!store_path(&cfg->tls.trust, o->tls_ca, "--tls-ca") ||
+            !store_path(&cfg->tls.key, o->tls_cert, "--tls-cert"))
             return 2;
-        }
-        if (o->tls_cert && (size_t)snprintf(cfg->tls.key.file, sizeof(cfg->tls.key.file), "%s",
-                                            o->tls_cert) >= sizeof(cfg->tls.key.file)) {
-            fprintf(stderr, "aerosink: --tls-cert: path too long\n");
-            return 2;
-        }
         for (size_t i = 0; o->tls_name && i < cfg->n_seeds; i++)
             snprintf(cfg->seeds[i].tls_name, sizeof(cfg->seeds[i].tls_name), "%s", o->tls_name);
     }

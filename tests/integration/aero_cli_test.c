@@ -182,31 +182,27 @@ TEST(tls_and_login_options_reach_a_secured_node)
     snprintf(pw, sizeof(pw), "%s/pw", dir);
     snprintf(bad, sizeof(bad), "%s/bad", dir);
     const char *targs[] = {"--tls-cert", cert, "--tls-key", key, "--user", "cli:cli-pw", NULL};
+    /* the client options of a correct setup, with one of them replaceable */
+#define SECURE(ca_, name_, pw_) "--tls-ca", ca_, "--tls-name", name_, "--user", "cli", "--password-file", pw_
     struct tu_proc *p = tu_aerospike_start(targs, hosts, sizeof(hosts));
     snprintf(set, sizeof(set), "clisec_%d", (int)getpid());
 
-    ASSERT_EQ_INT(run(&out, "info", "--tls-ca", ca, "--tls-name", "cli-node", "--user", "cli",
-                      "--password-file", pw, "namespaces"), 0);
+    ASSERT_EQ_INT(run(&out, "info", SECURE(ca, "cli-node", pw), "namespaces"), 0);
     ASSERT_CONTAINS(out, "test");
     mem_free(out);
-    ASSERT_EQ_INT(run(&out, "put", "--tls-ca", ca, "--tls-name", "cli-node", "--user", "cli",
-                      "--password-file", pw, ns(), set, "k1", "name=ann"), 0);
+    ASSERT_EQ_INT(run(&out, "put", SECURE(ca, "cli-node", pw), ns(), set, "k1", "name=ann"), 0);
     mem_free(out);
-    ASSERT_EQ_INT(run(&out, "get", "--tls-ca", ca, "--tls-name", "cli-node", "--user", "cli",
-                      "--password-file", pw, ns(), set, "k1"), 0);
+    ASSERT_EQ_INT(run(&out, "get", SECURE(ca, "cli-node", pw), ns(), set, "k1"), 0);
     ASSERT_CONTAINS(out, "{\"bins\":{\"name\":\"ann\"},\"generation\":1,");
     mem_free(out);
     /* each mistake: one line naming it, exit 1 */
-    ASSERT_EQ_INT(run(&out, "get", "--tls-ca", ca, "--tls-name", "cli-node", "--user", "cli",
-                      "--password-file", bad, ns(), set, "k1"), 1);
+    ASSERT_EQ_INT(run(&out, "get", SECURE(ca, "cli-node", bad), ns(), set, "k1"), 1);
     ASSERT_CONTAINS(out, "SEC_ERR_PASSWORD (62)");
     mem_free(out);
-    ASSERT_EQ_INT(run(&out, "info", "--tls-ca", wrong_ca, "--tls-name", "cli-node", "--user", "cli",
-                      "--password-file", pw, "namespaces"), 1);
+    ASSERT_EQ_INT(run(&out, "info", SECURE(wrong_ca, "cli-node", pw), "namespaces"), 1);
     ASSERT_CONTAINS(out, "certificate is not accepted");
     mem_free(out);
-    ASSERT_EQ_INT(run(&out, "put", "--tls-ca", ca, "--tls-name", "elsewhere", "--user", "cli",
-                      "--password-file", pw, ns(), set, "k2", "x=1"), 1);
+    ASSERT_EQ_INT(run(&out, "put", SECURE(ca, "elsewhere", pw), ns(), set, "k2", "x=1"), 1);
     ASSERT_CONTAINS(out, "hostname mismatch (expected tls-name 'elsewhere')");
     mem_free(out);
     /* usage mistakes: exit 2 before connecting */
@@ -217,10 +213,10 @@ TEST(tls_and_login_options_reach_a_secured_node)
     ASSERT_CONTAINS(out, "--auth-mode pki needs --tls-cert");
     mem_free(out);
     /* k2 was never written */
-    ASSERT_EQ_INT(run(&out, "get", "--tls-ca", ca, "--tls-name", "cli-node", "--user", "cli",
-                      "--password-file", pw, ns(), set, "k2"), 1);
+    ASSERT_EQ_INT(run(&out, "get", SECURE(ca, "cli-node", pw), ns(), set, "k2"), 1);
     mem_free(out);
     tu_proc_free(p);
+#undef SECURE
 }
 
 TEST_LIST = {
