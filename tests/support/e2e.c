@@ -74,6 +74,46 @@ static long count_on(const char *host, uint16_t port, const char *ns, const char
     return total;
 }
 
+void e2e_create_topics(const char *bootstrap, const char *const topics[])
+{
+    char errstr[512];
+    rd_kafka_conf_t *conf = rd_kafka_conf_new();
+    rd_kafka_t *rk;
+    rd_kafka_NewTopic_t *nt[64];
+    size_t n = 0;
+    rd_kafka_queue_t *q;
+    rd_kafka_event_t *ev;
+
+    rd_kafka_conf_set(conf, "bootstrap.servers", bootstrap, errstr, sizeof(errstr));
+    if (!(rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof(errstr))))
+        die("admin client: %s%s", errstr, "");
+    for (; topics && topics[n] && n < ARRAY_LEN(nt); n++) {
+        char name[256];
+        const char *colon = strrchr(topics[n], ':');
+        int parts = colon ? atoi(colon + 1) : 1;
+        snprintf(name, sizeof(name), "%.*s", colon ? (int)(colon - topics[n]) : (int)strlen(topics[n]), topics[n]);
+        if (!(nt[n] = rd_kafka_NewTopic_new(name, parts, -1, errstr, sizeof(errstr))))
+            die("topic %s: %s", name, errstr);
+    }
+    q = rd_kafka_queue_new(rk);
+    rd_kafka_CreateTopics(rk, nt, n, NULL, q);
+    ev = rd_kafka_queue_poll(q, 30000);
+    if (!ev)
+        die("CreateTopics timed out on %s%s", bootstrap, "");
+    const rd_kafka_CreateTopics_result_t *res = rd_kafka_event_CreateTopics_result(ev);
+    size_t cnt = 0;
+    const rd_kafka_topic_result_t **tr = res ? rd_kafka_CreateTopics_result_topics(res, &cnt) : NULL;
+    for (size_t i = 0; i < cnt; i++) {
+        rd_kafka_resp_err_t err = rd_kafka_topic_result_error(tr[i]);
+        if (err && err != RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS)
+            die("create topic %s: %s", rd_kafka_topic_result_name(tr[i]), rd_kafka_err2str(err));
+    }
+    rd_kafka_event_destroy(ev);
+    rd_kafka_queue_destroy(q);
+    rd_kafka_NewTopic_destroy_array(nt, n);
+    rd_kafka_destroy(rk);
+}
+
 long e2e_count_objects(const char *hosts, const char *ns, const char *set)
 {
     char copy[1024];

@@ -17,6 +17,10 @@ typedef int (*e2e_value_fn)(int i, char *buf, size_t cap, void *ctx);
 void e2e_produce(const char *bootstrap, const char *topic, int n, int partitions, const char *key_fmt,
                  e2e_value_fn value_fn, void *ctx);
 
+/* Create @topics ("name:partitions", NULL-terminated, at most 64) on a real Kafka at
+ * @bootstrap (kafka-mock pre-creates them itself); an existing topic is fine. */
+void e2e_create_topics(const char *bootstrap, const char *const topics[]);
+
 /* objects=N of @ns/@set summed over every node of @hosts ("h:p[,h:p...]") via info `sets`. */
 long e2e_count_objects(const char *hosts, const char *ns, const char *set);
 /* Wait until e2e_count_objects >= @want, or @timeout_ms passes; returns the last count. */

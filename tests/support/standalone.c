@@ -51,54 +51,11 @@ const char *sa_name(struct sa_env *v, const char *base)
     return o;
 }
 
-static void create_topics_real(const char *bootstrap, const char *const topics[])
-{
-    char errstr[512];
-    rd_kafka_conf_t *conf = rd_kafka_conf_new();
-    rd_kafka_t *rk;
-    rd_kafka_NewTopic_t *nt[32];
-    size_t n = 0;
-    rd_kafka_queue_t *q;
-    rd_kafka_event_t *ev;
-
-    rd_kafka_conf_set(conf, "bootstrap.servers", bootstrap, errstr, sizeof(errstr));
-    rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof(errstr));
-    if (!rk)
-        sa_die("admin client: %s", errstr);
-    for (size_t i = 0; topics && topics[i] && n < ARRAY_LEN(nt); i++) {
-        char name[256];
-        const char *colon = strrchr(topics[i], ':');
-        int parts = colon ? atoi(colon + 1) : 1;
-        snprintf(name, sizeof(name), "%.*s", colon ? (int)(colon - topics[i]) : (int)strlen(topics[i]), topics[i]);
-        nt[n] = rd_kafka_NewTopic_new(name, parts, -1, errstr, sizeof(errstr));
-        if (!nt[n])
-            sa_die("NewTopic %s: %s", name, errstr);
-        n++;
-    }
-    q = rd_kafka_queue_new(rk);
-    rd_kafka_CreateTopics(rk, nt, n, NULL, q);
-    ev = rd_kafka_queue_poll(q, 30000);
-    if (!ev)
-        sa_die("CreateTopics timed out");
-    const rd_kafka_CreateTopics_result_t *res = rd_kafka_event_CreateTopics_result(ev);
-    size_t cnt = 0;
-    const rd_kafka_topic_result_t **tr = res ? rd_kafka_CreateTopics_result_topics(res, &cnt) : NULL;
-    for (size_t i = 0; i < cnt; i++) {
-        rd_kafka_resp_err_t er = rd_kafka_topic_result_error(tr[i]);
-        if (er && er != RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS)
-            sa_die("create topic %s: %s", rd_kafka_topic_result_name(tr[i]), rd_kafka_err2str(er));
-    }
-    rd_kafka_event_destroy(ev);
-    rd_kafka_queue_destroy(q);
-    rd_kafka_NewTopic_destroy_array(nt, n);
-    rd_kafka_destroy(rk);
-}
-
 void sa_env_start(struct sa_env *v, const char *const topics[], const char *const aero_args[])
 {
     v->kafka = tu_kafka_start(topics, 1, v->bootstrap, sizeof(v->bootstrap));
     if (tu_kafka_is_real())
-        create_topics_real(v->bootstrap, topics);
+        e2e_create_topics(v->bootstrap, topics);
     v->aero = tu_aerospike_start(aero_args, v->hosts, sizeof(v->hosts));
 }
 
