@@ -154,52 +154,35 @@ TEST(help_teaches)
  * user), and each misconfiguration gives one clear error and exit 1 (2 for usage). */
 TEST(tls_and_login_options_reach_a_secured_node)
 {
-    static const char script[] =
-        "set -e\n"
-        "k='-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes'\n"
-        "openssl req -x509 $k -keyout ca.key -out ca.pem -days 2 -subj /CN=cli-ca 2>/dev/null\n"
-        "openssl req -x509 $k -keyout wrong.key -out wrong-ca.pem -days 2 -subj /CN=other 2>/dev/null\n"
-        "openssl req $k -keyout server.key -out server.csr -subj /CN=cli-node 2>/dev/null\n"
-        "printf 'subjectAltName=DNS:cli-node\\n' > server.ext\n"
-        "openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 "
-        "-extfile server.ext -out server.pem 2>/dev/null\n"
-        "printf 'cli-pw\\n' > pw\nprintf 'nope\\n' > bad\nchmod 600 pw bad\n";
-    char dir[256], cmd[2048], ca[300], wrong_ca[300], cert[300], key[300], pw[300], bad[300];
+    struct tu_certs c;
     char *out = NULL;
 
     if (tu_aerospike_is_real())
         TEST_SKIP("needs aerospike-testd --tls-cert/--user (AEROSPIKE_HOSTS is a real server)");
-    snprintf(dir, sizeof(dir), "%s", tu_tmpdir());
-    snprintf(cmd, sizeof(cmd), "cd '%s' && %s", dir, script);
-    const char *sh[] = {"/bin/sh", "-c", cmd, NULL};
-    if (tu_run(sh, 60000, &out) != 0)
-        TEST_FAIL("openssl: %s", out ? out : "");
-    mem_free(out);
-    snprintf(ca, sizeof(ca), "%s/ca.pem", dir);
-    snprintf(wrong_ca, sizeof(wrong_ca), "%s/wrong-ca.pem", dir);
-    snprintf(cert, sizeof(cert), "%s/server.pem", dir);
-    snprintf(key, sizeof(key), "%s/server.key", dir);
-    snprintf(pw, sizeof(pw), "%s/pw", dir);
-    snprintf(bad, sizeof(bad), "%s/bad", dir);
-    const char *targs[] = {"--tls-cert", cert, "--tls-key", key, "--user", "cli:cli-pw", NULL};
+    tu_make_certs(&c);
+    const char *ca = c.ca, *wrong_ca = c.wrong_ca;
+    char pw[400], bad[400];
+    snprintf(pw, sizeof(pw), "%s", tu_write_file(c.dir, "pw", "cli-pw\n"));
+    snprintf(bad, sizeof(bad), "%s", tu_write_file(c.dir, "bad", "nope\n"));
+    const char *targs[] = {"--tls-cert", c.server, "--tls-key", c.server_key, "--user", "cli:cli-pw", NULL};
     /* the client options of a correct setup, with one of them replaceable */
 #define SECURE(ca_, name_, pw_) "--tls-ca", ca_, "--tls-name", name_, "--user", "cli", "--password-file", pw_
     struct tu_proc *p = tu_aerospike_start(targs, hosts, sizeof(hosts));
     snprintf(set, sizeof(set), "clisec_%d", (int)getpid());
 
-    ASSERT_EQ_INT(run(&out, "info", SECURE(ca, "cli-node", pw), "namespaces"), 0);
+    ASSERT_EQ_INT(run(&out, "info", SECURE(ca, "aero-test", pw), "namespaces"), 0);
     ASSERT_CONTAINS(out, "test");
     mem_free(out);
-    ASSERT_EQ_INT(run(&out, "put", SECURE(ca, "cli-node", pw), ns(), set, "k1", "name=ann"), 0);
+    ASSERT_EQ_INT(run(&out, "put", SECURE(ca, "aero-test", pw), ns(), set, "k1", "name=ann"), 0);
     mem_free(out);
-    ASSERT_EQ_INT(run(&out, "get", SECURE(ca, "cli-node", pw), ns(), set, "k1"), 0);
+    ASSERT_EQ_INT(run(&out, "get", SECURE(ca, "aero-test", pw), ns(), set, "k1"), 0);
     ASSERT_CONTAINS(out, "{\"bins\":{\"name\":\"ann\"},\"generation\":1,");
     mem_free(out);
     /* each mistake: one line naming it, exit 1 */
-    ASSERT_EQ_INT(run(&out, "get", SECURE(ca, "cli-node", bad), ns(), set, "k1"), 1);
+    ASSERT_EQ_INT(run(&out, "get", SECURE(ca, "aero-test", bad), ns(), set, "k1"), 1);
     ASSERT_CONTAINS(out, "SEC_ERR_PASSWORD (62)");
     mem_free(out);
-    ASSERT_EQ_INT(run(&out, "info", SECURE(wrong_ca, "cli-node", pw), "namespaces"), 1);
+    ASSERT_EQ_INT(run(&out, "info", SECURE(wrong_ca, "aero-test", pw), "namespaces"), 1);
     ASSERT_CONTAINS(out, "certificate is not accepted");
     mem_free(out);
     ASSERT_EQ_INT(run(&out, "put", SECURE(ca, "elsewhere", pw), ns(), set, "k2", "x=1"), 1);
@@ -213,7 +196,7 @@ TEST(tls_and_login_options_reach_a_secured_node)
     ASSERT_CONTAINS(out, "--auth-mode pki needs --tls-cert");
     mem_free(out);
     /* k2 was never written */
-    ASSERT_EQ_INT(run(&out, "get", SECURE(ca, "cli-node", pw), ns(), set, "k2"), 1);
+    ASSERT_EQ_INT(run(&out, "get", SECURE(ca, "aero-test", pw), ns(), set, "k2"), 1);
     mem_free(out);
     tu_proc_free(p);
 #undef SECURE

@@ -7,48 +7,31 @@
  * ("aerosink: connector NAME: aerospike: HOST:PORT: reason"), exit code 1, no retry loop
  * (testd counts one refused LOGIN), nothing written.
  * Fake-only (needs testd's TLS/security options): skipped on a real Aerospike. */
+#include <errno.h>
 #include <signal.h>
+#include <sys/stat.h>
 
 #include "../harness.h"
 #include "../support/e2e.h"
 #include "../support/testutil.h"
 
 struct env {
-    char dir[256], ca[320], ca_p12[320], wrong_ca[320], server[320], server_key[320];
+    struct tu_certs c;
+    const char *dir;                 /* c.dir */
     char boot[256], hosts[256], topic[64];
     struct tu_proc *kafka, *aero;
 };
 
+/* Certificates, and the password files the configurations name. */
 static void make_certs(struct env *v)
 {
-    static const char script[] =
-        "set -e\n"
-        "k='-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes'\n"
-        "openssl req -x509 $k -keyout ca.key -out ca.pem -days 2 -subj /CN=aero-test-ca 2>/dev/null\n"
-        "openssl req -x509 $k -keyout wrong.key -out wrong-ca.pem -days 2 -subj /CN=other-ca 2>/dev/null\n"
-        "openssl req $k -keyout server.key -out server.csr -subj /CN=aero-test 2>/dev/null\n"
-        "printf 'subjectAltName=DNS:aero-test\\n' > server.ext\n"
-        "openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 "
-        "-extfile server.ext -out server.pem 2>/dev/null\n"
-        "openssl pkcs12 -export -nokeys -in ca.pem -out ca.p12 -passout pass:store-pw\n"
-        "printf 'store-pw\\n' > store.pass\n"
-        "printf 'writer-pw\\n' > writer.pass\n"
-        "printf 'wrong-pw\\n' > wrong.pass\n"
-        "chmod 600 *.pass\n";
-    char cmd[2048];
-    char *out = NULL;
-
-    snprintf(v->dir, sizeof(v->dir), "%s", tu_tmpdir());
-    snprintf(cmd, sizeof(cmd), "cd '%s' && %s", v->dir, script);
-    const char *argv[] = {"/bin/sh", "-c", cmd, NULL};
-    if (tu_run(argv, 60000, &out) != 0)
-        TEST_FAIL("openssl: %s", out ? out : "");
-    mem_free(out);
-    snprintf(v->ca, sizeof(v->ca), "%s/ca.pem", v->dir);
-    snprintf(v->ca_p12, sizeof(v->ca_p12), "%s/ca.p12", v->dir);
-    snprintf(v->wrong_ca, sizeof(v->wrong_ca), "%s/wrong-ca.pem", v->dir);
-    snprintf(v->server, sizeof(v->server), "%s/server.pem", v->dir);
-    snprintf(v->server_key, sizeof(v->server_key), "%s/server.key", v->dir);
+    tu_make_certs(&v->c);
+    v->dir = v->c.dir;
+    const char *files[][2] = {{"store.pass", "store-pw\n"}, {"writer.pass", "writer-pw\n"},
+                              {"wrong.pass", "wrong-pw\n"}};
+    for (size_t i = 0; i < ARRAY_LEN(files); i++)
+        if (chmod(tu_write_file(v->dir, files[i][0], files[i][1]), 0600) != 0)
+            TEST_FAIL("chmod %s: %s", files[i][0], strerror(errno));
 }
 
 /* Kafka with the topic, testd with TLS (unless @clear) and @extra args. */
@@ -68,9 +51,9 @@ static void start(struct env *v, bool clear, const char *const *extra)
     v->kafka = tu_kafka_start(topics, 1, v->boot, sizeof(v->boot));
     if (!clear) {
         argv[n++] = "--tls-cert";
-        argv[n++] = v->server;
+        argv[n++] = v->c.server;
         argv[n++] = "--tls-key";
-        argv[n++] = v->server_key;
+        argv[n++] = v->c.server_key;
     }
     for (int i = 0; extra && extra[i] && n < 14; i++)
         argv[n++] = extra[i];
@@ -140,7 +123,7 @@ static long objects(struct env *v, bool tls, bool auth)
     if (tls) {
         snprintf(cfg.seeds[0].tls_name, sizeof(cfg.seeds[0].tls_name), "aero-test");
         cfg.tls.enabled = true;
-        snprintf(cfg.tls.trust.file, sizeof(cfg.tls.trust.file), "%s", v->ca);
+        snprintf(cfg.tls.trust.file, sizeof(cfg.tls.trust.file), "%s", v->c.ca);
     }
     if (auth) {
         cfg.auth = true;
@@ -230,7 +213,7 @@ TEST(tls_and_auth_success_writes_everything)
 
     start(&v, false, extra);
     e2e_produce(v.boot, v.topic, 2000, 2, "k-%d", value_of, NULL);
-    write_config(&v, "aero-test", block(&v, v.ca_p12, true, "writer.pass", true), wpath, cpath);
+    write_config(&v, "aero-test", block(&v, v.c.ca_p12, true, "writer.pass", true), wpath, cpath);
     int rc = run_sink(wpath, cpath, &out);
     if (rc != 0)
         TEST_FAIL("aerosink exit %d:\n%s", rc, out);
@@ -248,7 +231,7 @@ TEST(expired_sessions_while_the_sink_keeps_writing)
     char wpath[512], cpath[512];
 
     start(&v, false, extra);
-    write_config(&v, "aero-test", block(&v, v.ca, false, "writer.pass", true), wpath, cpath);
+    write_config(&v, "aero-test", block(&v, v.c.ca, false, "writer.pass", true), wpath, cpath);
     const char *argv[] = {tu_bin("aerosink"), "standalone", "--progress", "0", wpath, cpath, NULL};
     struct tu_proc *sink = tu_proc_start(argv, NULL);
     for (int round = 0; round < 3; round++) {
@@ -282,7 +265,7 @@ TEST(wrong_password_one_error_nothing_written)
 
     start(&v, false, extra);
     e2e_produce(v.boot, v.topic, 200, 2, "k-%d", value_of, NULL);
-    write_config(&v, "aero-test", block(&v, v.ca, false, "wrong.pass", true), wpath, cpath);
+    write_config(&v, "aero-test", block(&v, v.c.ca, false, "wrong.pass", true), wpath, cpath);
     int rc = run_sink(wpath, cpath, &out);
     expect_one_error(out, rc, "LOGIN as user 'writer' (auth-mode internal) refused: SEC_ERR_PASSWORD (62)");
     mem_free(out);
@@ -298,7 +281,7 @@ TEST(wrong_ca_one_error_nothing_written)
 
     start(&v, false, extra);
     e2e_produce(v.boot, v.topic, 200, 2, "k-%d", value_of, NULL);
-    write_config(&v, "aero-test", block(&v, v.wrong_ca, false, "writer.pass", true), wpath, cpath);
+    write_config(&v, "aero-test", block(&v, v.c.wrong_ca, false, "writer.pass", true), wpath, cpath);
     int rc = run_sink(wpath, cpath, &out);
     expect_one_error(out, rc, "TLS: the node's certificate is not accepted");
     ASSERT_CONTAINS(out, "aerospike.tls.trust-store");
@@ -315,7 +298,7 @@ TEST(wrong_tls_name_one_error_nothing_written)
 
     start(&v, false, extra);
     e2e_produce(v.boot, v.topic, 200, 2, "k-%d", value_of, NULL);
-    write_config(&v, "db.example", block(&v, v.ca, false, "writer.pass", true), wpath, cpath);
+    write_config(&v, "db.example", block(&v, v.c.ca, false, "writer.pass", true), wpath, cpath);
     int rc = run_sink(wpath, cpath, &out);
     expect_one_error(out, rc, "hostname mismatch (expected tls-name 'db.example')");
     mem_free(out);

@@ -14,10 +14,6 @@
 #include "../support/testutil.h"
 #include "aerospike/aero.h"
 
-struct certs {
-    char dir[256];
-    char ca[320], ca_p12[320], wrong_ca[320], server[320], server_key[320], client[320];
-};
 
 static void need_fake(void)
 {
@@ -26,41 +22,8 @@ static void need_fake(void)
         TEST_SKIP("needs aerospike-testd's --tls-cert/--user (AEROSPIKE_HOSTS is a real server)");
 }
 
-static void make_certs(struct certs *c)
-{
-    static const char script[] =
-        "set -e\n"
-        "k='-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes'\n"
-        "openssl req -x509 $k -keyout ca.key -out ca.pem -days 2 -subj /CN=aero-test-ca 2>/dev/null\n"
-        "openssl req -x509 $k -keyout wrong.key -out wrong-ca.pem -days 2 -subj /CN=other-ca 2>/dev/null\n"
-        "openssl req $k -keyout server.key -out server.csr -subj /CN=aero-test 2>/dev/null\n"
-        "printf 'subjectAltName=DNS:aero-test\\n' > server.ext\n"
-        "openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 "
-        "-extfile server.ext -out server.pem 2>/dev/null\n"
-        "openssl req $k -keyout client.key -out client.csr -subj /CN=pki-user 2>/dev/null\n"
-        "openssl x509 -req -in client.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 "
-        "-out client.crt 2>/dev/null\n"
-        "cat client.crt client.key > client.pem\n"
-        "openssl pkcs12 -export -nokeys -in ca.pem -out ca.p12 -passout pass:store-pw\n";
-    char cmd[2048];
-    char *out = NULL;
-
-    snprintf(c->dir, sizeof(c->dir), "%s", tu_tmpdir());
-    snprintf(cmd, sizeof(cmd), "cd '%s' && %s", c->dir, script);
-    const char *argv[] = {"/bin/sh", "-c", cmd, NULL};
-    if (tu_run(argv, 60000, &out) != 0)
-        TEST_FAIL("openssl: %s", out ? out : "");
-    mem_free(out);
-    snprintf(c->ca, sizeof(c->ca), "%s/ca.pem", c->dir);
-    snprintf(c->ca_p12, sizeof(c->ca_p12), "%s/ca.p12", c->dir);
-    snprintf(c->wrong_ca, sizeof(c->wrong_ca), "%s/wrong-ca.pem", c->dir);
-    snprintf(c->server, sizeof(c->server), "%s/server.pem", c->dir);
-    snprintf(c->server_key, sizeof(c->server_key), "%s/server.key", c->dir);
-    snprintf(c->client, sizeof(c->client), "%s/client.pem", c->dir);
-}
-
 /* testd with @args after the TLS options when @tls. */
-static struct tu_proc *testd(const struct certs *c, bool tls, const char *const *args, char *hosts,
+static struct tu_proc *testd(const struct tu_certs *c, bool tls, const char *const *args, char *hosts,
                              size_t cap)
 {
     const char *argv[24];
@@ -150,7 +113,7 @@ static long stat_of(struct aero_cluster *c, const char *key)
 
 TEST(auth_only_login_then_commands_authenticate)
 {
-    struct certs cs = {0};
+    struct tu_certs cs = {0};
     const char *args[] = {"--user", "writer:s3cret pw ", "--user", "other:x", NULL};
     char hosts[256];
     struct aero_cluster_config cfg;
@@ -174,7 +137,7 @@ TEST(auth_only_login_then_commands_authenticate)
 
 TEST(unauthenticated_requests_get_80)
 {
-    struct certs cs = {0};
+    struct tu_certs cs = {0};
     const char *args[] = {"--user", "writer:pw", NULL};
     char hosts[256];
     struct buf out = BUF_INIT;
@@ -192,7 +155,7 @@ TEST(unauthenticated_requests_get_80)
 
 TEST(external_auth_sends_the_clear_password)
 {
-    struct certs cs = {0};
+    struct tu_certs cs = {0};
     const char *args[] = {"--user", "ldap-user:ldap-pw", NULL};
     char hosts[256];
     struct aero_cluster_config cfg;
@@ -213,13 +176,13 @@ TEST(external_auth_sends_the_clear_password)
 
 TEST(tls_only_pem_trust_store)
 {
-    struct certs cs;
+    struct tu_certs cs;
     char hosts[256];
     struct aero_cluster_config cfg;
     struct err e = {0};
 
     need_fake();
-    make_certs(&cs);
+    tu_make_certs(&cs);
     struct tu_proc *p = testd(&cs, true, NULL, hosts, sizeof(hosts));
     base_config(&cfg, hosts, "aero-test");
     with_tls(&cfg, cs.ca);
@@ -233,7 +196,7 @@ TEST(tls_only_pem_trust_store)
 
 TEST(tls_and_auth_pkcs12_trust_store_two_nodes_peers_tls_std)
 {
-    struct certs cs;
+    struct tu_certs cs;
     const char *args[] = {"--user", "writer:pw", "--nodes", "2", "--tls-name", "aero-test", NULL};
     char hosts[256];
     struct aero_cluster_config cfg;
@@ -241,7 +204,7 @@ TEST(tls_and_auth_pkcs12_trust_store_two_nodes_peers_tls_std)
     struct err e = {0};
 
     need_fake();
-    make_certs(&cs);
+    tu_make_certs(&cs);
     struct tu_proc *p = testd(&cs, true, args, hosts, sizeof(hosts));
     *strchr(hosts, ',') = '\0';                   /* seed: the first node only */
     base_config(&cfg, hosts, "aero-test");
@@ -266,14 +229,14 @@ TEST(tls_and_auth_pkcs12_trust_store_two_nodes_peers_tls_std)
 
 TEST(pki_login_with_the_client_certificate)
 {
-    struct certs cs;
+    struct tu_certs cs;
     const char *args[] = {"--user", "pki-user:unused", NULL};
     char hosts[256];
     struct aero_cluster_config cfg;
     struct err e = {0};
 
     need_fake();
-    make_certs(&cs);
+    tu_make_certs(&cs);
     struct tu_proc *p = testd(&cs, true, args, hosts, sizeof(hosts));
     base_config(&cfg, hosts, "aero-test");
     with_tls(&cfg, cs.ca);
@@ -297,7 +260,7 @@ TEST(pki_login_with_the_client_certificate)
 
 TEST(wrong_password_is_one_fatal_error_without_retries)
 {
-    struct certs cs = {0};
+    struct tu_certs cs = {0};
     const char *args[] = {"--user", "writer:right", NULL};
     char hosts[256], want[400];
     struct aero_cluster_config cfg;
@@ -329,7 +292,7 @@ TEST(wrong_password_is_one_fatal_error_without_retries)
 
 TEST(community_edition_server_with_credentials)
 {
-    struct certs cs = {0};
+    struct tu_certs cs = {0};
     char hosts[256];
     struct aero_cluster_config cfg;
     struct err e = {0};
@@ -349,13 +312,13 @@ TEST(community_edition_server_with_credentials)
 
 TEST(wrong_ca_and_wrong_tls_name_are_refused)
 {
-    struct certs cs;
+    struct tu_certs cs;
     char hosts[256];
     struct aero_cluster_config cfg;
     struct err e = {0};
 
     need_fake();
-    make_certs(&cs);
+    tu_make_certs(&cs);
     struct tu_proc *p = testd(&cs, true, NULL, hosts, sizeof(hosts));
     base_config(&cfg, hosts, "aero-test");
     with_tls(&cfg, cs.wrong_ca);
@@ -382,13 +345,13 @@ TEST(wrong_ca_and_wrong_tls_name_are_refused)
 
 TEST(tls_to_a_clear_port_and_clear_to_a_tls_port)
 {
-    struct certs cs;
+    struct tu_certs cs;
     char hosts[256], tls_hosts[256];
     struct aero_cluster_config cfg;
     struct err e = {0};
 
     need_fake();
-    make_certs(&cs);
+    tu_make_certs(&cs);
     struct tu_proc *clear = testd(&cs, false, NULL, hosts, sizeof(hosts));
     struct tu_proc *tls = testd(&cs, true, NULL, tls_hosts, sizeof(tls_hosts));
     base_config(&cfg, hosts, "aero-test");
@@ -407,14 +370,14 @@ TEST(tls_to_a_clear_port_and_clear_to_a_tls_port)
  * holding the old token drain, and writes never see 66. */
 TEST(session_refreshed_before_expiry_keeps_writing)
 {
-    struct certs cs;
+    struct tu_certs cs;
     const char *args[] = {"--user", "writer:pw", "--session-ttl", "3", NULL};
     char hosts[256];
     struct aero_cluster_config cfg;
     struct err e = {0};
 
     need_fake();
-    make_certs(&cs);
+    tu_make_certs(&cs);
     struct tu_proc *p = testd(&cs, true, args, hosts, sizeof(hosts));
     base_config(&cfg, hosts, "aero-test");
     with_tls(&cfg, cs.ca);
@@ -437,7 +400,7 @@ TEST(session_refreshed_before_expiry_keeps_writing)
  * 66, the client logs in again on a new connection and the command succeeds. */
 TEST(expired_session_66_relogs_in_and_retries)
 {
-    struct certs cs = {0};
+    struct tu_certs cs = {0};
     const char *args[] = {"--user", "writer:pw", "--session-ttl", "1", NULL};
     char hosts[256];
     struct aero_cluster_config cfg;
@@ -477,7 +440,7 @@ TEST(expired_session_66_relogs_in_and_retries)
 /* TLS + auth, pipelining off over TLS: the record path still allocates nothing when warm. */
 TEST(steady_state_over_tls_and_auth_allocates_nothing)
 {
-    struct certs cs;
+    struct tu_certs cs;
     const char *args[] = {"--user", "writer:pw", NULL};
     char hosts[256];
     struct aero_cluster_config cfg;
@@ -485,7 +448,7 @@ TEST(steady_state_over_tls_and_auth_allocates_nothing)
     static struct aero_cmd cmds[32];
 
     need_fake();
-    make_certs(&cs);
+    tu_make_certs(&cs);
     struct tu_proc *p = testd(&cs, true, args, hosts, sizeof(hosts));
     base_config(&cfg, hosts, "aero-test");
     cfg.tend_interval_ms = 0;

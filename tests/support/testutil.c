@@ -389,3 +389,38 @@ struct tu_proc *tu_aerospike_start(const char *const extra_args[], char *hosts, 
     snprintf(hosts, cap, "%s", line + strlen("ready "));
     return p;
 }
+
+void tu_make_certs(struct tu_certs *c)
+{
+    static const char script[] =
+        "set -e\n"
+        "k='-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes'\n"
+        "openssl req -x509 $k -keyout ca.key -out ca.pem -days 2 -subj /CN=aero-test-ca 2>/dev/null\n"
+        "openssl req -x509 $k -keyout wrong.key -out wrong-ca.pem -days 2 -subj /CN=other-ca 2>/dev/null\n"
+        "openssl req $k -keyout server.key -out server.csr -subj /CN=aero-test 2>/dev/null\n"
+        "printf 'subjectAltName=DNS:aero-test\\n' > server.ext\n"
+        "openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 "
+        "-extfile server.ext -out server.pem 2>/dev/null\n"
+        "openssl req $k -keyout client.key -out client.csr -subj /CN=pki-user 2>/dev/null\n"
+        "openssl x509 -req -in client.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 "
+        "-out client.crt 2>/dev/null\n"
+        "cat client.crt client.key > client.pem\n"
+        "openssl pkcs12 -export -nokeys -in ca.pem -out ca.p12 -passout pass:store-pw\n";
+    char cmd[2048];
+    char *out = NULL;
+
+    snprintf(c->dir, sizeof(c->dir), "%s", tu_tmpdir());
+    snprintf(cmd, sizeof(cmd), "cd '%s' && %s", c->dir, script);
+    const char *argv[] = {"/bin/sh", "-c", cmd, NULL};
+    if (tu_run(argv, 60000, &out) != 0) {
+        fprintf(stderr, "openssl: %s\n", out ? out : "");
+        exit(1);
+    }
+    mem_free(out);
+    snprintf(c->ca, sizeof(c->ca), "%s/ca.pem", c->dir);
+    snprintf(c->ca_p12, sizeof(c->ca_p12), "%s/ca.p12", c->dir);
+    snprintf(c->wrong_ca, sizeof(c->wrong_ca), "%s/wrong-ca.pem", c->dir);
+    snprintf(c->server, sizeof(c->server), "%s/server.pem", c->dir);
+    snprintf(c->server_key, sizeof(c->server_key), "%s/server.key", c->dir);
+    snprintf(c->client, sizeof(c->client), "%s/client.pem", c->dir);
+}

@@ -66,4 +66,15 @@ bool tu_kafka_is_real(void);
 struct tu_proc *tu_aerospike_start(const char *const extra_args[], char *hosts, size_t cap);
 bool tu_aerospike_is_real(void);
 
+/* Certificates for TLS tests, made with the openssl CLI in a fresh temporary directory @dir:
+ * a CA (ca.pem, and ca.p12 with password "store-pw"), a server certificate for DNS name
+ * "aero-test" signed by it (server.pem + server.key), a client certificate for "pki-user"
+ * (client.pem: certificate and key), and an unrelated CA (wrong-ca.pem). Exits the test on
+ * failure. */
+struct tu_certs {
+    char dir[256];
+    char ca[320], ca_p12[320], wrong_ca[320], server[320], server_key[320], client[320];
+};
+void tu_make_certs(struct tu_certs *c);
+
 #endif
