@@ -359,6 +359,12 @@ int64_t kafka_lag(struct kafka_consumer *kc, const char *topic, int32_t partitio
     return hi > next_offset ? hi - next_offset : 0;
 }
 
+bool kafka_watermarks(struct kafka_consumer *kc, const char *topic, int32_t partition, int64_t *lo, int64_t *hi)
+{
+    return rd_kafka_get_watermark_offsets(kc->rk, topic, partition, lo, hi) == RD_KAFKA_RESP_ERR_NO_ERROR &&
+           *lo >= 0 && *hi >= 0;
+}
+
 void kafka_consumer_close(struct kafka_consumer *kc)
 {
     if (kc && kc->rk)

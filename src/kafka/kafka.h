@@ -83,6 +83,9 @@ enum status kafka_consumer_refetch(struct kafka_consumer *kc, const struct kafka
  * @next_offset < 0 means "not read yet here": the consumer's position (the committed offset it
  * starts from) is used. -1 when unknown. */
 int64_t kafka_lag(struct kafka_consumer *kc, const char *topic, int32_t partition, int64_t next_offset);
+/* librdkafka's cached low and high watermarks of a partition (no round trip); false when not
+ * known yet (no fetch response seen). */
+bool kafka_watermarks(struct kafka_consumer *kc, const char *topic, int32_t partition, int64_t *lo, int64_t *hi);
 /* Leave the group (runs on_revoke for what is assigned). */
 void kafka_consumer_close(struct kafka_consumer *kc);
 void kafka_consumer_free(struct kafka_consumer *kc);

@@ -536,6 +536,58 @@ static void worker_totals(struct worker *w, struct worker_stats *o)
     }
 }
 
+/* Before a partition's first record arrives, librdkafka knows no position for it; its
+ * committed offset (looked up once, in one round trip for all such partitions) says where the
+ * group starts. Consumer thread. */
+static void learn_starts(struct worker *w)
+{
+    struct kafka_tp *tps = NULL;
+    struct part **ps = NULL;
+    size_t n = 0;
+    struct err e;
+
+    for (size_t b = 0; b < w->pcap; b++)
+        for (struct part *p = w->ptab[b]; p; p = p->hnext)
+            n += p->next_fetch < 0 && !p->start_known;
+    if (n == 0)
+        return;
+    tps = mem_calloc(n, sizeof(*tps));
+    ps = mem_calloc(n, sizeof(*ps));
+    if (tps && ps) {
+        n = 0;
+        for (size_t b = 0; b < w->pcap; b++)
+            for (struct part *p = w->ptab[b]; p; p = p->hnext)
+                if (p->next_fetch < 0 && !p->start_known) {
+                    ps[n] = p;
+                    tps[n++] = (struct kafka_tp){p->topic, p->partition, -1001};
+                }
+        if (kafka_committed(w->kc, tps, n, 1000, &e) == ST_OK)
+            for (size_t i = 0; i < n; i++) {
+                ps[i]->start = tps[i].offset;
+                ps[i]->start_known = true;
+            }
+    }
+    mem_free(tps);
+    mem_free(ps);
+}
+
+/* Records of @p in Kafka after what this worker took: from the last dispatched record or,
+ * before any arrived, from the committed offset the group starts at (an empty partition has
+ * none behind whatever the reset policy). -1 when unknown. */
+static int64_t part_lag(struct worker *w, struct part *p)
+{
+    int64_t lo, hi, from;
+
+    if (p->next_fetch >= 0 || !p->start_known)
+        return kafka_lag(w->kc, p->topic, p->partition, p->next_fetch);
+    if (!kafka_watermarks(w->kc, p->topic, p->partition, &lo, &hi))
+        return -1;
+    from = p->start >= 0 ? p->start : lo == hi ? hi : -1;
+    if (from < 0)   /* no committed offset: auto.offset.reset decides where it starts */
+        return kafka_lag(w->kc, p->topic, p->partition, -1);
+    return hi > from ? hi - from : 0;
+}
+
 static void progress(struct worker *w, uint64_t now)
 {
     struct worker_stats s;
@@ -543,9 +595,10 @@ static void progress(struct worker *w, uint64_t now)
     double secs = (double)(now - w->last_progress_ms) / 1000.0;
 
     worker_totals(w, &s);
+    learn_starts(w);
     for (size_t b = 0; b < w->pcap; b++)
         for (struct part *p = w->ptab[b]; p; p = p->hnext) {
-            int64_t l = kafka_lag(w->kc, p->topic, p->partition, p->next_fetch);
+            int64_t l = part_lag(w, p);
             if (l > 0)
                 lag += (uint64_t)l;
         }
@@ -572,9 +625,10 @@ static bool drained(struct worker *w)
 {
     if (w->pcount == 0 || w->pending_total != 0)
         return false;
+    learn_starts(w);
     for (size_t b = 0; b < w->pcap; b++)
         for (struct part *p = w->ptab[b]; p; p = p->hnext)
-            if (kafka_lag(w->kc, p->topic, p->partition, p->next_fetch) != 0)
+            if (part_lag(w, p) != 0)
                 return false;
     return true;
 }

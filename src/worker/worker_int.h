@@ -60,6 +60,8 @@ struct part {
     int64_t committed;             /* last committed; -1 none */
     int64_t next_fetch;            /* offset after the last dispatched record; -1 none */
     uint64_t rx_ms;                /* a record of it last arrived (or it was refetched) then */
+    int64_t start;                 /* committed offset the group starts from (-1001: none) */
+    bool start_known;              /* start was looked up (only while next_fetch < 0) */
     bool blocked;                  /* an OUT_LEFT record sits at the head */
     /* mirrors for other threads (metrics) */
     _Atomic int64_t position_a, committed_a, next_commit_a;

@@ -231,6 +231,14 @@ TEST(restart_after_full_commit_consumes_nothing_and_reports_zero_lag)
     }
     mem_free(err);
     ASSERT_EQ_INT(sa_committed(v.bootstrap, group, topic, parts, NULL), n);
+
+    /* third run with --exit-when-drained: no record ever arrives, so only the committed offsets
+     * say the partitions are at their end; it must stop by itself */
+    const char *drain_opts[] = {"--exit-when-drained", NULL};
+    p = sa_start(w, c, NULL, drain_opts, NULL);
+    err = sa_end(p, 0, 0, 30000);
+    ASSERT_TRUE(strstr(err, "consumed to its end") != NULL);
+    mem_free(err);
     sa_env_free(&v);
 }
 
