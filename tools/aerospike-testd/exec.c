@@ -883,6 +883,10 @@ static void exec_batch(struct td_ctx *c, int node, const struct td_msg *m, struc
         rc = AERO_RC_ERR_PARAMETER;
         goto last;
     }
+    if (c->batch_max_requests && b.count > c->batch_max_requests) {
+        rc = AERO_RC_ERR_BATCH_MAX_REQUESTS;   /* the batch does not start (wire doc §8.2) */
+        goto last;
+    }
     msg_at = begin_proto(out);
     while ((st = td_batch_next(&b, &row, &index)) == 0) {
         c->nodes[node].st.batch_rows++;
@@ -912,6 +916,8 @@ static void exec_batch(struct td_ctx *c, int node, const struct td_msg *m, struc
     else
         put_proto(out, msg_at, AERO_PROTO_MSG);
 last:
+    if (rc)
+        c->nodes[node].st.batch_errors++;
     msg_at = begin_proto(out);
     put_hdr(out, rc, 0, 0, 0, 0, AERO_INFO3_LAST);
     put_proto(out, msg_at, AERO_PROTO_MSG);

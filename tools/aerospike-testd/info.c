@@ -185,7 +185,7 @@ static void statistics(struct buf *o, struct td_ctx *c, int node)
                c->nodes[0].id, (clock_mono_ms() - c->start_ms) / 1000, nd->conns, s->conns_opened,
                s->conns_closed);
     buf_printf(o, "batch_index_initiate=%" PRIu64 ";batch_index_complete=%" PRIu64
-               ";info_complete=%" PRIu64 ";client_read_success=%" PRIu64
+               ";batch_index_error=%" PRIu64 ";info_complete=%" PRIu64 ";client_read_success=%" PRIu64
                ";client_read_not_found=%" PRIu64 ";client_read_error=%" PRIu64
                ";client_write_success=%" PRIu64 ";client_write_error=%" PRIu64
                ";client_delete_success=%" PRIu64 ";client_delete_not_found=%" PRIu64
@@ -193,7 +193,7 @@ static void statistics(struct buf *o, struct td_ctx *c, int node)
                ";batch_sub_read_success=0;testd_requests_received=%" PRIu64
                ";testd_requests_proxied=%" PRIu64 ";testd_batch_rows=%" PRIu64
                ";testd_fail_injected=%" PRIu64,
-               s->batches, s->batches, s->info_requests, s->reads_ok, s->reads_not_found,
+               s->batches, s->batches - s->batch_errors, s->batch_errors, s->info_requests, s->reads_ok, s->reads_not_found,
                s->reads_error, s->writes_ok, s->writes_error, s->deletes_ok, s->deletes_not_found,
                s->proxied, s->batch_sub_proxied, s->received, s->proxied + s->batch_sub_proxied,
                s->batch_rows, s->fail_injected);

@@ -39,6 +39,8 @@ static const char usage[] =
 "  --max-record-size BYTES  per namespace, K/M suffixes ok (default 1M; 64..8M) -> result 13\n"
 "  --default-ttl SECONDS    namespace default-ttl (default 0 = never expire)\n"
 "  --nsup-period SECONDS    (default 120). TTL'd writes need nsup-period > 0\n"
+"  --batch-max-requests N   rows allowed in one batch (default 0 = unlimited, as 8.x; older\n"
+"                           servers: 5000); a bigger batch gets only 151 BATCH_MAX_REQUESTS\n"
 "  --no-nsup                nsup-period 0, like a real server's default config: writes with\n"
 "                           a TTL get 22 FORBIDDEN\n"
 "\n"
@@ -135,6 +137,7 @@ int main(int argc, char **argv)
         {"tls-cert", required_argument, 0, 'C'},    {"tls-key", required_argument, 0, 'K'},
         {"tls-ca", required_argument, 0, 'A'},      {"tls-name", required_argument, 0, 'T'},
         {"user", required_argument, 0, 'u'},        {"session-ttl", required_argument, 0, 't'},
+        {"batch-max-requests", required_argument, 0, 'B'},
         {"help", no_argument, 0, 'h'},              {0, 0, 0, 0},
     };
     struct td_ctx *c = mem_calloc(1, sizeof(*c));
@@ -170,6 +173,7 @@ int main(int argc, char **argv)
         case 'd': dttl = num(optarg, "--default-ttl", 0, AERO_TTL_MAX, false); break;
         case 's': nsup = num(optarg, "--nsup-period", 0, 86400, false); break;
         case 'S': nsup = 0; break;
+        case 'B': c->batch_max_requests = (uint32_t)num(optarg, "--batch-max-requests", 0, 1000000, false); break;
         case 'l': c->latency_ms = (uint32_t)num(optarg, "--latency-ms", 0, 600000, false); break;
         case 'f':
             if (!str_to_double(optarg, strlen(optarg), &c->fail_rate) || c->fail_rate < 0 ||

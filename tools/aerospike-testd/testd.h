@@ -171,7 +171,7 @@ struct td_node_stats {
     uint64_t received, proxied, batch_sub_proxied;
     uint64_t reads_ok, reads_not_found, reads_error;
     uint64_t writes_ok, writes_error, deletes_ok, deletes_not_found, udf_error;
-    uint64_t batches, batch_rows, info_requests, fail_injected;
+    uint64_t batches, batch_rows, batch_errors, info_requests, fail_injected;
     uint64_t conns_opened, conns_closed;
 };
 
@@ -240,6 +240,7 @@ struct td_ctx {
     int fail_codes[TD_MAX_FAIL_CODES];
     int n_fail_codes;
     uint32_t latency_ms;
+    uint32_t batch_max_requests;   /* rows per batch; 0 = unlimited (8.x default) */
     uint64_t rng;
     uint64_t paused_until_ms;
     const char *snapshot_path;
