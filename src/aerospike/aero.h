@@ -445,6 +445,10 @@ enum status aero_batch_next_result(const struct aero_cmd *cmd, const uint8_t **c
  * per node), or UINT32_MAX when none does. Refreshes the client's map view. */
 uint32_t aero_client_node_of(struct aero_client *cl, const char *ns,
                              const uint8_t digest[AERO_DIGEST_SZ]);
+/* The same, but UINT32_MAX also when that node cannot take batch writes (server < 6.0 or a
+ * build that is not a version): write singly then. */
+uint32_t aero_client_batch_node_of(struct aero_client *cl, const char *ns,
+                                   const uint8_t digest[AERO_DIGEST_SZ]);
 
 /* ===================================================================================
  * Keys and write policies: encode-time helpers over the message builder

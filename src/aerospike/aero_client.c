@@ -1613,17 +1613,28 @@ void aero_client_unwatch_fd(struct aero_client *cl, int fd)
     }
 }
 
-uint32_t aero_client_node_of(struct aero_client *cl, const char *ns,
-                             const uint8_t digest[AERO_DIGEST_SZ])
+static struct aero_node *master_of(struct aero_client *cl, const char *ns, const uint8_t digest[AERO_DIGEST_SZ])
 {
     uint32_t pid = ((uint32_t)digest[0] | ((uint32_t)digest[1] << 8)) & 0xFFF;
     const struct aero_pmap_ns *pn;
-    struct aero_node *nd;
 
     refresh_map(cl);
     pn = cl->pmap ? aero__pmap_ns(cl->pmap, ns) : NULL;
-    nd = pn ? aero__pmap_ns_owner(pn, pid, 0) : NULL;
+    return pn ? aero__pmap_ns_owner(pn, pid, 0) : NULL;
+}
+
+uint32_t aero_client_node_of(struct aero_client *cl, const char *ns,
+                             const uint8_t digest[AERO_DIGEST_SZ])
+{
+    struct aero_node *nd = master_of(cl, ns, digest);
     return nd ? nd->id : UINT32_MAX;
+}
+
+uint32_t aero_client_batch_node_of(struct aero_client *cl, const char *ns,
+                                   const uint8_t digest[AERO_DIGEST_SZ])
+{
+    struct aero_node *nd = master_of(cl, ns, digest);
+    return nd && nd->batch_writes ? nd->id : UINT32_MAX;
 }
 
 uint32_t aero_client_inflight(const struct aero_client *cl)

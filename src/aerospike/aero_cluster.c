@@ -92,6 +92,8 @@ void aero__node_unref(struct aero_node *nd)
     mem_free(nd);
 }
 
+static bool build_at_least(const char *build, unsigned major, unsigned minor);
+
 static struct aero_node *node_new(struct aero_cluster *c, const char *name, const struct aero_host *h,
                                   const struct sockaddr_storage *sa, socklen_t len,
                                   struct aero__sock *info, struct aero__session *sess,
@@ -109,6 +111,7 @@ static struct aero_node *node_new(struct aero_cluster *c, const char *name, cons
     nd->sa_len = len;
     aero__sa_format((const struct sockaddr *)sa, nd->addr, sizeof(nd->addr));
     snprintf(nd->build, sizeof(nd->build), "%s", build);
+    nd->batch_writes = build_at_least(build, 6, 0);
     atomic_init(&nd->active, true);
     atomic_init(&nd->partition_gen_seen, -1);
     nd->info = *info;                 /* owned from here */
@@ -187,13 +190,25 @@ static bool info_str(const struct buf *b, const char *cmd, char *out, size_t cap
     return true;
 }
 
-/* "8.1.2.0" >= 4.9 (what the official client requires). Unparsable builds are accepted. */
+/* "8.1.2.0" is at least @major.@minor; @unparsable when it does not read as a version. */
+static bool build_cmp(const char *build, unsigned major, unsigned minor, bool unparsable)
+{
+    unsigned ma = 0, mi = 0;
+    if (sscanf(build, "%u.%u", &ma, &mi) != 2)
+        return unparsable;
+    return ma > major || (ma == major && mi >= minor);
+}
+
+/* Version checks: a build that is not a version is accepted (as the official client does),
+ * but gets no feature that needs a known version. */
 static bool build_supported(const char *build)
 {
-    unsigned major = 0, minor = 0;
-    if (sscanf(build, "%u.%u", &major, &minor) != 2)
-        return true;
-    return major > 4 || (major == 4 && minor >= 9);
+    return build_cmp(build, 4, 9, true);
+}
+
+static bool build_at_least(const char *build, unsigned major, unsigned minor)
+{
+    return build_cmp(build, major, minor, false);
 }
 
 /* ---------- validating a seed or a peer (wire doc §11.1) ---------- */

@@ -141,6 +141,7 @@ struct aero_node {
     atomic_uint tend_failures;
     atomic_uint partitions_master;
     char build[32];                  /* set before publication, then read-only */
+    bool batch_writes;               /* build >= 6.0 (batch writes, wire doc §8.3); read-only */
     struct aero__session sess;       /* security session (aero_auth.c) */
     /* tend only */
     struct aero__sock info;          /* the tend/info socket (authenticated) */

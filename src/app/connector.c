@@ -312,6 +312,7 @@ struct app_connector *app_connector_new(const struct cfg_worker *w, const struct
     wc.n_topic_cfgs = ac->n_topics;
     wc.processing_threads = (int)m->processing_threads;
     wc.max_queued_records = (uint32_t)m->max_queued_records;
+    wc.batch_max_records = (uint32_t)m->aerospike.batch_max_records;
     wc.offset_flush_interval_ms = (uint32_t)w->offset_flush_interval_ms;
     wc.progress_interval_ms = o->progress_interval_ms;
     wc.drain_timeout_ms = o->drain_timeout_ms;

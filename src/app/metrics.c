@@ -168,7 +168,7 @@ static void worker_gauges(struct buf *b, const struct app_metrics_source *src, s
 static void nodes(struct buf *b, const struct app_metrics_source *src, size_t n)
 {
     static const char *const names[][3] = {
-        {"aerosink_aerospike_commands_total", "counter", "Command attempts sent to the node"},
+        {"aerosink_aerospike_commands_total", "counter", "Command attempts sent to the node (a batch write is one)"},
         {"aerosink_aerospike_errors_total", "counter", "Attempts that failed (server error, I/O, protocol)"},
         {"aerosink_aerospike_timeouts_total", "counter", "Attempts that timed out on the client"},
         {"aerosink_aerospike_retries_total", "counter", "Attempts that were retries"},

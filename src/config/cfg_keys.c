@@ -191,6 +191,12 @@ const struct cfg_key cfg__keys[] = {
      .vals = boolp_vals, .flags = CFG_F_AEROSINK, IN_ROOT(aerospike.boolean_particle),
      .help = "How booleans are stored (G4): `integer` 1/0 (every server) or `bool`, the native "
              "BOOL particle (server 5.6 or later)."},
+    {.path = "aerospike.batch-max-records", .type = CFG_K_INT, .def = "64", .min = 1, .max = 5000,
+     .flags = CFG_F_AEROSINK, IN_ROOT(aerospike.batch_max_records),
+     .help = "Writes that are ready together go to each node as one batch write of up to this "
+             "many records (server 6.0 or later; older nodes get single writes). Only plain "
+             "writes are batched: deletes and `create-only`/generation writes, which a retried "
+             "batch could apply twice, always go singly. 1 = single writes only."},
     {.path = "max-queued-records", .type = CFG_K_INT, .def = "32768", .min = 1,
      .max = INT32_MAX, .flags = CFG_F_DOC, IN_ROOT(max_queued_records),
      .help = "Soft cap on records buffered in the connector. Above it every partition pauses; "

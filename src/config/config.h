@@ -145,6 +145,7 @@ struct cfg_aerospike {
     int64_t max_error_rate;           /* max-error-rate, 100 errors per window (0 = off) */
     int64_t error_rate_window;        /* error-rate-window, 1 (tend intervals) */
     enum cfg_bool_particle boolean_particle;  /* boolean-particle, integer */
+    int64_t batch_max_records;        /* batch-max-records, 64 (1 = single writes only) */
 };
 
 enum cfg_invalid_record { CFG_INVALID_IGNORE, CFG_INVALID_KILL_TASK, CFG_INVALID_DEAD_LETTER };

@@ -113,6 +113,7 @@ static struct slot *slot_get(struct thread *t)
     s->is_delete = false;
     s->give_up = false;
     s->in_doubt = false;
+    s->no_batch = false;
     s->state = SLOT_NEW;
     return s;
 }
@@ -573,13 +574,15 @@ static void record_latency(struct thread *t, uint64_t us)
     atomic_fetch_add_explicit(&t->lat_count, 1, memory_order_relaxed);
 }
 
-static void on_reply(struct aero_cmd *cmd, enum status st, const struct err *e)
+/* The outcome of one write attempt of @s (a single command or a row of a batch): @st and the
+ * server's @rc, @in_doubt when it was sent but its outcome is unknown; @now_us 0 = read the
+ * clock. */
+static void complete(struct slot *s, enum status st, int rc, bool in_doubt, const struct err *e,
+                     uint64_t now_us)
 {
-    struct slot *s = cmd->ctx;
     struct thread *t = s->th;
     struct worker *w = t->w;
     const struct worker_topic *tc = s->part->tcfg;
-    int rc = cmd->result_code;
     enum status_class cls;
     char why[ERR_MSG_LEN + 400];
     /* A create-only write whose earlier attempt was sent but never answered (timeout) finds
@@ -588,7 +591,7 @@ static void on_reply(struct aero_cmd *cmd, enum status st, const struct err *e)
                       (s->cmd.req.p[10] & AERO_INFO2_CREATE_ONLY);
 
     t->submitted--;
-    if (cmd->in_doubt)
+    if (in_doubt)
         s->in_doubt = true;
     if (own_create) {
         outage_check_over(t);
@@ -600,7 +603,7 @@ static void on_reply(struct aero_cmd *cmd, enum status st, const struct err *e)
     }
     if (st == ST_OK || (rc != 0 && ignorable(tc, rc)) || (s->is_delete && rc == AERO_RC_ERR_NOT_FOUND)) {
         outage_check_over(t);
-        record_latency(t, clock_mono_us() - s->submit_us);
+        record_latency(t, (now_us ? now_us : clock_mono_us()) - s->submit_us);
         if (st == ST_OK)
             count(t, s->part, s->is_delete ? CTR_DELETED : CTR_WRITTEN);
         else
@@ -619,7 +622,7 @@ static void on_reply(struct aero_cmd *cmd, enum status st, const struct err *e)
         schedule_retry(t, s, "Aerospike writes", e);
         return;
     }
-    snprintf(why, sizeof(why), "Aerospike %s %s/%s: %s%s", s->is_delete ? "delete" : "write", cmd->ns,
+    snprintf(why, sizeof(why), "Aerospike %s %s/%s: %s%s", s->is_delete ? "delete" : "write", s->cmd.ns,
              aero_rc_name(rc) ? aero_rc_name(rc) : status_name(st), e ? e->msg : "",
              rc == AERO_RC_ERR_ENTERPRISE_ONLY && s->is_delete
                  ? " (aerospike-operation durable-delete: true needs Aerospike Enterprise Edition; "
@@ -638,17 +641,208 @@ static void on_reply(struct aero_cmd *cmd, enum status st, const struct err *e)
     give_up(s, true);
 }
 
+static void on_reply(struct aero_cmd *cmd, enum status st, const struct err *e)
+{
+    complete(cmd->ctx, st, cmd->result_code, cmd->in_doubt, e, 0);
+}
+
+/* ------------------------------------------------------------------------------------
+ * Batch writes: plain writes that become ready during one pass of the thread loop go to their
+ * node as one batch request (wire doc §8) instead of one request each. A batch carries one
+ * topic's rows (its timeouts and retries). Its rows may be applied twice when the client
+ * retries it, so only writes that may repeat go into batches (see batchable).
+ * ------------------------------------------------------------------------------------ */
+
+struct wbatch {
+    struct aero_batch b;
+    struct thread *t;
+    struct wbatch *next;           /* the thread's open list or free list */
+    struct wbatch *all_next;       /* every batch of the thread (freed with it) */
+    struct slot **rows;            /* row i's record; NULL once its result arrived */
+    uint32_t cap;
+    uint32_t node;
+    const struct worker_topic *tc;
+};
+
+/* Plain writes only: deletes, create-only and generation writes would not come out the same
+ * the second time a retried batch applies them. */
+static bool batchable(const struct thread *t, const struct slot *s)
+{
+    const uint8_t *h = s->cmd.req.p + AERO_PROTO_HEADER_SZ;
+
+    return t->w->cfg.batch_max_records > 1 && !s->is_delete && !s->no_batch &&
+           s->cmd.req.len > AERO_PROTO_HEADER_SZ + AERO_MSG_HEADER_SZ &&
+           !(h[2] & (AERO_INFO2_DELETE | AERO_INFO2_GENERATION | AERO_INFO2_GENERATION_GT |
+                     AERO_INFO2_CREATE_ONLY));
+}
+
+static void send_now(struct thread *t, struct slot *s);
+
+static void batch_put(struct thread *t, struct wbatch *wb)
+{
+    wb->next = t->wb_free;
+    t->wb_free = wb;
+}
+
+static void on_batch_reply(struct aero_cmd *cmd, enum status st, const struct err *e)
+{
+    struct wbatch *wb = cmd->ctx;
+    struct thread *t = wb->t;
+    uint32_t n = wb->b.count;
+    uint64_t now = clock_mono_us();
+    struct err re = {0};
+
+    if (st == ST_OK) {
+        const uint8_t *cur = NULL;
+        struct aero_batch_result r;
+        enum status rs;
+        while ((rs = aero_batch_next_result(cmd, &cur, &r, &re)) == ST_OK) {
+            struct slot *s = r.index < n ? wb->rows[r.index] : NULL;
+            if (!s)
+                continue;   /* a second result for one row: the first counts */
+            wb->rows[r.index] = NULL;
+            if (r.result_code == 0) {
+                complete(s, ST_OK, 0, false, NULL, now);
+            } else {
+                err_set(&re, aero_rc_status(r.result_code), "result %d in a batch write to %s",
+                        r.result_code, s->cmd.ns);
+                complete(s, aero_rc_status(r.result_code), r.result_code, false, &re, now);
+            }
+        }
+        /* rows still without a result (an aborted or malformed reply): maybe applied, maybe
+         * not, so in doubt and retried */
+        if (rs == ST_EOF)
+            err_set(&re, ST_UNAVAILABLE, "batch write: the node did not answer this row");
+        for (uint32_t i = 0; i < n; i++)
+            if (wb->rows[i]) {
+                struct slot *s = wb->rows[i];
+                wb->rows[i] = NULL;
+                complete(s, ST_UNAVAILABLE, 0, true, &re, now);
+            }
+    } else if (cmd->result_code && aero_rc_class(cmd->result_code) != CLASS_RETRIABLE) {
+        /* the server refused the batch as a whole (one row names an unknown namespace, batches
+         * disabled or too big): each record gets its own verdict as a single write, now */
+        for (uint32_t i = 0; i < n; i++) {
+            struct slot *s = wb->rows[i];
+            wb->rows[i] = NULL;
+            t->submitted--;
+            s->no_batch = true;
+            send_now(t, s);
+        }
+    } else {   /* the batch failed (connection, timeout, server): every row shares its outcome */
+        for (uint32_t i = 0; i < n; i++) {
+            struct slot *s = wb->rows[i];
+            wb->rows[i] = NULL;
+            complete(s, st, cmd->result_code, cmd->in_doubt, e, now);
+        }
+    }
+    batch_put(t, wb);
+}
+
+/* Take @wb off the open list and hand it to the client (one row goes as its single write). */
+static void batch_send(struct thread *t, struct wbatch *wb)
+{
+    struct wbatch **pp = &t->wb_open;
+    struct slot *one = wb->b.count == 1 ? wb->rows[0] : NULL;
+    struct err e = {0};
+
+    while (*pp != wb)
+        pp = &(*pp)->next;
+    *pp = wb->next;
+    if (wb->b.count <= 1) {
+        wb->rows[0] = NULL;
+        batch_put(t, wb);
+        if (one && aero_submit(t->cl, &one->cmd, &e) != ST_OK) {
+            t->submitted--;
+            schedule_retry(t, one, "Aerospike writes", &e);
+        }
+        return;
+    }
+    wb->b.cmd.socket_timeout_ms = wb->tc->socket_timeout_ms;
+    wb->b.cmd.total_timeout_ms = wb->tc->total_timeout_ms;
+    wb->b.cmd.max_retries = wb->tc->max_retries;
+    wb->b.cmd.sleep_between_retries_ms = wb->tc->sleep_between_retries_ms;
+    wb->b.cmd.cb = on_batch_reply;
+    wb->b.cmd.ctx = wb;
+    if (aero_batch_end(&wb->b, &e) == ST_OK && aero_submit(t->cl, &wb->b.cmd, &e) == ST_OK)
+        return;
+    for (uint32_t i = 0; i < wb->b.count; i++) {
+        struct slot *s = wb->rows[i];
+        wb->rows[i] = NULL;
+        t->submitted--;
+        schedule_retry(t, s, "Aerospike writes", &e);
+    }
+    batch_put(t, wb);
+}
+
+static void flush_batches(struct thread *t)
+{
+    while (t->wb_open)
+        batch_send(t, t->wb_open);
+}
+
+/* Add @s to the open batch for its node and topic; false when it must go singly. */
+static bool batch_add(struct thread *t, struct slot *s)
+{
+    const struct worker_topic *tc = s->part->tcfg;
+    uint32_t max = t->w->cfg.batch_max_records;
+    uint32_t node = aero_client_batch_node_of(t->cl, s->cmd.ns, s->cmd.digest);
+    struct wbatch *wb;
+    struct err e;
+
+    if (node == UINT32_MAX)
+        return false;
+    for (wb = t->wb_open; wb && (wb->node != node || wb->tc != tc); wb = wb->next)
+        ;
+    if (!wb) {
+        if ((wb = t->wb_free)) {
+            t->wb_free = wb->next;
+        } else {
+            if (!(wb = mem_calloc(1, sizeof(*wb))))
+                return false;
+            wb->t = t;
+            wb->all_next = t->wb_all;
+            t->wb_all = wb;
+        }
+        if (wb->cap < max) {
+            struct slot **rows = mem_realloc(wb->rows, max * sizeof(*rows));
+            if (!rows) {
+                batch_put(t, wb);
+                return false;
+            }
+            wb->rows = rows;
+            wb->cap = max;
+        }
+        if (aero_batch_begin(&wb->b, &e) != ST_OK) {
+            batch_put(t, wb);
+            return false;
+        }
+        wb->node = node;
+        wb->tc = tc;
+        wb->next = t->wb_open;
+        t->wb_open = wb;
+    }
+    if (aero_batch_add(&wb->b, wb->b.count, s->cmd.req.p, s->cmd.req.len, &e) != ST_OK)
+        return false;   /* not a request a batch can carry: it goes singly */
+    wb->rows[wb->b.count - 1] = s;
+    if (wb->b.count >= max)
+        batch_send(t, wb);   /* full: the rest of this pass opens another */
+    return true;
+}
+
 static void send_now(struct thread *t, struct slot *s)
 {
     struct err e = {0};
 
     s->state = SLOT_IN_FLIGHT;
     s->submit_us = clock_mono_us();
-    if (aero_submit(t->cl, &s->cmd, &e) != ST_OK) {
-        schedule_retry(t, s, "Aerospike writes", &e);
-        return;
-    }
     t->submitted++;
+    if (batchable(t, s) && batch_add(t, s))
+        return;
+    if (aero_submit(t->cl, &s->cmd, &e) != ST_OK) {
+        t->submitted--;
+        schedule_retry(t, s, "Aerospike writes", &e);
+    }
 }
 
 static void submit(struct slot *s)
@@ -985,6 +1179,7 @@ void *worker__thread_main(void *arg)
         bool more = !t->held && t->work_pos < t->work_n && t->active < ACTIVE_MAX;
         int timeout = n && more ? 0 : next_retry_in(t, t->dlq_pending ? 5 : 100);
         if (t->cl) {
+            flush_batches(t);
             aero_client_poll(t->cl, timeout);
             pump(t);
             run_ready(t);
@@ -1050,6 +1245,13 @@ void worker__thread_free(struct thread *t)
 {
     aero_client_free(t->cl);   /* cancels anything still in flight */
     t->cl = NULL;
+    for (struct wbatch *wb = t->wb_all, *next; wb; wb = next) {
+        next = wb->all_next;
+        aero_cmd_free(&wb->b.cmd);
+        mem_free(wb->rows);
+        mem_free(wb);
+    }
+    t->wb_all = t->wb_open = t->wb_free = NULL;
     if (t->dlq && t->dlq_pending)
         kafka_producer_poll(t->dlq, 0);
     kafka_producer_free(t->dlq);   /* flushes: deliveries may still settle slots */

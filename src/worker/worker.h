@@ -60,6 +60,7 @@ struct worker_config {
     size_t n_topic_cfgs;
     int processing_threads;               /* >= 1 */
     uint32_t max_queued_records;          /* pause above, resume below half */
+    uint32_t batch_max_records;           /* rows per batch write; <= 1: single writes only */
     uint32_t offset_flush_interval_ms;
     uint32_t progress_interval_ms;        /* 0 = no progress lines */
     uint32_t drain_timeout_ms;            /* on stop: wait this long for in-flight writes */

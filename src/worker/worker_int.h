@@ -94,6 +94,7 @@ struct slot {
     bool is_delete;
     bool give_up;                  /* on the ready list: report OUT_LEFT instead of OUT_DONE */
     bool in_doubt;                 /* an attempt was sent and its outcome is unknown */
+    bool no_batch;                 /* its batch was refused as a whole: write it singly */
     char *dlq_why;                 /* SLOT_DEAD_LETTER: the reason, logged once delivered */
     struct aero_cmd cmd;
 };
@@ -157,6 +158,8 @@ struct thread {
     struct slot *retry_head;
     struct slot *ready_head, *ready_tail;
     struct slot *sq_head, *sq_tail;   /* submit queue: key holders waiting for room */
+    struct wbatch *wb_open;        /* batch writes being filled this loop pass */
+    struct wbatch *wb_free, *wb_all;
     struct kafka_producer *dlq;    /* this thread's dead-letter producer (asynchronous) */
     uint32_t dlq_pending;          /* records produced to the DLQ, not yet acknowledged */
     uint32_t submitted;            /* commands in the client now */

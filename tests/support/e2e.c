@@ -74,6 +74,31 @@ static long count_on(const char *host, uint16_t port, const char *ns, const char
     return total;
 }
 
+long long e2e_node_stat(const char *hosts, const char *name)
+{
+    struct buf out = BUF_INIT;
+    struct err e = {0};
+    struct aero_host h;
+    char needle[128];
+    long long v = -1;
+    size_t first = strcspn(hosts, ",");
+
+    if (aero_host_parse(hosts, first, 3000, &h, NULL) != ST_OK ||
+        aero_info_host(h.name, h.port, "statistics", &out, 2000, &e) != ST_OK) {
+        buf_free(&out);
+        return -1;
+    }
+    buf_cstr(&out);
+    snprintf(needle, sizeof(needle), "%s=", name);
+    for (const char *p = strstr((const char *)out.p, needle); p; p = strstr(p + 1, needle))
+        if (p == (const char *)out.p || p[-1] == ';' || p[-1] == '\t') {
+            v = strtoll(p + strlen(needle), NULL, 10);
+            break;
+        }
+    buf_free(&out);
+    return v;
+}
+
 void e2e_create_topics(const char *bootstrap, const char *const topics[])
 {
     char errstr[512];

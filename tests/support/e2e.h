@@ -25,6 +25,9 @@ void e2e_create_topics(const char *bootstrap, const char *const topics[]);
 long e2e_count_objects(const char *hosts, const char *ns, const char *set);
 /* Wait until e2e_count_objects >= @want, or @timeout_ms passes; returns the last count. */
 long e2e_wait_objects(const char *hosts, const char *ns, const char *set, long want, int timeout_ms);
+/* A counter of the first node's `statistics` (e.g. aerospike-testd's "testd_batch_rows");
+ * -1 when the node does not report it. */
+long long e2e_node_stat(const char *hosts, const char *name);
 
 /* A cluster + blocking client on @hosts for reading records back. */
 struct e2e_aero {
