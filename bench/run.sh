@@ -9,6 +9,8 @@
 #   BENCH_RECORDS=1000000 BENCH_RUNS=3 BENCH_PARTITIONS=12 bash bench/run.sh
 #   KAFKA_BOOTSTRAP=host:9092 AEROSPIKE_HOSTS=host:3000 bash bench/run.sh   # real systems
 #   BENCH_NODES=3 bash bench/run.sh        # aerospike-testd with 3 nodes
+#   BENCH_BATCH=1 bash bench/run.sh        # single writes (aerospike.batch-max-records: 1)
+#                                            in (a) and in (c); default 64: batch writes in both
 # With our fakes it also prints (before the last line) the CPU each fake used per record in
 # each run, read from /proc: where the machine's time goes besides aerosink.
 set -euo pipefail
@@ -19,6 +21,7 @@ N=${BENCH_RECORDS:-1000000}
 RUNS=${BENCH_RUNS:-1}
 PARTS=${BENCH_PARTITIONS:-12}
 NODES=${BENCH_NODES:-1}
+BATCH=${BENCH_BATCH:-64}
 WORK=$(mktemp -d /tmp/aerosink-bench.XXXXXX)
 PIDS=()
 cleanup() {
@@ -97,6 +100,7 @@ offset.flush.interval.ms=5000
 EOF
 cat >"$WORK/bench.yml" <<EOF
 aerospike:
+  batch-max-records: $BATCH
   seeds:
     - $AADDR: {port: $APORT}
 topics:
@@ -132,9 +136,14 @@ EOF
   echo "$rate $cpu $rss"
 }
 
+# (c) writes the way (a) does: batches of $BATCH rows, 4 in flight per thread (the sink keeps up
+# to 256 records per processing thread in the client), or single writes, 128 in flight
+if [ "$BATCH" -gt 1 ]; then AMODE="-B $BATCH -c 4"; ADESC="batches of $BATCH, 2 x 4 in flight"
+else AMODE="-c 128"; ADESC="single writes, 2 x 128 in flight"; fi
 run_aero() {
   local out
-  out=$("$BUILD/aero-bench" -h "$AHOST" -o write -k "$N" -b 8 -z 20 -t string -c 128 -T 2 -N "$N" -w 20000 2>&1)
+  # shellcheck disable=SC2086
+  out=$("$BUILD/aero-bench" -h "$AHOST" -o write -k "$N" -b 8 -z 20 -t string $AMODE -T 2 -N "$N" -w 20000 2>&1)
   local rate cpu
   rate=$(sed -n 's/.*throughput *\([0-9]*\) ops\/s.*/\1/p' <<<"$out")
   cpu=$(sed -n 's/.*client cpu *\([0-9.]*\) us\/op.*/\1/p' <<<"$out")
@@ -174,7 +183,7 @@ echo "| run (median of $RUNS, $N records, $PARTS partitions, $NODES Aerospike no
 echo "|---|---:|---:|---:|"
 printf '| (a) e2e: aerosink standalone -> aerospike-testd | %s | %s | %s |\n' "$e" "$(median "${E_CPU[@]}")" "$(median "${E_RSS[@]}")"
 printf '| (b) kafka-only: aerosink --dry-run | %s | %s | %s |\n' "$k" "$(median "${K_CPU[@]}")" "$(median "${K_RSS[@]}")"
-printf '| (c) aerospike-only: aero-bench, 8 bins, 2 x 128 in flight | %s | %s (client) | - |\n' "$a" "$(median "${A_CPU[@]}")"
+printf '| (c) aerospike-only: aero-bench, 8 bins, %s | %s | %s (client) | - |\n' "$ADESC" "$a" "$(median "${A_CPU[@]}")"
 echo "CPU us/record for (a) and (b) is aerosink's whole process (user+sys) divided by the records."
 if [ -n "$KPID$APID" ]; then
   echo "fakes' CPU us/record (median): (a) kafka-mock $(median "${E_KM[@]}"), aerospike-testd $(median "${E_TD[@]}");" \

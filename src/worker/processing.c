@@ -73,9 +73,16 @@ static bool log_allowed(struct thread *t)
     return false;
 }
 
+/* Add to a counter only this thread writes (others read it): a plain load and store, no
+ * locked read-modify-write on every record. */
+static void bump(_Atomic uint64_t *c, uint64_t by)
+{
+    atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + by, memory_order_relaxed);
+}
+
 static void count(struct thread *t, const struct part *p, enum ctr which)
 {
-    atomic_fetch_add_explicit(&t->tc[p->tidx].v[which], 1, memory_order_relaxed);
+    bump(&t->tc[p->tidx].v[which], 1);
 }
 
 /* ------------------------------------------------------------------------------------
@@ -569,9 +576,9 @@ static void record_latency(struct thread *t, uint64_t us)
     size_t b = 0;
     while (b < LAT_BUCKETS - 1 && us > lat_bounds_us[b])
         b++;
-    atomic_fetch_add_explicit(&t->lat[b], 1, memory_order_relaxed);
-    atomic_fetch_add_explicit(&t->lat_sum_us, us, memory_order_relaxed);
-    atomic_fetch_add_explicit(&t->lat_count, 1, memory_order_relaxed);
+    bump(&t->lat[b], 1);
+    bump(&t->lat_sum_us, us);
+    bump(&t->lat_count, 1);
 }
 
 /* The outcome of one write attempt of @s (a single command or a row of a batch): @st and the
@@ -746,9 +753,13 @@ static void batch_send(struct thread *t, struct wbatch *wb)
     struct slot *one = wb->b.count == 1 ? wb->rows[0] : NULL;
     struct err e = {0};
 
+    uint64_t now = clock_mono_us();
+
     while (*pp != wb)
         pp = &(*pp)->next;
     *pp = wb->next;
+    for (uint32_t i = 0; i < wb->b.count; i++)
+        wb->rows[i]->submit_us = now;
     if (wb->b.count <= 1) {
         wb->rows[0] = NULL;
         batch_put(t, wb);
@@ -835,10 +846,10 @@ static void send_now(struct thread *t, struct slot *s)
     struct err e = {0};
 
     s->state = SLOT_IN_FLIGHT;
-    s->submit_us = clock_mono_us();
     t->submitted++;
     if (batchable(t, s) && batch_add(t, s))
-        return;
+        return;   /* its submit time is set when the batch leaves */
+    s->submit_us = clock_mono_us();
     if (aero_submit(t->cl, &s->cmd, &e) != ST_OK) {
         t->submitted--;
         schedule_retry(t, s, "Aerospike writes", &e);
@@ -980,7 +991,7 @@ static bool start(struct thread *t, struct slot *s)
     ttl_ms = tc->socket_timeout_ms && tc->socket_timeout_ms < tc->total_timeout_ms ? tc->socket_timeout_ms
                                                                                      : tc->total_timeout_ms;
     in = (struct mapping_input){.key = t->kdoc, .value = t->vdoc, .headers = t->hdrs, .n_headers = 0,
-                                .now_ms = clock_wall_ms(), .transaction_ttl_ms = ttl_ms};
+                                .now_ms = t->wall_ms, .transaction_ttl_ms = ttl_ms};
     if (mapping_uses_headers(tc->mapping))
         in.n_headers = collect_headers(t, m);
     in.headers = t->hdrs;
@@ -1149,9 +1160,12 @@ static size_t start_some(struct thread *t)
         t->work_pos = 0;
         pthread_mutex_unlock(&t->mu);
     }
+    t->wall_ms = clock_wall_ms();   /* "now" of the mappings (TTLs in seconds) in this pass */
     while (!t->held && t->work_pos < t->work_n && t->active < ACTIVE_MAX) {
         struct inbox_item *it = &t->work[t->work_pos++];
         n++;
+        if (t->work_pos + 3 < t->work_n)   /* librdkafka's message is cold: fetch it early */
+            __builtin_prefetch(t->work[t->work_pos + 3].msg);
         if (atomic_load_explicit(&it->part->revoked, memory_order_acquire) ||
             !still_wanted(w, it->part, it->msg->offset)) {
             /* not started: the next owner (or the restart) reads it again */

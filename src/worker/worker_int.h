@@ -149,6 +149,7 @@ struct thread {
     size_t gc_local_n, gc_local_cap, gc_n, gc_cap, gc_spare_cap;
     size_t active;                 /* slots in use */
     bool held;                     /* a record must be retried before others start */
+    uint64_t wall_ms;              /* wall clock at the start of this loop pass */
     _Atomic bool quit;
     struct slot *free_slots;
     struct slot **chunks;
