@@ -317,16 +317,10 @@ static enum status parse_peer(struct cur *c, uint16_t default_port, struct aero_
 
 static enum status peers_grow(struct aero__peers *out, struct err *e)
 {
-    size_t cap = out->cap ? out->cap * 2 : 8;
-    struct aero__peer *v;
-
     if (out->n >= AERO_MAX_PEERS)
         return err_set(e, ST_PARSE, "peers: more than %d peers", AERO_MAX_PEERS);
-    v = mem_realloc(out->v, cap * sizeof(*v));
-    if (!v)
+    if (!mem_grow(&out->v, &out->cap, out->n + 1, sizeof(*out->v), 8))
         return err_set(e, ST_NOMEM, "peers list");
-    out->v = v;
-    out->cap = cap;
     return ST_OK;
 }
 

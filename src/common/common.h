@@ -100,6 +100,10 @@ void *mem_malloc(size_t n);
 void *mem_calloc(size_t n, size_t size);
 void *mem_realloc(void *p, size_t n);
 void mem_free(void *p);
+/* Make room for @need elements of @elem bytes in the array *@arr (any T **, passed as is)
+ * holding *@cap: doubles the capacity (at least @first, at least @need) and updates both.
+ * false, leaving the array as it was, when out of memory or the size would overflow. */
+bool mem_grow(void *arr, size_t *cap, size_t need, size_t elem, size_t first);
 char *mem_strdup(const char *s);
 char *mem_strndup(const char *s, size_t n);
 /* Allocations (malloc/calloc/realloc/strdup) made since process start. */

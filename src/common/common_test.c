@@ -65,6 +65,34 @@ TEST(mem_counts_and_fails_on_request)
     mem_free(p);
 }
 
+TEST(mem_grow_doubles_keeps_contents_and_survives_failure)
+{
+    int64_t *v = NULL;
+    size_t cap = 0;
+
+    ASSERT_TRUE(mem_grow(&v, &cap, 1, sizeof(*v), 4));
+    ASSERT_EQ_U64(cap, 4);
+    for (int i = 0; i < 4; i++)
+        v[i] = i * 7;
+    ASSERT_TRUE(mem_grow(&v, &cap, 4, sizeof(*v), 4));   /* fits: no change */
+    ASSERT_EQ_U64(cap, 4);
+    ASSERT_TRUE(mem_grow(&v, &cap, 5, sizeof(*v), 4));
+    ASSERT_EQ_U64(cap, 8);
+    ASSERT_TRUE(mem_grow(&v, &cap, 100, sizeof(*v), 4));  /* doubling is not enough: @need */
+    ASSERT_EQ_U64(cap, 100);
+    ASSERT_EQ_INT(v[3], 21);
+    mem_fail_after(1);
+    int64_t *before = v;
+    ASSERT_TRUE(!mem_grow(&v, &cap, 101, sizeof(*v), 4));
+    ASSERT_TRUE(v == before);                             /* untouched on failure */
+    ASSERT_EQ_U64(cap, 100);
+    ASSERT_EQ_INT(v[3], 21);
+    mem_fail_after(0);
+    ASSERT_TRUE(!mem_grow(&v, &cap, SIZE_MAX / 4, sizeof(*v), 4));   /* bytes would overflow */
+    ASSERT_EQ_U64(cap, 100);
+    mem_free(v);
+}
+
 TEST(integer_parsing_rejects_junk_and_overflow)
 {
     int64_t v;
@@ -127,6 +155,7 @@ TEST_LIST = {
     T(err_set_and_prefix),
     T(buf_grows_and_encodes_big_endian),
     T(mem_counts_and_fails_on_request),
+    T(mem_grow_doubles_keeps_contents_and_survives_failure),
     T(integer_parsing_rejects_junk_and_overflow),
     T(edit_distance_for_did_you_mean),
     T(json_string_escaping),

@@ -36,6 +36,26 @@ void mem_free(void *p)
     free(p);
 }
 
+bool mem_grow(void *arr, size_t *cap, size_t need, size_t elem, size_t first)
+{
+    size_t ncap = *cap;
+    void *old, *p;
+
+    if (need <= *cap)
+        return true;
+    ncap = ncap ? (ncap > SIZE_MAX / 2 ? SIZE_MAX : ncap * 2) : first;
+    if (ncap < need)
+        ncap = need;
+    if (elem && ncap > SIZE_MAX / elem)
+        return false;
+    memcpy(&old, arr, sizeof(old));   /* arr is a T **: read and write it as bytes */
+    if (!(p = mem_realloc(old, ncap * elem)))
+        return false;
+    memcpy(arr, &p, sizeof(p));
+    *cap = ncap;
+    return true;
+}
+
 char *mem_strndup(const char *s, size_t n)
 {
     char *d = mem_malloc(n + 1);

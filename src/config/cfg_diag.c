@@ -45,16 +45,10 @@ void cfg_diag_add(struct cfg_diags *d, enum cfg_severity sev, const char *file, 
         count(d, sev);   /* still counted: an error past the cap must still fail */
         return;
     }
-    if (d->n == d->cap) {
-        size_t ncap = d->cap ? d->cap * 2 : 16;
-        struct cfg_diag *nv = mem_realloc(d->v, ncap * sizeof(*nv));
-        if (!nv) {
-            d->truncated = true;
-            count(d, sev);
-            return;
-        }
-        d->v = nv;
-        d->cap = ncap;
+    if (!mem_grow(&d->v, &d->cap, d->n + 1, sizeof(*d->v), 16)) {
+        d->truncated = true;
+        count(d, sev);
+        return;
     }
     va_start(ap, fmt);
     vsnprintf(msg, sizeof(msg), fmt, ap);

@@ -135,14 +135,8 @@ static enum status props_put(struct cfg_props *p, const char *key, size_t klen, 
         explicit_bzero(pr->value, strlen(pr->value));
         mem_free(pr->value);
     } else {
-        if (p->n == p->cap) {
-            size_t ncap = p->cap ? p->cap * 2 : 32;
-            struct cfg_prop *nv = mem_realloc(p->v, ncap * sizeof(*nv));
-            if (!nv)
-                goto nomem;
-            p->v = nv;
-            p->cap = ncap;
-        }
+        if (!mem_grow(&p->v, &p->cap, p->n + 1, sizeof(*p->v), 32))
+            goto nomem;
         pr = &p->v[p->n];
         pr->key = k;
         p->index[h] = (uint32_t)++p->n;

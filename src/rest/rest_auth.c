@@ -18,14 +18,8 @@ static enum status add_user(struct rest__auth *a, const char *line, size_t n, si
 {
     struct rest__user u;
 
-    if (a->n == a->cap) {
-        size_t nc = a->cap ? a->cap * 2 : 8;
-        struct rest__user *nu = mem_realloc(a->users, nc * sizeof(*nu));
-        if (!nu)
-            return ST_NOMEM;
-        a->users = nu;
-        a->cap = nc;
-    }
+    if (!mem_grow(&a->users, &a->cap, a->n + 1, sizeof(*a->users), 8))
+        return ST_NOMEM;
     u.name = mem_strndup(line, colon);
     u.password = mem_strndup(line + colon + 1, n - colon - 1);
     if (!u.name || !u.password) {

@@ -236,14 +236,8 @@ static int split_query(struct rq *r, const char *s)
         struct qparam qp;
 
         if (end > s) {
-            if (r->nq == r->qcap) {
-                size_t nc = r->qcap ? r->qcap * 2 : 8;
-                struct qparam *nq = mem_realloc(r->q, nc * sizeof(*nq));
-                if (!nq)
-                    return 500;
-                r->q = nq;
-                r->qcap = nc;
-            }
+            if (!mem_grow(&r->q, &r->qcap, r->nq + 1, sizeof(*r->q), 8))
+                return 500;
             qp.k = pct_decode(s, (size_t)((eq ? eq : end) - s), true, &bad);
             qp.v = qp.k ? pct_decode(eq ? eq + 1 : end, eq ? (size_t)(end - eq - 1) : 0, true, &bad)
                         : NULL;

@@ -4,26 +4,9 @@
 
 #include "rest/rest.h"
 
-/* Grow @*v (elements of @size) so that one more fits. */
-static enum status grow(void **v, size_t *cap, size_t n, size_t size)
-{
-    size_t ncap;
-    void *p;
-
-    if (n < *cap)
-        return ST_OK;
-    ncap = *cap ? *cap * 2 : 8;
-    if (ncap < *cap || ncap > SIZE_MAX / size)
-        return ST_NOMEM;
-    p = mem_realloc(*v, ncap * size);
-    if (!p)
-        return ST_NOMEM;
-    *v = p;
-    *cap = ncap;
-    return ST_OK;
-}
-
-#define GROW(l, vf, nf, capf) grow((void **)&(l)->vf, &(l)->capf, (l)->nf, sizeof(*(l)->vf))
+/* Room for one more element in list @l (ST_NOMEM when there is none). */
+#define GROW(l, vf, nf, capf) \
+    (mem_grow(&(l)->vf, &(l)->capf, (l)->nf + 1, sizeof(*(l)->vf), 8) ? ST_OK : ST_NOMEM)
 
 /* Duplicate @s into *@out; NULL stays NULL. */
 static enum status dup_opt(const char *s, char **out)

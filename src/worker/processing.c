@@ -130,15 +130,9 @@ static void discard_msg(struct thread *t, kafka_message *m)
 {
     if (!m)
         return;
-    if (t->gc_local_n == t->gc_local_cap) {
-        size_t cap = t->gc_local_cap ? t->gc_local_cap * 2 : 1024;
-        kafka_message **a = mem_realloc(t->gc_local, cap * sizeof(*a));
-        if (!a) {
-            kafka_message_free(m);
-            return;
-        }
-        t->gc_local = a;
-        t->gc_local_cap = cap;
+    if (!mem_grow(&t->gc_local, &t->gc_local_cap, t->gc_local_n + 1, sizeof(*t->gc_local), 1024)) {
+        kafka_message_free(m);
+        return;
     }
     t->gc_local[t->gc_local_n++] = m;
 }
@@ -242,15 +236,9 @@ static void release_key(struct thread *t, struct slot *s)
 /* Tell the consumer thread (through the outbox, flushed once per loop). */
 static void report(struct thread *t, struct part *p, uint64_t seq, enum outcome o)
 {
-    if (t->out_local_n == t->out_local_cap) {
-        size_t cap = t->out_local_cap ? t->out_local_cap * 2 : 1024;
-        struct outbox_item *a = mem_realloc(t->out_local, cap * sizeof(*a));
-        if (!a) {
-            worker__fail(t->w, "out of memory reporting record outcomes");
-            return;
-        }
-        t->out_local = a;
-        t->out_local_cap = cap;
+    if (!mem_grow(&t->out_local, &t->out_local_cap, t->out_local_n + 1, sizeof(*t->out_local), 1024)) {
+        worker__fail(t->w, "out of memory reporting record outcomes");
+        return;
     }
     t->out_local[t->out_local_n++] = (struct outbox_item){p, seq, (uint8_t)o};
 }
@@ -937,14 +925,8 @@ static size_t collect_headers(struct thread *t, kafka_message *m)
     if (rd_kafka_message_headers(m, &hs) != RD_KAFKA_RESP_ERR_NO_ERROR)
         return 0;
     for (size_t i = 0; rd_kafka_header_get_all(hs, i, &name, &val, &len) == 0; i++) {
-        if (n == t->hdr_cap) {
-            size_t cap = t->hdr_cap ? t->hdr_cap * 2 : 16;
-            struct mapping_header *nh = mem_realloc(t->hdrs, cap * sizeof(*nh));
-            if (!nh)
-                break;
-            t->hdrs = nh;
-            t->hdr_cap = cap;
-        }
+        if (!mem_grow(&t->hdrs, &t->hdr_cap, n + 1, sizeof(*t->hdrs), 16))
+            break;
         t->hdrs[n++] = (struct mapping_header){name, val, len};
     }
     return n;
@@ -1090,15 +1072,7 @@ static void flush_outbox(struct thread *t)
         return;
     pthread_mutex_lock(&t->mu);
     if (t->gc_local_n) {
-        if (t->gc_n + t->gc_local_n > t->gc_cap) {
-            size_t cap = MAX(t->gc_cap * 2, t->gc_n + t->gc_local_n);
-            kafka_message **a = mem_realloc(t->gc, cap * sizeof(*a));
-            if (a) {
-                t->gc = a;
-                t->gc_cap = cap;
-            }
-        }
-        if (t->gc_n + t->gc_local_n <= t->gc_cap) {
+        if (mem_grow(&t->gc, &t->gc_cap, t->gc_n + t->gc_local_n, sizeof(*t->gc), 1024)) {
             memcpy(t->gc + t->gc_n, t->gc_local, t->gc_local_n * sizeof(*t->gc));
             t->gc_n += t->gc_local_n;
         } else {
@@ -1111,16 +1085,10 @@ static void flush_outbox(struct thread *t)
         pthread_mutex_unlock(&t->mu);
         return;
     }
-    if (t->outbox_n + t->out_local_n > t->outbox_cap) {
-        size_t cap = MAX(t->outbox_cap * 2, t->outbox_n + t->out_local_n);
-        struct outbox_item *a = mem_realloc(t->outbox, cap * sizeof(*a));
-        if (!a) {
-            pthread_mutex_unlock(&t->mu);
-            worker__fail(t->w, "out of memory reporting record outcomes");
-            return;
-        }
-        t->outbox = a;
-        t->outbox_cap = cap;
+    if (!mem_grow(&t->outbox, &t->outbox_cap, t->outbox_n + t->out_local_n, sizeof(*t->outbox), 1024)) {
+        pthread_mutex_unlock(&t->mu);
+        worker__fail(t->w, "out of memory reporting record outcomes");
+        return;
     }
     memcpy(t->outbox + t->outbox_n, t->out_local, t->out_local_n * sizeof(*t->out_local));
     t->outbox_n += t->out_local_n;

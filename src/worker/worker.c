@@ -427,14 +427,8 @@ static void on_kafka_error(void *ctx, enum status st, const char *msg)
 
 static bool inbox_push(struct thread *t, const struct inbox_item *it)
 {
-    if (t->inbox_n == t->inbox_cap) {
-        size_t cap = t->inbox_cap ? t->inbox_cap * 2 : 4096;
-        struct inbox_item *a = mem_realloc(t->inbox, cap * sizeof(*a));
-        if (!a)
-            return false;
-        t->inbox = a;
-        t->inbox_cap = cap;
-    }
+    if (!mem_grow(&t->inbox, &t->inbox_cap, t->inbox_n + 1, sizeof(*t->inbox), 4096))
+        return false;
     t->inbox[t->inbox_n++] = *it;
     return true;
 }
