@@ -333,6 +333,26 @@ TEST(a_refused_batch_is_written_record_by_record)
     env_free(&v);
 }
 
+/* Nodes older than 6.0 only know batch reads: they get single writes. */
+TEST(nodes_before_6_0_get_single_writes)
+{
+    struct env v;
+    const int n = 3000;
+    const char *args[] = {"--build", "5.7.0.17", NULL};
+    if (tu_aerospike_is_real())
+        TEST_SKIP("needs aerospike-testd's --build");
+    env_start(&v, "users:3", args);
+    e2e_produce(v.bootstrap, "users", n, 3, "u-%d", user_value, NULL);
+    env_worker(&v, "users", &users_spec, 2);
+    env_run(&v);
+    ASSERT_EQ_INT(e2e_wait_objects(v.hosts, "test", "users", n, 60000), n);
+    ASSERT_EQ_U64(wait_written(&v, n, 30000), n);
+    ASSERT_EQ_INT(env_stop(&v), 0);
+    ASSERT_EQ_INT(e2e_node_stat(v.hosts, "batch_index_initiate"), 0);
+    ASSERT_EQ_INT(e2e_node_stat(v.hosts, "client_write_success"), n);
+    env_free(&v);
+}
+
 static int mixed_value(int i, char *buf, size_t cap, void *ctx)
 {
     (void)ctx;
@@ -442,6 +462,7 @@ TEST_LIST = {
     T(steady_state_record_path_allocates_nothing),
     T(steady_state_record_path_allocates_nothing_with_single_writes),
     T(a_refused_batch_is_written_record_by_record),
+    T(nodes_before_6_0_get_single_writes),
     T(metrics_counters_add_up_after_a_stream_with_faults),
     {0},
 };

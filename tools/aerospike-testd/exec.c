@@ -894,6 +894,10 @@ static void exec_batch(struct td_ctx *c, int node, const struct td_msg *m, struc
             st = AERO_RC_ERR_PARAMETER;          /* unknown namespace fails the whole batch */
             break;
         }
+        if (!c->batch_writes && (row.info2 & AERO_INFO2_WRITE)) {
+            st = AERO_RC_ERR_PARAMETER;          /* before 6.0 batches only read */
+            break;
+        }
         int rrc = exec_record(c, node, &row, out, index, true);
         if (rrc != 0 && rrc != AERO_RC_ERR_NOT_FOUND && rrc != AERO_RC_ERR_FILTERED_OUT &&
             !(b.flags & TD_BATCH_RESPOND_ALL_KEYS)) {

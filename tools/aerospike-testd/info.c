@@ -9,7 +9,6 @@
 
 #include "testd.h"
 
-#define BUILD_VERSION "8.1.2.0"
 #define FEATURES "batch-any;batch-index;blob-bits;cdt-index;cdt-list;cdt-map;cluster-stable;" \
     "float;geo;sindex-exists;peers;pipelining;pquery;pscans;query-show;relaxed-sc;replicas;" \
     "replicas-all;replicas-master;replicas-max;truncate-namespace;udf"
@@ -299,14 +298,14 @@ static void one(struct td_ctx *c, int node, const char *cmd, size_t len, bool *u
     if (name_is(cmd, nlen, "node")) {
         buf_printf(o, "%" PRIX64, c->nodes[node].id);
     } else if (name_is(cmd, nlen, "build")) {
-        buf_append_str(o, BUILD_VERSION);
+        buf_append_str(o, c->build);
     } else if (name_is(cmd, nlen, "version")) {
-        buf_append_str(o, "Aerospike Community Edition build " BUILD_VERSION);
+        buf_printf(o, "Aerospike Community Edition build %s", c->build);
     } else if (name_is(cmd, nlen, "edition")) {
         buf_append_str(o, "Aerospike Community Edition");
     } else if (name_is(cmd, nlen, "release")) {
-        buf_append_str(o, "edition=Aerospike Community Edition;version=" BUILD_VERSION
-                          ";os=debian12;arch=x86_64;sha=aerospike-testd");
+        buf_printf(o, "edition=Aerospike Community Edition;version=%s;os=debian12;arch=x86_64;"
+                      "sha=aerospike-testd", c->build);
     } else if (name_is(cmd, nlen, "cluster-name")) {
         buf_append_str(o, c->cluster_name);
     } else if (name_is(cmd, nlen, "namespaces")) {

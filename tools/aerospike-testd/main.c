@@ -39,6 +39,9 @@ static const char usage[] =
 "  --max-record-size BYTES  per namespace, K/M suffixes ok (default 1M; 64..8M) -> result 13\n"
 "  --default-ttl SECONDS    namespace default-ttl (default 0 = never expire)\n"
 "  --nsup-period SECONDS    (default 120). TTL'd writes need nsup-period > 0\n"
+"  --build VERSION          the server version to report (default 8.1.2.0); below 6.0 a batch\n"
+"                           with a write row is refused with 4 PARAMETER, as such servers\n"
+"                           only know batch reads\n"
 "  --batch-max-requests N   rows allowed in one batch (default 0 = unlimited, as 8.x; older\n"
 "                           servers: 5000); a bigger batch gets only 151 BATCH_MAX_REQUESTS\n"
 "  --no-nsup                nsup-period 0, like a real server's default config: writes with\n"
@@ -137,7 +140,7 @@ int main(int argc, char **argv)
         {"tls-cert", required_argument, 0, 'C'},    {"tls-key", required_argument, 0, 'K'},
         {"tls-ca", required_argument, 0, 'A'},      {"tls-name", required_argument, 0, 'T'},
         {"user", required_argument, 0, 'u'},        {"session-ttl", required_argument, 0, 't'},
-        {"batch-max-requests", required_argument, 0, 'B'},
+        {"batch-max-requests", required_argument, 0, 'B'}, {"build", required_argument, 0, 'V'},
         {"help", no_argument, 0, 'h'},              {0, 0, 0, 0},
     };
     struct td_ctx *c = mem_calloc(1, sizeof(*c));
@@ -153,6 +156,7 @@ int main(int argc, char **argv)
     if (!c)
         return 2;
     snprintf(c->cluster_name, sizeof(c->cluster_name), "testcluster");
+    snprintf(c->build, sizeof(c->build), "8.1.2.0");
     opterr = 0;          /* one error line of our own */
     while ((opt = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
         switch (opt) {
@@ -173,6 +177,15 @@ int main(int argc, char **argv)
         case 'd': dttl = num(optarg, "--default-ttl", 0, AERO_TTL_MAX, false); break;
         case 's': nsup = num(optarg, "--nsup-period", 0, 86400, false); break;
         case 'S': nsup = 0; break;
+        case 'V': {
+            unsigned a, b, d, f;
+            char extra;
+            if (strlen(optarg) >= sizeof(c->build) ||
+                sscanf(optarg, "%u.%u.%u.%u%c", &a, &b, &d, &f, &extra) != 4)
+                die_usage("--build '%s': expected a version like 5.7.0.17", optarg);
+            snprintf(c->build, sizeof(c->build), "%s", optarg);
+            break;
+        }
         case 'B': c->batch_max_requests = (uint32_t)num(optarg, "--batch-max-requests", 0, 1000000, false); break;
         case 'l': c->latency_ms = (uint32_t)num(optarg, "--latency-ms", 0, 600000, false); break;
         case 'f':
@@ -224,6 +237,7 @@ int main(int argc, char **argv)
         die_usage("--tls-ca needs --tls-cert and --tls-key%s", "");
     if (c->sec.session_ttl == 0)
         c->sec.session_ttl = 86400;
+    c->batch_writes = atoi(c->build) >= 6;
     if ((uint64_t)port + (uint64_t)nodes - 1 > 65535)
         die_usage("--port %s: ports for all nodes must be <= 65535", "");
     {   /* fail codes go through the same parser as testd-set */

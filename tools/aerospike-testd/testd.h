@@ -230,6 +230,8 @@ struct td_ctx {
     struct td_node nodes[TD_MAX_NODES];
     int n_nodes;
     char cluster_name[64];
+    char build[32];                /* "8.1.2.0"; --build */
+    bool batch_writes;             /* build >= 6.0: batch rows may write */
     /* partition map: index of master / replica node per pid (-1 none) */
     int8_t master[AERO_PARTITIONS], replica[AERO_PARTITIONS];
     int64_t partition_gen;
