@@ -27,6 +27,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
             return 0;
         const uint8_t *body = d + AERO_PROTO_HEADER_SZ, *bend = body + h.size;
         if (h.type == AERO_PROTO_MSG) {
+            /* the row results of a batch write, as the worker reads them */
+            struct aero_cmd cmd = {0};
+            struct aero_batch_result res;
+            const uint8_t *row = NULL;
+            cmd.reply.p = (uint8_t *)(uintptr_t)body;
+            cmd.reply.len = h.size;
+            for (int i = 0; i < 100000 && aero_batch_next_result(&cmd, &row, &res, NULL) == ST_OK; i++)
+                ;
             /* batch replies: several messages back to back */
             const uint8_t *m = body;
             while (m < bend && aero_msg_parse(m, (size_t)(bend - m), &v, NULL) == ST_OK) {
