@@ -699,8 +699,9 @@ static void on_batch_reply(struct aero_cmd *cmd, enum status st, const struct er
             if (r.result_code == 0) {
                 complete(s, ST_OK, 0, false, NULL, now);
             } else {
-                err_set(&re, aero_rc_status(r.result_code), "result %d in a batch write to %s",
-                        r.result_code, s->cmd.ns);
+                const char *name = aero_rc_name(r.result_code), *msg = aero_rc_message(r.result_code);
+                err_set(&re, aero_rc_status(r.result_code), "%s (%d): %s (this record's row of a batch write)",
+                        name ? name : "result", r.result_code, msg ? msg : "unknown result code");
                 complete(s, aero_rc_status(r.result_code), r.result_code, false, &re, now);
             }
         }
