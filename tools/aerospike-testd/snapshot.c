@@ -57,9 +57,9 @@ int td_snapshot_save(struct td_ctx *c, const char *path, struct err *e)
         struct td_ns *ns = &c->store.ns[i];
         td_ns_sweep(ns, now);
         for (size_t s = 0; s < ns->cap; s++) {
-            if (!ns->slots[s])
+            if (!ns->slots[s].rec)
                 continue;
-            put_rec(&b, ns, ns->slots[s]);
+            put_rec(&b, ns, ns->slots[s].rec);
             if (b.len >= (1u << 20)) {
                 if (fwrite(b.p, 1, b.len, f) != b.len)
                     rc = -1;

@@ -73,9 +73,9 @@ void td_ns_truncate(struct td_ns *ns)
     size_t left = ns->count;
 
     for (size_t i = 0; i < ns->cap && left; i++) {
-        if (ns->slots[i]) {
-            rec_free(ns->slots[i]);
-            ns->slots[i] = NULL;
+        if (ns->slots[i].rec) {
+            rec_free(ns->slots[i].rec);
+            ns->slots[i].rec = NULL;
             left--;
         }
     }
@@ -84,7 +84,7 @@ void td_ns_truncate(struct td_ns *ns)
     for (uint32_t i = 0; i < ns->n_sets; i++)
         ns->sets[i].objects = 0;
     if (ns->cap > 4096) {              /* give a big table back */
-        struct td_rec **small = mem_calloc(1024, sizeof(*small));
+        struct td_slot *small = mem_calloc(1024, sizeof(*small));
         if (small) {
             mem_free(ns->slots);
             ns->slots = small;
@@ -103,51 +103,75 @@ void td_store_free(struct td_store *st)
     st->n_ns = 0;
 }
 
-static size_t slot_of(const struct td_ns *ns, const uint8_t *d)
+static uint64_t hash_of(const uint8_t *d)
 {
     uint64_t h;
     memcpy(&h, d + 4, sizeof(h));   /* RIPEMD bytes are uniform */
-    return (size_t)(h & (ns->cap - 1));
+    return h;
 }
 
-static size_t find_slot(const struct td_ns *ns, const uint8_t *d)
+/* Fixed-size compare: inlined, where memcmp would be a library call per probe. */
+static bool digest_eq(const uint8_t *a, const uint8_t *b)
 {
-    size_t i = slot_of(ns, d);
-    while (ns->slots[i] && memcmp(ns->slots[i]->digest, d, AERO_DIGEST_SZ) != 0)
-        i = (i + 1) & (ns->cap - 1);
+    uint64_t a0, a1, b0, b1;
+    uint32_t a2, b2;
+    memcpy(&a0, a, 8);
+    memcpy(&b0, b, 8);
+    memcpy(&a1, a + 8, 8);
+    memcpy(&b1, b + 8, 8);
+    memcpy(&a2, a + 16, 4);
+    memcpy(&b2, b + 16, 4);
+    return ((a0 ^ b0) | (a1 ^ b1) | (uint64_t)(a2 ^ b2)) == 0;
+}
+
+/* Slot holding @d, or the empty slot ending its probe chain. A record is looked at only when
+ * its stored hash matches, so a probe past other records costs no cache miss on them. */
+static size_t find_slot(const struct td_ns *ns, const uint8_t *d, uint64_t h)
+{
+    size_t mask = ns->cap - 1, i = (size_t)(h & mask);
+    const struct td_slot *sl = ns->slots;
+
+    while (sl[i].rec && (sl[i].hash != h || !digest_eq(sl[i].rec->digest, d)))
+        i = (i + 1) & mask;
     return i;
 }
 
 static bool grow(struct td_ns *ns)
 {
-    size_t old_cap = ns->cap;
-    struct td_rec **old = ns->slots;
-    struct td_rec **slots = mem_calloc(old_cap * 2, sizeof(*slots));
+    size_t old_cap = ns->cap, mask = old_cap * 2 - 1;
+    struct td_slot *old = ns->slots;
+    struct td_slot *slots = mem_calloc(old_cap * 2, sizeof(*slots));
 
     if (!slots)
         return false;
+    for (size_t i = 0; i < old_cap; i++) {
+        if (!old[i].rec)
+            continue;
+        size_t j = (size_t)(old[i].hash & mask);   /* digests are distinct: first free slot */
+        while (slots[j].rec)
+            j = (j + 1) & mask;
+        slots[j] = old[i];
+    }
     ns->slots = slots;
     ns->cap = old_cap * 2;
-    for (size_t i = 0; i < old_cap; i++)
-        if (old[i])
-            ns->slots[find_slot(ns, old[i]->digest)] = old[i];
     mem_free(old);
     return true;
 }
 
 static void unlink_slot(struct td_ns *ns, size_t i)
 {
-    size_t j = i;
+    size_t j = i, mask = ns->cap - 1;
+    struct td_slot *sl = ns->slots;
 
-    ns->slots[i] = NULL;
+    sl[i].rec = NULL;
     for (;;) {          /* backward-shift deletion keeps probe chains intact */
-        j = (j + 1) & (ns->cap - 1);
-        if (!ns->slots[j])
+        j = (j + 1) & mask;
+        if (!sl[j].rec)
             return;
-        size_t k = slot_of(ns, ns->slots[j]->digest);
+        size_t k = (size_t)(sl[j].hash & mask);
         if ((j > i && (k <= i || k > j)) || (j < i && (k <= i && k > j))) {
-            ns->slots[i] = ns->slots[j];
-            ns->slots[j] = NULL;
+            sl[i] = sl[j];
+            sl[j].rec = NULL;
             i = j;
         }
     }
@@ -155,7 +179,7 @@ static void unlink_slot(struct td_ns *ns, size_t i)
 
 static void drop(struct td_ns *ns, size_t i)
 {
-    struct td_rec *r = ns->slots[i];
+    struct td_rec *r = ns->slots[i].rec;
 
     if (r->set_id && ns->sets[r->set_id].objects)
         ns->sets[r->set_id].objects--;
@@ -173,8 +197,8 @@ static bool expired(const struct td_rec *r, uint32_t now)
 
 struct td_rec *td_rec_get(struct td_ns *ns, const uint8_t digest[AERO_DIGEST_SZ], uint32_t now)
 {
-    size_t i = find_slot(ns, digest);
-    struct td_rec *r = ns->slots[i];
+    size_t i = find_slot(ns, digest, hash_of(digest));
+    struct td_rec *r = ns->slots[i].rec;
 
     if (r && expired(r, now)) {
         ns->expired++;
@@ -187,6 +211,7 @@ struct td_rec *td_rec_get(struct td_ns *ns, const uint8_t digest[AERO_DIGEST_SZ]
 struct td_rec *td_rec_insert(struct td_ns *ns, const uint8_t digest[AERO_DIGEST_SZ])
 {
     struct td_rec *r;
+    uint64_t h = hash_of(digest);
     size_t i;
 
     if ((ns->count + 1) * 2 > ns->cap && !grow(ns))
@@ -195,16 +220,16 @@ struct td_rec *td_rec_insert(struct td_ns *ns, const uint8_t digest[AERO_DIGEST_
     if (!r)
         return NULL;
     memcpy(r->digest, digest, AERO_DIGEST_SZ);
-    i = find_slot(ns, digest);
-    ns->slots[i] = r;
+    i = find_slot(ns, digest, h);
+    ns->slots[i] = (struct td_slot){h, r};
     ns->count++;
     return r;
 }
 
 void td_rec_remove(struct td_ns *ns, struct td_rec *r)
 {
-    size_t i = find_slot(ns, r->digest);
-    if (ns->slots[i] == r)
+    size_t i = find_slot(ns, r->digest, hash_of(r->digest));
+    if (ns->slots[i].rec == r)
         drop(ns, i);
 }
 
@@ -233,7 +258,7 @@ size_t td_ns_sweep(struct td_ns *ns, uint32_t now)
     if (ns->with_ttl == 0)
         return 0;
     for (size_t i = 0; i < ns->cap; i++) {
-        while (ns->slots[i] && expired(ns->slots[i], now)) {   /* a shifted one may land here */
+        while (ns->slots[i].rec && expired(ns->slots[i].rec, now)) {   /* a shifted one may land here */
             drop(ns, i);
             ns->expired++;
             n++;

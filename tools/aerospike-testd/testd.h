@@ -113,6 +113,11 @@ struct td_rec {
     uint32_t key_len;
 };
 
+struct td_slot {
+    uint64_t hash;
+    struct td_rec *rec;
+};
+
 struct td_set {
     char name[AERO_SET_MAX + 1];
     uint8_t len;
@@ -125,8 +130,11 @@ struct td_ns {
     /* config */
     uint32_t default_ttl, nsup_period, max_record_size, rf;
     bool allow_ttl_without_nsup;
-    /* records: open addressing on the digest */
-    struct td_rec **slots;
+    /* records: open addressing on the digest. Each slot keeps the record's hash (digest bytes
+     * 4..11) beside the pointer so probing, growing and backward-shift deletion compare and
+     * rehash without touching the records: with a million records each touch is a cache
+     * miss. Empty slot: rec NULL. */
+    struct td_slot *slots;
     size_t cap, count, with_ttl;
     struct td_set *sets;  /* sets[0] unused ("no set") */
     uint32_t n_sets;
