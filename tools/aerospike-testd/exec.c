@@ -2,8 +2,9 @@
  *
  * A write works on a copy of the record's bin list ("work bins") whose values point at the
  * stored record, the request or the scratch buffer; nothing changes until every op and every
- * limit passed, then one block (bins + values) replaces the record's block. Bin order follows
- * the real server: new bins appended, a deleted bin replaced by the last one (wire doc §6.1).
+ * limit passed, then the record's block (bins + values) is rewritten, in place when it fits.
+ * Bin order follows the real server: new bins appended, a deleted bin replaced by the last one
+ * (wire doc §6.1).
  * Check order (wire doc §2-§4, §12): framing/params (4), digest (4), namespace (20), TTL (4),
  * set name (4), ops and bin names (4, 21), nsup (22), record: create-only (5), update/replace-
  * only (2), generation (3), set mismatch (4), key (16, 19), ops (12, 2, CDT codes), bins (4),
@@ -520,21 +521,58 @@ static bool ttl_forbidden(const struct td_ns *ns, uint32_t ttl)
     return (ttl == 0 || ttl == AERO_TTL_DONT_UPDATE) && ns->default_ttl != 0;
 }
 
-/* Replace the record's block with the work bins. The old block is handed back in *old (free
- * it after the reply is written: result values may point into it). */
-static bool commit(struct td_ctx *c, struct td_rec *r, const struct wstate *ws, struct td_bin **old)
+/* Bytes of the block holding the work bins: headers then values. */
+static size_t block_size(const struct wstate *ws)
 {
-    size_t total = 0;
-    struct td_bin *blk;
-    uint8_t *vals;
-
+    size_t total = ws->n * sizeof(struct td_bin);
     for (uint32_t i = 0; i < ws->n; i++)
         total += ws->w[i].v.len;
-    blk = mem_malloc(ws->n * sizeof(struct td_bin) + total);
-    if (!blk)
+    return total;
+}
+
+static bool points_into(const struct vref *v, uintptr_t lo, uintptr_t hi)
+{
+    return !v->scr && v->len && (uintptr_t)v->p >= lo && (uintptr_t)v->p < hi;
+}
+
+/* Whether the record's block can be rewritten in place: big enough, and no work bin or
+ * result value still points into it (an untouched bin of a partial update, or a read op). */
+static bool fits_in_place(const struct td_rec *r, const struct wstate *ws, size_t need)
+{
+    uintptr_t lo = (uintptr_t)r->bins, hi = lo + r->bins_cap;
+
+    if (need > r->bins_cap)
         return false;
+    for (uint32_t i = 0; i < ws->n; i++)
+        if (points_into(&ws->w[i].v, lo, hi))
+            return false;
+    for (uint32_t i = 0; i < ws->n_res; i++)
+        if (points_into(&ws->res[i].v, lo, hi))
+            return false;
+    return true;
+}
+
+/* Store the work bins in the record: in its own block when they fit there (no allocation;
+ * overwrites with values of the same size are the common case), else in a new block. A
+ * replaced block is handed back in *old (free it after the reply is written: result values
+ * may point into it; NULL when there is nothing to free). */
+static bool commit(struct td_ctx *c, struct td_rec *r, const struct wstate *ws, struct td_bin **old)
+{
+    size_t need = block_size(ws), total = 0;
+    struct td_bin *blk = r->bins;
+    uint8_t *vals;
+
+    *old = NULL;
+    if (!fits_in_place(r, ws, need)) {
+        need = (need + 15u) & ~(size_t)15;    /* malloc rounds up anyway: room to grow */
+        if (need > UINT32_MAX || !(blk = mem_malloc(need)))
+            return false;
+        *old = r->bins_inline ? NULL : r->bins;
+        r->bins = blk;
+        r->bins_cap = (uint32_t)need;
+        r->bins_inline = false;
+    }
     vals = (uint8_t *)(blk + ws->n);
-    total = 0;
     for (uint32_t i = 0; i < ws->n; i++) {
         struct td_bin *b = &blk[i];
         b->name_len = ws->w[i].name_len;
@@ -545,8 +583,6 @@ static bool commit(struct td_ctx *c, struct td_rec *r, const struct wstate *ws, 
         memcpy(vals + total, vptr(c, &ws->w[i].v), b->len);
         total += b->len;
     }
-    *old = r->bins;
-    r->bins = blk;
     r->n_bins = ws->n;
     return true;
 }
@@ -696,7 +732,8 @@ static int exec_write(struct td_ctx *c, struct td_ns *ns, const struct td_msg *m
     uint32_t vt = void_time_for(ns, m->record_ttl, r, now);
     bool created = !r;
     if (created) {
-        r = td_rec_insert(ns, m->digest);
+        r = td_rec_insert(ns, m->digest, m->has_key ? m->key : NULL, m->key_len,
+                          block_size(&ws));
         if (!r)
             return reply_err(o, tt, AERO_RC_ERR_UNKNOWN, NULL);
         r->set_id = (uint16_t)set_id;
@@ -710,7 +747,7 @@ static int exec_write(struct td_ctx *c, struct td_ns *ns, const struct td_msg *m
         return reply_err(o, tt, AERO_RC_ERR_UNKNOWN, NULL);
     }
     if (m->has_key && !r->key) {
-        r->key = mem_malloc(m->key_len);
+        r->key = mem_malloc(m->key_len);      /* a record stored without key gets one */
         if (r->key) {
             memcpy(r->key, m->key, m->key_len);
             r->key_len = m->key_len;

@@ -63,8 +63,10 @@ static void rec_free(struct td_rec *r)
 {
     if (!r)
         return;
-    mem_free(r->bins);
-    mem_free(r->key);
+    if (!r->bins_inline)
+        mem_free(r->bins);
+    if (!r->key_inline)
+        mem_free(r->key);
     mem_free(r);
 }
 
@@ -208,18 +210,29 @@ struct td_rec *td_rec_get(struct td_ns *ns, const uint8_t digest[AERO_DIGEST_SZ]
     return r;
 }
 
-struct td_rec *td_rec_insert(struct td_ns *ns, const uint8_t digest[AERO_DIGEST_SZ])
+struct td_rec *td_rec_insert(struct td_ns *ns, const uint8_t digest[AERO_DIGEST_SZ],
+                             const uint8_t *key, uint32_t key_len, size_t bins_room)
 {
     struct td_rec *r;
     uint64_t h = hash_of(digest);
-    size_t i;
+    size_t key_room = (key_len + 7u) & ~(size_t)7, i;   /* keeps the bins 8-aligned */
 
-    if ((ns->count + 1) * 2 > ns->cap && !grow(ns))
+    if (bins_room > UINT32_MAX || ((ns->count + 1) * 2 > ns->cap && !grow(ns)))
         return NULL;
-    r = mem_calloc(1, sizeof(*r));
+    r = mem_malloc(sizeof(*r) + key_room + bins_room);
     if (!r)
         return NULL;
+    memset(r, 0, sizeof(*r));
     memcpy(r->digest, digest, AERO_DIGEST_SZ);
+    if (key) {
+        r->key = (uint8_t *)(r + 1);
+        memcpy(r->key, key, key_len);
+        r->key_len = key_len;
+        r->key_inline = true;
+    }
+    r->bins = (struct td_bin *)((uint8_t *)(r + 1) + key_room);
+    r->bins_cap = (uint32_t)bins_room;
+    r->bins_inline = true;
     i = find_slot(ns, digest, h);
     ns->slots[i] = (struct td_slot){h, r};
     ns->count++;
@@ -258,7 +271,8 @@ size_t td_ns_sweep(struct td_ns *ns, uint32_t now)
     if (ns->with_ttl == 0)
         return 0;
     for (size_t i = 0; i < ns->cap; i++) {
-        while (ns->slots[i].rec && expired(ns->slots[i].rec, now)) {   /* a shifted one may land here */
+        /* while: a shifted record may land here */
+        while (ns->slots[i].rec && expired(ns->slots[i].rec, now)) {
             drop(ns, i);
             ns->expired++;
             n++;

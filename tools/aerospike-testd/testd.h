@@ -102,12 +102,18 @@ struct td_bin {
     uint32_t off;       /* value offset inside the record's value area */
 };
 
+/* One allocation holds the record, its stored key and its first bins block, so a write to
+ * an existing record touches one block instead of three (each a cache miss with a million
+ * records). A key added later, or a block that outgrew its room, lives in its own
+ * allocation (key_inline / bins_inline false). */
 struct td_rec {
     uint8_t digest[AERO_DIGEST_SZ];
     uint16_t gen;
     uint16_t set_id;    /* 0 = no set */
     uint32_t void_time; /* seconds since 2010, 0 = never */
     uint32_t n_bins;
+    uint32_t bins_cap;   /* bytes usable at bins: a rewrite that fits reuses the block */
+    bool key_inline, bins_inline;
     struct td_bin *bins; /* block: bins[n_bins] then the values */
     uint8_t *key;        /* stored key: type byte + bytes, or NULL */
     uint32_t key_len;
@@ -152,8 +158,11 @@ struct td_ns *td_store_ns(struct td_store *st, const uint8_t *name, size_t len);
 void td_store_free(struct td_store *st);
 /* Live record or NULL (an expired one is removed on the way). */
 struct td_rec *td_rec_get(struct td_ns *ns, const uint8_t digest[AERO_DIGEST_SZ], uint32_t now);
-/* Insert a new empty record (caller fills it). NULL on out of memory. */
-struct td_rec *td_rec_insert(struct td_ns *ns, const uint8_t digest[AERO_DIGEST_SZ]);
+/* Insert a new record without bins (caller fills the rest): @key (key_len bytes, NULL for
+ * none) is copied in, and bins points at @bins_room bytes allocated with it (bins_cap).
+ * NULL on out of memory. */
+struct td_rec *td_rec_insert(struct td_ns *ns, const uint8_t digest[AERO_DIGEST_SZ],
+                             const uint8_t *key, uint32_t key_len, size_t bins_room);
 void td_rec_remove(struct td_ns *ns, struct td_rec *r);
 /* Set lookup/creation: 0 = no set, -1 = too many sets. */
 int td_set_find(struct td_ns *ns, const uint8_t *name, size_t len, bool create);
