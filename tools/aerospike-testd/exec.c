@@ -44,6 +44,7 @@ struct wstate {
     bool touched;
     bool indexed;        /* c->bin_index matches w[0..n) */
     size_t max_bins;     /* bound on n for this request (sizes the index) */
+    uint32_t hint;       /* where the next op's bin probably is (see find_bin) */
 };
 
 #define LINEAR_BINS 32   /* above this, bin lookups go through a hash index */
@@ -127,8 +128,11 @@ static void put_results(struct td_ctx *c, struct buf *o, const struct result *r,
 /* --- checks --- */
 static int bin_name_rc(const struct td_op *op)
 {
-    if (op->name_len > AERO_BIN_NAME_MAX || memchr(op->name, 0, op->name_len))
+    if (op->name_len > AERO_BIN_NAME_MAX)
         return AERO_RC_ERR_BIN_NAME;
+    for (uint8_t k = 0; k < op->name_len; k++)     /* at most 15 bytes: no memchr call */
+        if (op->name[k] == 0)
+            return AERO_RC_ERR_BIN_NAME;
     return 0;
 }
 
@@ -224,14 +228,33 @@ static bool index_build(struct wstate *ws, size_t max_bins)
     return true;
 }
 
+/* Bin names are at most 15 bytes: a loop the compiler inlines beats a memcmp call. */
+static bool name_is(const struct wbin *w, const uint8_t *name, uint8_t len)
+{
+    if (w->name_len != len)
+        return false;
+    for (uint8_t k = 0; k < len; k++)
+        if ((uint8_t)w->name[k] != name[k])
+            return false;
+    return true;
+}
+
 static int find_bin(struct wstate *ws, const uint8_t *name, uint8_t len)
 {
     struct td_ctx *c = ws->c;
 
     if (ws->n <= LINEAR_BINS || (!ws->indexed && !index_build(ws, ws->max_bins))) {
-        for (uint32_t i = 0; i < ws->n; i++)
-            if (ws->w[i].name_len == len && memcmp(ws->w[i].name, name, len) == 0)
+        /* Names are unique among the work bins, so trying first the bin after the last one
+         * found cannot change the answer; a rewrite that lists the bins in their stored
+         * order then finds each with one compare. */
+        if (ws->hint < ws->n && name_is(&ws->w[ws->hint], name, len))
+            return (int)ws->hint++;
+        for (uint32_t i = 0; i < ws->n; i++) {
+            if (name_is(&ws->w[i], name, len)) {
+                ws->hint = i + 1;
                 return (int)i;
+            }
+        }
         return -1;
     }
     size_t mask = c->bin_index_cap - 1, k = name_hash(name, len) & mask;
@@ -253,9 +276,9 @@ static struct result *add_result(struct wstate *ws, uint8_t op, const uint8_t *n
     return r;
 }
 
-static void set_bin(struct wstate *ws, const struct td_op *op, uint8_t pt, struct vref v)
+/* Set bin @i (from find_bin for this op; -1: append a new bin). */
+static void set_bin(struct wstate *ws, int i, const struct td_op *op, uint8_t pt, struct vref v)
 {
-    int i = find_bin(ws, op->name, op->name_len);
     if (i < 0) {
         i = (int)ws->n++;
         ws->w[i].name_len = op->name_len;
@@ -306,14 +329,14 @@ static int apply_op(struct wstate *ws, const struct td_op *op, bool respond_all)
         } else if (op->particle == AERO_PT_INTEGER) {
             uint8_t b[8];
             store_u64be(b, int_value(op->val, op->val_len));
-            set_bin(ws, op, op->particle, scr_put(c, b, 8));
+            set_bin(ws, i, op, op->particle, scr_put(c, b, 8));
         } else if (op->particle == AERO_PT_LIST || op->particle == AERO_PT_MAP) {
             size_t off = c->scratch.len;
             if (td_mp_store(op->particle, op->val, op->val_len, &c->scratch) != 0)
                 return AERO_RC_ERR_PARAMETER;
-            set_bin(ws, op, op->particle, (struct vref){true, NULL, off, (uint32_t)(c->scratch.len - off)});
+            set_bin(ws, i, op, op->particle, (struct vref){true, NULL, off, (uint32_t)(c->scratch.len - off)});
         } else {
-            set_bin(ws, op, op->particle, (struct vref){false, op->val, 0, op->val_len});
+            set_bin(ws, i, op, op->particle, (struct vref){false, op->val, 0, op->val_len});
         }
         break;
     case AERO_OP_INCR: {
@@ -323,7 +346,7 @@ static int apply_op(struct wstate *ws, const struct td_op *op, bool respond_all)
                 store_u64be(b, int_value(op->val, op->val_len));
             else
                 memcpy(b, op->val, 8);
-            set_bin(ws, op, op->particle, scr_put(c, b, 8));
+            set_bin(ws, i, op, op->particle, scr_put(c, b, 8));
             break;
         }
         if (ws->w[i].particle != op->particle)
@@ -346,7 +369,7 @@ static int apply_op(struct wstate *ws, const struct td_op *op, bool respond_all)
     case AERO_OP_APPEND:
     case AERO_OP_PREPEND: {
         if (i < 0) {
-            set_bin(ws, op, op->particle, (struct vref){false, op->val, 0, op->val_len});
+            set_bin(ws, i, op, op->particle, (struct vref){false, op->val, 0, op->val_len});
             break;
         }
         if (ws->w[i].particle != op->particle)
@@ -384,7 +407,7 @@ static int apply_op(struct wstate *ws, const struct td_op *op, bool respond_all)
         if (rc)
             return rc;
         if (modify && np)
-            set_bin(ws, op, np, scr_put(c, nv->p, nv->len));
+            set_bin(ws, i, op, np, scr_put(c, nv->p, nv->len));
         if (rp || respond_all) {
             r = add_result(ws, op->op, op->name, op->name_len);
             r->particle = rp;
