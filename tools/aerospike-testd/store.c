@@ -133,8 +133,16 @@ static size_t find_slot(const struct td_ns *ns, const uint8_t *d, uint64_t h)
     size_t mask = ns->cap - 1, i = (size_t)(h & mask);
     const struct td_slot *sl = ns->slots;
 
-    while (sl[i].rec && (sl[i].hash != h || !digest_eq(sl[i].rec->digest, d)))
-        i = (i + 1) & mask;
+    for (; sl[i].rec; i = (i + 1) & mask) {
+        if (sl[i].hash != h)
+            continue;
+        /* Almost surely the record: fetch the lines after its header (stored key, bin
+         * headers) together with the header rather than one miss after the other. */
+        __builtin_prefetch((const uint8_t *)sl[i].rec + 64);
+        __builtin_prefetch((const uint8_t *)sl[i].rec + 128);
+        if (digest_eq(sl[i].rec->digest, d))
+            break;
+    }
     return i;
 }
 
@@ -207,6 +215,8 @@ struct td_rec *td_rec_get(struct td_ns *ns, const uint8_t digest[AERO_DIGEST_SZ]
         drop(ns, i);
         return NULL;
     }
+    if (r && !r->bins_inline)    /* its own block: start fetching it now too */
+        __builtin_prefetch(r->bins);
     return r;
 }
 
