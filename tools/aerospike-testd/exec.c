@@ -874,11 +874,10 @@ static bool inject_failure(struct td_ctx *c, int *rc)
 
 /* Execute one single-record request (or batch row) and append its AS_MSG reply to @o. */
 static int exec_record(struct td_ctx *c, int node, const struct td_msg *m, struct buf *o,
-                       uint32_t tt, bool batch_row)
+                       uint32_t tt, bool batch_row, uint32_t now)
 {
     struct td_node *nd = &c->nodes[node];
     struct td_ns *ns;
-    uint32_t now = td_now_cl();
     bool write = m->info2 & AERO_INFO2_WRITE;
     int rc;
 
@@ -930,7 +929,8 @@ static int exec_record(struct td_ctx *c, int node, const struct td_msg *m, struc
     return rc;
 }
 
-static void exec_batch(struct td_ctx *c, int node, const struct td_msg *m, struct buf *out)
+static void exec_batch(struct td_ctx *c, int node, const struct td_msg *m, struct buf *out,
+                       uint32_t now)
 {
     struct td_batch b;
     struct td_msg row;
@@ -950,7 +950,7 @@ static void exec_batch(struct td_ctx *c, int node, const struct td_msg *m, struc
             st = AERO_RC_ERR_PARAMETER;          /* unknown namespace fails the whole batch */
             break;
         }
-        int rrc = exec_record(c, node, &row, out, index, true);
+        int rrc = exec_record(c, node, &row, out, index, true, now);
         if (rrc != 0 && rrc != AERO_RC_ERR_NOT_FOUND && rrc != AERO_RC_ERR_FILTERED_OUT &&
             !(b.flags & TD_BATCH_RESPOND_ALL_KEYS)) {
             rc = rrc;
@@ -981,6 +981,8 @@ void td_exec_message(struct td_ctx *c, int node, const uint8_t *body, size_t n, 
 {
     struct td_msg m;
     size_t at;
+    /* the clock is read once per batch, and once per read chunk when the server set now_cl */
+    uint32_t now = c->now_cl ? c->now_cl : td_now_cl();
 
     c->nodes[node].st.received++;
     if (td_msg_parse(body, n, &m) != 0) {
@@ -988,10 +990,10 @@ void td_exec_message(struct td_ctx *c, int node, const uint8_t *body, size_t n, 
         return;
     }
     if (m.info1 & AERO_INFO1_BATCH) {
-        exec_batch(c, node, &m, out);
+        exec_batch(c, node, &m, out, now);
         return;
     }
     at = begin_proto(out);
-    exec_record(c, node, &m, out, 0, false);
+    exec_record(c, node, &m, out, 0, false, now);
     put_proto(out, at, AERO_PROTO_MSG);
 }

@@ -416,6 +416,7 @@ static void process(struct td_server *s, struct conn *cn)
     struct td_ctx *c = s->c;
     struct buf *tmp = &s->tmp;
 
+    c->now_cl = td_now_cl();
     while (!cn->dead && !cn->close_after_flush && cn->out.len - cn->out_off < OUT_HIGH) {
         const uint8_t *p = cn->in.p + cn->in_off;
         size_t avail = cn->in.len - cn->in_off;

@@ -273,6 +273,9 @@ struct td_ctx {
     size_t results_cap;
     uint32_t *bin_index; /* exec.c: name hash -> work bin + 1, for records with many bins */
     size_t bin_index_cap;
+    /* td_now_cl() as of the read chunk being executed (server.c sets it per chunk: one clock
+     * read for many pipelined requests); 0 = exec.c reads the clock per message */
+    uint32_t now_cl;
 };
 
 /* Recompute the partition map from live nodes; bumps generations when @bump. */
