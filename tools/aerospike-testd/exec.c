@@ -929,9 +929,49 @@ static int exec_record(struct td_ctx *c, int node, const struct td_msg *m, struc
     return rc;
 }
 
+/* Prefetch pipeline over batch rows: a second cursor parses rows ahead of execution; the slot
+ * of a row PF_SLOT_AHEAD rows ahead is fetched, then its record PF_REC_AHEAD rows ahead, so by
+ * the time a row runs its lookups hit the cache. The rows are parsed twice; that is far
+ * cheaper than two serial cache misses per row. */
+#define PF_SLOT_AHEAD 16
+#define PF_REC_AHEAD 8
+
+struct prefetcher {
+    struct td_batch b;           /* own copy of the row cursor */
+    bool more;
+    uint32_t slots, recs;        /* rows whose slot / record was prefetched */
+    struct { struct td_ns *ns; const uint8_t *digest; } ring[PF_SLOT_AHEAD];
+};
+
+static void prefetch_rows(struct td_ctx *c, struct prefetcher *pf, uint32_t done)
+{
+    struct td_msg row;
+    uint32_t index;
+
+    while (pf->more && pf->slots < done + PF_SLOT_AHEAD) {
+        if (td_batch_next(&pf->b, &row, &index) != 0) {
+            pf->more = false;
+            break;
+        }
+        struct td_ns *ns = td_store_ns(&c->store, row.ns, row.ns_len);
+        pf->ring[pf->slots % PF_SLOT_AHEAD].ns = ns;
+        pf->ring[pf->slots % PF_SLOT_AHEAD].digest = row.digest;
+        if (ns)
+            td_rec_prefetch_slot(ns, row.digest);
+        pf->slots++;
+    }
+    for (; pf->recs < pf->slots && pf->recs < done + PF_REC_AHEAD; pf->recs++) {
+        if (pf->ring[pf->recs % PF_SLOT_AHEAD].ns)
+            td_rec_prefetch_rec(pf->ring[pf->recs % PF_SLOT_AHEAD].ns,
+                                pf->ring[pf->recs % PF_SLOT_AHEAD].digest);
+    }
+}
+
 static void exec_batch(struct td_ctx *c, int node, const struct td_msg *m, struct buf *out,
                        uint32_t now)
 {
+    struct prefetcher pf;
+    uint32_t done = 0;
     struct td_batch b;
     struct td_msg row;
     uint32_t index;
@@ -944,7 +984,12 @@ static void exec_batch(struct td_ctx *c, int node, const struct td_msg *m, struc
         goto last;
     }
     msg_at = begin_proto(out);
+    pf.b = b;
+    pf.more = true;
+    pf.slots = pf.recs = 0;
+    prefetch_rows(c, &pf, done);
     while ((st = td_batch_next(&b, &row, &index)) == 0) {
+        prefetch_rows(c, &pf, ++done);
         c->nodes[node].st.batch_rows++;
         if (!td_store_ns(&c->store, row.ns, row.ns_len)) {
             st = AERO_RC_ERR_PARAMETER;          /* unknown namespace fails the whole batch */

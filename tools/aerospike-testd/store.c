@@ -220,6 +220,27 @@ struct td_rec *td_rec_get(struct td_ns *ns, const uint8_t digest[AERO_DIGEST_SZ]
     return r;
 }
 
+void td_rec_prefetch_slot(const struct td_ns *ns, const uint8_t digest[AERO_DIGEST_SZ])
+{
+    __builtin_prefetch(&ns->slots[hash_of(digest) & (ns->cap - 1)]);
+}
+
+void td_rec_prefetch_rec(const struct td_ns *ns, const uint8_t digest[AERO_DIGEST_SZ])
+{
+    uint64_t h = hash_of(digest);
+    size_t mask = ns->cap - 1, i = (size_t)(h & mask);
+    const struct td_slot *sl = ns->slots;
+
+    for (; sl[i].rec; i = (i + 1) & mask) {
+        if (sl[i].hash == h) {          /* the record's first lines, as find_slot would */
+            __builtin_prefetch(sl[i].rec);
+            __builtin_prefetch((const uint8_t *)sl[i].rec + 64);
+            __builtin_prefetch((const uint8_t *)sl[i].rec + 128);
+            return;
+        }
+    }
+}
+
 struct td_rec *td_rec_insert(struct td_ns *ns, const uint8_t digest[AERO_DIGEST_SZ],
                              const uint8_t *key, uint32_t key_len, size_t bins_room)
 {

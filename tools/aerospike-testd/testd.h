@@ -164,6 +164,11 @@ struct td_rec *td_rec_get(struct td_ns *ns, const uint8_t digest[AERO_DIGEST_SZ]
 struct td_rec *td_rec_insert(struct td_ns *ns, const uint8_t digest[AERO_DIGEST_SZ],
                              const uint8_t *key, uint32_t key_len, size_t bins_room);
 void td_rec_remove(struct td_ns *ns, struct td_rec *r);
+/* Hints for a coming td_rec_get (no effect on the store): first the slot's cache line, then,
+ * once that has had time to arrive, the record's first lines. With a million records each is
+ * a cache miss; issued for several batch rows ahead they overlap instead of queueing. */
+void td_rec_prefetch_slot(const struct td_ns *ns, const uint8_t digest[AERO_DIGEST_SZ]);
+void td_rec_prefetch_rec(const struct td_ns *ns, const uint8_t digest[AERO_DIGEST_SZ]);
 /* Set lookup/creation: 0 = no set, -1 = too many sets. */
 int td_set_find(struct td_ns *ns, const uint8_t *name, size_t len, bool create);
 /* Remove expired records; returns how many. */
