@@ -1022,6 +1022,35 @@ last:
     put_proto(out, msg_at, AERO_PROTO_MSG);
 }
 
+void td_exec_prefetch(struct td_ctx *c, const uint8_t *body, size_t n, struct td_prefetch *pf)
+{
+    const uint8_t *p = body + AERO_MSG_HEADER_SZ, *end = body + n, *ns = NULL, *digest = NULL;
+    uint32_t ns_len = 0;
+
+    pf->ns = NULL;
+    if (n < AERO_MSG_HEADER_SZ || body[0] != AERO_MSG_HEADER_SZ || (body[1] & AERO_INFO1_BATCH))
+        return;
+    for (uint32_t i = load_u16be(body + 18); i > 0; i--) {   /* fields only, bounds checked */
+        uint32_t sz;
+        if ((size_t)(end - p) < 5)
+            return;
+        sz = load_u32be(p);
+        if (sz < 1 || sz - 1 > (size_t)(end - p) - 5)
+            return;
+        if (p[4] == AERO_FIELD_NAMESPACE) {
+            ns = p + 5;
+            ns_len = sz - 1;
+        } else if (p[4] == AERO_FIELD_DIGEST_RIPE && sz - 1 == AERO_DIGEST_SZ) {
+            digest = p + 5;
+        }
+        p += 4 + (size_t)sz;
+    }
+    if (!ns || !digest || !(pf->ns = td_store_ns(&c->store, ns, ns_len)))
+        return;
+    pf->digest = digest;
+    td_rec_prefetch_slot(pf->ns, digest);
+}
+
 void td_exec_message(struct td_ctx *c, int node, const uint8_t *body, size_t n, struct buf *out)
 {
     struct td_msg m;

@@ -290,6 +290,15 @@ void td_ctx_free(struct td_ctx *c);
 /* exec.c: execute one type-3 body received on @node; appends a complete reply (proto header
  * included; several for batches) to @out. */
 void td_exec_message(struct td_ctx *c, int node, const uint8_t *body, size_t n, struct buf *out);
+/* Prefetch for a type-3 body to be executed soon (server.c runs this a few requests ahead):
+ * finds its namespace and digest without executing anything, fetches the digest's slot line
+ * and notes both in @pf (ns NULL: nothing to fetch, e.g. a batch or a malformed body). Later,
+ * td_rec_prefetch_rec(pf->ns, pf->digest) fetches the record. */
+struct td_prefetch {
+    struct td_ns *ns;
+    const uint8_t *digest;
+};
+void td_exec_prefetch(struct td_ctx *c, const uint8_t *body, size_t n, struct td_prefetch *pf);
 /* Reply to a type-3 request with just a result code. */
 void td_reply_rc(struct buf *out, int rc);
 
