@@ -225,6 +225,10 @@ void td_rec_prefetch_slot(const struct td_ns *ns, const uint8_t digest[AERO_DIGE
     __builtin_prefetch(&ns->slots[hash_of(digest) & (ns->cap - 1)]);
 }
 
+#ifndef PF_REC_LINES
+#define PF_REC_LINES 8
+#endif
+
 void td_rec_prefetch_rec(const struct td_ns *ns, const uint8_t digest[AERO_DIGEST_SZ])
 {
     uint64_t h = hash_of(digest);
@@ -232,10 +236,11 @@ void td_rec_prefetch_rec(const struct td_ns *ns, const uint8_t digest[AERO_DIGES
     const struct td_slot *sl = ns->slots;
 
     for (; sl[i].rec; i = (i + 1) & mask) {
-        if (sl[i].hash == h) {          /* the record's first lines, as find_slot would */
-            __builtin_prefetch(sl[i].rec);
-            __builtin_prefetch((const uint8_t *)sl[i].rec + 64);
-            __builtin_prefetch((const uint8_t *)sl[i].rec + 128);
+        if (sl[i].hash == h) {
+            /* The size is in the record itself, so fetch a fixed 512 bytes: header, key,
+             * and bin headers and values of a typical record (8 bins of 20 bytes take 460). */
+            for (int k = 0; k < PF_REC_LINES; k++)
+                __builtin_prefetch((const uint8_t *)sl[i].rec + 64 * k);
             return;
         }
     }
