@@ -47,8 +47,28 @@ struct td_msg {
 /* Parse a type-3 body. Returns 0 or AERO_RC_ERR_PARAMETER (short body, field/op overrun or
  * underrun, trailing bytes, header_sz != 22). */
 int td_msg_parse(const uint8_t *body, size_t n, struct td_msg *m);
-/* Next op of a parsed message: *cur starts at m->ops. False after the last. */
-bool td_op_next(const uint8_t **cur, const uint8_t *end, struct td_op *op);
+/* Next op of a parsed message: *cur starts at m->ops. False after the last. Inline: a write
+ * walks its ops three times (parse, checks, apply), and the call was ~5% of a write. */
+static inline bool td_op_next(const uint8_t **cur, const uint8_t *end, struct td_op *op)
+{
+    const uint8_t *p = *cur;
+    uint32_t sz;
+    size_t skip;
+
+    if (!p || (size_t)(end - p) < 8)
+        return false;
+    sz = load_u32be(p);
+    op->op = p[4];
+    op->particle = p[5];
+    op->flags = p[6];
+    op->name_len = p[7];
+    op->name = p + 8;
+    skip = (op->flags & 0x01) ? 8 : 0;
+    op->val = p + 8 + op->name_len + skip;
+    op->val_len = (uint32_t)(sz - 4 - op->name_len - skip);
+    *cur = p + 4 + sz;
+    return true;
+}
 
 /* Batch index rows (wire doc §8.1). */
 enum { TD_BATCH_REPEAT = 0x01, TD_BATCH_INFO = 0x02, TD_BATCH_GEN = 0x04, TD_BATCH_TTL = 0x08,
