@@ -225,9 +225,7 @@ void td_rec_prefetch_slot(const struct td_ns *ns, const uint8_t digest[AERO_DIGE
     __builtin_prefetch(&ns->slots[hash_of(digest) & (ns->cap - 1)]);
 }
 
-#ifndef PF_REC_LINES
-#define PF_REC_LINES 8
-#endif
+#define PF_REC_LINES 8    /* 512 bytes: measured better than 3 or 5 lines on 8-bin records */
 
 void td_rec_prefetch_rec(const struct td_ns *ns, const uint8_t digest[AERO_DIGEST_SZ])
 {
