@@ -229,7 +229,7 @@ static bool index_build(struct wstate *ws, size_t max_bins)
 }
 
 /* Bin names are at most 15 bytes: a loop the compiler inlines beats a memcmp call. */
-static bool name_is(const struct wbin *w, const uint8_t *name, uint8_t len)
+static bool bin_is(const struct wbin *w, const uint8_t *name, uint8_t len)
 {
     if (w->name_len != len)
         return false;
@@ -247,10 +247,10 @@ static int find_bin(struct wstate *ws, const uint8_t *name, uint8_t len)
         /* Names are unique among the work bins, so trying first the bin after the last one
          * found cannot change the answer; a rewrite that lists the bins in their stored
          * order then finds each with one compare. */
-        if (ws->hint < ws->n && name_is(&ws->w[ws->hint], name, len))
+        if (ws->hint < ws->n && bin_is(&ws->w[ws->hint], name, len))
             return (int)ws->hint++;
         for (uint32_t i = 0; i < ws->n; i++) {
-            if (name_is(&ws->w[i], name, len)) {
+            if (bin_is(&ws->w[i], name, len)) {
                 ws->hint = i + 1;
                 return (int)i;
             }
@@ -930,47 +930,47 @@ static int exec_record(struct td_ctx *c, int node, const struct td_msg *m, struc
 }
 
 /* Prefetch pipeline over batch rows: a second cursor parses rows ahead of execution; the slot
- * of a row PF_SLOT_AHEAD rows ahead is fetched, then its record PF_REC_AHEAD rows ahead, so by
- * the time a row runs its lookups hit the cache. The rows are parsed twice; that is far
- * cheaper than two serial cache misses per row. */
-#define PF_SLOT_AHEAD 16
-#define PF_REC_AHEAD 8
+ * of the row ROW_PF_SLOT_AHEAD rows ahead is fetched, then its record ROW_PF_REC_AHEAD rows
+ * ahead, so by the time a row runs its lookups hit the cache. The rows are parsed twice; that
+ * is far cheaper than two serial cache misses per row. */
+#define ROW_PF_SLOT_AHEAD 16
+#define ROW_PF_REC_AHEAD 8
 
-struct prefetcher {
+struct row_prefetcher {
     struct td_batch b;           /* own copy of the row cursor */
     bool more;
     uint32_t slots, recs;        /* rows whose slot / record was prefetched */
-    struct { struct td_ns *ns; const uint8_t *digest; } ring[PF_SLOT_AHEAD];
+    struct td_prefetch ring[ROW_PF_SLOT_AHEAD];
 };
 
-static void prefetch_rows(struct td_ctx *c, struct prefetcher *pf, uint32_t done)
+static void prefetch_rows(struct td_ctx *c, struct row_prefetcher *pf, uint32_t done)
 {
     struct td_msg row;
     uint32_t index;
 
-    while (pf->more && pf->slots < done + PF_SLOT_AHEAD) {
+    while (pf->more && pf->slots < done + ROW_PF_SLOT_AHEAD) {
+        struct td_prefetch *e = &pf->ring[pf->slots % ROW_PF_SLOT_AHEAD];
         if (td_batch_next(&pf->b, &row, &index) != 0) {
             pf->more = false;
             break;
         }
-        struct td_ns *ns = td_store_ns(&c->store, row.ns, row.ns_len);
-        pf->ring[pf->slots % PF_SLOT_AHEAD].ns = ns;
-        pf->ring[pf->slots % PF_SLOT_AHEAD].digest = row.digest;
-        if (ns)
-            td_rec_prefetch_slot(ns, row.digest);
+        e->ns = td_store_ns(&c->store, row.ns, row.ns_len);
+        e->digest = row.digest;
+        if (e->ns)
+            td_rec_prefetch_slot(e->ns, e->digest);
         pf->slots++;
     }
-    for (; pf->recs < pf->slots && pf->recs < done + PF_REC_AHEAD; pf->recs++) {
-        if (pf->ring[pf->recs % PF_SLOT_AHEAD].ns)
-            td_rec_prefetch_rec(pf->ring[pf->recs % PF_SLOT_AHEAD].ns,
-                                pf->ring[pf->recs % PF_SLOT_AHEAD].digest);
+    for (; pf->recs < pf->slots && pf->recs < done + ROW_PF_REC_AHEAD; pf->recs++) {
+        const struct td_prefetch *e = &pf->ring[pf->recs % ROW_PF_SLOT_AHEAD];
+        if (e->ns)
+            td_rec_prefetch_rec(e->ns, e->digest);
     }
 }
 
 static void exec_batch(struct td_ctx *c, int node, const struct td_msg *m, struct buf *out,
                        uint32_t now)
 {
-    struct prefetcher pf;
+    struct row_prefetcher pf;
     uint32_t done = 0;
     struct td_batch b;
     struct td_msg row;
