@@ -1997,6 +1997,127 @@ TEST(operate_ops_and_respond_all)
     tu_proc_free(p);
 }
 
+/* Record storage under churn: thousands of records (the table grows several times), deletes
+ * (backward-shift), rewrites that fit the record's block (rewritten in place), outgrow it or
+ * keep a bin (a new block), and writes that read a bin before replacing it (the reply needs
+ * the old value, so no rewrite in place); every record then reads back exactly. */
+#define CHURN_N 6000
+
+static bool churn_reread(uint32_t i)
+{
+    return i % 3 != 0 && i % 299 == 1;
+}
+
+static size_t churn_len(uint32_t i)
+{
+    return i % 50 + (i % 3 == 1 ? 100 : 0);
+}
+
+static void churn_put(struct rq *r, struct buf *all, uint32_t i, int64_t a, size_t slen, char c,
+                      bool read_s)
+{
+    char s[256];
+    memset(s, c, slen);
+    rq_begin(r, read_s ? 1 : 0, 1, 0, 0, 0);
+    rq_key(r, "test", "t", dg(5000 + i));
+    rq_op_int(r, 2, "a", a);
+    if (read_s)
+        rq_op(r, 1, 0, "s", NULL, 0);
+    if (c)
+        rq_op(r, 2, 3, "s", s, slen);
+    rq_end(r);
+    buf_append(all, r->b.p, r->b.len);
+}
+
+static void churn_replies(int fd, struct buf *b, int n)
+{
+    for (int i = 0; i < n; i++) {
+        ASSERT_TRUE(trecv(fd, b));
+        ASSERT_EQ_INT(b->p[13], 0);
+    }
+}
+
+TEST(store_churn_reads_back)
+{
+    char hosts[256];
+    struct tu_proc *p = start(NULL, hosts, sizeof(hosts));
+    int fd = tconnect(hosts);
+    struct buf b = BUF_INIT, all = BUF_INIT;
+    struct rq r = {BUF_INIT, 0, 0};
+    int n = 0;
+
+    for (uint32_t i = 0; i < CHURN_N; i++, n++)
+        churn_put(&r, &all, i, i, i % 50, (char)('a' + i % 26), false);
+    tsend(fd, all.p, all.len);
+    churn_replies(fd, &b, n);
+    buf_reset(&all);
+    n = 0;
+    for (uint32_t i = 0; i < CHURN_N; i++, n++) {
+        if (i % 3 == 0) {                    /* delete */
+            rq_begin(&r, 0, 1 | 2, 0, 0, 0);
+            rq_key(&r, "test", "t", dg(5000 + i));
+            rq_end(&r);
+            buf_append(&all, r.b.p, r.b.len);
+        } else if (i % 3 == 1) {             /* outgrow the block */
+            churn_put(&r, &all, i, i + 1, churn_len(i), (char)('a' + i % 26), false);
+        } else {                             /* same sizes, then keep "s" (partial update) */
+            churn_put(&r, &all, i, i + 1, churn_len(i), (char)('a' + i % 26), false);
+            churn_put(&r, &all, i, i + 2, 0, 0, false);
+            n++;
+        }
+    }
+    tsend(fd, all.p, all.len);
+    churn_replies(fd, &b, n);
+    for (uint32_t i = 0; i < CHURN_N; i++) {  /* read "s", then replace it: same size */
+        char want[256];
+        struct rp x;
+        uint8_t op, pt;
+        char name[64];
+        const uint8_t *v;
+        uint32_t vn;
+        if (!churn_reread(i))
+            continue;
+        buf_reset(&all);
+        churn_put(&r, &all, i, 7, churn_len(i), 'Z', true);
+        tsend(fd, all.p, all.len);
+        ASSERT_TRUE(trecv(fd, &b));
+        rp_parse_at(b.p + 8, b.len - 8, &x);
+        ASSERT_EQ_INT(x.rc, 0);
+        ASSERT_EQ_INT(x.no, 1);
+        rp_op(&x, 0, &op, &pt, name, &v, &vn);
+        ASSERT_EQ_STR(name, "s");
+        ASSERT_EQ_INT(vn, churn_len(i));
+        memset(want, (int)('a' + i % 26), vn);
+        ASSERT_EQ_MEM(v, want, vn);
+    }
+    for (uint32_t i = 0; i < CHURN_N; i++) {
+        struct rp x = get_all(fd, dg(5000 + i), &b);
+        uint8_t op, pt;
+        char name[64], want[256];
+        const uint8_t *v;
+        uint32_t vn;
+        size_t slen = churn_len(i);
+        if (i % 3 == 0) {
+            ASSERT_EQ_INT(x.rc, 2);
+            continue;
+        }
+        ASSERT_EQ_INT(x.rc, 0);
+        ASSERT_EQ_INT(x.gen, (i % 3 == 1 ? 2 : 3) + churn_reread(i));
+        ASSERT_EQ_INT(x.no, 2);
+        ASSERT_EQ_INT(rp_int(&x, "a"), churn_reread(i) ? 7 : (int64_t)i + i % 3);
+        rp_op(&x, 1, &op, &pt, name, &v, &vn);
+        ASSERT_EQ_STR(name, "s");
+        ASSERT_EQ_INT(vn, slen);
+        memset(want, churn_reread(i) ? 'Z' : (int)('a' + i % 26), slen);
+        ASSERT_EQ_MEM(v, want, slen);
+    }
+    buf_free(&all);
+    buf_free(&r.b);
+    buf_free(&b);
+    close(fd);
+    tu_proc_free(p);
+}
+
 TEST_LIST = {
     T(cli_help_bad_args_busy_port),
     T(doc_13_1_put_and_13_4_reads),
@@ -2020,5 +2141,6 @@ TEST_LIST = {
     T(cdt_list_map_and_compaction),
     T(codec_client_roundtrip),
     T(operate_ops_and_respond_all),
+    T(store_churn_reads_back),
     {0},
 };

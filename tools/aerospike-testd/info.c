@@ -110,7 +110,7 @@ static void count_objects(struct td_ctx *c, struct td_ns *ns, int node, uint64_t
     *master = *prole = 0;
     td_ns_sweep(ns, td_now_cl());
     for (size_t i = 0; i < ns->cap; i++) {
-        const struct td_rec *r = ns->slots[i];
+        const struct td_rec *r = ns->slots[i].rec;
         uint16_t pid;
         if (!r)
             continue;
@@ -394,8 +394,8 @@ static void one(struct td_ctx *c, int node, const char *cmd, size_t len, bool *u
                 buf_append_str(o, "ERROR:4:set not found");
             } else {
                 for (size_t i = 0; i < ns->cap; i++)
-                    while (ns->slots[i] && ns->slots[i]->set_id == sid)
-                        td_rec_remove(ns, ns->slots[i]);
+                    while (ns->slots[i].rec && ns->slots[i].rec->set_id == sid)
+                        td_rec_remove(ns, ns->slots[i].rec);
                 buf_append_str(o, "ok");
             }
         } else {

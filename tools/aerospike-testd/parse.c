@@ -111,27 +111,6 @@ int td_msg_parse(const uint8_t *body, size_t n, struct td_msg *m)
     return 0;
 }
 
-bool td_op_next(const uint8_t **cur, const uint8_t *end, struct td_op *op)
-{
-    const uint8_t *p = *cur;
-    uint32_t sz;
-    size_t skip;
-
-    if (!p || (size_t)(end - p) < 8)
-        return false;
-    sz = load_u32be(p);
-    op->op = p[4];
-    op->particle = p[5];
-    op->flags = p[6];
-    op->name_len = p[7];
-    op->name = p + 8;
-    skip = (op->flags & 0x01) ? 8 : 0;
-    op->val = p + 8 + op->name_len + skip;
-    op->val_len = (uint32_t)(sz - 4 - op->name_len - skip);
-    *cur = p + 4 + sz;
-    return true;
-}
-
 int td_batch_begin(struct td_batch *b, const uint8_t *field, size_t n, uint32_t transaction_ttl)
 {
     memset(b, 0, sizeof(*b));

@@ -410,13 +410,58 @@ static int64_t release_due(struct td_server *s, struct conn *cn, uint64_t now)
     return cn->dq_n ? (int64_t)(cn->dq[cn->dq_head].due_ms - now) : -1;
 }
 
+/* Prefetch pipeline over the pipelined requests in the input buffer (see td_exec_prefetch):
+ * the slot of the request PF_SLOT_AHEAD ahead of the one executing is fetched, then its record
+ * PF_REC_AHEAD ahead, so the two table misses of each write overlap with other work. */
+#define PF_SLOT_AHEAD 16
+#define PF_REC_AHEAD 8
+
+struct prefetcher {
+    size_t at;                   /* next frame to look at (offset in cn->in) */
+    bool more;
+    uint32_t slots, recs;        /* frames whose slot / record was prefetched */
+    struct td_prefetch ring[PF_SLOT_AHEAD];
+};
+
+static void prefetch_frames(struct td_ctx *c, const struct conn *cn, struct prefetcher *pf,
+                            uint32_t done)
+{
+    while (pf->more && pf->slots < done + PF_SLOT_AHEAD) {
+        const uint8_t *p = cn->in.p + pf->at;
+        size_t avail = cn->in.len - pf->at;
+        uint8_t type = 0;
+        uint64_t size = 0;
+        struct td_prefetch *e = &pf->ring[pf->slots % PF_SLOT_AHEAD];
+
+        if (td_frame_check(p, avail, &type, &size) != TD_FRAME_OK ||
+            avail < AERO_PROTO_HEADER_SZ + size) {
+            pf->more = false;
+            break;
+        }
+        e->ns = NULL;
+        if (type == AERO_PROTO_MSG)
+            td_exec_prefetch(c, p + AERO_PROTO_HEADER_SZ, size, e);
+        pf->at += AERO_PROTO_HEADER_SZ + size;
+        pf->slots++;
+    }
+    for (; pf->recs < pf->slots && pf->recs < done + PF_REC_AHEAD; pf->recs++) {
+        const struct td_prefetch *e = &pf->ring[pf->recs % PF_SLOT_AHEAD];
+        if (e->ns)
+            td_rec_prefetch_rec(e->ns, e->digest);
+    }
+}
+
 /* Execute every complete message in the input buffer, in order. */
 static void process(struct td_server *s, struct conn *cn)
 {
     struct td_ctx *c = s->c;
     struct buf *tmp = &s->tmp;
+    struct prefetcher pf = {.at = cn->in_off, .more = true};
+    uint32_t done = 0;
 
+    c->now_cl = td_now_cl();
     while (!cn->dead && !cn->close_after_flush && cn->out.len - cn->out_off < OUT_HIGH) {
+        prefetch_frames(c, cn, &pf, ++done);
         const uint8_t *p = cn->in.p + cn->in_off;
         size_t avail = cn->in.len - cn->in_off;
         uint8_t type = 0;

@@ -57,9 +57,9 @@ int td_snapshot_save(struct td_ctx *c, const char *path, struct err *e)
         struct td_ns *ns = &c->store.ns[i];
         td_ns_sweep(ns, now);
         for (size_t s = 0; s < ns->cap; s++) {
-            if (!ns->slots[s])
+            if (!ns->slots[s].rec)
                 continue;
-            put_rec(&b, ns, ns->slots[s]);
+            put_rec(&b, ns, ns->slots[s].rec);
             if (b.len >= (1u << 20)) {
                 if (fwrite(b.p, 1, b.len, f) != b.len)
                     rc = -1;
@@ -136,7 +136,8 @@ static int load_rec(struct td_ctx *c, struct rd *r, uint8_t nl, uint32_t now)
     if (!ns || (vt && vt <= now) || td_rec_get(ns, digest, now))
         return 0;
     int sid = td_set_find(ns, set, sl, true);
-    struct td_rec *rec = sid >= 0 ? td_rec_insert(ns, digest) : NULL;
+    size_t room = nb * sizeof(struct td_bin) + total;
+    struct td_rec *rec = sid >= 0 ? td_rec_insert(ns, digest, kl ? key : NULL, kl, room) : NULL;
     if (!rec)
         return -1;
     rec->gen = gen;
@@ -146,16 +147,7 @@ static int load_rec(struct td_ctx *c, struct rd *r, uint8_t nl, uint32_t now)
         ns->sets[sid].objects++;
     if (vt)
         ns->with_ttl++;
-    if (kl) {
-        rec->key = mem_malloc(kl);
-        if (!rec->key)
-            return -1;
-        memcpy(rec->key, key, kl);
-        rec->key_len = kl;
-    }
-    rec->bins = mem_calloc(1, nb * sizeof(struct td_bin) + total);
-    if (!rec->bins)
-        return -1;
+    memset(rec->bins, 0, room);
     rec->n_bins = nb;
     struct rd b = {bins_at, r->p, false};
     uint8_t *vals = (uint8_t *)(rec->bins + nb);

@@ -63,8 +63,10 @@ static void rec_free(struct td_rec *r)
 {
     if (!r)
         return;
-    mem_free(r->bins);
-    mem_free(r->key);
+    if (!r->bins_inline)
+        mem_free(r->bins);
+    if (!r->key_inline)
+        mem_free(r->key);
     mem_free(r);
 }
 
@@ -73,9 +75,9 @@ void td_ns_truncate(struct td_ns *ns)
     size_t left = ns->count;
 
     for (size_t i = 0; i < ns->cap && left; i++) {
-        if (ns->slots[i]) {
-            rec_free(ns->slots[i]);
-            ns->slots[i] = NULL;
+        if (ns->slots[i].rec) {
+            rec_free(ns->slots[i].rec);
+            ns->slots[i].rec = NULL;
             left--;
         }
     }
@@ -84,7 +86,7 @@ void td_ns_truncate(struct td_ns *ns)
     for (uint32_t i = 0; i < ns->n_sets; i++)
         ns->sets[i].objects = 0;
     if (ns->cap > 4096) {              /* give a big table back */
-        struct td_rec **small = mem_calloc(1024, sizeof(*small));
+        struct td_slot *small = mem_calloc(1024, sizeof(*small));
         if (small) {
             mem_free(ns->slots);
             ns->slots = small;
@@ -103,51 +105,83 @@ void td_store_free(struct td_store *st)
     st->n_ns = 0;
 }
 
-static size_t slot_of(const struct td_ns *ns, const uint8_t *d)
+static uint64_t hash_of(const uint8_t *d)
 {
     uint64_t h;
     memcpy(&h, d + 4, sizeof(h));   /* RIPEMD bytes are uniform */
-    return (size_t)(h & (ns->cap - 1));
+    return h;
 }
 
-static size_t find_slot(const struct td_ns *ns, const uint8_t *d)
+/* Fixed-size compare: inlined, where memcmp would be a library call per probe. */
+static bool digest_eq(const uint8_t *a, const uint8_t *b)
 {
-    size_t i = slot_of(ns, d);
-    while (ns->slots[i] && memcmp(ns->slots[i]->digest, d, AERO_DIGEST_SZ) != 0)
-        i = (i + 1) & (ns->cap - 1);
+    uint64_t a0, a1, b0, b1;
+    uint32_t a2, b2;
+    memcpy(&a0, a, 8);
+    memcpy(&b0, b, 8);
+    memcpy(&a1, a + 8, 8);
+    memcpy(&b1, b + 8, 8);
+    memcpy(&a2, a + 16, 4);
+    memcpy(&b2, b + 16, 4);
+    return ((a0 ^ b0) | (a1 ^ b1) | (uint64_t)(a2 ^ b2)) == 0;
+}
+
+/* Slot holding @d, or the empty slot ending its probe chain. A record is looked at only when
+ * its stored hash matches, so a probe past other records costs no cache miss on them. */
+static size_t find_slot(const struct td_ns *ns, const uint8_t *d, uint64_t h)
+{
+    size_t mask = ns->cap - 1, i = (size_t)(h & mask);
+    const struct td_slot *sl = ns->slots;
+
+    for (; sl[i].rec; i = (i + 1) & mask) {
+        if (sl[i].hash != h)
+            continue;
+        /* Almost surely the record: fetch the lines after its header (stored key, bin
+         * headers) together with the header rather than one miss after the other. */
+        __builtin_prefetch((const uint8_t *)sl[i].rec + 64);
+        __builtin_prefetch((const uint8_t *)sl[i].rec + 128);
+        if (digest_eq(sl[i].rec->digest, d))
+            break;
+    }
     return i;
 }
 
 static bool grow(struct td_ns *ns)
 {
-    size_t old_cap = ns->cap;
-    struct td_rec **old = ns->slots;
-    struct td_rec **slots = mem_calloc(old_cap * 2, sizeof(*slots));
+    size_t old_cap = ns->cap, mask = old_cap * 2 - 1;
+    struct td_slot *old = ns->slots;
+    struct td_slot *slots = mem_calloc(old_cap * 2, sizeof(*slots));
 
     if (!slots)
         return false;
+    for (size_t i = 0; i < old_cap; i++) {
+        if (!old[i].rec)
+            continue;
+        size_t j = (size_t)(old[i].hash & mask);   /* digests are distinct: first free slot */
+        while (slots[j].rec)
+            j = (j + 1) & mask;
+        slots[j] = old[i];
+    }
     ns->slots = slots;
     ns->cap = old_cap * 2;
-    for (size_t i = 0; i < old_cap; i++)
-        if (old[i])
-            ns->slots[find_slot(ns, old[i]->digest)] = old[i];
     mem_free(old);
     return true;
 }
 
 static void unlink_slot(struct td_ns *ns, size_t i)
 {
-    size_t j = i;
+    size_t j = i, mask = ns->cap - 1;
+    struct td_slot *sl = ns->slots;
 
-    ns->slots[i] = NULL;
+    sl[i].rec = NULL;
     for (;;) {          /* backward-shift deletion keeps probe chains intact */
-        j = (j + 1) & (ns->cap - 1);
-        if (!ns->slots[j])
+        j = (j + 1) & mask;
+        if (!sl[j].rec)
             return;
-        size_t k = slot_of(ns, ns->slots[j]->digest);
+        size_t k = (size_t)(sl[j].hash & mask);
         if ((j > i && (k <= i || k > j)) || (j < i && (k <= i && k > j))) {
-            ns->slots[i] = ns->slots[j];
-            ns->slots[j] = NULL;
+            sl[i] = sl[j];
+            sl[j].rec = NULL;
             i = j;
         }
     }
@@ -155,7 +189,7 @@ static void unlink_slot(struct td_ns *ns, size_t i)
 
 static void drop(struct td_ns *ns, size_t i)
 {
-    struct td_rec *r = ns->slots[i];
+    struct td_rec *r = ns->slots[i].rec;
 
     if (r->set_id && ns->sets[r->set_id].objects)
         ns->sets[r->set_id].objects--;
@@ -173,38 +207,76 @@ static bool expired(const struct td_rec *r, uint32_t now)
 
 struct td_rec *td_rec_get(struct td_ns *ns, const uint8_t digest[AERO_DIGEST_SZ], uint32_t now)
 {
-    size_t i = find_slot(ns, digest);
-    struct td_rec *r = ns->slots[i];
+    size_t i = find_slot(ns, digest, hash_of(digest));
+    struct td_rec *r = ns->slots[i].rec;
 
     if (r && expired(r, now)) {
         ns->expired++;
         drop(ns, i);
         return NULL;
     }
+    if (r && !r->bins_inline)    /* its own block: start fetching it now too */
+        __builtin_prefetch(r->bins);
     return r;
 }
 
-struct td_rec *td_rec_insert(struct td_ns *ns, const uint8_t digest[AERO_DIGEST_SZ])
+void td_rec_prefetch_slot(const struct td_ns *ns, const uint8_t digest[AERO_DIGEST_SZ])
+{
+    __builtin_prefetch(&ns->slots[hash_of(digest) & (ns->cap - 1)]);
+}
+
+#define PF_REC_LINES 8    /* 512 bytes: measured better than 3 or 5 lines on 8-bin records */
+
+void td_rec_prefetch_rec(const struct td_ns *ns, const uint8_t digest[AERO_DIGEST_SZ])
+{
+    uint64_t h = hash_of(digest);
+    size_t mask = ns->cap - 1, i = (size_t)(h & mask);
+    const struct td_slot *sl = ns->slots;
+
+    for (; sl[i].rec; i = (i + 1) & mask) {
+        if (sl[i].hash == h) {
+            /* The size is in the record itself, so fetch a fixed 512 bytes: header, key,
+             * and bin headers and values of a typical record (8 bins of 20 bytes take 460). */
+            for (int k = 0; k < PF_REC_LINES; k++)
+                __builtin_prefetch((const uint8_t *)sl[i].rec + 64 * k);
+            return;
+        }
+    }
+}
+
+struct td_rec *td_rec_insert(struct td_ns *ns, const uint8_t digest[AERO_DIGEST_SZ],
+                             const uint8_t *key, uint32_t key_len, size_t bins_room)
 {
     struct td_rec *r;
-    size_t i;
+    uint64_t h = hash_of(digest);
+    size_t key_room = (key_len + 7u) & ~(size_t)7, i;   /* keeps the bins 8-aligned */
 
-    if ((ns->count + 1) * 2 > ns->cap && !grow(ns))
+    if (bins_room > UINT32_MAX || ((ns->count + 1) * 2 > ns->cap && !grow(ns)))
         return NULL;
-    r = mem_calloc(1, sizeof(*r));
+    r = mem_malloc(sizeof(*r) + key_room + bins_room);
     if (!r)
         return NULL;
+    memset(r, 0, sizeof(*r));
     memcpy(r->digest, digest, AERO_DIGEST_SZ);
-    i = find_slot(ns, digest);
-    ns->slots[i] = r;
+    if (key) {
+        r->key = (uint8_t *)(r + 1);
+        memcpy(r->key, key, key_len);
+        r->key_len = key_len;
+        r->key_inline = true;
+    }
+    r->bins = (struct td_bin *)((uint8_t *)(r + 1) + key_room);
+    r->bins_cap = (uint32_t)bins_room;
+    r->bins_inline = true;
+    i = find_slot(ns, digest, h);
+    ns->slots[i] = (struct td_slot){h, r};
     ns->count++;
     return r;
 }
 
 void td_rec_remove(struct td_ns *ns, struct td_rec *r)
 {
-    size_t i = find_slot(ns, r->digest);
-    if (ns->slots[i] == r)
+    size_t i = find_slot(ns, r->digest, hash_of(r->digest));
+    if (ns->slots[i].rec == r)
         drop(ns, i);
 }
 
@@ -233,7 +305,8 @@ size_t td_ns_sweep(struct td_ns *ns, uint32_t now)
     if (ns->with_ttl == 0)
         return 0;
     for (size_t i = 0; i < ns->cap; i++) {
-        while (ns->slots[i] && expired(ns->slots[i], now)) {   /* a shifted one may land here */
+        /* while: a shifted record may land here */
+        while (ns->slots[i].rec && expired(ns->slots[i].rec, now)) {
             drop(ns, i);
             ns->expired++;
             n++;
