@@ -11,6 +11,8 @@ struct kafka_consumer {
     rd_kafka_queue_t *q;      /* the consumer queue: messages and rebalance events */
     struct kafka_hooks hooks;
     bool cooperative;
+    bool reset_earliest;      /* auto.offset.reset: a partition without a committed offset
+                                 starts at its low watermark */
 };
 
 enum status kafka_conf_apply(rd_kafka_conf_t *conf, const char *const *props, struct err *e)
@@ -162,6 +164,12 @@ struct kafka_consumer *kafka_consumer_new(const struct kafka_consumer_config *cc
     if (kafka_conf_apply(conf, defaults, e) != ST_OK || kafka_conf_apply(conf, cc->props, e) != ST_OK ||
         kafka_conf_apply(conf, fixed, e) != ST_OK)
         goto fail;
+    {
+        char v[32];
+        size_t vn = sizeof(v);
+        kc->reset_earliest = rd_kafka_conf_get(conf, "auto.offset.reset", v, &vn) == RD_KAFKA_CONF_OK &&
+                             (!strcmp(v, "earliest") || !strcmp(v, "smallest") || !strcmp(v, "beginning"));
+    }
     rd_kafka_conf_set_opaque(conf, kc);
     rd_kafka_conf_set_rebalance_cb(conf, rebalance_cb);
     rd_kafka_conf_set_error_cb(conf, error_cb);
@@ -357,6 +365,11 @@ int64_t kafka_lag(struct kafka_consumer *kc, const char *topic, int32_t partitio
             return -1;   /* not known yet: no fetch position, nothing read */
     }
     return hi > next_offset ? hi - next_offset : 0;
+}
+
+bool kafka_reset_earliest(const struct kafka_consumer *kc)
+{
+    return kc->reset_earliest;
 }
 
 bool kafka_watermarks(struct kafka_consumer *kc, const char *topic, int32_t partition, int64_t *lo, int64_t *hi)

@@ -86,6 +86,9 @@ int64_t kafka_lag(struct kafka_consumer *kc, const char *topic, int32_t partitio
 /* librdkafka's cached low and high watermarks of a partition (no round trip); false when not
  * known yet (no fetch response seen). */
 bool kafka_watermarks(struct kafka_consumer *kc, const char *topic, int32_t partition, int64_t *lo, int64_t *hi);
+/* auto.offset.reset is earliest: a partition without a committed offset starts at its low
+ * watermark (else at its end). */
+bool kafka_reset_earliest(const struct kafka_consumer *kc);
 /* Leave the group (runs on_revoke for what is assigned). */
 void kafka_consumer_close(struct kafka_consumer *kc);
 void kafka_consumer_free(struct kafka_consumer *kc);

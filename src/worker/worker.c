@@ -210,6 +210,7 @@ static void on_assign(void *ctx, const struct kafka_tp *tps, size_t n)
         p->tcfg = tc;
         p->tidx = tidx;
         p->next_commit = p->committed = p->next_fetch = -1;
+        p->rx_ms = clock_mono_ms();   /* its first fetch gets the same grace as any other */
         atomic_store(&p->fail_offset, INT64_MAX);
         atomic_store(&p->position_a, -1);
         atomic_store(&p->committed_a, -1);
@@ -565,20 +566,30 @@ static void learn_starts(struct worker *w)
     mem_free(ps);
 }
 
+/* Where @p's first record comes from before any arrived: the group's committed offset, else
+ * (or when retention removed it) what auto.offset.reset says. -1 when not known yet; *@hi: the
+ * cached high watermark. */
+static int64_t part_start(struct worker *w, const struct part *p, int64_t *hi)
+{
+    int64_t lo;
+
+    if (!p->start_known || !kafka_watermarks(w->kc, p->topic, p->partition, &lo, hi))
+        return -1;
+    if (p->start >= lo && p->start >= 0)
+        return p->start;
+    return kafka_reset_earliest(w->kc) ? lo : *hi;
+}
+
 /* Records of @p in Kafka after what this worker took: from the last dispatched record or,
- * before any arrived, from the committed offset the group starts at (an empty partition has
- * none behind whatever the reset policy). -1 when unknown. */
+ * before any arrived, from where the group starts. -1 when unknown. */
 static int64_t part_lag(struct worker *w, struct part *p)
 {
-    int64_t lo, hi, from;
+    int64_t hi, from;
 
     if (p->next_fetch >= 0 || !p->start_known)
         return kafka_lag(w->kc, p->topic, p->partition, p->next_fetch);
-    if (!kafka_watermarks(w->kc, p->topic, p->partition, &lo, &hi))
+    if ((from = part_start(w, p, &hi)) < 0)
         return -1;
-    from = p->start >= 0 ? p->start : lo == hi ? hi : -1;
-    if (from < 0)   /* no committed offset: auto.offset.reset decides where it starts */
-        return kafka_lag(w->kc, p->topic, p->partition, -1);
     return hi > from ? hi - from : 0;
 }
 
@@ -711,13 +722,14 @@ static void refetch_stalled(struct worker *w, uint64_t now)
     if (w->paused || w->user_paused || w->pcount == 0 || now - w->refetch_check_ms < REFETCH_AFTER_MS / 3)
         return;
     w->refetch_check_ms = now;
+    learn_starts(w);   /* a partition's very first fetch can stall too */
     for (size_t b = 0; b < w->pcap; b++)
         for (struct part *p = w->ptab[b]; p; p = p->hnext) {
-            if (p->next_fetch < 0 || now - p->rx_ms < REFETCH_AFTER_MS ||
-                kafka_lag(w->kc, p->topic, p->partition, p->next_fetch) <= 0)
+            int64_t hi, from = p->next_fetch >= 0 ? p->next_fetch : part_start(w, p, &hi);
+            if (from < 0 || now - p->rx_ms < REFETCH_AFTER_MS || part_lag(w, p) <= 0)
                 continue;
             p->rx_ms = now;   /* look again after another quiet period */
-            tps[n++] = (struct kafka_tp){p->topic, p->partition, p->next_fetch};
+            tps[n++] = (struct kafka_tp){p->topic, p->partition, from};
             if (n == ARRAY_LEN(tps)) {
                 kafka_consumer_refetch(w->kc, tps, n);
                 total += n;

@@ -251,7 +251,10 @@ TEST(a_tiny_librdkafka_queue_refetches_and_takes_every_record_exactly_once)
                                   /* librdkafka's broker thread also wakes for each commit, which
                                    * would end a stall by itself; commit rarely */
                                   "offset.flush.interval.ms=5000\n");
-    const char *c = sa_connector(&v, name, topic, "processing-threads: 2\n", yaml, NULL);
+    /* a small queue of our own: when it is full aerosink takes nothing from librdkafka, whose
+     * queue then stays above its limit when the next fetch answers, so fetches do stall (with
+     * room to spare a fast sink may always empty librdkafka's queue first: no stall to see) */
+    const char *c = sa_connector(&v, name, topic, "processing-threads: 2\nmax-queued-records: 256\n", yaml, NULL);
     const char *debug[] = {"--log-level", "debug", NULL};
     struct tu_proc *p = sa_start(w, c, NULL, debug, NULL);
     uint64_t t0 = clock_mono_ms();
