@@ -618,6 +618,24 @@ static enum status fill_status(struct herder *h, const struct hconn *c, struct r
     return st;
 }
 
+enum status herder_stopped_config(struct herder *h, const char *name, struct rest_kvs *out, struct err *e)
+{
+    enum status st;
+    herder__sync(h);
+    pthread_mutex_lock(&h->mu);
+    struct hconn *c = live_conn(h, name, e);
+    if (!c)
+        st = ST_NOT_FOUND;
+    else if (c->target != TGT_STOPPED)
+        st = err_set(e, ST_CONFIG, "Connectors must be in the STOPPED state before their offsets can be modified. "
+                     "This can be done for the specified connector by issuing a 'PUT' request to the "
+                     "'/connectors/%s/stop' endpoint", name);
+    else
+        st = rest_kvs_copy(out, &c->config);
+    pthread_mutex_unlock(&h->mu);
+    return st;
+}
+
 enum status herder_status(struct herder *h, const char *name, struct rest_status *out, struct err *e)
 {
     enum status st;

@@ -72,6 +72,10 @@ enum status herder_task_configs(struct herder *h, const char *name, struct rest_
                                 struct err *e);
 enum status herder_topics(struct herder *h, const char *name, struct rest_strs *out, struct err *e);
 
+/* The config of @name when its target state is STOPPED (editing its offsets): ST_CONFIG
+ * with Kafka Connect's message when it is not, ST_NOT_FOUND when it does not exist. */
+enum status herder_stopped_config(struct herder *h, const char *name, struct rest_kvs *out, struct err *e);
+
 /* --- Writes: produced to the config topic, answered once read back (read-your-writes) --- */
 /* Store @config (already validated: see app_rest_check_connector) for @name.
  * @must_be_new: ST_EXISTS if present; @must_exist: ST_NOT_FOUND if absent. */

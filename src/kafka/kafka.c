@@ -1,4 +1,5 @@
 /* src/kafka/kafka.c: librdkafka consumer and producer wrappers. */
+#include <regex.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -393,6 +394,269 @@ void kafka_consumer_free(struct kafka_consumer *kc)
     if (kc->rk)
         rd_kafka_destroy_flags(kc->rk, RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
     mem_free(kc);
+}
+
+/* --- A consumer group's offsets, from outside the group --- */
+
+struct kafka_group {
+    rd_kafka_t *rk;
+    char group[256];     /* the effective group.id, for messages */
+    bool joined;
+};
+
+struct kafka_group *kafka_group_new(const char *bootstrap, const char *group_id, const char *const *props,
+                                    struct err *e)
+{
+    struct kafka_group *kg = mem_calloc(1, sizeof(*kg));
+    rd_kafka_conf_t *conf = rd_kafka_conf_new();
+    char errstr[512];
+    size_t len;
+    const char *const defaults[] = {"session.timeout.ms", "10000", "heartbeat.interval.ms", "3000",
+                                    "log_level", "4", NULL};
+    /* never read or commit anything by itself; a joined handle leaves without committing */
+    const char *const fixed[] = {"enable.auto.commit", "false", "enable.auto.offset.store", "false",
+                                 "enable.partition.eof", "false", NULL};
+
+    if (!kg) {
+        err_set(e, ST_NOMEM, "kafka group %s", group_id);
+        goto fail;
+    }
+    if (rd_kafka_conf_set(conf, "bootstrap.servers", bootstrap, errstr, sizeof(errstr)) ||
+        rd_kafka_conf_set(conf, "group.id", group_id, errstr, sizeof(errstr))) {
+        err_set(e, ST_CONFIG, "group %s: bootstrap.servers/group.id: %s", group_id, errstr);
+        goto fail;
+    }
+    if (kafka_conf_apply(conf, defaults, e) != ST_OK || kafka_conf_apply(conf, props, e) != ST_OK ||
+        kafka_conf_apply(conf, fixed, e) != ST_OK)
+        goto fail;
+    len = sizeof(kg->group);
+    if (rd_kafka_conf_get(conf, "group.id", kg->group, &len) != RD_KAFKA_CONF_OK)
+        snprintf(kg->group, sizeof(kg->group), "%s", group_id);
+    kg->rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, sizeof(errstr));
+    if (!kg->rk) {
+        err_set(e, ST_CONFIG, "group %s: kafka consumer: %s", kg->group, errstr);
+        goto fail;
+    }
+    rd_kafka_poll_set_consumer(kg->rk);
+    return kg;
+fail:
+    if (!kg || !kg->rk)
+        rd_kafka_conf_destroy(conf);
+    kafka_group_free(kg);
+    return NULL;
+}
+
+static enum status kerr_status(rd_kafka_resp_err_t r)
+{
+    return r == RD_KAFKA_RESP_ERR__TIMED_OUT ? ST_TIMEOUT : ST_UNAVAILABLE;
+}
+
+static bool wanted_topic(const char *topic, const char *const *topics, const regex_t *rx)
+{
+    for (size_t i = 0; topics && topics[i]; i++)
+        if (strcmp(topics[i], topic) == 0)
+            return true;
+    return rx && regexec(rx, topic, 0, NULL, 0) == 0;
+}
+
+/* Every partition of the wanted topics, sorted, from cluster metadata. */
+static enum status topic_partitions(struct kafka_group *kg, const char *const *topics, const regex_t *rx,
+                                    int timeout_ms, rd_kafka_topic_partition_list_t **out, struct err *e)
+{
+    const struct rd_kafka_metadata *md = NULL;
+    rd_kafka_resp_err_t r = rd_kafka_metadata(kg->rk, 1, NULL, &md, timeout_ms);
+    rd_kafka_topic_partition_list_t *l;
+    enum status st = ST_OK;
+
+    *out = NULL;
+    if (r)
+        return err_set(e, kerr_status(r), "group %s: cluster metadata: %s", kg->group, rd_kafka_err2str(r));
+    l = rd_kafka_topic_partition_list_new(16);
+    for (int i = 0; i < md->topic_cnt && st == ST_OK; i++) {
+        const rd_kafka_metadata_topic_t *t = &md->topics[i];
+        if (!wanted_topic(t->topic, topics, rx))
+            continue;
+        if (t->err)
+            st = err_set(e, ST_UNAVAILABLE, "group %s: topic %s: %s", kg->group, t->topic, rd_kafka_err2str(t->err));
+        for (int p = 0; p < t->partition_cnt; p++)
+            rd_kafka_topic_partition_list_add(l, t->topic, t->partitions[p].id);
+    }
+    rd_kafka_metadata_destroy(md);
+    if (st != ST_OK) {
+        rd_kafka_topic_partition_list_destroy(l);
+        return st;
+    }
+    rd_kafka_topic_partition_list_sort(l, NULL, NULL);
+    *out = l;
+    return ST_OK;
+}
+
+enum status kafka_group_committed(struct kafka_group *kg, const char *const *topics, const char *topics_regex,
+                                  int timeout_ms, kafka_offset_cb cb, void *ctx, struct err *e)
+{
+    rd_kafka_topic_partition_list_t *l = NULL;
+    rd_kafka_resp_err_t r;
+    regex_t rx;
+    enum status st;
+
+    if (topics_regex) {
+        char pat[1024];
+        snprintf(pat, sizeof(pat), "%s%s", topics_regex[0] == '^' ? "" : "^", topics_regex);
+        if (regcomp(&rx, pat, REG_EXTENDED | REG_NOSUB) != 0)
+            return err_set(e, ST_CONFIG, "group %s: topics.regex '%s' is not a regular expression", kg->group,
+                           topics_regex);
+    }
+    st = topic_partitions(kg, topics, topics_regex ? &rx : NULL, timeout_ms, &l, e);
+    if (topics_regex)
+        regfree(&rx);
+    if (st != ST_OK || l->cnt == 0)
+        goto out;
+    r = rd_kafka_committed(kg->rk, l, timeout_ms);
+    if (r) {
+        st = err_set(e, kerr_status(r), "group %s: committed offsets: %s", kg->group, rd_kafka_err2str(r));
+        goto out;
+    }
+    for (int i = 0; i < l->cnt && st == ST_OK; i++) {
+        const rd_kafka_topic_partition_t *tp = &l->elems[i];
+        if (tp->err)
+            st = err_set(e, ST_UNAVAILABLE, "group %s: committed offset of %s[%d]: %s", kg->group, tp->topic,
+                         (int)tp->partition, rd_kafka_err2str(tp->err));
+        else if (tp->offset >= 0)
+            st = cb(ctx, tp->topic, tp->partition, tp->offset);
+    }
+out:
+    if (l)
+        rd_kafka_topic_partition_list_destroy(l);
+    return st;
+}
+
+/* A synchronous commit of @l; *@rerr gets the broker's answer (overall, else the first
+ * partition's). */
+static enum status group_commit_once(struct kafka_group *kg, rd_kafka_topic_partition_list_t *l,
+                                     rd_kafka_resp_err_t *rerr, struct err *e)
+{
+    rd_kafka_resp_err_t r = rd_kafka_commit(kg->rk, l, 0);
+
+    *rerr = r;
+    if (r)
+        return err_set(e, kerr_status(r), "group %s: commit: %s", kg->group, rd_kafka_err2str(r));
+    for (int i = 0; i < l->cnt; i++) {
+        if (l->elems[i].err) {
+            *rerr = l->elems[i].err;
+            return err_set(e, kerr_status(*rerr), "group %s: commit %s[%d]@%lld: %s", kg->group, l->elems[i].topic,
+                           (int)l->elems[i].partition, (long long)l->elems[i].offset, rd_kafka_err2str(*rerr));
+        }
+    }
+    return ST_OK;
+}
+
+/* Serve the joined handle's group events for @ms (messages fetched meanwhile are dropped:
+ * never stored nor committed). */
+static void group_poll(struct kafka_group *kg, int ms)
+{
+    uint64_t until = clock_mono_ms() + (uint64_t)ms;
+    do {
+        rd_kafka_message_t *m = rd_kafka_consumer_poll(kg->rk, 100);
+        if (m)
+            rd_kafka_message_destroy(m);
+    } while (clock_mono_ms() < until);
+}
+
+/* Join the group on the topics of @l (sorted) and wait until this handle is assigned every
+ * partition of them: then it is the group's only consumer of them. */
+static enum status group_join_alone(struct kafka_group *kg, const rd_kafka_topic_partition_list_t *l,
+                                    int timeout_ms, struct err *e)
+{
+    rd_kafka_topic_partition_list_t *subs = rd_kafka_topic_partition_list_new(4), *all = NULL, *mine = NULL;
+    const char **names = mem_calloc((size_t)l->cnt + 1, sizeof(*names));
+    uint64_t deadline = clock_mono_ms() + (uint64_t)timeout_ms;
+    rd_kafka_resp_err_t r;
+    enum status st;
+    size_t n = 0;
+    int got = 0;
+
+    if (!names) {
+        rd_kafka_topic_partition_list_destroy(subs);
+        return err_set(e, ST_NOMEM, "group %s", kg->group);
+    }
+    for (int i = 0; i < l->cnt; i++)
+        if (i == 0 || strcmp(l->elems[i].topic, l->elems[i - 1].topic) != 0) {
+            names[n++] = l->elems[i].topic;
+            rd_kafka_topic_partition_list_add(subs, l->elems[i].topic, RD_KAFKA_PARTITION_UA);
+        }
+    st = topic_partitions(kg, names, NULL, timeout_ms, &all, e);
+    if (st == ST_OK && all->cnt == 0)
+        st = err_set(e, ST_CONFIG, "group %s: topic %s%s not in the cluster's metadata", kg->group, names[0],
+                     n > 1 ? " and the other topics are" : " is");
+    if (st == ST_OK && !kg->joined && (r = rd_kafka_subscribe(kg->rk, subs)) != RD_KAFKA_RESP_ERR_NO_ERROR)
+        st = err_set(e, ST_UNAVAILABLE, "group %s: subscribe: %s", kg->group, rd_kafka_err2str(r));
+    kg->joined |= st == ST_OK;
+    while (st == ST_OK) {
+        group_poll(kg, 100);
+        if (rd_kafka_assignment(kg->rk, &mine) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+            got = mine->cnt;
+            rd_kafka_topic_partition_list_destroy(mine);
+            if (got >= all->cnt)
+                break;
+        }
+        if (clock_mono_ms() >= deadline)
+            st = err_set(e, ST_BUSY, "group %s: another consumer is still active in the group (this client was "
+                         "assigned %d of the %d partitions of %s%s)", kg->group, got, all->cnt, names[0],
+                         n > 1 ? " and the other topics" : "");
+    }
+    if (all)
+        rd_kafka_topic_partition_list_destroy(all);
+    rd_kafka_topic_partition_list_destroy(subs);
+    mem_free(names);
+    return st;
+}
+
+enum status kafka_group_commit(struct kafka_group *kg, const struct kafka_tp *tps, size_t n, int timeout_ms,
+                               struct err *e)
+{
+    rd_kafka_topic_partition_list_t *l;
+    rd_kafka_resp_err_t r;
+    enum status st;
+
+    if (n == 0)
+        return ST_OK;
+    l = tp_list(tps, n);
+    rd_kafka_topic_partition_list_sort(l, NULL, NULL);
+    st = group_commit_once(kg, l, &r, e);
+    if (st != ST_OK && (r == RD_KAFKA_RESP_ERR_UNKNOWN_MEMBER_ID || r == RD_KAFKA_RESP_ERR_ILLEGAL_GENERATION)) {
+        /* a rebalance between the assignment and the commit (a topic's metadata changed, a
+         * member came or went) refuses it once: wait for the whole assignment again */
+        for (int tries = 0; tries < 3; tries++) {
+            err_clear(e);
+            r = RD_KAFKA_RESP_ERR_NO_ERROR;
+            if (tries)
+                group_poll(kg, 1000);   /* let the rebalance that refused it take its course */
+            st = group_join_alone(kg, l, timeout_ms, e);
+            if (st == ST_OK)
+                st = group_commit_once(kg, l, &r, e);
+            if (st == ST_OK || (r != RD_KAFKA_RESP_ERR_UNKNOWN_MEMBER_ID && r != RD_KAFKA_RESP_ERR_ILLEGAL_GENERATION &&
+                                r != RD_KAFKA_RESP_ERR_REBALANCE_IN_PROGRESS))
+                break;
+        }
+        if (st != ST_OK && (r == RD_KAFKA_RESP_ERR_UNKNOWN_MEMBER_ID || r == RD_KAFKA_RESP_ERR_ILLEGAL_GENERATION ||
+                            r == RD_KAFKA_RESP_ERR_REBALANCE_IN_PROGRESS))
+            st = err_set(e, ST_BUSY, "group %s: commit refused (%s): another consumer joined the group",
+                         kg->group, rd_kafka_err2str(r));
+    }
+    rd_kafka_topic_partition_list_destroy(l);
+    return st;
+}
+
+void kafka_group_free(struct kafka_group *kg)
+{
+    if (!kg)
+        return;
+    if (kg->rk) {
+        if (kg->joined)
+            rd_kafka_consumer_close(kg->rk);   /* leave now, not after session.timeout.ms */
+        rd_kafka_destroy(kg->rk);
+    }
+    mem_free(kg);
 }
 
 /* --- Producer --- */

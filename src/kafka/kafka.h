@@ -8,7 +8,8 @@
  *         kafka_message_free (rd_kafka_message_destroy). Strings passed in are copied.
  * Threads: one thread drives a consumer (new, poll, commit, close, free); the rebalance
  *          callbacks run inside kafka_consumer_poll/close on that thread. kafka_pause_all,
- *          kafka_resume_all and the producer are thread-safe.
+ *          kafka_resume_all and the producer are thread-safe. A kafka_group is driven by one
+ *          thread at a time (any thread).
  * Errors: enum status + struct err naming the topic[partition] or broker. */
 #ifndef AEROSINK_KAFKA_H
 #define AEROSINK_KAFKA_H
@@ -92,6 +93,35 @@ bool kafka_reset_earliest(const struct kafka_consumer *kc);
 /* Leave the group (runs on_revoke for what is assigned). */
 void kafka_consumer_close(struct kafka_consumer *kc);
 void kafka_consumer_free(struct kafka_consumer *kc);
+
+/* --- A consumer group's offsets, administered from outside the group (REST .../offsets) --- */
+struct kafka_group;
+
+/* A short-lived consumer handle for group @group_id: group.id first, then @props (the
+ * connector's consumer settings, so a group.id among them wins, as in kafka_consumer_new).
+ * It never subscribes, except inside kafka_group_commit. Returns owned (kafka_group_free). */
+struct kafka_group *kafka_group_new(const char *bootstrap, const char *group_id, const char *const *props,
+                                    struct err *e);
+/* Called once per partition that has a committed offset (@offset: the next offset to read);
+ * @topic is valid until it returns. A status other than ST_OK stops the walk. */
+typedef enum status (*kafka_offset_cb)(void *ctx, const char *topic, int32_t partition, int64_t offset);
+/* The committed offsets of the partitions of @topics (NULL-terminated, may be NULL) and of
+ * every topic matching @topics_regex (may be NULL; anchored with ^ like the subscription),
+ * from cluster metadata and an OffsetFetch; partitions without one are skipped. Topics come
+ * sorted by name, partitions by number. ST_UNAVAILABLE/ST_TIMEOUT naming the topic when the
+ * cluster does not answer. */
+enum status kafka_group_committed(struct kafka_group *kg, const char *const *topics, const char *topics_regex,
+                                  int timeout_ms, kafka_offset_cb cb, void *ctx, struct err *e);
+/* Commit @tps (each .offset the next offset to read, >= 0) for a group that no one consumes
+ * in: first as an outsider (generation -1, what Kafka accepts for an empty group); when the
+ * broker answers UNKNOWN_MEMBER_ID (a live member, or librdkafka's mock cluster, which never
+ * forgets a group's members) by joining the group on the topics of @tps and committing as its
+ * member, which is done only when the assignment holds every partition of those topics (no
+ * one else is in the group). ST_BUSY naming the group when another member is active,
+ * ST_UNAVAILABLE/ST_TIMEOUT naming topic[partition] otherwise. Leaves the group on return. */
+enum status kafka_group_commit(struct kafka_group *kg, const struct kafka_tp *tps, size_t n, int timeout_ms,
+                               struct err *e);
+void kafka_group_free(struct kafka_group *kg);
 
 /* --- Producer (dead-letter queue, tests, demo) --- */
 struct kafka_producer;

@@ -1,7 +1,9 @@
 /* tests/integration/distributed_rest_test.c: every REST endpoint of `aerosink distributed`,
  * status code and body shape (connector-spec.md section 10), plus bad JSON, invalid configs
  * (the checker's file:line messages), unknown connector, unknown plugin. One worker: the
- * answers do not depend on the cluster size. */
+ * answers do not depend on the cluster size. Sink offsets: GET lists the consumer group's
+ * committed offsets, PATCH commits new ones once the connector is STOPPED and the resumed task
+ * starts from them. */
 #include "../harness.h"
 #include "distributed_util.h"
 
@@ -323,11 +325,145 @@ TEST(a_failed_task_shows_its_trace_and_restarts_on_request)
     teardown(&c);
 }
 
+static int seq_value(int i, char *buf, size_t cap, void *ctx)
+{
+    (void)ctx;
+    return snprintf(buf, cap, "{\"seq\":%d}", i);
+}
+
+static void wait_committed(struct ctx *c, const char *group, int n, int64_t want, int64_t *out)
+{
+    uint64_t deadline = clock_mono_ms() + 30000;
+    int64_t sum;
+    do {
+        e2e_committed(c->u.bootstrap, group, c->u.topic, n, out);
+        sum = 0;
+        for (int i = 0; i < n; i++)
+            sum += out[i] > 0 ? out[i] : 0;
+        if (sum == want)
+            return;
+        sleep_ms(200);
+    } while (clock_mono_ms() < deadline);
+    TEST_FAIL("committed offsets of %s add up to %lld, want %lld", group, (long long)sum, (long long)want);
+}
+
+/* Offset of partition @p of the data topic in a GET .../offsets answer; -1 when absent. */
+static int64_t listed_offset(struct ctx *c, const struct conv_value *v, int p)
+{
+    char path[64];
+    for (long i = 0; i < jcount(c->d, v, "offsets"); i++) {
+        snprintf(path, sizeof(path), "offsets/%ld/partition/kafka_topic", i);
+        const char *t = jstr(c->d, v, path);
+        snprintf(path, sizeof(path), "offsets/%ld/partition/kafka_partition", i);
+        const struct conv_value *pv = jget(c->d, v, path);
+        if (!t || strcmp(t, c->u.topic) != 0 || !pv || pv->type != CONV_INT || pv->i != p)
+            continue;
+        snprintf(path, sizeof(path), "offsets/%ld/offset/kafka_offset", i);
+        const struct conv_value *ov = jget(c->d, v, path);
+        ASSERT_TRUE(ov && ov->type == CONV_INT);
+        return ov->i;
+    }
+    return -1;
+}
+
+static const char *offsets_body(struct ctx *c, int64_t o0, int64_t o1)
+{
+    static char body[512];
+    snprintf(body, sizeof(body), "{\"offsets\":[{\"partition\":{\"kafka_topic\":\"%s\",\"kafka_partition\":0},"
+             "\"offset\":{\"kafka_offset\":%lld}},{\"partition\":{\"kafka_topic\":\"%s\",\"kafka_partition\":1},"
+             "\"offset\":{\"kafka_offset\":%lld}}]}", c->u.topic, (long long)o0, c->u.topic, (long long)o1);
+    return body;
+}
+
+#define ALTERED "The Connect framework-managed offsets for this connector have been altered successfully. " \
+    "However, if this connector manages offsets externally, they will need to be manually altered in the system " \
+    "that the connector uses."
+
+/* GET lists what connect-ev committed; PATCH needs STOPPED (400), then commits; the resumed
+ * task rewrites exactly the records from the new offsets on. Deleting offsets (a null offset,
+ * DELETE) is refused with 501: see rest_backend.c for why. */
+TEST(sink_offsets_are_listed_and_altered_while_stopped)
+{
+    struct ctx c;
+    char want[256];
+    int64_t committed[2];
+    const int n = 100;
+
+    setup(&c);
+    snprintf(c.body, sizeof(c.body), "%s", du_connector_json(&c.u, "ev", 1, c.mapping));
+    call(&c, "POST", "/connectors", c.body, 201);
+    snprintf(want, sizeof(want), "RUNNING@%s", c.u.id[0]);
+    wait_task_state(&c, want);
+    e2e_produce(c.u.bootstrap, c.u.topic, n, 2, "k-%d", seq_value, NULL);
+    ASSERT_EQ_INT(e2e_wait_objects(c.u.hosts, "test", c.u.set, n, 60000), n);
+    wait_committed(&c, "connect-ev", 2, n, committed);
+    const struct conv_value *v = call(&c, "GET", "/connectors/ev/offsets", NULL, 200);
+    ASSERT_EQ_INT(jcount(c.d, v, "offsets"), 2);
+    ASSERT_EQ_INT(listed_offset(&c, v, 0), committed[0]);
+    ASSERT_EQ_INT(listed_offset(&c, v, 1), committed[1]);
+    ASSERT_EQ_INT(committed[0], n / 2);
+
+    /* unknown connector; running connector */
+    ASSERT_CONTAINS(error_of(&c, "GET", "/connectors/none/offsets", NULL, 404), "Connector none not found");
+    ASSERT_CONTAINS(error_of(&c, "PATCH", "/connectors/none/offsets", offsets_body(&c, 1, 1), 404), "none");
+    ASSERT_CONTAINS(error_of(&c, "PATCH", "/connectors/ev/offsets", offsets_body(&c, 40, 45), 400),
+                    "Connectors must be in the STOPPED state before their offsets can be modified. This can be done "
+                    "for the specified connector by issuing a 'PUT' request to the '/connectors/ev/stop' endpoint");
+    ASSERT_CONTAINS(error_of(&c, "DELETE", "/connectors/ev/offsets", NULL, 400), "STOPPED state");
+
+    /* stopped: alter (retried while the stopping task may still be in the group, as Connect's own tests do) */
+    call(&c, "PUT", "/connectors/ev/stop", NULL, 204);
+    long code = 0;
+    uint64_t deadline = clock_mono_ms() + 60000;
+    while ((code = http_do("PATCH", c.u.url[0], "/connectors/ev/offsets", offsets_body(&c, 40, 45), &c.r)) != 200 &&
+           clock_mono_ms() < deadline)
+        sleep_ms(500);
+    if (code != 200)
+        TEST_FAIL("PATCH offsets while stopped: %ld %s", code, http_body(&c.r));
+    v = json_root(c.d, http_body(&c.r));
+    ASSERT_EQ_STR(jstr(c.d, v, "message"), ALTERED);
+    e2e_committed(c.u.bootstrap, "connect-ev", c.u.topic, 2, committed);
+    ASSERT_EQ_INT(committed[0], 40);
+    ASSERT_EQ_INT(committed[1], 45);
+    v = call(&c, "GET", "/connectors/ev/offsets", NULL, 200);
+    ASSERT_EQ_INT(listed_offset(&c, v, 0), 40);
+    ASSERT_EQ_INT(listed_offset(&c, v, 1), 45);
+
+    /* a topic the cluster does not have */
+    ASSERT_CONTAINS(error_of(&c, "PATCH", "/connectors/ev/offsets", "{\"offsets\":[{\"partition\":{\"kafka_topic\":"
+                             "\"no-such-topic\",\"kafka_partition\":0},\"offset\":{\"kafka_offset\":1}}]}", 400),
+                    "no-such-topic is not in the cluster's metadata");
+
+    /* deleting offsets is refused whole: nothing changes */
+    const char *with_null = "{\"offsets\":[{\"partition\":{\"kafka_topic\":\"x\",\"kafka_partition\":0},"
+                            "\"offset\":{\"kafka_offset\":3}},{\"partition\":{\"kafka_topic\":\"x\","
+                            "\"kafka_partition\":1},\"offset\":null}]}";
+    ASSERT_CONTAINS(error_of(&c, "PATCH", "/connectors/ev/offsets", with_null, 501), "OffsetDelete");
+    ASSERT_CONTAINS(error_of(&c, "DELETE", "/connectors/ev/offsets", NULL, 501), "DeleteGroups");
+    ASSERT_CONTAINS(error_of(&c, "DELETE", "/connectors/none/offsets", NULL, 404), "none");
+    e2e_committed(c.u.bootstrap, "connect-ev", c.u.topic, 2, committed);
+    ASSERT_EQ_INT(committed[0], 40);
+
+    /* resume: records 40.. of partition 0 and 45.. of partition 1 are written again */
+    long long before = e2e_node_stat(c.u.hosts, "client_write_success");
+    ASSERT_CMP_INT(before, >=, n);
+    call(&c, "PUT", "/connectors/ev/resume", NULL, 202);
+    wait_committed(&c, "connect-ev", 2, n, committed);
+    deadline = clock_mono_ms() + 10000;
+    while (e2e_node_stat(c.u.hosts, "client_write_success") < before + 15 && clock_mono_ms() < deadline)
+        sleep_ms(100);
+    sleep_ms(500);
+    ASSERT_EQ_INT(e2e_node_stat(c.u.hosts, "client_write_success") - before, 15);
+    ASSERT_EQ_INT(e2e_count_objects(c.u.hosts, "test", c.u.set), n);
+    teardown(&c);
+}
+
 TEST_LIST = {
     T(root_health_plugins_and_empty_lists),
     T(create_rejects_bad_json_invalid_configs_and_unknown_classes),
     T(connector_lifecycle_endpoints),
     T(configs_and_target_states_are_read_back_from_the_config_topic),
     T(a_failed_task_shows_its_trace_and_restarts_on_request),
+    T(sink_offsets_are_listed_and_altered_while_stopped),
     {0},
 };

@@ -1,6 +1,8 @@
 /* tests/integration/rest_standalone_test.c: `aerosink standalone` serves the REST API's read
  * endpoints (and pause/resume) for the connectors on its command line when the worker
- * properties set listeners; changes answer 501 (its connectors are its files). */
+ * properties set listeners; changes answer 501 (its connectors are its files). GET .../offsets
+ * shows the consumer group's committed offsets; altering them needs a STOPPED connector,
+ * which standalone never has (400). */
 #include "../harness.h"
 #include "distributed_util.h"
 
@@ -148,6 +150,85 @@ TEST(standalone_serves_the_read_endpoints_and_pause_resume)
     sa_free(&s);
 }
 
+/* Wait until the committed offsets of @group for partitions 0..n-1 add up to @want. */
+static int64_t wait_committed(const char *bootstrap, const char *group, const char *topic, int n, int64_t want,
+                              int64_t *out)
+{
+    uint64_t deadline = clock_mono_ms() + 30000;
+    int64_t sum;
+    do {
+        e2e_committed(bootstrap, group, topic, n, out);
+        sum = 0;
+        for (int i = 0; i < n; i++)
+            sum += out[i] > 0 ? out[i] : 0;
+        if (sum == want)
+            break;
+        sleep_ms(200);
+    } while (clock_mono_ms() < deadline);
+    return sum;
+}
+
+/* Offset @p of topic @topic in a GET .../offsets answer; -1 when absent. */
+static int64_t listed_offset(struct sa *s, const struct conv_value *v, const char *topic, int p)
+{
+    char path[64];
+    for (long i = 0; i < jcount(s->d, v, "offsets"); i++) {
+        snprintf(path, sizeof(path), "offsets/%ld/partition/kafka_topic", i);
+        const char *t = jstr(s->d, v, path);
+        snprintf(path, sizeof(path), "offsets/%ld/partition/kafka_partition", i);
+        const struct conv_value *pv = jget(s->d, v, path);
+        if (!t || strcmp(t, topic) != 0 || !pv || pv->type != CONV_INT || pv->i != p)
+            continue;
+        snprintf(path, sizeof(path), "offsets/%ld/offset/kafka_offset", i);
+        const struct conv_value *ov = jget(s->d, v, path);
+        ASSERT_TRUE(ov && ov->type == CONV_INT);
+        return ov->i;
+    }
+    return -1;
+}
+
+TEST(standalone_lists_the_committed_offsets_and_refuses_to_alter_them)
+{
+    struct sa s;
+    int64_t committed[3];
+    const int n = 999;
+
+    sa_start(&s, true);
+    if (!tu_proc_wait_line(s.p, "listening ", 30000, NULL, 0)) {
+        char *err = tu_proc_stderr(s.p);
+        TEST_FAIL("no REST: %s", err);
+    }
+    /* nothing committed yet: an empty list (Connect omits partitions without an offset) */
+    const struct conv_value *v = get(&s, "GET", "/connectors/clicks-sink/offsets", 200);
+    ASSERT_EQ_INT(jcount(s.d, v, "offsets"), 0);
+    ASSERT_EQ_STR(http_body(&s.r), "{\"offsets\":[]}");
+
+    e2e_produce(s.u.bootstrap, s.u.topic, n, 3, "c-%d", value_of, NULL);
+    ASSERT_EQ_INT(e2e_wait_objects(s.u.hosts, "test", s.u.set, n, 60000), n);
+    ASSERT_EQ_INT(wait_committed(s.u.bootstrap, "connect-clicks-sink", s.u.topic, 3, n, committed), n);
+    v = get(&s, "GET", "/connectors/clicks-sink/offsets", 200);
+    ASSERT_EQ_INT(jcount(s.d, v, "offsets"), 3);
+    for (int p = 0; p < 3; p++) {
+        ASSERT_EQ_INT(committed[p], n / 3);
+        ASSERT_EQ_INT(listed_offset(&s, v, s.u.topic, p), committed[p]);
+    }
+
+    get(&s, "GET", "/connectors/other/offsets", 404);
+    ASSERT_CONTAINS(http_body(&s.r), "Connector other not found");
+    const char *patch = "{\"offsets\":[{\"partition\":{\"kafka_topic\":\"clicks\",\"kafka_partition\":0},"
+                        "\"offset\":{\"kafka_offset\":1}}]}";
+    ASSERT_EQ_INT(http_do("PATCH", s.url, "/connectors/clicks-sink/offsets", patch, &s.r), 400);
+    ASSERT_CONTAINS(http_body(&s.r), "Connectors must be in the STOPPED state before their offsets can be modified");
+    ASSERT_EQ_INT(http_do("DELETE", s.url, "/connectors/clicks-sink/offsets", NULL, &s.r), 400);
+    ASSERT_CONTAINS(http_body(&s.r), "STOPPED state");
+    ASSERT_EQ_INT(http_do("PATCH", s.url, "/connectors/other/offsets", patch, &s.r), 404);
+    /* nothing moved */
+    e2e_committed(s.u.bootstrap, "connect-clicks-sink", s.u.topic, 3, committed);
+    ASSERT_EQ_INT(committed[0], n / 3);
+    ASSERT_EQ_INT(tu_proc_stop(s.p, SIGTERM, 20000), 0);
+    sa_free(&s);
+}
+
 TEST(standalone_without_listeners_serves_nothing)
 {
     struct sa s;
@@ -162,6 +243,7 @@ TEST(standalone_without_listeners_serves_nothing)
 
 TEST_LIST = {
     T(standalone_serves_the_read_endpoints_and_pause_resume),
+    T(standalone_lists_the_committed_offsets_and_refuses_to_alter_them),
     T(standalone_without_listeners_serves_nothing),
     {0},
 };
