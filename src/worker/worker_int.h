@@ -24,8 +24,8 @@
 #define BATCH_MAX 2048
 #define SLOT_CHUNK 512
 #define ACTIVE_MAX 2048       /* started records per thread; the rest wait as raw messages */
-#define SUBMIT_MAX 256        /* commands in the client per thread: its timeouts then measure
-                               * the server, not a queue in front of it */
+#define SUBMIT_MAX 256        /* requests in the client per thread (a batch is one): its timeouts
+                               * then measure the server, not a queue in front of it */
 #define RETRY_BASE_MS 100
 #define REVOKE_WAIT_MS 30000
 #define LOG_BURST 20          /* record-level lines per LOG_WINDOW_MS before summarising */
