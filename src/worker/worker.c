@@ -544,7 +544,7 @@ static void learn_starts(struct worker *w)
     for (size_t b = 0; b < w->pcap; b++)
         for (struct part *p = w->ptab[b]; p; p = p->hnext)
             n += p->next_fetch < 0 && !p->start_known;
-    if (n == 0)
+    if (n == 0 || clock_mono_ms() < w->starts_retry_ms)
         return;
     tps = mem_calloc(n, sizeof(*tps));
     ps = mem_calloc(n, sizeof(*ps));
@@ -561,6 +561,8 @@ static void learn_starts(struct worker *w)
                 ps[i]->start = tps[i].offset;
                 ps[i]->start_known = true;
             }
+        else   /* a blocking call: not again on every pass while the coordinator is away */
+            w->starts_retry_ms = clock_mono_ms() + 1000;
     }
     mem_free(tps);
     mem_free(ps);

@@ -196,6 +196,7 @@ struct worker {
     uint64_t full_since;           /* queue at max-queued-records since (0 = not full) */
     uint64_t refetch_check_ms;     /* stalled partitions last looked for then */
     uint64_t refetches;            /* kafka_consumer_refetch calls (stalled fetchers woken) */
+    uint64_t starts_retry_ms;      /* learn_starts failed: not before then */
     uint64_t first_record_ms;
     bool user_paused;              /* paused by worker_set_paused (REST pause) */
     _Atomic bool target_paused;
