@@ -1,9 +1,10 @@
 /* src/worker/processing.c: a processing thread. For each record routed to it (all records of
  * a Kafka key come to the same thread, in Kafka order): take a slot, decode, map, and settle it
- * (skip / policy) or submit it; a record whose Aerospike key already has a write in flight
- * waits behind it. Completions (inside aero_client_poll) settle the record, hand the key to
- * the next waiter and report the outcome to the consumer thread. A retriable failure never
- * settles a record: it is retried with back-off until it succeeds or the task stops. */
+ * (skip / policy) or submit it (plain writes ready in the same loop pass go to their node as
+ * one batch write); a record whose Aerospike key already has a write in flight waits behind
+ * it. Completions (inside aero_client_poll) settle the record, hand the key to the next waiter
+ * and report the outcome to the consumer thread. A retriable failure never settles a record:
+ * it is retried with back-off until it succeeds or the task stops. */
 #include <errno.h>
 #include <poll.h>
 #include <stdio.h>
