@@ -586,7 +586,6 @@ static void complete(struct slot *s, enum status st, int rc, bool in_doubt, cons
     bool own_create = rc == AERO_RC_ERR_RECORD_EXISTS && s->in_doubt && s->cmd.req.len > 10 &&
                       (s->cmd.req.p[10] & AERO_INFO2_CREATE_ONLY);
 
-    t->submitted--;
     if (in_doubt)
         s->in_doubt = true;
     if (own_create) {
@@ -674,6 +673,16 @@ static bool batchable(const struct thread *t, const struct slot *s)
 
 static void send_now(struct thread *t, struct slot *s);
 
+/* Hand @s's own request to the client (its submit time set); a refusal is retried later. */
+static void submit_single(struct thread *t, struct slot *s)
+{
+    struct err e;
+
+    err_clear(&e);
+    if (aero_submit(t->cl, &s->cmd, &e) != ST_OK)
+        schedule_retry(t, s, "Aerospike writes", &e);
+}
+
 static void batch_put(struct thread *t, struct wbatch *wb)
 {
     wb->next = t->wb_free;
@@ -722,7 +731,6 @@ static void on_batch_reply(struct aero_cmd *cmd, enum status st, const struct er
         for (uint32_t i = 0; i < n; i++) {
             struct slot *s = wb->rows[i];
             wb->rows[i] = NULL;
-            t->submitted--;
             s->no_batch = true;
             send_now(t, s);
         }
@@ -753,10 +761,8 @@ static void batch_send(struct thread *t, struct wbatch *wb)
     if (wb->b.count <= 1) {
         wb->rows[0] = NULL;
         batch_put(t, wb);
-        if (one && aero_submit(t->cl, &one->cmd, &e) != ST_OK) {
-            t->submitted--;
-            schedule_retry(t, one, "Aerospike writes", &e);
-        }
+        if (one)
+            submit_single(t, one);
         return;
     }
     wb->b.cmd.socket_timeout_ms = wb->tc->socket_timeout_ms;
@@ -770,7 +776,6 @@ static void batch_send(struct thread *t, struct wbatch *wb)
     for (uint32_t i = 0; i < wb->b.count; i++) {
         struct slot *s = wb->rows[i];
         wb->rows[i] = NULL;
-        t->submitted--;
         schedule_retry(t, s, "Aerospike writes", &e);
     }
     batch_put(t, wb);
@@ -833,18 +838,11 @@ static bool batch_add(struct thread *t, struct slot *s)
 
 static void send_now(struct thread *t, struct slot *s)
 {
-    struct err e;
-
-    err_clear(&e);
     s->state = SLOT_IN_FLIGHT;
-    t->submitted++;
     if (batchable(t, s) && batch_add(t, s))
         return;   /* its submit time is set when the batch leaves */
     s->submit_us = clock_mono_us();
-    if (aero_submit(t->cl, &s->cmd, &e) != ST_OK) {
-        t->submitted--;
-        schedule_retry(t, s, "Aerospike writes", &e);
-    }
+    submit_single(t, s);
 }
 
 /* Room for one more command in the client: at most SUBMIT_MAX requests per thread, single

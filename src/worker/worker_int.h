@@ -163,7 +163,6 @@ struct thread {
     struct wbatch *wb_free, *wb_all;
     struct kafka_producer *dlq;    /* this thread's dead-letter producer (asynchronous) */
     uint32_t dlq_pending;          /* records produced to the DLQ, not yet acknowledged */
-    uint32_t submitted;            /* commands in the client now */
     struct mapping_header *hdrs;
     size_t hdr_cap;
     struct counters *tc;           /* per topic (index into the worker's topic configs) */
