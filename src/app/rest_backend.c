@@ -600,20 +600,32 @@ static enum status d_topics_reset(void *ctx, const char *name, struct err *e)
     return h ? herder_topics(h, name, NULL, e) : ST_UNAVAILABLE;
 }
 
+/* Connector @name's config from the config topic, parsed into *@cc (owned:
+ * cfg_connector_free); @stopped: only while its target state is STOPPED. */
+static enum status dist_connector(struct app_rest_dist *x, const char *name, bool stopped,
+                                  struct cfg_connector **cc, struct err *e)
+{
+    struct herder *h = dist_h(x, e);
+    struct rest_kvs config = {0};
+    enum status st = !h        ? ST_UNAVAILABLE
+                     : stopped ? herder_stopped_config(h, name, &config, e)
+                               : herder_config(h, name, &config, e);
+
+    if (st == ST_OK && !(*cc = parse_connector(name, &config, e)))
+        st = e->status;
+    rest_kvs_free(&config);
+    return st;
+}
+
 static enum status d_offsets(void *ctx, const char *name, struct rest_offsets *out, struct err *e)
 {
     struct app_rest_dist *x = ctx;
-    struct herder *h = dist_h(x, e);
-    struct rest_kvs config = {0};
     struct cfg_connector *cc = NULL;
-    enum status st = h ? herder_config(h, name, &config, e) : ST_UNAVAILABLE;
+    enum status st = dist_connector(x, name, false, &cc, e);
 
-    if (st == ST_OK && !(cc = parse_connector(name, &config, e)))
-        st = e->status;
     if (st == ST_OK)
         st = group_offsets(x->w, cc, out, e);
     cfg_connector_free(cc);
-    rest_kvs_free(&config);
     return st;
 }
 
@@ -621,17 +633,12 @@ static enum status d_alter_offsets(void *ctx, const char *name, const struct res
                                    struct buf *message, struct err *e)
 {
     struct app_rest_dist *x = ctx;
-    struct herder *h = dist_h(x, e);
-    struct rest_kvs config = {0};
     struct cfg_connector *cc = NULL;
-    enum status st = h ? herder_stopped_config(h, name, &config, e) : ST_UNAVAILABLE;
+    enum status st = dist_connector(x, name, true, &cc, e);
 
-    if (st == ST_OK && !(cc = parse_connector(name, &config, e)))
-        st = e->status;
     if (st == ST_OK)
         st = alter_group(x->w, cc, offsets, message, e);
     cfg_connector_free(cc);
-    rest_kvs_free(&config);
     return st;
 }
 
