@@ -213,6 +213,17 @@ TEST(same_key_writes_keep_kafka_order)
     env_free(&v);
 }
 
+/* testd started with @args, @n user records over 3 partitions, a worker with 2 threads
+ * running: returns once all @n are in Aerospike. */
+static void users_stream(struct env *v, const char *const args[], int n)
+{
+    env_start(v, "users:3", args);
+    e2e_produce(v->bootstrap, "users", n, 3, "u-%d", user_value, NULL);
+    env_worker(v, "users", &users_spec, 2);
+    env_run(v);
+    ASSERT_EQ_INT(e2e_wait_objects(v->hosts, "test", "users", n, 60000), n);
+}
+
 TEST(retriable_failures_are_retried_until_every_record_lands)
 {
     struct env v;
@@ -220,11 +231,7 @@ TEST(retriable_failures_are_retried_until_every_record_lands)
     const char *args[] = {"--fail-rate", "0.2", NULL};
     if (tu_aerospike_is_real())
         TEST_SKIP("needs aerospike-testd's --fail-rate");
-    env_start(&v, "users:3", args);
-    e2e_produce(v.bootstrap, "users", n, 3, "u-%d", user_value, NULL);
-    env_worker(&v, "users", &users_spec, 2);
-    env_run(&v);
-    ASSERT_EQ_INT(e2e_wait_objects(v.hosts, "test", "users", n, 60000), n);
+    users_stream(&v, args, n);
     ASSERT_EQ_INT(env_stop(&v), 0);
     struct worker_stats st;
     worker_stats(v.w, &st);
@@ -307,11 +314,7 @@ TEST(a_refused_batch_is_written_record_by_record)
     const char *args[] = {"--batch-max-requests", "8", NULL};
     if (tu_aerospike_is_real())
         TEST_SKIP("needs aerospike-testd's --batch-max-requests");
-    env_start(&v, "users:3", args);
-    e2e_produce(v.bootstrap, "users", n, 3, "u-%d", user_value, NULL);
-    env_worker(&v, "users", &users_spec, 2);
-    env_run(&v);
-    ASSERT_EQ_INT(e2e_wait_objects(v.hosts, "test", "users", n, 60000), n);
+    users_stream(&v, args, n);
     ASSERT_EQ_U64(wait_written(&v, n, 30000), n);
     ASSERT_EQ_INT(env_stop(&v), 0);
     struct worker_stats st;
@@ -341,11 +344,7 @@ TEST(nodes_before_6_0_get_single_writes)
     const char *args[] = {"--build", "5.7.0.17", NULL};
     if (tu_aerospike_is_real())
         TEST_SKIP("needs aerospike-testd's --build");
-    env_start(&v, "users:3", args);
-    e2e_produce(v.bootstrap, "users", n, 3, "u-%d", user_value, NULL);
-    env_worker(&v, "users", &users_spec, 2);
-    env_run(&v);
-    ASSERT_EQ_INT(e2e_wait_objects(v.hosts, "test", "users", n, 60000), n);
+    users_stream(&v, args, n);
     ASSERT_EQ_U64(wait_written(&v, n, 30000), n);
     ASSERT_EQ_INT(env_stop(&v), 0);
     ASSERT_EQ_INT(e2e_node_stat(v.hosts, "batch_index_initiate"), 0);
