@@ -299,12 +299,33 @@ static bool port_free(int port)
     return ok;
 }
 
+/* The lowest port the kernel hands out to outgoing connections: a port picked
+ * below it cannot be taken between our probe and the server's bind by some
+ * process's connect(), only by another test picking the same one. */
+static int ephemeral_low(void)
+{
+    FILE *f = fopen("/proc/sys/net/ipv4/ip_local_port_range", "r");
+    int lo = 32768, hi = 60999;
+
+    if (f) {
+        if (fscanf(f, "%d %d", &lo, &hi) != 2)
+            lo = 32768;
+        fclose(f);
+    }
+    return lo;
+}
+
 int tu_free_ports(int n)
 {
     unsigned seed = (unsigned)getpid() ^ (unsigned)clock_mono_ns();
+    int low = 12000, high = ephemeral_low() - n;
 
+    if (high - low < 1000) {   /* odd port range: fall back to the old window */
+        low = 20000;
+        high = 50000;
+    }
     for (int attempt = 0; attempt < 200; attempt++) {
-        int base = 20000 + (int)(rand_r(&seed) % 30000);
+        int base = low + (int)(rand_r(&seed) % (unsigned)(high - low));
         bool ok = true;
         for (int i = 0; i < n && ok; i++)
             ok = port_free(base + i);
@@ -313,6 +334,36 @@ int tu_free_ports(int n)
     }
     fprintf(stderr, "no %d consecutive free ports\n", n);
     exit(1);
+}
+
+/* Start a server taking "--port P" and wait for its ready line; picks new ports
+ * and starts again (up to 5 times) when the port was taken after our probe. */
+static struct tu_proc *start_server(const char *what, const char *argv[], int port_at, int nports,
+                                    const char *ready, char *line, size_t cap)
+{
+    char portarg[16];
+
+    argv[port_at] = portarg;
+    for (int attempt = 1;; attempt++) {
+        struct tu_proc *p;
+        char *err;
+        bool in_use;
+
+        snprintf(portarg, sizeof(portarg), "%d", tu_free_ports(nports));
+        p = tu_proc_start(argv, NULL);
+        if (tu_proc_wait_line(p, ready, 20000, line, cap))
+            return p;
+        err = tu_proc_stderr(p);
+        tu_proc_free(p);
+        in_use = strstr(err, "in use") != NULL;
+        if (!in_use || attempt == 5) {
+            fprintf(stderr, "%s did not start: %s\n", what, err);
+            mem_free(err);
+            exit(1);
+        }
+        fprintf(stderr, "%s: port %s taken after the probe, trying other ports\n", what, portarg);
+        mem_free(err);
+    }
 }
 
 bool tu_kafka_is_real(void)
@@ -330,7 +381,7 @@ bool tu_aerospike_is_real(void)
 struct tu_proc *tu_kafka_start(const char *const topics[], int brokers, char *bootstrap, size_t cap)
 {
     const char *argv[64];
-    char portarg[16], brokarg[16], line[512];
+    char brokarg[16], line[512];
     int n = 0;
     struct tu_proc *p;
 
@@ -338,11 +389,10 @@ struct tu_proc *tu_kafka_start(const char *const topics[], int brokers, char *bo
         snprintf(bootstrap, cap, "%s", getenv("KAFKA_BOOTSTRAP"));
         return NULL;
     }
-    snprintf(portarg, sizeof(portarg), "%d", tu_free_ports(brokers > 0 ? brokers : 1));
     snprintf(brokarg, sizeof(brokarg), "%d", brokers > 0 ? brokers : 1);
     argv[n++] = tu_bin("kafka-mock");
     argv[n++] = "--port";
-    argv[n++] = portarg;
+    argv[n++] = NULL;   /* set by start_server */
     argv[n++] = "--brokers";
     argv[n++] = brokarg;
     for (int i = 0; topics && topics[i] && n < 60; i++) {
@@ -350,13 +400,8 @@ struct tu_proc *tu_kafka_start(const char *const topics[], int brokers, char *bo
         argv[n++] = topics[i];
     }
     argv[n] = NULL;
-    p = tu_proc_start(argv, NULL);
-    if (!tu_proc_wait_line(p, "bootstrap.servers=", 20000, line, sizeof(line))) {
-        char *err = tu_proc_stderr(p);
-        fprintf(stderr, "kafka-mock did not start: %s\n", err);
-        mem_free(err);
-        exit(1);
-    }
+    p = start_server("kafka-mock", argv, 2, brokers > 0 ? brokers : 1, "bootstrap.servers=", line,
+                     sizeof(line));
     snprintf(bootstrap, cap, "%s", line + strlen("bootstrap.servers="));
     return p;
 }
@@ -364,7 +409,7 @@ struct tu_proc *tu_kafka_start(const char *const topics[], int brokers, char *bo
 struct tu_proc *tu_aerospike_start(const char *const extra_args[], char *hosts, size_t cap)
 {
     const char *argv[64];
-    char portarg[16], line[256];
+    char line[256];
     int n = 0;
     struct tu_proc *p;
 
@@ -372,20 +417,13 @@ struct tu_proc *tu_aerospike_start(const char *const extra_args[], char *hosts, 
         snprintf(hosts, cap, "%s", getenv("AEROSPIKE_HOSTS"));
         return NULL;
     }
-    snprintf(portarg, sizeof(portarg), "%d", tu_free_ports(4));
     argv[n++] = tu_bin("aerospike-testd");
     argv[n++] = "--port";
-    argv[n++] = portarg;
+    argv[n++] = NULL;   /* set by start_server */
     for (int i = 0; extra_args && extra_args[i] && n < 60; i++)
         argv[n++] = extra_args[i];
     argv[n] = NULL;
-    p = tu_proc_start(argv, NULL);
-    if (!tu_proc_wait_line(p, "ready ", 20000, line, sizeof(line))) {
-        char *err = tu_proc_stderr(p);
-        fprintf(stderr, "aerospike-testd did not start: %s\n", err);
-        mem_free(err);
-        exit(1);
-    }
+    p = start_server("aerospike-testd", argv, 2, 4, "ready ", line, sizeof(line));
     snprintf(hosts, cap, "%s", line + strlen("ready "));
     return p;
 }
