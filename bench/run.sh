@@ -192,5 +192,10 @@ if [ -n "$KPID$APID" ]; then
   echo "fakes' CPU us/record (median): (a) kafka-mock $(median "${E_KM[@]}"), aerospike-testd $(median "${E_TD[@]}");" \
        "(b) kafka-mock $(median "${K_KM[@]}"); (c) aerospike-testd $(median "${A_TD[@]}") (includes aero-bench's warm-up)"
 fi
+# The machine's speed drifts between minutes, so also the ratio within each run's triple
+pairs=$(for i in "${!E_RATE[@]}"; do
+  python3 -c "print('%.2f' % (${E_RATE[$i]} / min(${K_RATE[$i]}, ${A_RATE[$i]})))"; done | tr '\n' ' ')
+# shellcheck disable=SC2086
+echo "per-run e2e/min(kafka,aerospike): ${pairs}(median $(median $pairs))"
 m=$(( k < a ? k : a ))
 python3 -c "print('e2e/min(kafka,aerospike) = %.2f' % ($e / $m))"
