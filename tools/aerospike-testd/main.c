@@ -7,7 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
-#include <unistd.h>
 
 #include "testd.h"
 
@@ -45,11 +44,6 @@ static const char usage[] =
 "                           only know batch reads\n"
 "  --batch-max-requests N   rows allowed in one batch (default 0 = unlimited, as 8.x; older\n"
 "                           servers: 5000); a bigger batch gets only 151 BATCH_MAX_REQUESTS\n"
-"  --no-huge-pages          keep glibc's default heap. By default the server restarts itself\n"
-"                           once with GLIBC_TUNABLES=glibc.malloc.hugetlb=1 so its heap uses\n"
-"                           transparent huge pages where the kernel allows them (madvise):\n"
-"                           a million records are spread over ~500 MB and every write would\n"
-"                           otherwise miss the TLB (about 12% less CPU per write measured)\n"
 "  --no-nsup                nsup-period 0, like a real server's default config: writes with\n"
 "                           a TTL get 22 FORBIDDEN\n"
 "\n"
@@ -132,40 +126,6 @@ static uint64_t num(const char *s, const char *opt, uint64_t lo, uint64_t hi, bo
     return v * mul;
 }
 
-#if defined(__SANITIZE_ADDRESS__)
-#define UNDER_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define UNDER_ASAN 1
-#endif
-#endif
-
-/* Start again with glibc's malloc asking for transparent huge pages (a tunable glibc reads
- * only at start-up). Returns only when that is not wanted or not possible; the restarted
- * process keeps the PID, the arguments and the open descriptors. */
-static void restart_with_huge_pages(char **argv)
-{
-    const char *cur = getenv("GLIBC_TUNABLES");
-    char val[1024];
-
-#ifdef UNDER_ASAN
-    return;   /* the sanitizer's allocator replaces glibc's: the tunable would do nothing */
-#endif
-    for (int i = 1; argv[i]; i++)
-        if (strcmp(argv[i], "--no-huge-pages") == 0 || strcmp(argv[i], "--help") == 0 ||
-            strcmp(argv[i], "-h") == 0)
-            return;
-    if (cur && strstr(cur, "glibc.malloc.hugetlb"))
-        return;   /* already set (by us or by the user) */
-    if (snprintf(val, sizeof(val), "%s%sglibc.malloc.hugetlb=1", cur ? cur : "", cur && *cur ? ":" : "") >=
-        (int)sizeof(val))
-        return;
-    if (setenv("GLIBC_TUNABLES", val, 1) != 0)
-        return;
-    execv("/proc/self/exe", argv);
-    /* exec failed: go on with the default heap */
-}
-
 int main(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -175,7 +135,6 @@ int main(int argc, char **argv)
         {"max-record-size", required_argument, 0, 'm'},
         {"default-ttl", required_argument, 0, 'd'}, {"nsup-period", required_argument, 0, 's'},
         {"no-nsup", no_argument, 0, 'S'},           {"latency-ms", required_argument, 0, 'l'},
-        {"no-huge-pages", no_argument, 0, 'H'},
         {"fail-rate", required_argument, 0, 'f'},   {"fail-codes", required_argument, 0, 'F'},
         {"snapshot", required_argument, 0, 'z'},    {"seed", required_argument, 0, 'x'},
         {"tls-cert", required_argument, 0, 'C'},    {"tls-key", required_argument, 0, 'K'},
@@ -184,7 +143,7 @@ int main(int argc, char **argv)
         {"batch-max-requests", required_argument, 0, 'B'}, {"build", required_argument, 0, 'V'},
         {"help", no_argument, 0, 'h'},              {0, 0, 0, 0},
     };
-    struct td_ctx *c;
+    struct td_ctx *c = mem_calloc(1, sizeof(*c));
     const char *nsnames[8];
     int n_nsnames = 0, port = 3000, nodes = 1, opt;
     uint64_t rf = 2, mrs = AERO_DEFAULT_MAX_RECORD_SIZE, dttl = 0, nsup = 120;
@@ -194,8 +153,6 @@ int main(int argc, char **argv)
     struct sigaction sa;
     sigset_t block;
 
-    restart_with_huge_pages(argv);
-    c = mem_calloc(1, sizeof(*c));
     if (!c)
         return 2;
     snprintf(c->cluster_name, sizeof(c->cluster_name), "testcluster");
@@ -220,7 +177,6 @@ int main(int argc, char **argv)
         case 'd': dttl = num(optarg, "--default-ttl", 0, AERO_TTL_MAX, false); break;
         case 's': nsup = num(optarg, "--nsup-period", 0, 86400, false); break;
         case 'S': nsup = 0; break;
-        case 'H': break;   /* handled by restart_with_huge_pages */
         case 'V': {
             unsigned a, b, d, f;
             char extra;
