@@ -166,15 +166,18 @@ for r in $(seq 1 "$RUNS"); do
   k0=$(ticks "$KPID")
   read -r rate cpu rss < <(run_sink "bench-dry-$r-$$" --dry-run)
   K_RATE+=("$rate"); K_CPU+=("$cpu"); K_RSS+=("$rss"); K_KM+=("$(per_rec $(( $(ticks "$KPID") - k0 )))")
+  echo "  $rate rec/s, $cpu us/record, peak RSS $rss MiB"
   echo "run $r/$RUNS: (a) e2e..."
   k0=$(ticks "$KPID"); a0=$(ticks "$APID")
   read -r rate cpu rss < <(run_sink "bench-e2e-$r-$$")
   E_RATE+=("$rate"); E_CPU+=("$cpu"); E_RSS+=("$rss")
   E_KM+=("$(per_rec $(( $(ticks "$KPID") - k0 )))"); E_TD+=("$(per_rec $(( $(ticks "$APID") - a0 )))")
+  echo "  $rate rec/s, $cpu us/record, peak RSS $rss MiB${APID:+, aerospike-testd ${E_TD[-1]} us/record}"
   echo "run $r/$RUNS: (c) aerospike-only (aero-bench)..."
   a0=$(ticks "$APID")
   read -r rate cpu < <(run_aero)
   A_RATE+=("$rate"); A_CPU+=("$cpu"); A_TD+=("$(per_rec $(( $(ticks "$APID") - a0 )))")
+  echo "  $rate ops/s, client $cpu us/op${APID:+, aerospike-testd ${A_TD[-1]} us/record}"
 done
 
 e=$(median "${E_RATE[@]}"); k=$(median "${K_RATE[@]}"); a=$(median "${A_RATE[@]}")
