@@ -111,6 +111,15 @@ int app_cmd_distributed(int argc, char **argv, struct app_signals *sig)
         return 2;
     }
     lc.level = o.log_level;
+    /* levels REST may change (PUT /admin/loggers/...): this command's own lines, the herder's,
+     * the connectors' ("aerosink.worker"), the Aerospike clusters' ("aerosink.aerospike") */
+    struct log_levels *levels = log_levels_new(o.log_level);
+    if (!levels) {
+        fprintf(stderr, "aerosink distributed: out of memory\n");
+        return 1;
+    }
+    o.levels = levels;
+    lc.live = log_levels_cell(levels, "aerosink.distributed");
 
     struct cfg_props *wp = cfg_props_load_file(argv[optind], &d);
     if (wp)
@@ -131,6 +140,7 @@ int app_cmd_distributed(int argc, char **argv, struct app_signals *sig)
      * config topic is being read. */
     memset(&ctx, 0, sizeof(ctx));
     ctx.w = w;
+    ctx.levels = levels;
     app_rest_dist_backend(&ctx, &be);
     srv = rest_server_new(&rc, &be, &e);
     if (!srv) {
@@ -168,5 +178,6 @@ out:
     herder_free(h);
     cfg_worker_free(w);
     cfg_diags_free(&d);
+    log_levels_free(levels);   /* after every thread that logs has stopped */
     return rcode;
 }

@@ -200,6 +200,7 @@ static int gen_start(struct gen *g, const struct app_run_opts *o)
     g->view.worker_id = g->wid;
     g->view.conns = g->locals;
     g->view.n = g->n;
+    g->view.levels = o->levels;
     if (!start_rest(g->w, &g->view, g->wid, sizeof(g->wid), &g->srv))
         return 2;
     for (size_t i = 0; i < g->n; i++) {
@@ -363,6 +364,15 @@ int app_cmd_standalone(int argc, char **argv, struct app_signals *sig)
     }
     o.stop = &sig->stop;
     lc.level = o.log_level;
+    /* levels REST may change (PUT /admin/loggers/...): this command's own lines, the
+     * connectors' ("aerosink.worker"), the Aerospike clusters' ("aerosink.aerospike") */
+    struct log_levels *levels = log_levels_new(o.log_level);
+    if (!levels) {
+        fprintf(stderr, "aerosink standalone: out of memory\n");
+        return 1;
+    }
+    o.levels = levels;
+    lc.live = log_levels_cell(levels, "aerosink.standalone");
 
     /* Load and check everything before starting anything. */
     bool ok = gen_load(cur, argv + optind, argc - optind, &d);
@@ -370,6 +380,7 @@ int app_cmd_standalone(int argc, char **argv, struct app_signals *sig)
     cfg_diags_free(&d);
     if (!ok) {
         gen_free(cur);
+        log_levels_free(levels);
         return 2;
     }
     rc = gen_start(cur, &o);
@@ -391,5 +402,6 @@ int app_cmd_standalone(int argc, char **argv, struct app_signals *sig)
     rc |= gen_stop(cur);
     gen_free(cur);
     gen_free(spare);
+    log_levels_free(levels);   /* after every thread that logs has stopped */
     return rc;
 }

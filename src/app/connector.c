@@ -213,7 +213,8 @@ static enum status cluster_config(const struct cfg *m, struct aero_cluster_confi
 static struct aero_cluster *connect_cluster(const struct aero_cluster_config *acc, const char *name,
                                             const struct app_run_opts *o, struct err *e)
 {
-    struct log_ctx lc = {o->log_level, name, 2};
+    struct log_ctx lc = {o->log_level, name, 2,
+                         o->levels ? log_levels_cell(o->levels, "aerosink.aerospike") : NULL};
     uint64_t first = clock_mono_ms(), logged = 0;
 
     for (;;) {
@@ -273,7 +274,8 @@ struct app_connector *app_connector_new(const struct cfg_worker *w, const struct
     if (!o->dry_run) {
         if (cluster_config(m, &acc, e) != ST_OK)
             goto fail;
-        ac->aero_log = (struct log_ctx){o->log_level, ac->name, 2};
+        ac->aero_log = (struct log_ctx){o->log_level, ac->name, 2,
+                                        o->levels ? log_levels_cell(o->levels, "aerosink.aerospike") : NULL};
         acc.on_event = on_cluster_event;
         acc.event_ctx = ac;
         ac->cluster = connect_cluster(&acc, c->name, o, e);
@@ -326,6 +328,7 @@ struct app_connector *app_connector_new(const struct cfg_worker *w, const struct
     wc.dry_run = o->dry_run;
     wc.exit_when_drained = o->exit_when_drained;
     wc.log_level = o->log_level;
+    wc.log_live = o->levels ? log_levels_cell(o->levels, "aerosink.worker") : NULL;
     ac->worker = worker_new(&wc, e);
     mem_free(topics);
     if (!ac->worker)

@@ -22,6 +22,9 @@ struct app_run_opts {
     /* When set, an unreachable Aerospike at start is retried (logged every 10 s) until it
      * answers or *stop becomes non-zero; when NULL, the first failure is returned. */
     volatile sig_atomic_t *stop;
+    /* When set (borrowed), loggers whose levels REST may change: "aerosink.worker" (the
+     * connector's record and progress lines), "aerosink.aerospike" (cluster membership). */
+    struct log_levels *levels;
 };
 
 struct app_connector;

@@ -593,7 +593,8 @@ struct herder *herder_new(const struct herder_opts *o, struct err *e)
     h->o.url = h->url;
     h->config_topic = o->worker->config_storage_topic;
     h->status_topic = o->worker->status_storage_topic;
-    h->log = (struct log_ctx){o->run.log_level, "herder", 2};
+    h->log = (struct log_ctx){o->run.log_level, "herder", 2,
+                              o->run.levels ? log_levels_cell(o->run.levels, "aerosink.herder") : NULL};
     pthread_mutex_init(&h->mu, NULL);
     pthread_cond_init(&h->cond, NULL);
     pthread_mutex_init(&h->pmu, NULL);

@@ -681,6 +681,90 @@ static enum status d_metrics(void *ctx, struct buf *out, struct err *e)
     return h ? herder_metrics(h, out, e) : ST_UNAVAILABLE;
 }
 
+/* ------------------------------------------------------------------------------------
+ * /admin/loggers: this process's struct log_levels
+ * ------------------------------------------------------------------------------------ */
+
+struct logger_list {
+    struct rest_loggers *out;
+    enum status st;
+};
+
+static void add_logger(void *arg, const char *name, const char *level, int64_t last_modified)
+{
+    struct logger_list *l = arg;
+    if (l->st == ST_OK)
+        l->st = rest_loggers_add(l->out, name, level, last_modified);
+}
+
+static enum status loggers_list(struct log_levels *ll, struct rest_loggers *out, struct err *e)
+{
+    struct logger_list l = {out, ST_OK};
+
+    if (!ll)
+        return err_set(e, ST_UNSUPPORTED, "runtime log levels are not available in this process");
+    log_levels_each(ll, add_logger, &l);
+    return l.st;
+}
+
+static enum status logger_get(struct log_levels *ll, const char *name, struct rest_loggers *out,
+                              struct err *e)
+{
+    char level[8];
+    int64_t modified;
+
+    if (!ll)
+        return err_set(e, ST_UNSUPPORTED, "runtime log levels are not available in this process");
+    if (!log_levels_get(ll, name, level, &modified))
+        return ST_NOT_FOUND;
+    return rest_loggers_add(out, name, level, modified);
+}
+
+struct changed {
+    struct rest_strs *out;
+    enum status st;
+};
+
+static void add_changed(void *arg, const char *name)
+{
+    struct changed *c = arg;
+    if (c->st == ST_OK)
+        c->st = rest_strs_add(c->out, name);
+}
+
+static enum status logger_set(struct log_levels *ll, const char *name, const char *level,
+                              struct rest_strs *modified, struct err *e)
+{
+    struct changed c = {modified, ST_OK};
+    enum status st;
+
+    if (!ll)
+        return err_set(e, ST_UNSUPPORTED, "runtime log levels are not available in this process");
+    st = log_levels_set(ll, name, level, (int64_t)clock_wall_ms(), add_changed, &c, e);
+    return st != ST_OK ? st : c.st;
+}
+
+static enum status d_loggers(void *ctx, struct rest_loggers *out, struct err *e)
+{
+    return loggers_list(((struct app_rest_dist *)ctx)->levels, out, e);
+}
+
+static enum status d_logger(void *ctx, const char *name, struct rest_loggers *out, struct err *e)
+{
+    return logger_get(((struct app_rest_dist *)ctx)->levels, name, out, e);
+}
+
+/* ?scope=cluster would have to reach every worker (Connect 3.7 sends it through the config
+ * topic); we only change this worker's loggers, so that scope is refused, not half done. */
+static enum status d_set_logger(void *ctx, const char *name, const char *level, bool cluster_scope,
+                                struct rest_strs *modified, struct err *e)
+{
+    if (cluster_scope)
+        return err_set(e, ST_UNSUPPORTED, "scope=cluster is not supported: set the level on each "
+                                          "worker (scope=worker, the default)");
+    return logger_set(((struct app_rest_dist *)ctx)->levels, name, level, modified, e);
+}
+
 void app_rest_dist_backend(struct app_rest_dist *ctx, struct rest_backend *b)
 {
     memset(b, 0, sizeof(*b));
@@ -709,6 +793,9 @@ void app_rest_dist_backend(struct app_rest_dist *ctx, struct rest_backend *b)
     b->list_plugins = list_plugins;
     b->plugin_config = plugin_config;
     b->validate_config = d_validate;
+    b->list_loggers = d_loggers;
+    b->get_logger = d_logger;
+    b->set_logger_level = d_set_logger;
     b->health = d_health;
     b->metrics = d_metrics;
 }
@@ -953,6 +1040,24 @@ static enum status s_metrics(void *ctx, struct buf *out, struct err *e)
     return st;
 }
 
+static enum status s_loggers(void *ctx, struct rest_loggers *out, struct err *e)
+{
+    return loggers_list(((struct app_rest_standalone *)ctx)->levels, out, e);
+}
+
+static enum status s_logger(void *ctx, const char *name, struct rest_loggers *out, struct err *e)
+{
+    return logger_get(((struct app_rest_standalone *)ctx)->levels, name, out, e);
+}
+
+/* One process is the whole "cluster" of a standalone worker: both scopes change it. */
+static enum status s_set_logger(void *ctx, const char *name, const char *level, bool cluster_scope,
+                                struct rest_strs *modified, struct err *e)
+{
+    (void)cluster_scope;
+    return logger_set(((struct app_rest_standalone *)ctx)->levels, name, level, modified, e);
+}
+
 void app_rest_standalone_backend(struct app_rest_standalone *ctx, struct rest_backend *b)
 {
     memset(b, 0, sizeof(*b));
@@ -977,6 +1082,9 @@ void app_rest_standalone_backend(struct app_rest_standalone *ctx, struct rest_ba
     b->list_plugins = list_plugins;
     b->plugin_config = plugin_config;
     b->validate_config = s_validate;
+    b->list_loggers = s_loggers;
+    b->get_logger = s_logger;
+    b->set_logger_level = s_set_logger;
     b->health = s_health;
     b->metrics = s_metrics;
 }

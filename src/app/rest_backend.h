@@ -41,6 +41,7 @@ struct app_rest_dist {
     const struct cfg_worker *w;
     struct herder *_Atomic h;     /* NULL until started */
     atomic_bool rest_up;          /* set once the server listens */
+    struct log_levels *levels;    /* /admin/loggers (this worker; NULL: answered 501) */
 };
 void app_rest_dist_backend(struct app_rest_dist *ctx, struct rest_backend *out);
 
@@ -57,6 +58,7 @@ struct app_rest_standalone {
     struct app_rest_local *conns;
     size_t n;
     atomic_bool rest_up;
+    struct log_levels *levels;        /* /admin/loggers (NULL: answered 501) */
 };
 void app_rest_standalone_backend(struct app_rest_standalone *ctx, struct rest_backend *out);
 

@@ -7,7 +7,8 @@
  * Memory: buf_* own their storage (free with buf_free); mem_strdup/mem_*alloc
  *         return owned memory (free with mem_free).
  * Threads: everything is thread-safe except that one struct buf / struct err /
- *          struct log_ctx must not be written by two threads at once.
+ *          struct log_ctx must not be written by two threads at once; a log_ctx whose
+ *          level lives in a struct log_levels may be read while the level changes.
  *          The allocation counter is process-wide (atomic): the single piece of
  *          global mutable state outside main.c, kept for allocation tests.
  * Errors: functions return enum status and fill a struct err passed last
@@ -16,6 +17,7 @@
 #define AEROSINK_COMMON_H
 
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -155,21 +157,53 @@ static inline void store_u64be(uint8_t *p, uint64_t v)
 }
 
 /* --- Logging (worker/, rest/, tools and main.c; never library modules) --- */
-enum log_level { LOG_ERROR = 0, LOG_WARN, LOG_INFO, LOG_DEBUG, LOG_TRACE };
+enum log_level { LOG_OFF = -1, LOG_ERROR = 0, LOG_WARN, LOG_INFO, LOG_DEBUG, LOG_TRACE };
 struct log_ctx {
     enum log_level level;
     const char *component;  /* "worker", "aerospike", ...; borrowed */
     int fd;                 /* where lines go (default 2) */
+    const atomic_int *live; /* when set: the level, changeable at run time (log_levels_cell) */
 };
 void log_emit(const struct log_ctx *lc, enum log_level lvl, const char *fmt, ...) PRINTF_LIKE(3, 4);
 bool log_level_parse(const char *s, enum log_level *out);
-const char *log_level_name(enum log_level l);
+const char *log_level_name(enum log_level l);   /* also "OFF" */
+static inline bool log_enabled(const struct log_ctx *lc, enum log_level lvl)
+{
+    int cur = lc->live ? atomic_load_explicit(lc->live, memory_order_relaxed) : (int)lc->level;
+    return cur >= (int)lvl;
+}
 #define log_at(lc, lvl, ...) \
-    do { if ((lc)->level >= (lvl)) log_emit((lc), (lvl), __VA_ARGS__); } while (0)
+    do { if (log_enabled((lc), (lvl))) log_emit((lc), (lvl), __VA_ARGS__); } while (0)
 #define log_error(lc, ...) log_at(lc, LOG_ERROR, __VA_ARGS__)
 #define log_warn(lc, ...) log_at(lc, LOG_WARN, __VA_ARGS__)
 #define log_info(lc, ...) log_at(lc, LOG_INFO, __VA_ARGS__)
 #define log_debug(lc, ...) log_at(lc, LOG_DEBUG, __VA_ARGS__)
+
+/* Named loggers whose levels change at run time (REST /admin/loggers), Kafka Connect's way:
+ * names are dot-separated ("aerosink.worker"); setting a name sets it and every logger below
+ * it ("aerosink" -> "aerosink.worker", ...), setting "root" sets them all. Levels are Connect's
+ * names: OFF FATAL ERROR WARN INFO DEBUG TRACE ALL (FATAL logs as ERROR, ALL as TRACE); the
+ * name given is the one reported. A new logger starts at root's level.
+ * Memory: log_levels_new returns an owned object (log_levels_free, NULL ok).
+ * Threads: every call is thread-safe; cells stay valid until log_levels_free. */
+struct log_levels;
+struct log_levels *log_levels_new(enum log_level root);
+void log_levels_free(struct log_levels *ll);
+/* The level cell of @name, added if new (put it in a struct log_ctx's live). NULL when out of
+ * memory, when 64 loggers exist or the name has 64 bytes or more. */
+const atomic_int *log_levels_cell(struct log_levels *ll, const char *name);
+/* Set @name (and the loggers below it) to @level, a Connect level name (any case), at
+ * @now_ms. Each logger changed is passed to @each (sorted by name; may be NULL). ST_USAGE for
+ * an unknown level; ST_NOMEM or ST_UNAVAILABLE (64 loggers, names up to 63 bytes) when @name
+ * is new and cannot be added. */
+enum status log_levels_set(struct log_levels *ll, const char *name, const char *level, int64_t now_ms,
+                           void (*each)(void *arg, const char *name), void *arg, struct err *e);
+/* Level name and last change (Unix ms; -1 = never changed) of @name; false if unknown. */
+bool log_levels_get(struct log_levels *ll, const char *name, char level[8], int64_t *last_modified);
+/* Every logger, sorted by name. */
+void log_levels_each(struct log_levels *ll,
+                     void (*each)(void *arg, const char *name, const char *level, int64_t last_modified),
+                     void *arg);
 
 /* --- Clocks --- */
 uint64_t clock_mono_ms(void);

@@ -150,6 +150,93 @@ TEST(base64_round_trip_and_rejects)
     ASSERT_EQ_MEM(big + 680, "//8=", 4);
 }
 
+static void collect_name(void *arg, const char *name)
+{
+    struct buf *b = arg;
+    buf_printf(b, "%s%s", b->len ? "," : "", name);
+}
+
+static void collect_all(void *arg, const char *name, const char *level, int64_t last_modified)
+{
+    struct buf *b = arg;
+    buf_printf(b, "%s%s=%s@%lld", b->len ? "," : "", name, level, (long long)last_modified);
+}
+
+TEST(log_levels_follow_connect_names_and_hierarchy)
+{
+    struct log_levels *ll = log_levels_new(LOG_INFO);
+    struct buf b = BUF_INIT;
+    struct err e = {0};
+    char level[8];
+    int64_t mod;
+
+    ASSERT_TRUE(ll != NULL);
+    const atomic_int *worker = log_levels_cell(ll, "aerosink.worker");
+    const atomic_int *aero = log_levels_cell(ll, "aerosink.aerospike");
+    const atomic_int *other = log_levels_cell(ll, "aerosinkx");
+    ASSERT_TRUE(worker && aero && other);
+    ASSERT_TRUE(log_levels_cell(ll, "aerosink.worker") == worker);   /* the same cell again */
+    struct log_ctx lc = {LOG_ERROR, "t", 2, worker};                  /* live wins over level */
+    ASSERT_TRUE(log_enabled(&lc, LOG_INFO));
+    ASSERT_FALSE(log_enabled(&lc, LOG_DEBUG));
+
+    /* a parent sets itself and its children, not a name that only starts the same */
+    ASSERT_EQ_INT(log_levels_set(ll, "aerosink", "debug", 1000, collect_name, &b, &e), ST_OK);
+    ASSERT_EQ_STR(buf_cstr(&b), "aerosink,aerosink.aerospike,aerosink.worker");
+    ASSERT_TRUE(log_enabled(&lc, LOG_DEBUG));
+    ASSERT_EQ_INT(atomic_load(other), LOG_INFO);
+    ASSERT_TRUE(log_levels_get(ll, "aerosink.aerospike", level, &mod));
+    ASSERT_EQ_STR(level, "DEBUG");
+    ASSERT_EQ_INT(mod, 1000);
+    ASSERT_TRUE(log_levels_get(ll, "aerosinkx", level, &mod));
+    ASSERT_EQ_STR(level, "INFO");
+    ASSERT_EQ_INT(mod, -1);
+    ASSERT_FALSE(log_levels_get(ll, "nope", level, &mod));
+
+    /* OFF silences even errors; FATAL logs errors and is reported as given */
+    buf_reset(&b);
+    ASSERT_EQ_INT(log_levels_set(ll, "aerosink.worker", "OFF", 2000, collect_name, &b, &e), ST_OK);
+    ASSERT_EQ_STR(buf_cstr(&b), "aerosink.worker");
+    ASSERT_FALSE(log_enabled(&lc, LOG_ERROR));
+    ASSERT_EQ_INT(log_levels_set(ll, "aerosink.worker", "Fatal", 2001, NULL, NULL, &e), ST_OK);
+    ASSERT_TRUE(log_enabled(&lc, LOG_ERROR));
+    ASSERT_FALSE(log_enabled(&lc, LOG_WARN));
+    ASSERT_TRUE(log_levels_get(ll, "aerosink.worker", level, &mod));
+    ASSERT_EQ_STR(level, "FATAL");
+
+    /* root sets every logger; a new one starts at root's level */
+    buf_reset(&b);
+    ASSERT_EQ_INT(log_levels_set(ll, "root", "WARN", 3000, collect_name, &b, &e), ST_OK);
+    ASSERT_EQ_STR(buf_cstr(&b), "aerosink,aerosink.aerospike,aerosink.worker,aerosinkx,root");
+    ASSERT_EQ_INT(atomic_load(log_levels_cell(ll, "later")), LOG_WARN);
+    buf_reset(&b);
+    log_levels_each(ll, collect_all, &b);
+    ASSERT_EQ_STR(buf_cstr(&b), "aerosink=WARN@3000,aerosink.aerospike=WARN@3000,aerosink.worker=WARN@3000,"
+                                "aerosinkx=WARN@3000,later=WARN@-1,root=WARN@3000");
+
+    /* refusals: unknown level, too many loggers, too long a name */
+    ASSERT_EQ_INT(log_levels_set(ll, "root", "LOUD", 1, NULL, NULL, &e), ST_USAGE);
+    ASSERT_CONTAINS(e.msg, "LOUD");
+    char longname[80];
+    memset(longname, 'a', 70);
+    longname[70] = 0;
+    ASSERT_TRUE(log_levels_cell(ll, longname) == NULL);
+    for (int i = 0; i < 80; i++) {
+        char name[32];
+        snprintf(name, sizeof(name), "n%02d", i);
+        if (!log_levels_cell(ll, name)) {
+            ASSERT_EQ_INT(i, 64 - 6);   /* 6 loggers existed */
+            break;
+        }
+    }
+    ASSERT_EQ_INT(log_levels_set(ll, "one.more", "INFO", 1, NULL, NULL, &e), ST_UNAVAILABLE);
+    ASSERT_CONTAINS(e.msg, "one.more");
+    ASSERT_TRUE(log_levels_cell(ll, "aerosink.worker") == worker);   /* existing ones still found */
+    buf_free(&b);
+    log_levels_free(ll);
+    log_levels_free(NULL);
+}
+
 TEST_LIST = {
     T(status_table_names_and_classes),
     T(err_set_and_prefix),
@@ -160,5 +247,6 @@ TEST_LIST = {
     T(edit_distance_for_did_you_mean),
     T(json_string_escaping),
     T(base64_round_trip_and_rejects),
+    T(log_levels_follow_connect_names_and_hierarchy),
     {0},
 };

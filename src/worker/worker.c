@@ -918,7 +918,7 @@ struct worker *worker_new(const struct worker_config *cfg, struct err *e)
         err_set(e, ST_CONFIG, "no Aerospike cluster (and not a dry run)");
         goto fail;
     }
-    w->log = (struct log_ctx){cfg->log_level, w->name, 2};
+    w->log = (struct log_ctx){cfg->log_level, w->name, 2, cfg->log_live};
     w->pcap = 1024;
     w->ptab = mem_calloc(w->pcap, sizeof(*w->ptab));
     w->nth = w->cfg.processing_threads;

@@ -76,6 +76,7 @@ struct worker_config {
     bool exit_when_drained;               /* stop cleanly once every assigned partition is
                                            * consumed to its end and every record settled */
     enum log_level log_level;
+    const atomic_int *log_live;           /* optional: the level, changed at run time */
 };
 
 struct worker_stats {

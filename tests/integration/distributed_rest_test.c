@@ -113,6 +113,19 @@ TEST(root_health_plugins_and_empty_lists)
     ASSERT_CONTAINS(error_of(&c, "DELETE", "/connectors/nope", NULL, 404), "nope");
     v = call(&c, "GET", "/metrics", NULL, 200);
     ASSERT_CONTAINS(http_body(&c.r), "aerosink_worker_ready 1");
+    /* this worker's loggers; scope=cluster is refused rather than applied to one worker */
+    v = call(&c, "GET", "/admin/loggers", NULL, 200);
+    ASSERT_EQ_STR(jstr(c.d, v, "root/level"), "INFO");
+    ASSERT_EQ_STR(jstr(c.d, v, "aerosink.herder/level"), "INFO");
+    ASSERT_EQ_STR(jstr(c.d, v, "aerosink.distributed/level"), "INFO");
+    v = call(&c, "PUT", "/admin/loggers/aerosink.herder", "{\"level\":\"DEBUG\"}", 200);
+    ASSERT_EQ_STR(jstr(c.d, v, "0"), "aerosink.herder");
+    v = call(&c, "GET", "/admin/loggers/aerosink.herder", NULL, 200);
+    ASSERT_EQ_STR(jstr(c.d, v, "level"), "DEBUG");
+    ASSERT_CONTAINS(error_of(&c, "PUT", "/admin/loggers/root?scope=cluster", "{\"level\":\"WARN\"}", 501),
+                    "scope=cluster");
+    v = call(&c, "GET", "/admin/loggers/root", NULL, 200);
+    ASSERT_EQ_STR(jstr(c.d, v, "level"), "INFO");
     teardown(&c);
 }
 

@@ -147,6 +147,9 @@ TEST(standalone_serves_the_read_endpoints_and_pause_resume)
     ASSERT_EQ_INT(http_do("DELETE", s.url, "/connectors/clicks-sink", NULL, &s.r), 501);
     ASSERT_EQ_INT(http_do("DELETE", s.url, "/connectors/other", NULL, &s.r), 404);
     ASSERT_EQ_INT(tu_proc_stop(s.p, SIGTERM, 20000), 0);
+    char *err = tu_proc_stderr(s.p);
+    ASSERT_CONTAINS(err, "[clicks-sink] stopped cleanly");   /* INFO by default */
+    mem_free(err);
     sa_free(&s);
 }
 
@@ -229,6 +232,51 @@ TEST(standalone_lists_the_committed_offsets_and_refuses_to_alter_them)
     sa_free(&s);
 }
 
+/* PUT /admin/loggers changes what the running process logs: the connector's INFO lines stop
+ * once "aerosink.worker" is at WARN; the process's own lines keep their level. */
+TEST(standalone_changes_log_levels_at_run_time)
+{
+    struct sa s;
+    char want[128];
+
+    sa_start(&s, true);
+    if (!tu_proc_wait_line(s.p, "listening ", 30000, NULL, 0)) {
+        char *err = tu_proc_stderr(s.p);
+        TEST_FAIL("no REST: %s", err);
+    }
+    snprintf(want, sizeof(want), "RUNNING@%s", s.id);
+    wait_task(&s, want);
+    const struct conv_value *v = get(&s, "GET", "/admin/loggers", 200);
+    ASSERT_EQ_STR(jstr(s.d, v, "root/level"), "INFO");
+    ASSERT_EQ_STR(jstr(s.d, v, "aerosink.worker/level"), "INFO");
+    ASSERT_EQ_STR(jstr(s.d, v, "aerosink.aerospike/level"), "INFO");
+    ASSERT_EQ_STR(jstr(s.d, v, "aerosink.standalone/level"), "INFO");
+    ASSERT_EQ_INT(jget(s.d, v, "aerosink.worker/last_modified")->type, CONV_NULL);
+
+    ASSERT_EQ_INT(http_do("PUT", s.url, "/admin/loggers/aerosink.worker", "{\"level\":\"warn\"}", &s.r), 200);
+    ASSERT_EQ_STR(http_body(&s.r), "[\"aerosink.worker\"]");
+    v = get(&s, "GET", "/admin/loggers/aerosink.worker", 200);
+    ASSERT_EQ_STR(jstr(s.d, v, "level"), "WARN");
+    ASSERT_CMP_INT(jget(s.d, v, "last_modified")->i, >, 1700000000000LL);
+    v = get(&s, "GET", "/admin/loggers/root", 200);
+    ASSERT_EQ_STR(jstr(s.d, v, "level"), "INFO");
+    get(&s, "GET", "/admin/loggers/aerosink.nothing", 404);
+    /* a parent name sets its children (and becomes a logger itself) */
+    ASSERT_EQ_INT(http_do("PUT", s.url, "/admin/loggers/aerosink", "{\"level\":\"DEBUG\"}", &s.r), 200);
+    ASSERT_EQ_STR(http_body(&s.r), "[\"aerosink\",\"aerosink.aerospike\",\"aerosink.standalone\",\"aerosink.worker\"]");
+    ASSERT_EQ_INT(http_do("PUT", s.url, "/admin/loggers/aerosink.worker", "{\"level\":\"ERROR\"}", &s.r), 200);
+    ASSERT_EQ_INT(http_do("PUT", s.url, "/admin/loggers/x", "{\"level\":\"LOUD\"}", &s.r), 404);
+
+    ASSERT_EQ_INT(tu_proc_stop(s.p, SIGTERM, 20000), 0);
+    char *err = tu_proc_stderr(s.p);
+    /* before the change the connector logged at INFO; after it, not even its clean stop */
+    ASSERT_CONTAINS(err, "[clicks-sink] started: group");
+    ASSERT_TRUE(strstr(err, "stopped cleanly") == NULL);
+    ASSERT_TRUE(strstr(err, "summary:") == NULL);
+    mem_free(err);
+    sa_free(&s);
+}
+
 TEST(standalone_without_listeners_serves_nothing)
 {
     struct sa s;
@@ -244,6 +292,7 @@ TEST(standalone_without_listeners_serves_nothing)
 TEST_LIST = {
     T(standalone_serves_the_read_endpoints_and_pause_resume),
     T(standalone_lists_the_committed_offsets_and_refuses_to_alter_them),
+    T(standalone_changes_log_levels_at_run_time),
     T(standalone_without_listeners_serves_nothing),
     {0},
 };
