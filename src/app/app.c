@@ -22,6 +22,7 @@ const struct app_command app_commands[] = {
     {"standalone", "run connectors in this process (WORKER.properties CONNECTOR...)", app_cmd_standalone},
     {"distributed", "run a worker of an aerosink cluster (WORKER.properties; REST API)", app_cmd_distributed},
     {"check", "check mapping, connector and worker files; print every problem", app_cmd_check},
+    {"dry-run", "show the Aerospike operation sample records become (no Kafka, no Aerospike)", app_cmd_dryrun},
     {"version", "print the version", cmd_version},
     {"info", "ask an Aerospike node info commands (like asinfo -v)", cmd_info},
     {"get", "read one Aerospike record as JSON", cmd_get},

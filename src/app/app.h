@@ -33,5 +33,7 @@ int app_cmd_standalone(int argc, char **argv, struct app_signals *sig);
 /* cmd_distributed.c: `aerosink distributed WORKER.properties`. */
 int app_cmd_distributed(int argc, char **argv, struct app_signals *sig);
 int app_help_config(int argc, char **argv);
+/* cmd_dryrun.c: `aerosink dry-run WORKER CONNECTOR [RECORDS]`. */
+int app_cmd_dryrun(int argc, char **argv, struct app_signals *sig);
 
 #endif

@@ -561,7 +561,7 @@ static enum status mp_to_json(struct aero_mp_reader *r, struct buf *o, bool hex,
     return ST_OK;
 }
 
-static enum status bin_to_json(const struct aero_bin_view *b, struct buf *o, bool hex)
+enum status app_bin_to_json(const struct aero_bin_view *b, struct buf *o, bool hex)
 {
     const uint8_t *v = b->value;
     uint32_t n = b->value_len;
@@ -623,7 +623,7 @@ static enum status record_json(const struct aero_record *rec, struct buf *o, boo
         first = false;
         json_append_str(o, b.name, b.name_len);
         buf_put_u8(o, ':');
-        if (bin_to_json(&b, o, hex) != ST_OK)
+        if (app_bin_to_json(&b, o, hex) != ST_OK)
             return err_set(e, ST_PARSE, "bin '%.*s': malformed value (particle %u, %u bytes)",
                            (int)b.name_len, b.name, b.particle, b.value_len);
     }

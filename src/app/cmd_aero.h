@@ -5,8 +5,15 @@
 
 #include <signal.h>
 
+#include "aerospike/aero.h"
+#include "common/common.h"
+
 int cmd_info(int argc, char **argv, struct app_signals *sig);
 int cmd_get(int argc, char **argv, struct app_signals *sig);
 int cmd_put(int argc, char **argv, struct app_signals *sig);
+
+/* One bin's value as JSON appended to @o (blobs as base64, or hex when @hex); ST_PARSE for a
+ * value whose size does not fit its particle type. */
+enum status app_bin_to_json(const struct aero_bin_view *b, struct buf *o, bool hex);
 
 #endif

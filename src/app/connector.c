@@ -84,7 +84,7 @@ static enum worker_policy write_failure_policy(const struct cfg_topic *t)
     }
 }
 
-static struct mapping *compile_mapping(const struct cfg *m, const struct cfg_topic *t, struct err *e)
+struct mapping *app_compile_mapping(const struct cfg *m, const struct cfg_topic *t, struct err *e)
 {
     const struct cfg_mapping *mp = &t->mapping;
     struct mapping_spec s;
@@ -256,7 +256,7 @@ struct app_connector *app_connector_new(const struct cfg_worker *w, const struct
     for (size_t i = 0; i < m->n_topics; i++) {
         const struct cfg_topic *t = &m->topics[i];
         struct worker_topic *wt = &ac->topics[i];
-        ac->mappings[i] = compile_mapping(m, t, e);
+        ac->mappings[i] = app_compile_mapping(m, t, e);
         if (!ac->mappings[i])
             goto fail;
         wt->name = t->name;

@@ -11,6 +11,7 @@
 
 #include "common/common.h"
 #include "config/config.h"
+#include "mapping/mapping.h"
 #include "worker/worker.h"
 
 struct app_run_opts {
@@ -39,6 +40,9 @@ struct worker *app_connector_worker(struct app_connector *ac);
 struct aero_cluster *app_connector_cluster(struct app_connector *ac);   /* NULL in dry runs */
 const char *app_connector_name(const struct app_connector *ac);
 void app_connector_free(struct app_connector *ac);
+
+/* The mapping of topic @t of @m, compiled as a connector runs it (owned: mapping_free). */
+struct mapping *app_compile_mapping(const struct cfg *m, const struct cfg_topic *t, struct err *e);
 
 /* Print every diagnostic to stderr, one line each; returns true when there is an error. */
 bool app_print_diags(const struct cfg_diags *d);

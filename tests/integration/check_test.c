@@ -15,13 +15,7 @@ static const char *src_root(void)
 /* Absolute path of the built binary (the shell below changes directory). */
 static const char *aerosink(void)
 {
-    static char path[4096];
-    char cwd[2048];
-
-    if (!getcwd(cwd, sizeof(cwd)))
-        TEST_FAIL("getcwd: %s", strerror(errno));
-    snprintf(path, sizeof(path), "%s/%s", cwd, tu_bin("aerosink"));
-    return path;
+    return tu_bin_abs("aerosink");
 }
 
 /* Run `aerosink ARGS` in @dir (NULL = here) through /bin/sh; output = stdout + stderr. */

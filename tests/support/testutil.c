@@ -36,6 +36,22 @@ const char *tu_bin(const char *name)
     return b;
 }
 
+const char *tu_bin_abs(const char *name)
+{
+    static char path[4096];
+    char cwd[2048];
+    const char *rel = tu_bin(name);
+
+    if (rel[0] == '/')
+        return rel;
+    if (!getcwd(cwd, sizeof(cwd))) {
+        fprintf(stderr, "getcwd: %s\n", strerror(errno));
+        exit(1);
+    }
+    snprintf(path, sizeof(path), "%s/%s", cwd, rel);
+    return path;
+}
+
 const char *tu_tmpdir(void)
 {
     static char path[512];

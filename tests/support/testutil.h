@@ -19,6 +19,9 @@ struct tu_proc;
 /* Path of a built binary: "$BUILD_DIR/<name>" (BUILD_DIR defaults to "build").
  * Returns a pointer into a rotating static buffer (valid for 8 calls). */
 const char *tu_bin(const char *name);
+/* The same as an absolute path (for commands run from another directory); static buffer
+ * valid until the next call. Fails the test if the working directory cannot be read. */
+const char *tu_bin_abs(const char *name);
 
 /* A fresh temporary directory for this test (removed by the harness' tmp cleanup;
  * path is under $TMPDIR or /tmp). Returns a static buffer valid until the next call. */
