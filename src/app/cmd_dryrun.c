@@ -104,6 +104,50 @@ static const char *policy_flags(const struct aero_msg_view *v, char *out, size_t
     return out;
 }
 
+static bool all_writes(const struct aero_msg_view *v)
+{
+    const uint8_t *cur = v->ops;
+    struct aero_bin_view b;
+
+    while (aero_msg_next_bin(v, &cur, &b, NULL) == ST_OK)
+        if (b.op != AERO_OP_WRITE)
+            return false;
+    return true;
+}
+
+/* One op as JSON: a write's value; {"increment": n}; {"list-append": v}; {"map-put": [k, v]}.
+ * False when it is none of these (the caller prints op and particle numbers). */
+static bool describe_op(const struct aero_bin_view *b, struct buf *o)
+{
+    struct aero_bin_view cdt = *b;
+    struct buf t = BUF_INIT;
+    const char *j;
+    bool ok = false;
+
+    if (b->op == AERO_OP_WRITE)
+        return app_bin_to_json(b, o, false) == ST_OK;
+    if (b->op == AERO_OP_INCR) {
+        buf_append_str(o, "{\"increment\":");
+        ok = app_bin_to_json(b, o, false) == ST_OK;
+        buf_put_u8(o, '}');
+        return ok;
+    }
+    if (b->op != AERO_OP_CDT_MODIFY)
+        return false;
+    cdt.particle = AERO_PT_LIST;   /* the payload is a msgpack list [op code, args...] */
+    if (app_bin_to_json(&cdt, &t, false) == ST_OK && (j = buf_cstr(&t)) && t.len > 2 && j[t.len - 1] == ']') {
+        if (strncmp(j, "[1,", 3) == 0) {
+            buf_printf(o, "{\"list-append\":%.*s}", (int)(t.len - 4), j + 3);
+            ok = true;
+        } else if (strncmp(j, "[67,", 4) == 0) {
+            buf_printf(o, "{\"map-put\":[%.*s]}", (int)(t.len - 5), j + 4);
+            ok = true;
+        }
+    }
+    buf_free(&t);
+    return ok;
+}
+
 /* Print one encoded request the way a person checks a mapping. */
 static int print_request(size_t n, const struct buf *req, enum mapping_action action, bool hex)
 {
@@ -148,7 +192,8 @@ static int print_request(size_t n, const struct buf *req, enum mapping_action ac
         }
         f = d + dn;
     }
-    buf_printf(&out, "record %zu: %s %.*s/%.*s", n, action == MAPPING_DELETE ? "delete" : "write",
+    buf_printf(&out, "record %zu: %s %.*s/%.*s", n,
+               action == MAPPING_DELETE ? "delete" : all_writes(&v) ? "write" : "operate",
                (int)ns_len, ns, set ? (int)set_len : 0, set ? set : "");
     if (!set)
         buf_append_str(&out, "(no set)");
@@ -177,12 +222,12 @@ static int print_request(size_t n, const struct buf *req, enum mapping_action ac
                 buf_put_u8(&bins, ',');
             json_append_str(&bins, b.name, b.name_len);
             buf_put_u8(&bins, ':');
-            if (b.op == AERO_OP_WRITE && app_bin_to_json(&b, &bins, false) == ST_OK)
+            if (describe_op(&b, &bins))
                 continue;
             buf_printf(&bins, "\"(op %u, particle %u, %u bytes)\"", b.op, b.particle, b.value_len);
         }
         buf_put_u8(&bins, '}');
-        buf_printf(&out, "  bins: %s\n", buf_cstr(&bins));
+        buf_printf(&out, "  %s: %s\n", v.n_ops && !all_writes(&v) ? "operations" : "bins", buf_cstr(&bins));
     }
     if (hex) {
         for (size_t k = 0; k < req->len; k++)

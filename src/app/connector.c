@@ -89,16 +89,36 @@ struct mapping *app_compile_mapping(const struct cfg *m, const struct cfg_topic 
     const struct cfg_mapping *mp = &t->mapping;
     struct mapping_spec s;
     struct mapping_bin *bins = NULL;
+    struct mapping_rop *rops = NULL;
     struct mapping *out;
 
     memset(&s, 0, sizeof(s));
     s.topic = t->name;
-    if (t->op.type == CFG_OP_OPERATE) {
-        err_set(e, ST_UNSUPPORTED, "%s:%d:%d: topics.%s.aerospike-operation.type: 'operate' is not "
-                "implemented yet", t->pos.file, t->pos.line, t->pos.col, t->name);
-        return NULL;
+    s.op = t->op.type == CFG_OP_DELETE ? MAPPING_OP_DELETE : t->op.type == CFG_OP_OPERATE ? MAPPING_OP_OPERATE
+                                                                                         : MAPPING_OP_WRITE;
+    if (t->op.type == CFG_OP_OPERATE && t->op.n_ops) {
+        static const enum mapping_rop_kind kinds[] = {
+            [CFG_ROP_WRITE] = MAPPING_ROP_WRITE, [CFG_ROP_LIST_APPEND] = MAPPING_ROP_LIST_APPEND,
+            [CFG_ROP_MAP_PUT] = MAPPING_ROP_MAP_PUT, [CFG_ROP_INCREMENT] = MAPPING_ROP_INCREMENT};
+        static const enum mapping_scalar_type types[] = {
+            [CFG_VAL_NONE] = MAPPING_SCALAR_NONE, [CFG_VAL_INT] = MAPPING_SCALAR_INT,
+            [CFG_VAL_DOUBLE] = MAPPING_SCALAR_DOUBLE, [CFG_VAL_BOOL] = MAPPING_SCALAR_BOOL,
+            [CFG_VAL_STRING] = MAPPING_SCALAR_STRING};
+        if (!(rops = mem_calloc(t->op.n_ops, sizeof(*rops)))) {
+            err_set(e, ST_NOMEM, "mapping");
+            return NULL;
+        }
+        for (size_t i = 0; i < t->op.n_ops; i++) {
+            const struct cfg_record_op *o = &t->op.ops[i];
+            rops[i] = (struct mapping_rop){
+                .kind = kinds[o->op], .bin = o->bin, .field = o->field_name,
+                .value = {types[o->value.type], o->value.i, o->value.d, o->value.b,
+                          o->value.type == CFG_VAL_STRING ? o->value.s : NULL},
+                .key_field = o->key_field, .key = o->key};
+        }
+        s.rops = rops;
+        s.n_rops = t->op.n_ops;
     }
-    s.op = t->op.type == CFG_OP_DELETE ? MAPPING_OP_DELETE : MAPPING_OP_WRITE;
     s.ns = mp->ns.mode == CFG_MODE_STATIC ? (struct mapping_ref){MAPPING_SRC_STATIC, mp->ns.value}
                                           : (struct mapping_ref){MAPPING_SRC_VALUE_FIELD, mp->ns.field_name};
     if (!mp->set.present)
@@ -157,7 +177,10 @@ struct mapping *app_compile_mapping(const struct cfg *m, const struct cfg_topic 
     default: s.on_null_value = MAPPING_NULL_SKIP; break;
     }
     out = mapping_new(&s, e);
+    if (!out && t->op.type == CFG_OP_OPERATE)
+        err_prefix(e, "%s:%d:%d", t->pos.file, t->pos.line, t->pos.col);
     mem_free(bins);
+    mem_free(rops);
     return out;
 }
 

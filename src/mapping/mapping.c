@@ -8,6 +8,9 @@
 struct mapping {
     struct mapping_spec s;          /* strings point into arena */
     struct mapping_bin *bins;
+    struct mapping_rop *rops;
+    bool rops_repeatable;           /* no list-append / increment among them */
+    bool rops_map;                  /* a map-put among them (RESPOND_ALL_OPS, as the C client) */
     char *arena;
     size_t ns_len, set_len, topic_len;
     uint8_t info2, info3;
@@ -59,6 +62,25 @@ static enum status check_spec(const struct mapping_spec *s, struct err *e)
         if (!s->bins[i].field || !*s->bins[i].field)
             return err_set(e, ST_CONFIG, "topics.%s.mapping.bins.map.%s: field-name missing", t, s->bins[i].bin);
     }
+    if (s->op == MAPPING_OP_OPERATE && s->n_rops == 0)
+        return err_set(e, ST_CONFIG, "topics.%s.aerospike-operation.operations: type operate needs operations", t);
+    for (size_t i = 0; i < s->n_rops; i++) {
+        const struct mapping_rop *r = &s->rops[i];
+        size_t n = r->bin ? strlen(r->bin) : 0;
+        if (n == 0 || n > AERO_BIN_NAME_MAX)
+            return err_set(e, ST_CONFIG, "topics.%s.aerospike-operation.operations[%zu].bin: '%s' must be 1..15 "
+                           "bytes", t, i, r->bin ? r->bin : "");
+        if (!r->field && r->value.type == MAPPING_SCALAR_NONE)
+            return err_set(e, ST_CONFIG, "topics.%s.aerospike-operation.operations[%zu]: field-name or value "
+                           "required", t, i);
+        if (r->kind == MAPPING_ROP_INCREMENT && !r->field && r->value.type != MAPPING_SCALAR_INT &&
+            r->value.type != MAPPING_SCALAR_DOUBLE)
+            return err_set(e, ST_CONFIG, "topics.%s.aerospike-operation.operations[%zu].value: increment needs a "
+                           "number", t, i);
+        if (r->kind == MAPPING_ROP_MAP_PUT && !r->key_field && !r->key)
+            return err_set(e, ST_CONFIG, "topics.%s.aerospike-operation.operations[%zu]: map-put needs key-field "
+                           "or key", t, i);
+    }
     if (s->op == MAPPING_OP_WRITE && !s->all_value_fields && s->n_bins == 0)
         return err_set(e, ST_CONFIG, "topics.%s.mapping.bins: all-value-fields is false and map is empty: "
                        "nothing to write", t);
@@ -85,9 +107,13 @@ struct mapping *mapping_new(const struct mapping_spec *spec, struct err *e)
            str_size(spec->key_field) + str_size(spec->ttl.text) + str_size(spec->gen_field) + 1;
     for (size_t i = 0; i < spec->n_bins; i++)
         need += str_size(spec->bins[i].bin) + str_size(spec->bins[i].field);
+    for (size_t i = 0; i < spec->n_rops; i++)
+        need += str_size(spec->rops[i].bin) + str_size(spec->rops[i].field) + str_size(spec->rops[i].value.s) +
+                str_size(spec->rops[i].key_field) + str_size(spec->rops[i].key);
     m->arena = mem_malloc(need);
     m->bins = mem_calloc(spec->n_bins ? spec->n_bins : 1, sizeof(*m->bins));
-    if (!m->arena || !m->bins)
+    m->rops = mem_calloc(spec->n_rops ? spec->n_rops : 1, sizeof(*m->rops));
+    if (!m->arena || !m->bins || !m->rops)
         goto nomem;
     cur = m->arena;
     m->s.topic = arena_put(&cur, spec->topic ? spec->topic : "");
@@ -101,6 +127,20 @@ struct mapping *mapping_new(const struct mapping_spec *spec, struct err *e)
         m->bins[i].field = arena_put(&cur, spec->bins[i].field);
     }
     m->s.bins = m->bins;
+    m->rops_repeatable = true;
+    for (size_t i = 0; i < spec->n_rops; i++) {
+        m->rops[i] = spec->rops[i];
+        m->rops[i].bin = arena_put(&cur, spec->rops[i].bin);
+        m->rops[i].field = arena_put(&cur, spec->rops[i].field);
+        m->rops[i].value.s = arena_put(&cur, spec->rops[i].value.s);
+        m->rops[i].key_field = arena_put(&cur, spec->rops[i].key_field);
+        m->rops[i].key = arena_put(&cur, spec->rops[i].key);
+        if (spec->rops[i].kind == MAPPING_ROP_LIST_APPEND || spec->rops[i].kind == MAPPING_ROP_INCREMENT)
+            m->rops_repeatable = false;
+        if (spec->rops[i].kind == MAPPING_ROP_MAP_PUT)
+            m->rops_map = true;
+    }
+    m->s.rops = m->rops;
     m->ns_len = m->s.ns.text ? strlen(m->s.ns.text) : 0;
     m->set_len = m->s.set.src == MAPPING_SRC_STATIC && m->s.set.text ? strlen(m->s.set.text) : 0;
 
@@ -130,6 +170,7 @@ void mapping_free(struct mapping *m)
         return;
     mem_free(m->arena);
     mem_free(m->bins);
+    mem_free(m->rops);
     mem_free(m);
 }
 
@@ -408,6 +449,119 @@ static enum status put_bins(const struct mapping *m, struct aero_msg *msg, const
     return ST_OK;
 }
 
+/* --- type operate: record operations --- */
+
+/* A static operand as a bin value of op @op (write or increment). */
+static void put_static_op(const struct mapping *m, struct aero_msg *msg, uint8_t op, const char *bin, size_t bl,
+                          const struct mapping_scalar *v)
+{
+    switch (v->type) {
+    case MAPPING_SCALAR_INT: aero_msg_op_int(msg, op, bin, bl, v->i); break;
+    case MAPPING_SCALAR_DOUBLE: aero_msg_op_double(msg, op, bin, bl, v->d); break;
+    case MAPPING_SCALAR_BOOL:
+        if (m->s.bool_as_int)
+            aero_msg_op_int(msg, op, bin, bl, v->b ? 1 : 0);
+        else
+            aero_msg_op_bool(msg, op, bin, bl, v->b);
+        break;
+    case MAPPING_SCALAR_STRING: aero_msg_op(msg, op, AERO_PT_STRING, bin, bl, v->s, strlen(v->s)); break;
+    case MAPPING_SCALAR_NONE: break;
+    }
+}
+
+static enum status put_static_mp(struct buf *b, const struct mapping_scalar *v)
+{
+    switch (v->type) {
+    case MAPPING_SCALAR_INT: return aero_mp_int(b, v->i);
+    case MAPPING_SCALAR_DOUBLE: return aero_mp_double(b, v->d);
+    case MAPPING_SCALAR_BOOL: return aero_mp_bool(b, v->b);
+    case MAPPING_SCALAR_STRING: return aero_mp_str(b, v->s, strlen(v->s));
+    case MAPPING_SCALAR_NONE: break;
+    }
+    return aero_mp_nil(b);
+}
+
+/* A list-append or map-put: CDT_MODIFY with msgpack [op code, (map key,) value] (wire doc §5). */
+static enum status put_cdt(struct aero_msg *msg, const struct mapping_rop *r, const struct conv_doc *d,
+                           const struct conv_value *operand, const struct conv_value *map_key, struct err *e)
+{
+    bool map = r->kind == MAPPING_ROP_MAP_PUT;
+    enum status st;
+
+    aero_msg_op_open(msg, AERO_OP_CDT_MODIFY, AERO_PT_BLOB, r->bin, strlen(r->bin));
+    if (msg->st != ST_OK)
+        return err_set(e, ST_MAPPING, "%s", msg->why);
+    st = aero_mp_array(msg->b, map ? 3 : 2);
+    if (st == ST_OK)
+        st = aero_mp_int(msg->b, map ? AERO_CDT_MAP_PUT : AERO_CDT_LIST_APPEND);
+    if (st == ST_OK && map)
+        st = map_key ? put_mp(msg->b, d, map_key, 1, e) : aero_mp_str(msg->b, r->key, strlen(r->key));
+    if (st == ST_OK)
+        st = operand ? put_mp(msg->b, d, operand, 1, e) : put_static_mp(msg->b, &r->value);
+    if (st != ST_OK)
+        return st == ST_NOMEM ? err_set(e, ST_NOMEM, "operations: out of memory") : ST_MAPPING;
+    aero_msg_op_close(msg);
+    return msg->st == ST_OK ? ST_OK : err_set(e, ST_MAPPING, "%s", msg->why);
+}
+
+static enum status put_rops(const struct mapping *m, struct aero_msg *msg, const struct conv_doc *d,
+                            struct err *e)
+{
+    const struct conv_value *root = root_of(d);
+
+    for (size_t i = 0; i < m->s.n_rops; i++) {
+        const struct mapping_rop *r = &m->rops[i];
+        const struct conv_value *operand = NULL, *map_key = NULL;
+        size_t bl = strlen(r->bin);
+
+        if ((r->field || r->key_field) && (!root || root->type != CONV_MAP))
+            return err_set(e, ST_MAPPING, "operations: value is %s, not a map/struct", type_name(root));
+        if (r->field) {
+            operand = conv_map_get(d, root, r->field, strlen(r->field));
+            if (!operand || operand->type == CONV_NULL)
+                continue;   /* like a missing bin: this operation is left out */
+        }
+        if (r->kind == MAPPING_ROP_MAP_PUT && r->key_field) {
+            map_key = conv_map_get(d, root, r->key_field, strlen(r->key_field));
+            if (!map_key || map_key->type == CONV_NULL)
+                return err_set(e, ST_MAPPING, "operations: map-put on bin '%s': key field '%s' missing from the "
+                               "value", r->bin, r->key_field);
+            if (map_key->type != CONV_STRING && map_key->type != CONV_INT && map_key->type != CONV_BYTES)
+                return err_set(e, ST_MAPPING, "operations: map-put on bin '%s': key field '%s' is %s; map keys "
+                               "must be strings, integers or bytes", r->bin, r->key_field, type_name(map_key));
+        }
+        switch (r->kind) {
+        case MAPPING_ROP_WRITE:
+            if (operand) {
+                if (put_bin(m, msg, d, r->bin, bl, operand, e) != ST_OK)
+                    return ST_MAPPING;
+            } else {
+                put_static_op(m, msg, AERO_OP_WRITE, r->bin, bl, &r->value);
+            }
+            break;
+        case MAPPING_ROP_INCREMENT:
+            if (!operand)
+                put_static_op(m, msg, AERO_OP_INCR, r->bin, bl, &r->value);
+            else if (operand->type == CONV_INT)
+                aero_msg_op_int(msg, AERO_OP_INCR, r->bin, bl, operand->i);
+            else if (operand->type == CONV_DOUBLE)
+                aero_msg_op_double(msg, AERO_OP_INCR, r->bin, bl, operand->d);
+            else
+                return err_set(e, ST_MAPPING, "operations: increment of bin '%s': field '%s' is %s, not a number",
+                               r->bin, r->field, type_name(operand));
+            break;
+        case MAPPING_ROP_LIST_APPEND:
+        case MAPPING_ROP_MAP_PUT:
+            if (put_cdt(msg, r, d, operand, map_key, e) != ST_OK)
+                return e && e->status == ST_NOMEM ? ST_NOMEM : ST_MAPPING;
+            break;
+        }
+        if (msg->st != ST_OK)
+            return err_set(e, ST_MAPPING, "%s", msg->why);
+    }
+    return ST_OK;
+}
+
 enum status mapping_encode(const struct mapping *m, const struct mapping_input *in, struct buf *req,
                            struct mapping_result *out, struct err *e)
 {
@@ -420,8 +574,10 @@ enum status mapping_encode(const struct mapping *m, const struct mapping_input *
     bool is_delete = m->s.op == MAPPING_OP_DELETE, expired = false;
     uint32_t ttl = 0, gen = 0;
     struct aero_msg msg;
+    enum status st;
 
     out->action = MAPPING_SKIP;
+    out->repeatable = m->s.op != MAPPING_OP_OPERATE || m->rops_repeatable;
     out->skip_reason = NULL;
     out->n_bins = 0;
     if (!val && !is_delete) {
@@ -503,16 +659,20 @@ enum status mapping_encode(const struct mapping *m, const struct mapping_input *
             return err_set(e, ST_MAPPING, "generation: field '%s' is not a non-negative integer", m->s.gen_field);
         gen = (uint32_t)v->i;
     }
-    aero_msg_begin(&msg, req, 0, m->info2, m->info3, gen, ttl, in->transaction_ttl_ms);
+    bool operate = m->s.op == MAPPING_OP_OPERATE;
+    aero_msg_begin(&msg, req, 0, (uint8_t)(m->info2 | (operate && m->rops_map ? AERO_INFO2_RESPOND_ALL_OPS : 0)),
+                   m->info3, gen, ttl, in->transaction_ttl_ms);
     aero_msg_key_fields(&msg, ns, ns_len, set, set_len, out->digest, send);
-    if (put_bins(m, &msg, in->value, e) != ST_OK) {
+    st = operate ? put_rops(m, &msg, in->value, e) : put_bins(m, &msg, in->value, e);
+    if (st != ST_OK) {
         aero_msg_abort(&msg);
-        return ST_MAPPING;
+        return st == ST_NOMEM ? ST_NOMEM : ST_MAPPING;
     }
     out->n_bins = msg.n_ops;
     if (msg.n_ops == 0) {
         aero_msg_abort(&msg);
-        return err_set(e, ST_MAPPING, "no bins to write (every mapped field is missing or null)");
+        return err_set(e, ST_MAPPING, operate ? "no operations to apply (every operand field is missing or null)"
+                                              : "no bins to write (every mapped field is missing or null)");
     }
     if (aero_msg_end(&msg, e) != ST_OK) {
         aero_msg_abort(&msg);

@@ -19,7 +19,7 @@
 #include "common/common.h"
 #include "convert/convert.h"
 
-enum mapping_op { MAPPING_OP_WRITE, MAPPING_OP_DELETE };
+enum mapping_op { MAPPING_OP_WRITE, MAPPING_OP_DELETE, MAPPING_OP_OPERATE };
 enum mapping_src { MAPPING_SRC_NONE, MAPPING_SRC_STATIC, MAPPING_SRC_VALUE_FIELD, MAPPING_SRC_KEY,
                    MAPPING_SRC_HEADER };
 enum mapping_key_kind { MAPPING_KEY_KAFKA_KEY, MAPPING_KEY_VALUE_FIELD, MAPPING_KEY_DIGEST_FIELD };
@@ -40,6 +40,28 @@ struct mapping_bin {
     const char *field;       /* top-level value field */
 };
 
+/* [beyond] type operate: one record operation. The operand comes from a top-level value field
+ * (a missing or null field leaves the operation out) or is static. */
+enum mapping_rop_kind { MAPPING_ROP_WRITE, MAPPING_ROP_LIST_APPEND, MAPPING_ROP_MAP_PUT,
+                        MAPPING_ROP_INCREMENT };
+enum mapping_scalar_type { MAPPING_SCALAR_NONE, MAPPING_SCALAR_INT, MAPPING_SCALAR_DOUBLE,
+                           MAPPING_SCALAR_BOOL, MAPPING_SCALAR_STRING };
+struct mapping_scalar {
+    enum mapping_scalar_type type;
+    int64_t i;
+    double d;
+    bool b;
+    const char *s;           /* STRING, NUL-terminated */
+};
+struct mapping_rop {
+    enum mapping_rop_kind kind;
+    const char *bin;         /* <= 15 bytes */
+    const char *field;       /* operand field, or NULL for the static value */
+    struct mapping_scalar value;
+    const char *key_field;   /* map-put: field holding the map key (required when present), or */
+    const char *key;         /* map-put: a static string map key */
+};
+
 /* Plain data describing one topic's mapping; app/ fills it from the parsed configuration. */
 struct mapping_spec {
     const char *topic;
@@ -54,6 +76,8 @@ struct mapping_spec {
     bool all_value_fields;
     const struct mapping_bin *bins;        /* explicit bin map */
     size_t n_bins;
+    const struct mapping_rop *rops;        /* op == MAPPING_OP_OPERATE: applied in order */
+    size_t n_rops;
     enum mapping_exists exists;
     enum mapping_gen gen;
     const char *gen_field;                 /* value field holding the expected generation */
@@ -94,6 +118,8 @@ struct mapping_result {
     char ns[AERO_NAMESPACE_MAX + 1];
     uint8_t digest[AERO_DIGEST_SZ];
     uint32_t n_bins;
+    bool repeatable;                       /* applying it twice = once (false: list-append or
+                                            * increment, which a replayed batch would repeat) */
     const char *skip_reason;               /* static text when action == MAPPING_SKIP */
 };
 

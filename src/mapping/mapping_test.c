@@ -78,6 +78,14 @@ static bool bin(const struct fx *f, const char *name, struct aero_bin_view *b)
     return false;
 }
 
+/* Mapping @json (string key @key) is refused as a bad record, naming @text. */
+static void expect_refused(struct fx *f, const struct mapping *m, const char *key, const char *json, const char *text)
+{
+    enum status st = run(f, m, key, json, NULL, 0);
+    if (st != ST_MAPPING || !strstr(f->e.msg, text))
+        TEST_FAIL("%s: %s (%s), want ST_MAPPING naming '%s'", json, status_name(st), f->e.msg, text);
+}
+
 static const struct mapping_spec base_spec = {
     .topic = "users",
     .op = MAPPING_OP_WRITE,
@@ -230,10 +238,8 @@ TEST(dynamic_namespace_and_set)
     struct aero_key_value k = {.type = AERO_PT_STRING, .p = (const uint8_t *)"k", .n = 1};
     aero_digest("gold", 4, &k, want);
     ASSERT_EQ_MEM(f.res.digest, want, 20);
-    ASSERT_ST(run(&f, m, "k", "{\"tier\":\"gold\"}", NULL, 0), ST_MAPPING);
-    ASSERT_CONTAINS(f.e.msg, "namespace: field 'region' missing");
-    ASSERT_ST(run(&f, m, "k", "{\"region\":7,\"tier\":\"gold\"}", NULL, 0), ST_MAPPING);
-    ASSERT_CONTAINS(f.e.msg, "not a string");
+    expect_refused(&f, m, "k", "{\"tier\":\"gold\"}", "namespace: field 'region' missing");
+    expect_refused(&f, m, "k", "{\"region\":7,\"tier\":\"gold\"}", "not a string");
     ASSERT_ST(run(&f, m, "k", "{\"region\":\"a_namespace_name_of_32_bytes_xxx\",\"tier\":\"g\"}", NULL, 0),
               ST_MAPPING);
     ASSERT_CONTAINS(f.e.msg, "1..31 bytes");
@@ -257,12 +263,10 @@ TEST(ttl_static_dynamic_and_header)
     m = mapping_new(&s, &f.e);
     ASSERT_OK(run(&f, m, "k", "{\"a\":1,\"ttl_s\":-1}", NULL, 0));
     ASSERT_EQ_U64(f.v.record_ttl, AERO_TTL_NEVER_EXPIRE);
-    ASSERT_ST(run(&f, m, "k", "{\"a\":1,\"ttl_s\":315360001}", NULL, 0), ST_MAPPING);
-    ASSERT_CONTAINS(f.e.msg, "315360000");
+    expect_refused(&f, m, "k", "{\"a\":1,\"ttl_s\":315360001}", "315360000");
     ASSERT_OK(run(&f, m, "k", "{\"a\":1,\"ttl_s\":\"7200\"}", NULL, 0));   /* a number in a string */
     ASSERT_EQ_INT(f.v.record_ttl, 7200);
-    ASSERT_ST(run(&f, m, "k", "{\"a\":1,\"ttl_s\":\"soon\"}", NULL, 0), ST_MAPPING);
-    ASSERT_CONTAINS(f.e.msg, "'soon' is not an integer");
+    expect_refused(&f, m, "k", "{\"a\":1,\"ttl_s\":\"soon\"}", "'soon' is not an integer");
     mapping_free(m);
 
     s.ttl = (struct mapping_ref){MAPPING_SRC_HEADER, "x-expire-at"};
@@ -279,8 +283,7 @@ TEST(ttl_static_dynamic_and_header)
     struct mapping_header never[] = {{"x-expire-at", "-1", 2}};   /* -1 is no timestamp: not "never expire" */
     ASSERT_ST(run(&f, m, "k", "{\"a\":1}", never, 1), ST_MAPPING);
     ASSERT_CONTAINS(f.e.msg, "-1 is not an expiry time");
-    ASSERT_ST(run(&f, m, "k", "{\"a\":1}", NULL, 0), ST_MAPPING);
-    ASSERT_CONTAINS(f.e.msg, "header 'x-expire-at' missing");
+    expect_refused(&f, m, "k", "{\"a\":1}", "header 'x-expire-at' missing");
     mapping_free(m);
 
     s.ttl_static = 315360001;
@@ -334,13 +337,10 @@ TEST(tombstones_and_records_that_cannot_be_written)
     ASSERT_CONTAINS(f.res.skip_reason, "tombstone");
     ASSERT_ST(run(&f, m, NULL, "{\"a\":1}", NULL, 0), ST_MAPPING);
     ASSERT_CONTAINS(f.e.msg, "no key");
-    ASSERT_ST(run(&f, m, "k", "{\"a_field_name_longer_than_15\":1}", NULL, 0), ST_MAPPING);
-    ASSERT_CONTAINS(f.e.msg, "a_field_name_longer_than_15");
+    expect_refused(&f, m, "k", "{\"a_field_name_longer_than_15\":1}", "a_field_name_longer_than_15");
     ASSERT_CONTAINS(f.e.msg, "max 15");
-    ASSERT_ST(run(&f, m, "k", "{\"a\":null}", NULL, 0), ST_MAPPING);
-    ASSERT_CONTAINS(f.e.msg, "no bins");
-    ASSERT_ST(run(&f, m, "k", "\"just a string\"", NULL, 0), ST_MAPPING);
-    ASSERT_CONTAINS(f.e.msg, "a string, not a map");
+    expect_refused(&f, m, "k", "{\"a\":null}", "no bins");
+    expect_refused(&f, m, "k", "\"just a string\"", "a string, not a map");
     mapping_free(m);
 
     s.on_null_value = MAPPING_NULL_DELETE;
@@ -363,6 +363,102 @@ TEST(tombstones_and_records_that_cannot_be_written)
     s.n_bins = 1;
     ASSERT_TRUE(mapping_new(&s, &f.e) == NULL);
     ASSERT_CONTAINS(f.e.msg, "sixteen_bytes_xx");
+    fx_free(&f);
+}
+
+/* The raw bytes of op @name (size, op, particle, version, name length, name, value). */
+static void expect_op(const struct fx *f, const char *name, const uint8_t *want, size_t n)
+{
+    struct aero_bin_view b;
+    if (!bin(f, name, &b))
+        TEST_FAIL("no op on bin %s", name);
+    ASSERT_EQ_INT(8 + b.name_len + b.value_len, n);
+    ASSERT_EQ_MEM((const uint8_t *)b.name - 8, want, n);
+}
+
+TEST(operate_list_append_increment_map_put_and_write)
+{
+    static const struct mapping_rop rops[] = {
+        {MAPPING_ROP_LIST_APPEND, "l", NULL, {MAPPING_SCALAR_INT, 4, 0, false, NULL}, NULL, NULL},
+        {MAPPING_ROP_INCREMENT, "a", NULL, {MAPPING_SCALAR_INT, 5, 0, false, NULL}, NULL, NULL},
+        {MAPPING_ROP_INCREMENT, "f", "amount", {0}, NULL, NULL},
+        {MAPPING_ROP_MAP_PUT, "m", "n", {0}, "src", NULL},
+        {MAPPING_ROP_MAP_PUT, "s", NULL, {MAPPING_SCALAR_STRING, 0, 0, false, "v"}, NULL, "k"},
+        {MAPPING_ROP_LIST_APPEND, "u", "url", {0}, NULL, NULL},
+        {MAPPING_ROP_WRITE, "w", "url", {0}, NULL, NULL},
+        {MAPPING_ROP_WRITE, "z", NULL, {MAPPING_SCALAR_BOOL, 0, 0, true, NULL}, NULL, NULL},
+    };
+    struct mapping_spec spec = base_spec;
+    struct fx f;
+    struct mapping *m;
+
+    fx_init(&f);
+    spec.op = MAPPING_OP_OPERATE;
+    spec.all_value_fields = false;
+    spec.rops = rops;
+    spec.n_rops = ARRAY_LEN(rops);
+    m = mapping_new(&spec, &f.e);
+    ASSERT_TRUE(m != NULL);
+    ASSERT_OK_E(run(&f, m, "k1", "{\"amount\":2,\"n\":7,\"src\":\"k\",\"url\":\"/a\"}", NULL, 0), &f.e);
+    ASSERT_EQ_INT(f.res.action, MAPPING_WRITE);
+    ASSERT_FALSE(f.res.repeatable);                      /* appends and increments */
+    ASSERT_EQ_INT(f.v.info2, AERO_INFO2_WRITE | AERO_INFO2_RESPOND_ALL_OPS);   /* a map op, as the C client */
+    ASSERT_EQ_INT(f.v.n_ops, 8);
+    /* wire doc §13.5: list append 4 to bin l; incr a by 5 */
+    expect_op(&f, "l", HEX("00 00 00 08 04 04 00 01 6c 92 01 04"), 12);
+    expect_op(&f, "a", HEX("00 00 00 0d 05 01 00 01 61 00 00 00 00 00 00 00 05"), 17);
+    expect_op(&f, "f", HEX("00 00 00 0d 05 01 00 01 66 00 00 00 00 00 00 00 02"), 17);
+    /* map put [67, "k", 7] and [67, "k", "v"]: CDT_MODIFY, particle blob */
+    expect_op(&f, "m", HEX("00 00 00 0b 04 04 00 01 6d 93 43 a2 03 6b 07"), 15);
+    expect_op(&f, "s", HEX("00 00 00 0d 04 04 00 01 73 93 43 a2 03 6b a2 03 76"), 17);
+    expect_op(&f, "u", HEX("00 00 00 0b 04 04 00 01 75 92 01 a3 03 2f 61"), 15);
+    expect_op(&f, "w", HEX("00 00 00 07 02 03 00 01 77 2f 61"), 11);
+    expect_op(&f, "z", HEX("00 00 00 06 02 11 00 01 7a 01"), 10);
+
+    /* a missing or null operand leaves its operation out; none left is a bad record */
+    ASSERT_OK_E(run(&f, m, "k1", "{\"src\":\"k\",\"url\":null}", NULL, 0), &f.e);
+    ASSERT_EQ_INT(f.v.n_ops, 4);                         /* l, a, s, z: the static ones */
+    ASSERT_OK_E(run(&f, m, "k1", "{\"amount\":1.5,\"n\":1,\"src\":3}", NULL, 0), &f.e);
+    expect_op(&f, "f", HEX("00 00 00 0d 05 02 00 01 66 3f f8 00 00 00 00 00 00"), 17);
+    expect_op(&f, "m", HEX("00 00 00 09 04 04 00 01 6d 93 43 03 01"), 13);   /* integer map key */
+    expect_refused(&f, m, "k1", "{\"amount\":\"lots\",\"src\":\"k\"}", "increment of bin 'f': field 'amount' is a string, not a number");
+    expect_refused(&f, m, "k1", "{\"n\":1}", "map-put on bin 'm': key field 'src' missing");
+    expect_refused(&f, m, "k1", "[1,2]", "not a map");
+    mapping_free(m);
+
+    /* only fields, all missing: nothing to apply */
+    spec.rops = rops + 5;
+    spec.n_rops = 2;
+    m = mapping_new(&spec, &f.e);
+    ASSERT_TRUE(m != NULL);
+    expect_refused(&f, m, "k1", "{\"other\":1}", "no operations to apply");
+    ASSERT_OK_E(run(&f, m, "k1", "{\"url\":\"/b\"}", NULL, 0), &f.e);
+    ASSERT_FALSE(f.res.repeatable);
+    ASSERT_EQ_INT(f.v.info2, AERO_INFO2_WRITE);          /* no map op */
+    mapping_free(m);
+
+    /* writes and map puts only: applying twice is applying once */
+    spec.rops = rops + 3;
+    spec.n_rops = 2;
+    m = mapping_new(&spec, &f.e);
+    ASSERT_OK_E(run(&f, m, "k1", "{\"n\":1,\"src\":\"x\"}", NULL, 0), &f.e);
+    ASSERT_TRUE(f.res.repeatable);
+    mapping_free(m);
+
+    /* specs the config check would refuse are refused here too */
+    struct mapping_rop bad = {MAPPING_ROP_INCREMENT, "c", NULL, {MAPPING_SCALAR_STRING, 0, 0, false, "x"}, NULL, NULL};
+    spec.rops = &bad;
+    spec.n_rops = 1;
+    ASSERT_TRUE(mapping_new(&spec, &f.e) == NULL);
+    ASSERT_CONTAINS(f.e.msg, "increment needs a number");
+    bad = (struct mapping_rop){MAPPING_ROP_MAP_PUT, "c", "v", {0}, NULL, NULL};
+    ASSERT_TRUE(mapping_new(&spec, &f.e) == NULL);
+    ASSERT_CONTAINS(f.e.msg, "map-put needs key-field or key");
+    bad = (struct mapping_rop){MAPPING_ROP_WRITE, "sixteen-bytes-xx", "v", {0}, NULL, NULL};
+    ASSERT_TRUE(mapping_new(&spec, &f.e) == NULL);
+    ASSERT_CONTAINS(f.e.msg, "must be 1..15 bytes");
+    spec.n_rops = 0;
+    ASSERT_TRUE(mapping_new(&spec, &f.e) == NULL);
     fx_free(&f);
 }
 
@@ -396,6 +492,7 @@ TEST_LIST = {
     T(ttl_static_dynamic_and_header),
     T(policies_set_the_header_bits),
     T(tombstones_and_records_that_cannot_be_written),
+    T(operate_list_append_increment_map_put_and_write),
     T(steady_state_mapping_allocates_nothing),
     {0},
 };

@@ -1013,6 +1013,8 @@ static bool start(struct thread *t, struct slot *s)
         return true;
     }
     s->is_delete = res.action == MAPPING_DELETE;
+    if (!res.repeatable)
+        s->no_batch = true;   /* list-append / increment: a replayed batch would repeat it */
     aero_cmd_route(&s->cmd, res.ns, res.digest, true);
     s->cmd.socket_timeout_ms = tc->socket_timeout_ms;
     s->cmd.total_timeout_ms = tc->total_timeout_ms;

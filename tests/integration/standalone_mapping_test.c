@@ -732,6 +732,115 @@ TEST(bins_all_value_fields_and_renamed_map)
     sa_env_free(&v);
 }
 
+/* ---- [beyond] type operate: list-append, increment, map-put, write on one record ---- */
+
+#define OP_KEYS 10
+
+static void op_rec(int i, struct sa_rec *r, void *ctx)
+{
+    (void)ctx;
+    r->key_len = snprintf(r->key, sizeof(r->key), "u-%d", i % OP_KEYS);
+    r->val_len = snprintf(r->val, r->val_cap, "{\"url\":\"/p%d\",\"n\":%d,\"src\":\"s%d\"}", i, i, i % 3);
+}
+
+/* Every record of a key is applied exactly once and in Kafka order: the list holds every url in
+ * order, the counters add up, the map holds each source's latest url. */
+TEST(operate_applies_each_record_once_in_key_order)
+{
+    struct sa_env v;
+    const int n = 600;
+    char spec[160], yaml[2048];
+
+    sa_env_init(&v);
+    const char *topic = sa_name(&v, "ops"), *set = sa_name(&v, "sessions"), *name = sa_name(&v, "operate");
+    snprintf(spec, sizeof(spec), "%s:3", topic);
+    const char *topics[] = {spec, NULL};
+    sa_env_start(&v, topics, NULL);
+    sa_produce(v.bootstrap, topic, n, op_rec, NULL);
+    snprintf(yaml, sizeof(yaml),
+             "  %s:\n"
+             "    invalid-record: ignore\n"
+             "    aerospike-operation:\n"
+             "      type: operate\n"
+             "      operations:\n"
+             "        - {op: list-append, bin: recent, field-name: url}\n"
+             "        - {op: increment, bin: clicks, value: 1}\n"
+             "        - {op: increment, bin: total, field-name: n}\n"
+             "        - {op: map-put, bin: by_src, key-field: src, field-name: url}\n"
+             "        - {op: write, bin: last, field-name: url}\n"
+             "    mapping:\n"
+             "      namespace: {mode: static, value: test}\n"
+             "      set: {mode: static, value: %s}\n"
+             "      key-field: {source: key}\n",
+             topic, set);
+    const char *w = sa_worker(&v, NULL);
+    const char *c = sa_connector(&v, name, topic, NULL, yaml, NULL);
+    struct tu_proc *p = sa_start(w, c, NULL, no_opts, NULL);
+    struct sa_stats st;
+    ASSERT_TRUE(sa_wait_out(p, n, 60000, &st));
+    ASSERT_EQ_INT(sa_wait_committed(v.bootstrap, group_of(name), topic, 3, n, 20000, NULL), n);
+    char *err = sa_end(p, SIGTERM, 0, 60000);
+    ASSERT_TRUE(sa_parse_last_stats(err, &st));
+    ASSERT_EQ_INT(st.written, n);
+    ASSERT_EQ_INT(st.skipped, 0);
+    mem_free(err);
+    if (!tu_aerospike_is_real())   /* appends and increments never ride in a (replayable) batch */
+        ASSERT_EQ_INT(e2e_node_stat(v.hosts, "testd_batch_rows"), 0);
+
+    struct e2e_aero a;
+    e2e_aero_open(&a, v.hosts);
+    ASSERT_EQ_INT(e2e_count_objects(v.hosts, "test", set), OP_KEYS);
+    for (int k = 0; k < OP_KEYS; k++) {
+        struct aero_record rec = {0};
+        struct aero_bin_view b;
+        struct buf want = BUF_INIT, pair = BUF_INIT;
+        char key[32], url[32];
+        int64_t total = 0;
+        int last = -1;
+
+        snprintf(key, sizeof(key), "u-%d", k);
+        ASSERT_OK(e2e_get_str(&a, "test", set, key, &rec));
+        ASSERT_EQ_INT(e2e_bin_int(&rec, "clicks"), n / OP_KEYS);
+        aero_mp_array(&want, (uint32_t)(n / OP_KEYS));
+        for (int i = k; i < n; i += OP_KEYS) {
+            total += i;
+            last = i;
+            snprintf(url, sizeof(url), "/p%d", i);
+            aero_mp_str(&want, url, strlen(url));
+        }
+        ASSERT_EQ_INT(e2e_bin_int(&rec, "total"), total);
+        ASSERT_TRUE(aero_record_bin(&rec, "recent", &b));
+        ASSERT_EQ_INT(b.particle, AERO_PT_LIST);
+        ASSERT_EQ_INT(b.value_len, want.len);
+        ASSERT_EQ_MEM(b.value, want.p, want.len);   /* every url once, in Kafka order */
+        snprintf(url, sizeof(url), "/p%d", last);
+        ASSERT_TRUE(aero_record_bin(&rec, "last", &b));
+        ASSERT_EQ_INT(b.value_len, strlen(url));
+        ASSERT_EQ_MEM(b.value, url, b.value_len);
+        ASSERT_TRUE(aero_record_bin(&rec, "by_src", &b));
+        ASSERT_EQ_INT(b.particle, AERO_PT_MAP);
+        for (int src = 0; src < 3; src++) {   /* each source maps to its latest url */
+            char sname[16];
+            int latest = -1;
+            for (int i = k; i < n; i += OP_KEYS)
+                if (i % 3 == src)
+                    latest = i;
+            buf_reset(&pair);
+            snprintf(sname, sizeof(sname), "s%d", src);
+            snprintf(url, sizeof(url), "/p%d", latest);
+            aero_mp_str(&pair, sname, strlen(sname));
+            aero_mp_str(&pair, url, strlen(url));
+            if (!memmem(b.value, b.value_len, pair.p, pair.len))
+                TEST_FAIL("%s: by_src lacks %s -> %s", key, sname, url);
+        }
+        buf_free(&want);
+        buf_free(&pair);
+        aero_record_free(&rec);
+    }
+    e2e_aero_close(&a);
+    sa_env_free(&v);
+}
+
 TEST_LIST = {
     T(namespace_and_set_static_and_dynamic),
     T(kafka_key_with_string_long_and_integer_converters_gives_string_or_integer_keys),
@@ -740,5 +849,6 @@ TEST_LIST = {
     T(ttl_static_and_dynamic_set_the_record_void_time),
     T(ttl_from_a_numeric_string_field_as_documented),
     T(bins_all_value_fields_and_renamed_map),
+    T(operate_applies_each_record_once_in_key_order),
     {0},
 };
