@@ -246,6 +246,16 @@ TEST(standalone_changes_log_levels_at_run_time)
     }
     snprintf(want, sizeof(want), "RUNNING@%s", s.id);
     wait_task(&s, want);
+    /* RUNNING comes before the worker's first line: change nothing until it is out */
+    for (uint64_t deadline = clock_mono_ms() + 30000;; sleep_ms(50)) {
+        char *log = tu_proc_stderr(s.p);
+        bool out = strstr(log, "[clicks-sink] started: group") != NULL;
+        mem_free(log);
+        if (out)
+            break;
+        if (clock_mono_ms() > deadline)
+            TEST_FAIL("the connector never logged 'started'");
+    }
     const struct conv_value *v = get(&s, "GET", "/admin/loggers", 200);
     ASSERT_EQ_STR(jstr(s.d, v, "root/level"), "INFO");
     ASSERT_EQ_STR(jstr(s.d, v, "aerosink.worker/level"), "INFO");
