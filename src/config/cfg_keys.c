@@ -350,8 +350,9 @@ const struct cfg_key cfg__keys[] = {
              "`[KEY_EXISTS_ERROR]` with `create-only` = insert once. (Spelling unverified.)"},
     {.path = OPS ".stale-write-guard", .type = CFG_K_ENUM, .def = "none", .vals = stale_vals,
      .flags = CFG_F_BEYOND, IN_TOPIC(op.stale_write_guard),
-     .help = "Skip writes older than the stored record: `none`, `kafka-timestamp` (a hidden "
-             "bin holds the Kafka timestamp) or `generation`."},
+     .help = "Planned: skip writes older than the stored record (`kafka-timestamp`, "
+             "`generation`). Not implemented yet: any value but `none` has no effect and is "
+             "reported as a warning."},
     {.path = OPS ".operations", .type = CFG_K_SEQ, .flags = CFG_F_NONEMPTY | CFG_F_BEYOND,
      .help = "type operate: operations applied in order, atomically, on one record."},
     {.path = OPS ".operations[]", .type = CFG_K_MAP, .flags = CFG_F_BEYOND, .opens = CFG_S_ROP,
