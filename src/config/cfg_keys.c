@@ -178,15 +178,18 @@ const struct cfg_key cfg__keys[] = {
              "one node."},
     {.path = "aerospike.max-socket-idle", .type = CFG_K_INT, .def = "55", .min = 0,
      .max = 86400, .flags = CFG_F_AEROSINK, IN_ROOT(aerospike.max_socket_idle_s),
-     .help = "Seconds an idle connection is kept (below the server's `proto-fd-idle-ms`); 0 "
-             "keeps them forever."},
+     .help = "Planned: seconds an idle connection is kept (below the server's "
+             "`proto-fd-idle-ms`). Not implemented yet: setting it gives a warning and no effect "
+             "(connections are kept; one the server closed is replaced on its next use)."},
     {.path = "aerospike.max-error-rate", .type = CFG_K_INT, .def = "100", .min = 0,
      .max = 1000000, .flags = CFG_F_AEROSINK, IN_ROOT(aerospike.max_error_rate),
-     .help = "Circuit breaker: after this many errors on one node within `error-rate-window` "
-             "tends, new commands to it fail fast (retriable) until the window ends. 0 = off."},
+     .help = "Planned circuit breaker: after this many errors on one node within "
+             "`error-rate-window` tends, new commands to it would fail fast. Not implemented yet: "
+             "setting it gives a warning and no effect."},
     {.path = "aerospike.error-rate-window", .type = CFG_K_INT, .def = "1", .min = 1, .max = 1000,
      .flags = CFG_F_AEROSINK, IN_ROOT(aerospike.error_rate_window),
-     .help = "Length of the error-rate window, in tend intervals."},
+     .help = "Planned: length of the error-rate window, in tend intervals. Not implemented "
+             "yet: setting it gives a warning and no effect."},
     {.path = "aerospike.boolean-particle", .type = CFG_K_ENUM, .def = "integer",
      .vals = boolp_vals, .flags = CFG_F_AEROSINK, IN_ROOT(aerospike.boolean_particle),
      .help = "How booleans are stored (G4): `integer` 1/0 (every server) or `bool`, the native "
