@@ -220,6 +220,10 @@ struct aero_cluster_config {
     uint32_t tend_interval_ms;    /* 1000; 0 = no tend thread (call aero_cluster_tend) */
     uint32_t max_conns_per_node;  /* command connections per node, all clients together: 100 */
     uint32_t fail_threshold;      /* consecutive tend failures that remove a node: 5 */
+    uint32_t max_socket_idle_ms;  /* a command connection with nothing in flight for this long
+                                     is closed by its client's next poll (before the server's
+                                     proto-fd-idle-ms reaps it): 55000 as the C client; 0 =
+                                     never */
     /* Membership changes after bootstrap, one call per change (never per command), on the
      * tend thread: log them. Must not call aero_cluster_tend/free. NULL = not reported. */
     void (*on_event)(void *ctx, const struct aero_cluster_event *ev);

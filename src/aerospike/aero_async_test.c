@@ -1191,6 +1191,67 @@ static void broken_pipeline(enum act how, enum status single_fail)
     fake_stop(f);
 }
 
+static uint32_t conns_open(struct aero_cluster *c)
+{
+    struct aero_node_info info[4];
+    return aero_cluster_nodes(c, info, 4) == 1 ? info[0].conns_open : 999;
+}
+
+/* A connection with nothing in flight for max_socket_idle_ms is closed by a later poll; the
+ * next command opens a new one. With 0 connections stay. */
+TEST(idle_connections_close_after_max_socket_idle)
+{
+    struct fake *f = fake_start("A1");
+    struct aero_cluster_config cfg;
+    struct aero_client_config cc;
+    struct aero_policy p = {2000, 5000, 0, 0};
+    static struct tcmd t[20];
+    struct err e = {0};
+    char seed[64];
+
+    for (int keep = 0; keep < 2; keep++) {
+        aero_cluster_config_init(&cfg);
+        cfg.tend_interval_ms = 0;
+        cfg.max_socket_idle_ms = keep ? 0 : 600;
+        snprintf(seed, sizeof(seed), "127.0.0.1:%u", f->port);
+        ASSERT_OK(aero_cluster_config_seeds(&cfg, seed, &e));
+        struct aero_cluster *c = aero_cluster_new(&cfg, &e);
+        ASSERT_TRUE(c != NULL);
+        aero_client_config_init(&cc);
+        cc.conns_per_node = 1;
+        struct aero_client *cl = aero_client_new(c, &cc, &e);
+        for (uint32_t i = 0; i < 10; i++) {
+            make_cmd(&t[i], i + 1, &p);
+            ASSERT_OK(aero_submit(cl, &t[i].cmd, &e));
+        }
+        wait_all(cl, t, 10, 5000);
+        ASSERT_EQ_INT(conns_open(c), 1);
+        aero_client_poll(cl, 100);                 /* well inside the idle time: kept */
+        ASSERT_EQ_INT(conns_open(c), 1);
+        uint64_t end = clock_mono_ms() + 1500;     /* 2.5 x the idle time */
+        while (clock_mono_ms() < end && conns_open(c) == 1)
+            aero_client_poll(cl, 50);
+        ASSERT_EQ_INT(conns_open(c), keep ? 1 : 0);
+        for (uint32_t i = 10; i < 20; i++) {       /* works again, on a new connection */
+            make_cmd(&t[i], i + 1, &p);
+            ASSERT_OK(aero_submit(cl, &t[i].cmd, &e));
+        }
+        wait_all(cl, t + 10, 10, 5000);
+        for (int i = 0; i < 20; i++) {
+            ASSERT_ST(t[i].st, ST_OK);
+            ASSERT_EQ_INT(t[i].cmd.attempts, 1);
+            memset(&t[i].calls, 0, sizeof(t[i]) - offsetof(struct tcmd, calls));
+            aero_cmd_free(&t[i].cmd);
+        }
+        struct aero_node_info info[1];
+        ASSERT_EQ_INT(aero_cluster_nodes(c, info, 1), 1);
+        ASSERT_EQ_U64(info[0].conns_opened, keep ? 1 : 2);
+        aero_client_free(cl);
+        aero_cluster_free(c);
+    }
+    fake_stop(f);
+}
+
 TEST(connection_reset_mid_pipeline)
 {
     broken_pipeline(A_RESET, ST_IO);
@@ -1710,6 +1771,7 @@ TEST_LIST = {
     T(timers_of_mixed_durations_fire_in_order_once),
     T(late_poll_completes_answered_commands_instead_of_timing_out),
     T(expired_before_sending_times_out_unsent_not_in_doubt),
+    T(idle_connections_close_after_max_socket_idle),
     T(connection_reset_mid_pipeline),
     T(server_closes_mid_pipeline),
     T(wrong_framing_fails_connection),

@@ -75,6 +75,7 @@ struct conn {
     unsigned auth_gen;               /* session token generation this connection presented */
     bool tcp_done, setup_out;        /* TCP connected; set-up waits for writability */
     bool retire;                     /* no new commands: its token was refused or replaced */
+    uint64_t last_ms;                /* last command pushed or finished (idle closing) */
 };
 
 struct watch {
@@ -107,6 +108,7 @@ struct aero_client {
     struct watch *watches;
     uint32_t inflight;
     uint64_t now;
+    uint64_t next_idle_check;        /* when close_idle looks at the connections again */
     bool closing, polling;
     struct err cb_err;
     struct iovec iov[IOV_BATCH];
@@ -535,6 +537,7 @@ static struct conn *conn_open(struct aero_client *cl, struct cnode *cn)
     conn->kind = EV_CONN;
     conn->cn = cn;
     conn->fd = fd;
+    conn->last_ms = cl->now;
     conn->connecting = in_progress;
     conn->connect_deadline = cl->now + cl->cluster->cfg.conn_timeout_ms +
                              (aero__csetup_needed(cl->cluster) ? cl->cluster->cfg.login_timeout_ms : 0);
@@ -703,7 +706,7 @@ static bool auth_refused(struct aero_client *cl, struct conn *conn, struct aero_
 
 static void conn_push(struct aero_client *cl, struct conn *conn, struct aero_cmd *cmd)
 {
-    (void)cl;
+    conn->last_ms = cl->now;
     list_push(&conn->head, &conn->tail, cmd);
     if (!conn->send) {
         conn->send = cmd;
@@ -1081,6 +1084,7 @@ static bool on_frame(struct aero_client *cl, struct conn *conn, const uint8_t *f
     }
     list_pop(&conn->head, &conn->tail);
     conn->n--;
+    conn->last_ms = cl->now;
     cmd->result_code = rc;
     cmd->priv.conn = NULL;
     if ((rc == AERO_RC_SEC_ERR_NOT_AUTHENTICATED || rc == AERO_RC_SEC_ERR_EXPIRED_SESSION) &&
@@ -1227,6 +1231,7 @@ static void on_timer(struct aero_client *cl, struct aero_cmd *cmd)
             }
             list_remove(&conn->head, &conn->tail, cmd);
             conn->n--;
+            conn->last_ms = cl->now;
             attempt_failed(cl, cmd, ST_TIMEOUT, 0, 0, FK_TIMEOUT);
         }
         break;
@@ -1359,6 +1364,25 @@ static void handle_events(struct aero_client *cl, int n)
     }
 }
 
+/* Close connections that carried nothing for max_socket_idle_ms (looked at a few times per
+ * period, not on every poll). A new command opens a new connection as usual. */
+static void close_idle(struct aero_client *cl)
+{
+    uint32_t idle = cl->cluster->cfg.max_socket_idle_ms;
+
+    if (!idle || cl->now < cl->next_idle_check)
+        return;
+    cl->next_idle_check = cl->now + MAX(idle / 4, 100u);
+    for (uint32_t i = 0; i < cl->n_conns;) {
+        struct conn *c = cl->conns[i];
+        if (c->n == 0 && !c->connecting && cl->now - c->last_ms >= idle) {
+            conn_close(cl, c);        /* swap-removed: look at slot i again */
+            continue;
+        }
+        i++;
+    }
+}
+
 int aero_client_poll(struct aero_client *cl, int timeout_ms)
 {
     int ran, n, wait;
@@ -1383,6 +1407,7 @@ int aero_client_poll(struct aero_client *cl, int timeout_ms)
     progress(cl);
     ran += run_done(cl);
     progress(cl);
+    close_idle(cl);
     bury(cl);
     cl->polling = false;
     return ran;

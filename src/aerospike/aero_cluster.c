@@ -23,6 +23,7 @@ void aero_cluster_config_init(struct aero_cluster_config *c)
     c->tend_interval_ms = 1000;
     c->max_conns_per_node = 100;
     c->fail_threshold = 5;
+    c->max_socket_idle_ms = 55000;
 }
 
 enum status aero_cluster_config_seeds(struct aero_cluster_config *c, const char *list,

@@ -228,6 +228,7 @@ static enum status cluster_config(const struct cfg *m, struct aero_cluster_confi
     cc->login_timeout_ms = (uint32_t)a->login_timeout_ms;
     cc->tend_interval_ms = (uint32_t)a->tend_interval_ms;
     cc->max_conns_per_node = (uint32_t)a->max_connections_per_node;
+    cc->max_socket_idle_ms = (uint32_t)a->max_socket_idle_s * 1000u;
     return ST_OK;
 }
 

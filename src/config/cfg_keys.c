@@ -178,9 +178,9 @@ const struct cfg_key cfg__keys[] = {
              "one node."},
     {.path = "aerospike.max-socket-idle", .type = CFG_K_INT, .def = "55", .min = 0,
      .max = 86400, .flags = CFG_F_AEROSINK, IN_ROOT(aerospike.max_socket_idle_s),
-     .help = "Planned: seconds an idle connection is kept (below the server's "
-             "`proto-fd-idle-ms`). Not implemented yet: setting it gives a warning and no effect "
-             "(connections are kept; one the server closed is replaced on its next use)."},
+     .help = "Seconds a command connection with nothing in flight is kept before aerosink "
+             "closes it (keep it below the server's `proto-fd-idle-ms`); 0 keeps them forever. "
+             "A new write opens a new connection."},
     {.path = "aerospike.max-error-rate", .type = CFG_K_INT, .def = "100", .min = 0,
      .max = 1000000, .flags = CFG_F_AEROSINK, IN_ROOT(aerospike.max_error_rate),
      .help = "Planned circuit breaker: after this many errors on one node within "

@@ -415,8 +415,7 @@ void cfg__rules_aerospike(struct cfg_walk *w, const struct cfg_node *a)
         return;
     as->has_rack_id = has(a, "rack-id");
     /* documented client settings the client does not have yet: say so instead of ignoring */
-    static const char *const not_yet[][2] = {{"max-socket-idle", "aerospike.max-socket-idle"},
-                                             {"max-error-rate", "aerospike.max-error-rate"},
+    static const char *const not_yet[][2] = {{"max-error-rate", "aerospike.max-error-rate"},
                                              {"error-rate-window", "aerospike.error-rate-window"}};
     for (size_t i = 0; i < ARRAY_LEN(not_yet); i++)
         if (has(a, not_yet[i][0]))
