@@ -9,6 +9,8 @@ struct mapping {
     struct mapping_spec s;          /* strings point into arena */
     struct mapping_bin *bins;
     struct mapping_rop *rops;
+    struct conv_value *rop_static;  /* per operation: [2i] its static operand, [2i+1] its static
+                                     * map key, as values so they encode like field values */
     bool rops_repeatable;           /* no list-append / increment among them */
     bool rops_map;                  /* a map-put among them (RESPOND_ALL_OPS, as the C client) */
     char *arena;
@@ -91,6 +93,20 @@ static enum status check_spec(const struct mapping_spec *s, struct err *e)
     return ST_OK;
 }
 
+/* A static operand as a value (strings borrowed from the mapping's arena). */
+static struct conv_value static_value(const struct mapping_scalar *v)
+{
+    switch (v->type) {
+    case MAPPING_SCALAR_INT: return (struct conv_value){.type = CONV_INT, .i = v->i};
+    case MAPPING_SCALAR_DOUBLE: return (struct conv_value){.type = CONV_DOUBLE, .d = v->d};
+    case MAPPING_SCALAR_BOOL: return (struct conv_value){.type = CONV_BOOL, .b = v->b};
+    case MAPPING_SCALAR_STRING:
+        return (struct conv_value){.type = CONV_STRING, .s = {v->s, (uint32_t)strlen(v->s)}};
+    case MAPPING_SCALAR_NONE: break;
+    }
+    return (struct conv_value){.type = CONV_NULL};
+}
+
 struct mapping *mapping_new(const struct mapping_spec *spec, struct err *e)
 {
     struct mapping *m;
@@ -113,7 +129,8 @@ struct mapping *mapping_new(const struct mapping_spec *spec, struct err *e)
     m->arena = mem_malloc(need);
     m->bins = mem_calloc(spec->n_bins ? spec->n_bins : 1, sizeof(*m->bins));
     m->rops = mem_calloc(spec->n_rops ? spec->n_rops : 1, sizeof(*m->rops));
-    if (!m->arena || !m->bins || !m->rops)
+    m->rop_static = mem_calloc(spec->n_rops ? 2 * spec->n_rops : 1, sizeof(*m->rop_static));
+    if (!m->arena || !m->bins || !m->rops || !m->rop_static)
         goto nomem;
     cur = m->arena;
     m->s.topic = arena_put(&cur, spec->topic ? spec->topic : "");
@@ -135,6 +152,10 @@ struct mapping *mapping_new(const struct mapping_spec *spec, struct err *e)
         m->rops[i].value.s = arena_put(&cur, spec->rops[i].value.s);
         m->rops[i].key_field = arena_put(&cur, spec->rops[i].key_field);
         m->rops[i].key = arena_put(&cur, spec->rops[i].key);
+        m->rop_static[2 * i] = static_value(&m->rops[i].value);
+        if (m->rops[i].key)
+            m->rop_static[2 * i + 1] = (struct conv_value){.type = CONV_STRING, .s = {m->rops[i].key,
+                                                                                    (uint32_t)strlen(m->rops[i].key)}};
         if (spec->rops[i].kind == MAPPING_ROP_LIST_APPEND || spec->rops[i].kind == MAPPING_ROP_INCREMENT)
             m->rops_repeatable = false;
         if (spec->rops[i].kind == MAPPING_ROP_MAP_PUT)
@@ -171,6 +192,7 @@ void mapping_free(struct mapping *m)
     mem_free(m->arena);
     mem_free(m->bins);
     mem_free(m->rops);
+    mem_free(m->rop_static);
     mem_free(m);
 }
 
@@ -451,36 +473,6 @@ static enum status put_bins(const struct mapping *m, struct aero_msg *msg, const
 
 /* --- type operate: record operations --- */
 
-/* A static operand as a bin value of op @op (write or increment). */
-static void put_static_op(const struct mapping *m, struct aero_msg *msg, uint8_t op, const char *bin, size_t bl,
-                          const struct mapping_scalar *v)
-{
-    switch (v->type) {
-    case MAPPING_SCALAR_INT: aero_msg_op_int(msg, op, bin, bl, v->i); break;
-    case MAPPING_SCALAR_DOUBLE: aero_msg_op_double(msg, op, bin, bl, v->d); break;
-    case MAPPING_SCALAR_BOOL:
-        if (m->s.bool_as_int)
-            aero_msg_op_int(msg, op, bin, bl, v->b ? 1 : 0);
-        else
-            aero_msg_op_bool(msg, op, bin, bl, v->b);
-        break;
-    case MAPPING_SCALAR_STRING: aero_msg_op(msg, op, AERO_PT_STRING, bin, bl, v->s, strlen(v->s)); break;
-    case MAPPING_SCALAR_NONE: break;
-    }
-}
-
-static enum status put_static_mp(struct buf *b, const struct mapping_scalar *v)
-{
-    switch (v->type) {
-    case MAPPING_SCALAR_INT: return aero_mp_int(b, v->i);
-    case MAPPING_SCALAR_DOUBLE: return aero_mp_double(b, v->d);
-    case MAPPING_SCALAR_BOOL: return aero_mp_bool(b, v->b);
-    case MAPPING_SCALAR_STRING: return aero_mp_str(b, v->s, strlen(v->s));
-    case MAPPING_SCALAR_NONE: break;
-    }
-    return aero_mp_nil(b);
-}
-
 /* A list-append or map-put: CDT_MODIFY with msgpack [op code, (map key,) value] (wire doc §5). */
 static enum status put_cdt(struct aero_msg *msg, const struct mapping_rop *r, const struct conv_doc *d,
                            const struct conv_value *operand, const struct conv_value *map_key, struct err *e)
@@ -495,9 +487,9 @@ static enum status put_cdt(struct aero_msg *msg, const struct mapping_rop *r, co
     if (st == ST_OK)
         st = aero_mp_int(msg->b, map ? AERO_CDT_MAP_PUT : AERO_CDT_LIST_APPEND);
     if (st == ST_OK && map)
-        st = map_key ? put_mp(msg->b, d, map_key, 1, e) : aero_mp_str(msg->b, r->key, strlen(r->key));
+        st = put_mp(msg->b, d, map_key, 1, e);
     if (st == ST_OK)
-        st = operand ? put_mp(msg->b, d, operand, 1, e) : put_static_mp(msg->b, &r->value);
+        st = put_mp(msg->b, d, operand, 1, e);
     if (st != ST_OK)
         return st == ST_NOMEM ? err_set(e, ST_NOMEM, "operations: out of memory") : ST_MAPPING;
     aero_msg_op_close(msg);
@@ -511,7 +503,7 @@ static enum status put_rops(const struct mapping *m, struct aero_msg *msg, const
 
     for (size_t i = 0; i < m->s.n_rops; i++) {
         const struct mapping_rop *r = &m->rops[i];
-        const struct conv_value *operand = NULL, *map_key = NULL;
+        const struct conv_value *operand = &m->rop_static[2 * i], *map_key = &m->rop_static[2 * i + 1];
         size_t bl = strlen(r->bin);
 
         if ((r->field || r->key_field) && (!root || root->type != CONV_MAP))
@@ -532,17 +524,11 @@ static enum status put_rops(const struct mapping *m, struct aero_msg *msg, const
         }
         switch (r->kind) {
         case MAPPING_ROP_WRITE:
-            if (operand) {
-                if (put_bin(m, msg, d, r->bin, bl, operand, e) != ST_OK)
-                    return ST_MAPPING;
-            } else {
-                put_static_op(m, msg, AERO_OP_WRITE, r->bin, bl, &r->value);
-            }
+            if (put_bin(m, msg, d, r->bin, bl, operand, e) != ST_OK)
+                return ST_MAPPING;
             break;
-        case MAPPING_ROP_INCREMENT:
-            if (!operand)
-                put_static_op(m, msg, AERO_OP_INCR, r->bin, bl, &r->value);
-            else if (operand->type == CONV_INT)
+        case MAPPING_ROP_INCREMENT:   /* a static operand is a number (check_spec) */
+            if (operand->type == CONV_INT)
                 aero_msg_op_int(msg, AERO_OP_INCR, r->bin, bl, operand->i);
             else if (operand->type == CONV_DOUBLE)
                 aero_msg_op_double(msg, AERO_OP_INCR, r->bin, bl, operand->d);
