@@ -113,13 +113,9 @@ int app_cmd_distributed(int argc, char **argv, struct app_signals *sig)
     lc.level = o.log_level;
     /* levels REST may change (PUT /admin/loggers/...): this command's own lines, the herder's,
      * the connectors' ("aerosink.worker"), the Aerospike clusters' ("aerosink.aerospike") */
-    struct log_levels *levels = log_levels_new(o.log_level);
-    if (!levels) {
-        fprintf(stderr, "aerosink distributed: out of memory\n");
+    struct log_levels *levels = app_log_levels_new(&o, &lc, "distributed");
+    if (!levels)
         return 1;
-    }
-    o.levels = levels;
-    lc.live = log_levels_cell(levels, "aerosink.distributed");
 
     struct cfg_props *wp = cfg_props_load_file(argv[optind], &d);
     if (wp)

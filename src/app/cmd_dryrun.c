@@ -51,19 +51,6 @@ static const char dryrun_usage[] =
 #define MAX_HEADERS 16
 #define MAX_INPUT (64 << 20)
 
-/* key,value pairs of a converter's settings, NULL-terminated, borrowed from @kv */
-static const char **props_array(const struct cfg_kvs *kv)
-{
-    const char **a = mem_calloc(kv->n * 2 + 1, sizeof(*a));
-    if (!a)
-        return NULL;
-    for (size_t i = 0; i < kv->n; i++) {
-        a[2 * i] = kv->v[i].key;
-        a[2 * i + 1] = kv->v[i].value;
-    }
-    return a;
-}
-
 static struct conv_converter *converter(const struct cfg_worker *w, const struct cfg_connector *c, bool key)
 {
     struct cfg_converter cc;
@@ -72,9 +59,11 @@ static struct conv_converter *converter(const struct cfg_worker *w, const struct
     struct conv_converter *cv;
 
     cfg_effective_converter(w, c, key, &cc);
-    if (!cc.class_name)
-        cc.class_name = "org.apache.kafka.connect.json.JsonConverter";   /* Connect's default */
-    if (!(props = props_array(&cc.props))) {
+    if (!cc.class_name) {   /* the file check refuses a worker without them; as the worker does */
+        fprintf(stderr, "aerosink dry-run: key.converter and value.converter are required\n");
+        return NULL;
+    }
+    if (!(props = app_kv_array((const struct cfg_kvs *const[]){&cc.props}, 1))) {
         fprintf(stderr, "aerosink dry-run: out of memory\n");
         return NULL;
     }
@@ -162,11 +151,13 @@ static int print_request(size_t n, const struct buf *req, enum mapping_action ac
     struct err e = {0};
     enum status st;
     const uint8_t *cur;
+    bool writes_only;
 
     if (req->len < AERO_PROTO_HEADER_SZ || aero_msg_parse(p, len, &v, &e) != ST_OK) {
         fprintf(stderr, "record %zu: the request cannot be read back: %s\n", n, e.msg);
         return 1;
     }
+    writes_only = all_writes(&v);
     f = v.fields;
     end = v.ops ? v.ops : v.end;
     for (uint16_t i = 0; i < v.n_fields && f + 5 <= end; i++) {
@@ -193,7 +184,7 @@ static int print_request(size_t n, const struct buf *req, enum mapping_action ac
         f = d + dn;
     }
     buf_printf(&out, "record %zu: %s %.*s/%.*s", n,
-               action == MAPPING_DELETE ? "delete" : all_writes(&v) ? "write" : "operate",
+               action == MAPPING_DELETE ? "delete" : writes_only ? "write" : "operate",
                (int)ns_len, ns, set ? (int)set_len : 0, set ? set : "");
     if (!set)
         buf_append_str(&out, "(no set)");
@@ -227,7 +218,7 @@ static int print_request(size_t n, const struct buf *req, enum mapping_action ac
             buf_printf(&bins, "\"(op %u, particle %u, %u bytes)\"", b.op, b.particle, b.value_len);
         }
         buf_put_u8(&bins, '}');
-        buf_printf(&out, "  %s: %s\n", v.n_ops && !all_writes(&v) ? "operations" : "bins", buf_cstr(&bins));
+        buf_printf(&out, "  %s: %s\n", writes_only ? "bins" : "operations", buf_cstr(&bins));
     }
     if (hex) {
         for (size_t k = 0; k < req->len; k++)

@@ -366,13 +366,9 @@ int app_cmd_standalone(int argc, char **argv, struct app_signals *sig)
     lc.level = o.log_level;
     /* levels REST may change (PUT /admin/loggers/...): this command's own lines, the
      * connectors' ("aerosink.worker"), the Aerospike clusters' ("aerosink.aerospike") */
-    struct log_levels *levels = log_levels_new(o.log_level);
-    if (!levels) {
-        fprintf(stderr, "aerosink standalone: out of memory\n");
+    struct log_levels *levels = app_log_levels_new(&o, &lc, "standalone");
+    if (!levels)
         return 1;
-    }
-    o.levels = levels;
-    lc.live = log_levels_cell(levels, "aerosink.standalone");
 
     /* Load and check everything before starting anything. */
     bool ok = gen_load(cur, argv + optind, argc - optind, &d);

@@ -42,8 +42,7 @@ bool app_print_diags(const struct cfg_diags *d)
     return d->errors > 0;
 }
 
-/* NULL-terminated key,value array from one or more cfg_kvs (later ones override). */
-static const char **kv_array(struct app_connector *ac, const struct cfg_kvs *const *lists, size_t n_lists)
+const char **app_kv_array(const struct cfg_kvs *const *lists, size_t n_lists)
 {
     size_t total = 0, k = 0;
     const char **out;
@@ -51,18 +50,45 @@ static const char **kv_array(struct app_connector *ac, const struct cfg_kvs *con
     for (size_t i = 0; i < n_lists; i++)
         total += lists[i] ? lists[i]->n : 0;
     out = mem_calloc(total * 2 + 1, sizeof(*out));
-    if (!out || ac->n_kv == ARRAY_LEN(ac->kv_arrays)) {
-        mem_free(out);
-        return NULL;
-    }
-    ac->kv_arrays[ac->n_kv++] = out;
-    for (size_t i = 0; i < n_lists; i++) {
+    for (size_t i = 0; out && i < n_lists; i++) {
         for (size_t j = 0; lists[i] && j < lists[i]->n; j++) {
             out[k++] = lists[i]->v[j].key;
             out[k++] = lists[i]->v[j].value;
         }
     }
     return out;
+}
+
+/* app_kv_array, owned by @ac (freed with it). */
+static const char **kv_array(struct app_connector *ac, const struct cfg_kvs *const *lists, size_t n_lists)
+{
+    const char **out;
+
+    if (ac->n_kv == ARRAY_LEN(ac->kv_arrays) || !(out = app_kv_array(lists, n_lists)))
+        return NULL;
+    ac->kv_arrays[ac->n_kv++] = out;
+    return out;
+}
+
+struct log_levels *app_log_levels_new(struct app_run_opts *o, struct log_ctx *lc, const char *command)
+{
+    char name[64];
+    struct log_levels *ll = log_levels_new(o->log_level);
+
+    if (!ll) {
+        fprintf(stderr, "aerosink %s: out of memory\n", command);
+        return NULL;
+    }
+    snprintf(name, sizeof(name), "aerosink.%s", command);
+    o->levels = ll;
+    lc->live = log_levels_cell(ll, name);
+    return ll;
+}
+
+/* The level cell of logger @name when REST may change levels (o->levels), else NULL. */
+static const atomic_int *live_level(const struct app_run_opts *o, const char *name)
+{
+    return o->levels ? log_levels_cell(o->levels, name) : NULL;
 }
 
 static enum worker_policy invalid_policy(enum cfg_invalid_record r)
@@ -237,8 +263,7 @@ static enum status cluster_config(const struct cfg *m, struct aero_cluster_confi
 static struct aero_cluster *connect_cluster(const struct aero_cluster_config *acc, const char *name,
                                             const struct app_run_opts *o, struct err *e)
 {
-    struct log_ctx lc = {o->log_level, name, 2,
-                         o->levels ? log_levels_cell(o->levels, "aerosink.aerospike") : NULL};
+    struct log_ctx lc = {o->log_level, name, 2, live_level(o, "aerosink.aerospike")};
     uint64_t first = clock_mono_ms(), logged = 0;
 
     for (;;) {
@@ -298,8 +323,7 @@ struct app_connector *app_connector_new(const struct cfg_worker *w, const struct
     if (!o->dry_run) {
         if (cluster_config(m, &acc, e) != ST_OK)
             goto fail;
-        ac->aero_log = (struct log_ctx){o->log_level, ac->name, 2,
-                                        o->levels ? log_levels_cell(o->levels, "aerosink.aerospike") : NULL};
+        ac->aero_log = (struct log_ctx){o->log_level, ac->name, 2, live_level(o, "aerosink.aerospike")};
         acc.on_event = on_cluster_event;
         acc.event_ctx = ac;
         ac->cluster = connect_cluster(&acc, c->name, o, e);
@@ -352,7 +376,7 @@ struct app_connector *app_connector_new(const struct cfg_worker *w, const struct
     wc.dry_run = o->dry_run;
     wc.exit_when_drained = o->exit_when_drained;
     wc.log_level = o->log_level;
-    wc.log_live = o->levels ? log_levels_cell(o->levels, "aerosink.worker") : NULL;
+    wc.log_live = live_level(o, "aerosink.worker");
     ac->worker = worker_new(&wc, e);
     mem_free(topics);
     if (!ac->worker)

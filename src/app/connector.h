@@ -41,6 +41,16 @@ struct aero_cluster *app_connector_cluster(struct app_connector *ac);   /* NULL 
 const char *app_connector_name(const struct app_connector *ac);
 void app_connector_free(struct app_connector *ac);
 
+/* Owned NULL-terminated key,value array (mem_free) from one or more cfg_kvs, borrowing their
+ * strings; later lists override earlier ones. NULL when out of memory. */
+const char **app_kv_array(const struct cfg_kvs *const *lists, size_t n_lists);
+
+/* The run-time log levels of command @command ("standalone", "distributed"): a new registry
+ * starting at o->log_level, set as o->levels, with @lc's level in logger "aerosink.<command>".
+ * Owned (log_levels_free after every thread that logs has stopped); NULL, with a line on
+ * stderr, when out of memory. */
+struct log_levels *app_log_levels_new(struct app_run_opts *o, struct log_ctx *lc, const char *command);
+
 /* The mapping of topic @t of @m, compiled as a connector runs it (owned: mapping_free). */
 struct mapping *app_compile_mapping(const struct cfg *m, const struct cfg_topic *t, struct err *e);
 

@@ -154,7 +154,7 @@ struct log_levels *log_levels_new(enum log_level root)
         return NULL;
     }
     snprintf(lg->name, sizeof(lg->name), "root");
-    snprintf(lg->level, sizeof(lg->level), "%s", root == LOG_OFF ? "OFF" : log_level_name(root));
+    snprintf(lg->level, sizeof(lg->level), "%s", log_level_name(root));
     lg->last_modified = -1;
     atomic_init(&lg->cell, (int)root);
     ll->v[0] = lg;
