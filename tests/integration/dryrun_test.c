@@ -25,6 +25,17 @@ static void expect(const char *dir, const char *args, int code, const char *text
     mem_free(out);
 }
 
+/* `aerosink dry-run ARGS` in @dir exits @code and prints exactly @want. */
+static void expect_exactly(const char *dir, const char *args, int code, const char *want)
+{
+    char *out = NULL;
+    int rc = dry_run(dir, args, &out);
+    if (rc != code)
+        TEST_FAIL("dry-run %s: exit %d (want %d):\n%s", args, rc, code, out);
+    ASSERT_EQ_STR(out, want);
+    mem_free(out);
+}
+
 /* the start of every mapping file here: seeds, then topic "users" */
 #define MAPPING_HEAD "aerospike:\n  seeds:\n    - 127.0.0.1: {port: 3000}\ntopics:\n  users:\n"
 
@@ -70,14 +81,12 @@ TEST(each_line_becomes_the_operation_the_connector_would_send)
                             "      ttl: {mode: static, value: 3600}\n"
                             "      bins: {type: multi-bins, all-value-fields: true}\n");
     char want[1024], dig[41];
-    char *out = NULL;
 
     tu_write_file(dir, "recs.jsonl",
                   "{\"id\":\"u1\",\"kind\":\"users\",\"name\":\"Ann\",\"age\":31,\"score\":2.5,\"tags\":[\"a\",\"b\"]}\n"
                   "\n"
                   "{\"kind\":\"users\",\"name\":\"no id\"}\n"
                   "not json\n");
-    ASSERT_EQ_INT(dry_run(dir, "worker.properties users.properties recs.jsonl", &out), 1);
     digest_hex("users", "u1", dig);
     snprintf(want, sizeof(want),
              "record 1: write test/users key \"u1\" (sent and stored) digest %s (record-exists-action update)\n"
@@ -87,8 +96,7 @@ TEST(each_line_becomes_the_operation_the_connector_would_send)
              "record 3: value: JSON: line 1 col 2: invalid literal (expected 'null') (invalid-record: ignore -> "
              "skipped and counted)\n",
              dig);
-    ASSERT_EQ_STR(out, want);
-    mem_free(out);
+    expect_exactly(dir, "worker.properties users.properties recs.jsonl", 1, want);
 
     /* from stdin, only the good record: exit 0 */
     expect(dir, "worker.properties users.properties - < recs.jsonl 2>&1 | head -3; exit 0", 0, "record 1: write test/users");
@@ -131,6 +139,34 @@ TEST(key_header_ttl_policy_flags_and_hex)
     mem_free(out);
 }
 
+TEST(operate_topics_show_their_operations)
+{
+    const char *dir = setup(MAPPING_HEAD
+                            "    invalid-record: ignore\n"
+                            "    aerospike-operation:\n"
+                            "      type: operate\n"
+                            "      operations:\n"
+                            "        - {op: list-append, bin: recent, field-name: url}\n"
+                            "        - {op: increment, bin: clicks, value: 1}\n"
+                            "        - {op: map-put, bin: by_src, key-field: src, field-name: url}\n"
+                            "        - {op: write, bin: last, field-name: url}\n"
+                            "    mapping:\n"
+                            "      namespace: {mode: static, value: test}\n"
+                            "      set: {mode: static, value: s}\n"
+                            "      key-field: {source: key}\n");
+    char want[1024], dig[41];
+
+    tu_write_file(dir, "ops.jsonl", "{\"url\":\"/a\",\"src\":\"web\"}\n");
+    digest_hex("s", "s1", dig);
+    snprintf(want, sizeof(want),
+             "record 1: operate test/s digest %s (record-exists-action update)\n"
+             "  ttl: namespace default\n"
+             "  operations: {\"recent\":{\"list-append\":\"/a\"},\"clicks\":{\"increment\":1},"
+             "\"by_src\":{\"map-put\":[\"web\",\"/a\"]},\"last\":\"/a\"}\n",
+             dig);
+    expect_exactly(dir, "--key s1 worker.properties users.properties ops.jsonl", 0, want);
+}
+
 TEST(usage_and_configuration_errors_exit_2)
 {
     const char *dir = setup(MAPPING_HEAD
@@ -156,6 +192,7 @@ TEST(usage_and_configuration_errors_exit_2)
 TEST_LIST = {
     T(each_line_becomes_the_operation_the_connector_would_send),
     T(key_header_ttl_policy_flags_and_hex),
+    T(operate_topics_show_their_operations),
     T(usage_and_configuration_errors_exit_2),
     {0},
 };
