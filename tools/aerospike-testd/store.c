@@ -3,6 +3,7 @@
  * (uniformly random, so its first 8 bytes are the hash); deletion shifts back the cluster.
  * Expired records are invisible (td_rec_get removes them) and swept for counts. */
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 
 #include "testd.h"
@@ -11,6 +12,35 @@ uint32_t td_now_cl(void)
 {
     uint64_t s = clock_wall_ms() / 1000;
     return s > AERO_CITRUSLEAF_EPOCH ? (uint32_t)(s - AERO_CITRUSLEAF_EPOCH) : 0;
+}
+
+/* Slot tables of 4 MiB and more are mapped on their own and asked for transparent huge pages:
+ * a lookup of a random digest in a table of a million records otherwise misses the TLB on
+ * every probe (32 MiB of slots is 8192 small pages). Smaller tables come from the heap. */
+#define SLOTS_MAP_MIN ((size_t)4 << 20)
+
+static struct td_slot *slots_new(size_t cap)
+{
+    size_t bytes = cap * sizeof(struct td_slot);
+    void *p;
+
+    if (bytes < SLOTS_MAP_MIN)
+        return mem_calloc(cap, sizeof(struct td_slot));
+    p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED)
+        return NULL;
+    (void)madvise(p, bytes, MADV_HUGEPAGE);    /* a hint: without THP the table still works */
+    return p;
+}
+
+static void slots_free(struct td_slot *slots, size_t cap)
+{
+    size_t bytes = cap * sizeof(struct td_slot);
+
+    if (bytes < SLOTS_MAP_MIN)
+        mem_free(slots);
+    else if (slots)
+        munmap(slots, bytes);
 }
 
 int td_store_add_ns(struct td_store *st, const char *name, struct err *e)
@@ -38,11 +68,11 @@ int td_store_add_ns(struct td_store *st, const char *name, struct err *e)
     ns->max_record_size = AERO_DEFAULT_MAX_RECORD_SIZE;
     ns->rf = 2;
     ns->cap = 1024;
-    ns->slots = mem_calloc(ns->cap, sizeof(*ns->slots));
+    ns->slots = slots_new(ns->cap);
     ns->sets = mem_calloc(TD_MAX_SETS + 1, sizeof(*ns->sets));
     ns->n_sets = 1;
     if (!ns->slots || !ns->sets) {
-        mem_free(ns->slots);
+        slots_free(ns->slots, ns->cap);
         mem_free(ns->sets);
         err_set(e, ST_NOMEM, "namespace %s", name);
         return -1;
@@ -86,9 +116,9 @@ void td_ns_truncate(struct td_ns *ns)
     for (uint32_t i = 0; i < ns->n_sets; i++)
         ns->sets[i].objects = 0;
     if (ns->cap > 4096) {              /* give a big table back */
-        struct td_slot *small = mem_calloc(1024, sizeof(*small));
+        struct td_slot *small = slots_new(1024);
         if (small) {
-            mem_free(ns->slots);
+            slots_free(ns->slots, ns->cap);
             ns->slots = small;
             ns->cap = 1024;
         }
@@ -99,7 +129,7 @@ void td_store_free(struct td_store *st)
 {
     for (int i = 0; i < st->n_ns; i++) {
         td_ns_truncate(&st->ns[i]);
-        mem_free(st->ns[i].slots);
+        slots_free(st->ns[i].slots, st->ns[i].cap);
         mem_free(st->ns[i].sets);
     }
     st->n_ns = 0;
@@ -150,7 +180,7 @@ static bool grow(struct td_ns *ns)
 {
     size_t old_cap = ns->cap, mask = old_cap * 2 - 1;
     struct td_slot *old = ns->slots;
-    struct td_slot *slots = mem_calloc(old_cap * 2, sizeof(*slots));
+    struct td_slot *slots = slots_new(old_cap * 2);
 
     if (!slots)
         return false;
@@ -164,7 +194,7 @@ static bool grow(struct td_ns *ns)
     }
     ns->slots = slots;
     ns->cap = old_cap * 2;
-    mem_free(old);
+    slots_free(old, old_cap);
     return true;
 }
 
