@@ -1789,6 +1789,130 @@ TEST(cdt_list_map_and_compaction)
 }
 
 
+/* get_all of @d must be gen @gen and bins names[i] = (pts[i], vals[i] of lens[i]) in order. */
+static void expect_bins(int fd, const uint8_t *d, struct buf *b, uint32_t gen, int n,
+                        const char *const names[], const uint8_t pts[], const uint8_t *const vals[],
+                        const uint32_t lens[])
+{
+    struct rp x = get_all(fd, d, b);
+    uint8_t op, pt;
+    char name[64];
+    const uint8_t *v;
+    uint32_t vn;
+
+    ASSERT_EQ_INT(x.rc, 0);
+    ASSERT_EQ_INT(x.gen, gen);
+    ASSERT_EQ_INT(x.no, n);
+    for (int i = 0; i < n; i++) {
+        rp_op(&x, i, &op, &pt, name, &v, &vn);
+        ASSERT_EQ_STR(name, names[i]);
+        ASSERT_EQ_INT(pt, pts[i]);
+        ASSERT_EQ_INT(vn, lens[i]);
+        ASSERT_EQ_MEM(v, vals[i], lens[i]);
+    }
+}
+
+/* Writes that replace every bin of a record in its stored order (the shape of a connector's
+ * full-record update): type changes, short integers widened to 8 bytes, lists compacted, a
+ * value that outgrows the record's room, a bad list and a record over max-record-size failing
+ * with nothing changed, and the same bins in another order keeping the stored order. */
+TEST(rewrite_of_every_bin_in_stored_order)
+{
+    char hosts[256];
+    struct tu_proc *p = start(NULL, hosts, sizeof(hosts));
+    int fd = tconnect(hosts);
+    struct buf b = BUF_INIT;
+    struct rq r = {BUF_INIT, 0, 0};
+    const uint8_t *d = dg(80000);
+    const char *names[] = {"s", "i", "l"};
+    size_t big_n = AERO_DEFAULT_MAX_RECORD_SIZE;
+    uint8_t *big = calloc(1, big_n);
+
+    ASSERT_TRUE(big != NULL);
+    rq_begin(&r, 0, 1, 0, 0, 0);
+    rq_key(&r, "test", "t", d);
+    rq_op(&r, 2, 3, "s", "ab", 2);
+    rq_op_int(&r, 2, "i", 7);
+    rq_op(&r, 2, 20, "l", HEX("92 01 02"), 3);
+    ASSERT_EQ_INT(txn(fd, &r, &b).rc, 0);
+    {
+        const uint8_t pts[] = {3, 1, 20};
+        const uint8_t *vals[] = {(const uint8_t *)"ab", HEX("00 00 00 00 00 00 00 07"), HEX("92 01 02")};
+        const uint32_t lens[] = {2, 8, 3};
+        expect_bins(fd, d, &b, 1, 3, names, pts, vals, lens);
+    }
+    /* every bin in order: string -> 2-byte integer, integer -> string, list sent uncompacted */
+    rq_begin(&r, 0, 1, 0, 0, 0);
+    rq_key(&r, "test", "t", d);
+    rq_op(&r, 2, 1, "s", HEX("01 02"), 2);
+    rq_op(&r, 2, 3, "i", "xy", 2);
+    rq_op(&r, 2, 20, "l", HEX("92 cf 00 00 00 00 00 00 00 01 d0 05"), 12);
+    ASSERT_EQ_INT(txn(fd, &r, &b).rc, 0);
+    {
+        const uint8_t pts[] = {1, 3, 20};
+        const uint8_t *vals[] = {HEX("00 00 00 00 00 00 01 02"), (const uint8_t *)"xy", HEX("92 01 05")};
+        const uint32_t lens[] = {8, 2, 3};
+        expect_bins(fd, d, &b, 2, 3, names, pts, vals, lens);
+    }
+    /* a value far bigger than the record's room */
+    memset(big, 'z', 3000);
+    rq_begin(&r, 0, 1, 0, 0, 0);
+    rq_key(&r, "test", "t", d);
+    rq_op_int(&r, 2, "s", -1);
+    rq_op(&r, 2, 4, "i", big, 3000);
+    rq_op(&r, 2, 20, "l", HEX("90"), 1);
+    ASSERT_EQ_INT(txn(fd, &r, &b).rc, 0);
+    {
+        const uint8_t pts[] = {1, 4, 20};
+        const uint8_t *vals[] = {HEX("ff ff ff ff ff ff ff ff"), big, HEX("90")};
+        const uint32_t lens[] = {8, 3000, 1};
+        expect_bins(fd, d, &b, 3, 3, names, pts, vals, lens);
+    }
+    /* a malformed list (parameter error) and a record over max-record-size change nothing */
+    rq_begin(&r, 0, 1, 0, 0, 0);
+    rq_key(&r, "test", "t", d);
+    rq_op(&r, 2, 3, "s", "no", 2);
+    rq_op(&r, 2, 3, "i", "no", 2);
+    rq_op(&r, 2, 20, "l", HEX("92 01"), 2);
+    ASSERT_EQ_INT(txn(fd, &r, &b).rc, 4);
+    rq_begin(&r, 0, 1, 0, 0, 0);
+    rq_key(&r, "test", "t", d);
+    rq_op(&r, 2, 3, "s", "no", 2);
+    rq_op(&r, 2, 4, "i", big, big_n);
+    rq_op(&r, 2, 20, "l", HEX("90"), 1);
+    ASSERT_EQ_INT(txn(fd, &r, &b).rc, 13);
+    {
+        const uint8_t pts[] = {1, 4, 20};
+        const uint8_t *vals[] = {HEX("ff ff ff ff ff ff ff ff"), big, HEX("90")};
+        const uint32_t lens[] = {8, 3000, 1};
+        expect_bins(fd, d, &b, 3, 3, names, pts, vals, lens);
+    }
+    /* back to small values; then the same bins in another order keep the stored order */
+    rq_begin(&r, 0, 1, 0, 0, 0);
+    rq_key(&r, "test", "t", d);
+    rq_op(&r, 2, 3, "s", "s1", 2);
+    rq_op(&r, 2, 3, "i", "i1", 2);
+    rq_op(&r, 2, 3, "l", "l1", 2);
+    ASSERT_EQ_INT(txn(fd, &r, &b).rc, 0);
+    rq_begin(&r, 0, 1, 0, 0, 0);
+    rq_key(&r, "test", "t", d);
+    rq_op(&r, 2, 3, "l", "l2", 2);
+    rq_op(&r, 2, 3, "s", "s2", 2);
+    rq_op(&r, 2, 3, "i", "i2", 2);
+    ASSERT_EQ_INT(txn(fd, &r, &b).rc, 0);
+    {
+        const uint8_t pts[] = {3, 3, 3};
+        const uint8_t *vals[] = {(const uint8_t *)"s2", (const uint8_t *)"i2", (const uint8_t *)"l2"};
+        const uint32_t lens[] = {2, 2, 2};
+        expect_bins(fd, d, &b, 5, 3, names, pts, vals, lens);
+    }
+    free(big);
+    buf_free(&r.b);
+    buf_free(&b);
+    close(fd);
+    tu_proc_free(p);
+}
+
 /* The project's codec (src/aerospike) against the server's independent parser: requests
  * built with aero_msg_*, digests from aero_digest, replies parsed with aero_msg_parse. */
 TEST(codec_client_roundtrip)
@@ -2138,6 +2262,7 @@ TEST_LIST = {
     T(lever_snapshot_survives_restart),
     T(lever_pause_refuses_then_recovers),
     T(lever_latency_keeps_order_and_other_connections),
+    T(rewrite_of_every_bin_in_stored_order),
     T(cdt_list_map_and_compaction),
     T(codec_client_roundtrip),
     T(operate_ops_and_respond_all),

@@ -239,6 +239,16 @@ static bool bin_is(const struct wbin *w, const uint8_t *name, uint8_t len)
     return true;
 }
 
+static bool bin_is_name(const struct td_bin *b, const uint8_t *name, uint8_t len)
+{
+    if (b->name_len != len)
+        return false;
+    for (uint8_t k = 0; k < len; k++)
+        if ((uint8_t)b->name[k] != name[k])
+            return false;
+    return true;
+}
+
 static int find_bin(struct wstate *ws, const uint8_t *name, uint8_t len)
 {
     struct td_ctx *c = ws->c;
@@ -610,6 +620,92 @@ static bool commit(struct td_ctx *c, struct td_rec *r, const struct wstate *ws, 
     return true;
 }
 
+/* Length of the key the record will store (the one it has, else the request's). */
+static uint32_t key_len_of(const struct td_rec *r, const struct td_msg *m)
+{
+    return r && r->key ? r->key_len : (m->has_key ? m->key_len : 0);
+}
+
+/* After a write stored @r's bins: its key (a record stored without one gets the request's),
+ * generation and void time. */
+static void stamp(struct td_ns *ns, struct td_rec *r, const struct td_msg *m, bool created, uint32_t vt)
+{
+    if (m->has_key && !r->key) {
+        r->key = mem_malloc(m->key_len);
+        if (r->key) {
+            memcpy(r->key, m->key, m->key_len);
+            r->key_len = m->key_len;
+        }
+    }
+    r->gen = created ? 1 : (r->gen >= 0xFFFF ? 1 : (uint16_t)(r->gen + 1));
+    if (!r->void_time && vt)
+        ns->with_ttl++;
+    else if (r->void_time && !vt)
+        ns->with_ttl--;
+    r->void_time = vt;
+}
+
+/* The common rewrite, without the work copy: an existing record (no replace, no
+ * respond-all-ops) whose bins are all written by plain writes, one op per bin in the
+ * record's own bin order, with values that fit its block. The outcome is the general path's:
+ * the same bins in the same order, the same value conversions (integers widened to 8 bytes,
+ * lists and maps checked and compacted, the first bad one failing the write with a parameter
+ * error) and the same size check. Returns -1, nothing changed, for any other request (the
+ * general path then runs); else 0 or the result code. */
+static int overwrite_in_place(struct td_ctx *c, const struct td_ns *ns, struct td_rec *r,
+                              const struct td_msg *m, uint32_t key_len)
+{
+    const uint8_t *cur = m->ops;
+    struct td_op op;
+    uint32_t n = r->n_bins, i = 0;
+    size_t size = 43 + (key_len ? 3 + (size_t)key_len : 0), need = n * sizeof(struct td_bin), total = 0;
+    struct wbin *w;
+
+    if (m->n_ops != n || n == 0)
+        return -1;
+    while (td_op_next(&cur, m->ops_end, &op)) {
+        const struct td_bin *b = &r->bins[i++];
+        if (op.op != AERO_OP_WRITE || op.particle == AERO_PT_NULL || !bin_is_name(b, op.name, op.name_len))
+            return -1;
+    }
+    if (!ensure(&c->work, &c->work_cap, n, sizeof(struct wbin)))
+        return -1;
+    w = c->work;
+    buf_reset(&c->scratch);
+    cur = m->ops;
+    for (i = 0; td_op_next(&cur, m->ops_end, &op); i++) {
+        w[i].particle = op.particle;
+        if (op.particle == AERO_PT_INTEGER) {
+            uint8_t v[8];
+            store_u64be(v, int_value(op.val, op.val_len));
+            w[i].v = scr_put(c, v, 8);
+        } else if (op.particle == AERO_PT_LIST || op.particle == AERO_PT_MAP) {
+            size_t off = c->scratch.len;
+            if (td_mp_store(op.particle, op.val, op.val_len, &c->scratch) != 0)
+                return AERO_RC_ERR_PARAMETER;
+            w[i].v = (struct vref){true, NULL, off, (uint32_t)(c->scratch.len - off)};
+        } else {
+            w[i].v = (struct vref){false, op.val, 0, op.val_len};
+        }
+        size += 2 + op.name_len + particle_size(op.particle, w[i].v.len);
+        need += w[i].v.len;
+    }
+    if (size > ns->max_record_size)
+        return AERO_RC_ERR_RECORD_TOO_BIG;
+    if (need > r->bins_cap)
+        return -1;                        /* a bigger block: the general path allocates it */
+    uint8_t *vals = (uint8_t *)(r->bins + n);
+    for (i = 0; i < n; i++) {             /* values come from the request or scratch, never the block */
+        struct td_bin *b = &r->bins[i];
+        b->particle = w[i].particle;
+        b->len = w[i].v.len;
+        b->off = (uint32_t)total;
+        memcpy(vals + total, vptr(c, &w[i].v), b->len);
+        total += b->len;
+    }
+    return 0;
+}
+
 struct xreply {
     int rc;
     uint32_t gen, vt;
@@ -711,6 +807,17 @@ static int exec_write(struct td_ctx *c, struct td_ns *ns, const struct td_msg *m
     if (r && m->has_key && r->key && !key_equal(r, m))
         return reply_err(o, tt, AERO_RC_ERR_KEY_MISMATCH, r);
 
+    if (r && !replace && !respond_all) {
+        rc = overwrite_in_place(c, ns, r, m, key_len_of(r, m));
+        if (rc > 0)
+            return reply_err(o, tt, rc, r);
+        if (rc == 0) {
+            stamp(ns, r, m, false, void_time_for(ns, m->record_ttl, r, now));
+            put_hdr(o, 0, r->gen, r->void_time, tt, 0, 0);
+            return 0;
+        }
+    }
+
     /* working copy */
     size_t base = r ? r->n_bins : 0;
     if (!ensure(&c->work, &c->work_cap, base + m->n_ops, sizeof(struct wbin)) ||
@@ -738,8 +845,7 @@ static int exec_write(struct td_ctx *c, struct td_ns *ns, const struct td_msg *m
     }
     if (ws.n > AERO_MAX_BINS)
         return reply_err(o, tt, AERO_RC_ERR_PARAMETER, r);
-    uint32_t key_len = r && r->key ? r->key_len : (m->has_key ? m->key_len : 0);
-    if (record_size(&ws, key_len) > ns->max_record_size)
+    if (record_size(&ws, key_len_of(r, m)) > ns->max_record_size)
         return reply_err(o, tt, AERO_RC_ERR_RECORD_TOO_BIG, r);
     if (ws.n == 0) {
         if (!r)
@@ -769,19 +875,7 @@ static int exec_write(struct td_ctx *c, struct td_ns *ns, const struct td_msg *m
             td_rec_remove(ns, r);
         return reply_err(o, tt, AERO_RC_ERR_UNKNOWN, NULL);
     }
-    if (m->has_key && !r->key) {
-        r->key = mem_malloc(m->key_len);      /* a record stored without key gets one */
-        if (r->key) {
-            memcpy(r->key, m->key, m->key_len);
-            r->key_len = m->key_len;
-        }
-    }
-    r->gen = created ? 1 : (r->gen >= 0xFFFF ? 1 : (uint16_t)(r->gen + 1));
-    if (!r->void_time && vt)
-        ns->with_ttl++;
-    else if (r->void_time && !vt)
-        ns->with_ttl--;
-    r->void_time = vt;
+    stamp(ns, r, m, created, vt);
     put_hdr(o, 0, r->gen, r->void_time, tt, (uint16_t)ws.n_res, 0);
     put_results(c, o, ws.res, ws.n_res);
     mem_free(old_blk);
