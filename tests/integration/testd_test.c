@@ -882,8 +882,10 @@ TEST(limits_and_error_codes)
     struct buf b = BUF_INIT;
     struct rq r = {BUF_INIT, 0, 0};
     struct rp x;
-    const uint8_t *d = dg(300);
+    uint8_t d[AERO_DIGEST_SZ];        /* a copy: dg's buffers rotate */
     char set64[65];
+
+    memcpy(d, dg(300), sizeof(d));
 
 #define WRITE1(setname, name, pt, val, n) do { rq_begin(&r, 0, 1, 0, 0, 0); \
         rq_key(&r, "test", setname, d); rq_op(&r, 2, pt, name, val, n); } while (0)
@@ -896,6 +898,24 @@ TEST(limits_and_error_codes)
     rq_op(&r, 2, 1, "a", HEX("0000000000000001"), 8);
     r.b.p[r.b.len - 9] = 0;                       /* name "\0" */
     ASSERT_EQ_INT(txn(fd, &r, &b).rc, 21);
+    /* a zero byte anywhere in a name of any length: 21; the same name without it: 0 */
+    uint8_t d_names[AERO_DIGEST_SZ];
+    memcpy(d_names, dg(390), sizeof(d_names));
+    for (int len = 1; len <= 15; len++) {
+        char name[16];
+        memset(name, 'n', (size_t)len);
+        name[len] = 0;
+        for (int at = -1; at < len; at++) {
+            rq_begin(&r, 0, 1, 0, 0, 0);
+            rq_key(&r, "test", "t", d_names);
+            rq_op(&r, 2, 1, name, HEX("0000000000000001"), 8);
+            if (at >= 0)
+                r.b.p[r.b.len - 8 - (size_t)len + (size_t)at] = 0;
+            x = txn(fd, &r, &b);
+            if (x.rc != (at >= 0 ? 21 : 0))
+                TEST_FAIL("name of %d bytes, zero at %d: rc %d", len, at, x.rc);
+        }
+    }
     memset(set64, 's', 64);
     set64[64] = 0;
     WRITE1(set64, "a", 1, HEX("01"), 1);
