@@ -689,6 +689,19 @@ static void batch_put(struct thread *t, struct wbatch *wb)
     t->wb_free = wb;
 }
 
+/* Rows' results come in row order, and by then their slots (written when the batch was
+ * built, a few thousand records ago) are cold: fetch the lines complete() and settle() touch
+ * (links, part, thread, times; the request header) a few rows ahead, and the in-flight key
+ * entry release_key() looks up two rows ahead. */
+#define ROW_PREFETCH_AHEAD 4
+
+static void prefetch_slot(const struct slot *s)
+{
+    __builtin_prefetch(&s->part);
+    __builtin_prefetch(&s->submit_us);
+    __builtin_prefetch(&s->cmd);
+}
+
 static void on_batch_reply(struct aero_cmd *cmd, enum status st, const struct err *e)
 {
     struct wbatch *wb = cmd->ctx;
@@ -703,6 +716,10 @@ static void on_batch_reply(struct aero_cmd *cmd, enum status st, const struct er
         enum status rs;
         while ((rs = aero_batch_next_result(cmd, &cur, &r, &re)) == ST_OK) {
             struct slot *s = r.index < n ? wb->rows[r.index] : NULL;
+            if (r.index + ROW_PREFETCH_AHEAD < n && wb->rows[r.index + ROW_PREFETCH_AHEAD])
+                prefetch_slot(wb->rows[r.index + ROW_PREFETCH_AHEAD]);
+            if (r.index + 2 < n && wb->rows[r.index + 2])    /* its slot is here by now */
+                __builtin_prefetch(&t->keytab[key_probe(t, wb->rows[r.index + 2]->key_hash)]);
             if (!s)
                 continue;   /* a second result for one row: the first counts */
             wb->rows[r.index] = NULL;
