@@ -1140,6 +1140,25 @@ void worker__thread_wake(struct thread *t)
 
 /* Start records while there is room: a bounded number of started records keeps slots, request
  * buffers and the client's queues small; the rest wait as Kafka messages. */
+/* The key and the first PREFETCH_VALUE_LINES lines of the value of @m (its header lines
+ * already fetched): queued behind up to max-queued-records others, they are cold. */
+#define PREFETCH_VALUE_LINES 4
+
+static void prefetch_record_bytes(const kafka_message *m)
+{
+    const char *v = m->payload;
+    size_t lines = (m->len + 63) / 64;
+
+    if (m->key)
+        __builtin_prefetch(m->key);
+    if (!v)
+        return;
+    if (lines > PREFETCH_VALUE_LINES)
+        lines = PREFETCH_VALUE_LINES;
+    for (size_t i = 0; i < lines; i++)
+        __builtin_prefetch(v + 64 * i);
+}
+
 static size_t start_some(struct thread *t)
 {
     struct worker *w = t->w;
@@ -1167,8 +1186,13 @@ static size_t start_some(struct thread *t)
          * here, the message 8 ahead, so neither is waited for. */
         if (t->work_pos + 16 < t->work_n)
             __builtin_prefetch(&t->work[t->work_pos + 16]);
-        if (t->work_pos + 8 < t->work_n)
-            __builtin_prefetch(&t->work[t->work_pos + 8].msg->offset);
+        if (t->work_pos + 8 < t->work_n) {
+            const kafka_message *m8 = t->work[t->work_pos + 8].msg;
+            __builtin_prefetch(&m8->payload);
+            __builtin_prefetch(&m8->offset);
+        }
+        if (t->work_pos + 4 < t->work_n)
+            prefetch_record_bytes(t->work[t->work_pos + 4].msg);
         if (atomic_load_explicit(&it->part->revoked, memory_order_acquire) ||
             !still_wanted(w, it->part, it->msg->offset)) {
             /* not started: the next owner (or the restart) reads it again */
