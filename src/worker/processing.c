@@ -149,7 +149,7 @@ static void slot_put(struct thread *t, struct slot *s)
 }
 
 /* In-flight keys: open addressing with linear probing; entries keep the hash so probes do
- * not touch the (cold) slots. Sized for ACTIVE_MAX keys at a load factor <= 1/4. */
+ * not touch the (cold) slots. Sized for active_max keys at a load factor <= 1/4. */
 static size_t key_probe(const struct thread *t, uint64_t h)
 {
     return (size_t)(h & (t->keycap - 1));
@@ -1178,7 +1178,7 @@ static size_t start_some(struct thread *t)
         pthread_mutex_unlock(&t->mu);
     }
     t->wall_ms = clock_wall_ms();   /* "now" of the mappings (TTLs in seconds) in this pass */
-    while (!t->held && t->work_pos < t->work_n && t->active < ACTIVE_MAX) {
+    while (!t->held && t->work_pos < t->work_n && t->active < t->active_max) {
         struct inbox_item *it = &t->work[t->work_pos++];
         n++;
         /* Both are cold: the items were written by the consumer thread on another core, and
@@ -1217,7 +1217,7 @@ void *worker__thread_main(void *arg)
         run_ready(t);
         if (t->dlq_pending)
             kafka_producer_poll(t->dlq, 0);
-        bool more = !t->held && t->work_pos < t->work_n && t->active < ACTIVE_MAX;
+        bool more = !t->held && t->work_pos < t->work_n && t->active < t->active_max;
         int timeout = n && more ? 0 : next_retry_in(t, t->dlq_pending ? 5 : 100);
         if (t->cl) {
             flush_batches(t);
@@ -1250,8 +1250,11 @@ enum status worker__thread_init(struct worker *w, struct thread *t, int idx, str
     t->idx = idx;
     t->evfd = -1;
     pthread_mutex_init(&t->mu, NULL);
+    t->active_max = ACTIVE_MIN;
+    if ((size_t)w->cfg.batch_max_records * 4 > t->active_max)
+        t->active_max = (size_t)w->cfg.batch_max_records * 4;
     t->keycap = 1024;
-    while (t->keycap < (size_t)ACTIVE_MAX * 4)
+    while (t->keycap < t->active_max * 4)
         t->keycap <<= 1;
     t->keytab = mem_calloc(t->keycap, sizeof(*t->keytab));
     t->tc = mem_calloc(w->cfg.n_topic_cfgs ? w->cfg.n_topic_cfgs : 1, sizeof(*t->tc));
