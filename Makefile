@@ -61,6 +61,15 @@ $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c $< -o $@
 
+# aerospike-testd stands in for an Aerospike server in the tests and in `make bench`, where its
+# CPU shares the machine with aerosink: it is built for speed on the machine that runs it (a
+# test tool, never shipped; measured 13% less CPU per record than -O2 on the bench).
+# TESTD_OPT=-O2 for a portable binary; sanitizer builds keep their own flags.
+TESTD_OPT ?= -O3 -march=native
+ifeq ($(SAN),)
+$(BUILD)/obj/tools/aerospike-testd/%.o: OPT := $(TESTD_OPT)
+endif
+
 $(LIB): $(LIB_OBJS)
 	@mkdir -p $(dir $@)
 	@rm -f $@

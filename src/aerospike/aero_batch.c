@@ -126,9 +126,9 @@ enum status aero_batch_add(struct aero_batch *b, uint32_t index, const uint8_t *
     p += 4;
     off = H_END;
     for (uint32_t i = 0; i < n_fields; i++) {
-        uint8_t type;
-        size_t len;
-        next_field(req, n, &off, &type, &len);
+        uint8_t type = 0;
+        size_t len = 0;
+        next_field(req, n, &off, &type, &len);   /* cannot fail: the first pass checked */
         if (type != AERO_FIELD_DIGEST_RIPE) {
             memcpy(p, req + off, len);
             p += len;
