@@ -1,30 +1,154 @@
 /* src/aerospike/aero_digest.c: key digests (wire doc §3.4) and partition ids (§3.5).
- * Uses libcrypto's RIPEMD-160 block functions: no allocation and no provider lookup per
- * record (the EVP path allocates a context per digest). They are marked deprecated in
- * OpenSSL 3 but present in Debian 12's libcrypto. */
-#define OPENSSL_SUPPRESS_DEPRECATED 1
-#include <openssl/ripemd.h>
+ *
+ * RIPEMD-160 (Dobbertin, Bosselaers, Preneel, 1996) is written out here rather than taken
+ * from libcrypto: a digest is computed for every record, its input is a set name and a key
+ * (almost always one 64-byte block), and libcrypto's generic Init/Update/Final path cost
+ * about a third more per digest than the compression function itself. Checked against
+ * libcrypto on every length from 0 to 300 bytes (unit test ripemd160_matches_libcrypto). */
+#include <string.h>
 
-#include "aero.h"
+#include "aero_int.h"
+
+static inline uint32_t rol32(uint32_t x, unsigned s)
+{
+    return (x << s) | (x >> (32 - s));
+}
+
+/* Message word used by step j of the left / right line, and the step's rotation. */
+static const uint8_t RL[80] = {
+    0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15,
+    7, 4, 13, 1, 10, 6, 15, 3, 12, 0, 9, 5, 2, 14, 11, 8,
+    3, 10, 14, 4, 9, 15, 8, 1, 2, 7, 0, 6, 13, 11, 5, 12,
+    1, 9, 11, 10, 0, 8, 12, 4, 13, 3, 7, 15, 14, 5, 6, 2,
+    4, 0, 5, 9, 7, 12, 2, 10, 14, 1, 3, 8, 11, 6, 15, 13};
+static const uint8_t RR[80] = {
+    5, 14, 7, 0, 9, 2, 11, 4, 13, 6, 15, 8, 1, 10, 3, 12,
+    6, 11, 3, 7, 0, 13, 5, 10, 14, 15, 8, 12, 4, 9, 1, 2,
+    15, 5, 1, 3, 7, 14, 6, 9, 11, 8, 12, 2, 10, 0, 4, 13,
+    8, 6, 4, 1, 3, 11, 15, 0, 5, 12, 2, 13, 9, 7, 10, 14,
+    12, 15, 10, 4, 1, 5, 8, 7, 6, 2, 13, 14, 0, 3, 9, 11};
+static const uint8_t SL[80] = {
+    11, 14, 15, 12, 5, 8, 7, 9, 11, 13, 14, 15, 6, 7, 9, 8,
+    7, 6, 8, 13, 11, 9, 7, 15, 7, 12, 15, 9, 11, 7, 13, 12,
+    11, 13, 6, 7, 14, 9, 13, 15, 14, 8, 13, 6, 5, 12, 7, 5,
+    11, 12, 14, 15, 14, 15, 9, 8, 9, 14, 5, 6, 8, 6, 5, 12,
+    9, 15, 5, 11, 6, 8, 13, 12, 5, 12, 13, 14, 11, 8, 5, 6};
+static const uint8_t SR[80] = {
+    8, 9, 9, 11, 13, 15, 15, 5, 7, 7, 8, 11, 14, 14, 12, 6,
+    9, 13, 15, 7, 12, 8, 9, 11, 7, 7, 12, 7, 6, 15, 13, 11,
+    9, 7, 15, 11, 8, 6, 6, 14, 12, 13, 5, 14, 13, 13, 7, 5,
+    15, 5, 8, 11, 14, 14, 6, 14, 6, 9, 12, 9, 12, 5, 15, 8,
+    8, 5, 12, 9, 12, 5, 14, 6, 8, 13, 6, 5, 15, 13, 11, 11};
+
+/* The five boolean functions; the left line uses them in order, the right line reversed. */
+#define F1(x, y, z) ((x) ^ (y) ^ (z))
+#define F2(x, y, z) (((x) & (y)) | (~(x) & (z)))
+#define F3(x, y, z) (((x) | ~(y)) ^ (z))
+#define F4(x, y, z) (((x) & (z)) | ((y) & ~(z)))
+#define F5(x, y, z) ((x) ^ ((y) | ~(z)))
+#define FL(j, x, y, z) ((j) < 16 ? F1(x, y, z) : (j) < 32 ? F2(x, y, z) : (j) < 48 ? F3(x, y, z) \
+                        : (j) < 64 ? F4(x, y, z) : F5(x, y, z))
+#define FR(j, x, y, z) ((j) < 16 ? F5(x, y, z) : (j) < 32 ? F4(x, y, z) : (j) < 48 ? F3(x, y, z) \
+                        : (j) < 64 ? F2(x, y, z) : F1(x, y, z))
+#define KL(j) ((j) < 16 ? 0x00000000u : (j) < 32 ? 0x5A827999u : (j) < 48 ? 0x6ED9EBA1u \
+               : (j) < 64 ? 0x8F1BBCDCu : 0xA953FD4Eu)
+#define KR(j) ((j) < 16 ? 0x50A28BE6u : (j) < 32 ? 0x5C4DD124u : (j) < 48 ? 0x6D703EF3u \
+               : (j) < 64 ? 0x7A6D76E9u : 0x00000000u)
+
+/* One step; j is a constant, so the table reads, the function and the constant fold away. */
+#define LSTEP(j, a, b, c, d, e) do { \
+        a += FL(j, b, c, d) + x[RL[j]] + KL(j); a = rol32(a, SL[j]) + e; c = rol32(c, 10); \
+    } while (0)
+#define RSTEP(j, a, b, c, d, e) do { \
+        a += FR(j, b, c, d) + x[RR[j]] + KR(j); a = rol32(a, SR[j]) + e; c = rol32(c, 10); \
+    } while (0)
+/* Five steps bring the five working words back to their places. */
+#define LSTEPS5(j) LSTEP(j, al, bl, cl, dl, el); LSTEP(j + 1, el, al, bl, cl, dl); \
+    LSTEP(j + 2, dl, el, al, bl, cl); LSTEP(j + 3, cl, dl, el, al, bl); LSTEP(j + 4, bl, cl, dl, el, al)
+#define RSTEPS5(j) RSTEP(j, ar, br, cr, dr, er); RSTEP(j + 1, er, ar, br, cr, dr); \
+    RSTEP(j + 2, dr, er, ar, br, cr); RSTEP(j + 3, cr, dr, er, ar, br); RSTEP(j + 4, br, cr, dr, er, ar)
+
+static void compress(uint32_t h[5], const uint8_t blk[64])
+{
+    uint32_t x[16];
+    uint32_t al = h[0], bl = h[1], cl = h[2], dl = h[3], el = h[4];
+    uint32_t ar = al, br = bl, cr = cl, dr = dl, er = el, t;
+
+    for (int i = 0; i < 16; i++)        /* little-endian words */
+        x[i] = (uint32_t)blk[4 * i] | (uint32_t)blk[4 * i + 1] << 8 | (uint32_t)blk[4 * i + 2] << 16 |
+               (uint32_t)blk[4 * i + 3] << 24;
+    /* The two lines are independent chains of 80 dependent steps each: interleaved, the CPU
+     * runs them side by side (one after the other they took about twice as long). */
+    LSTEPS5(0); RSTEPS5(0); LSTEPS5(5); RSTEPS5(5); LSTEPS5(10); RSTEPS5(10);
+    LSTEPS5(15); RSTEPS5(15); LSTEPS5(20); RSTEPS5(20); LSTEPS5(25); RSTEPS5(25);
+    LSTEPS5(30); RSTEPS5(30); LSTEPS5(35); RSTEPS5(35); LSTEPS5(40); RSTEPS5(40);
+    LSTEPS5(45); RSTEPS5(45); LSTEPS5(50); RSTEPS5(50); LSTEPS5(55); RSTEPS5(55);
+    LSTEPS5(60); RSTEPS5(60); LSTEPS5(65); RSTEPS5(65); LSTEPS5(70); RSTEPS5(70);
+    LSTEPS5(75); RSTEPS5(75);
+    t = h[1] + cl + dr;
+    h[1] = h[2] + dl + er;
+    h[2] = h[3] + el + ar;
+    h[3] = h[4] + al + br;
+    h[4] = h[0] + bl + cr;
+    h[0] = t;
+}
+
+void aero__ripemd160(const uint8_t *const parts[], const size_t lens[], size_t n_parts,
+                     uint8_t out[20])
+{
+    uint32_t h[5] = {0x67452301u, 0xEFCDAB89u, 0x98BADCFEu, 0x10325476u, 0xC3D2E1F0u};
+    uint8_t blk[64];
+    size_t fill = 0;
+    uint64_t total = 0;
+
+    for (size_t i = 0; i < n_parts; i++) {
+        const uint8_t *p = parts[i];
+        size_t n = lens[i];
+        total += n;
+        while (n) {
+            size_t take = 64 - fill < n ? 64 - fill : n;
+            memcpy(blk + fill, p, take);
+            fill += take;
+            p += take;
+            n -= take;
+            if (fill == 64) {
+                compress(h, blk);
+                fill = 0;
+            }
+        }
+    }
+    /* padding: 0x80, zeros, then the length in bits, little-endian, in the last 8 bytes */
+    blk[fill++] = 0x80;
+    if (fill > 56) {
+        memset(blk + fill, 0, 64 - fill);
+        compress(h, blk);
+        fill = 0;
+    }
+    memset(blk + fill, 0, 56 - fill);
+    total *= 8;
+    for (int i = 0; i < 8; i++)
+        blk[56 + i] = (uint8_t)(total >> (8 * i));
+    compress(h, blk);
+    for (int i = 0; i < 5; i++)
+        for (int k = 0; k < 4; k++)
+            out[4 * i + k] = (uint8_t)(h[i] >> (8 * k));
+}
 
 void aero_digest(const char *set, size_t set_len, const struct aero_key_value *key,
                  uint8_t out[AERO_DIGEST_SZ])
 {
-    RIPEMD160_CTX ctx;
-    uint8_t type = key->type;
-    uint8_t ibuf[8];
+    uint8_t type = key->type, ibuf[8];
+    const uint8_t *parts[3] = {(const uint8_t *)set, &type, key->p};
+    size_t lens[3] = {set_len, 1, key->n};
 
-    RIPEMD160_Init(&ctx);
-    if (set_len)
-        RIPEMD160_Update(&ctx, set, set_len);
-    RIPEMD160_Update(&ctx, &type, 1);
     if (type == AERO_PT_INTEGER) {
         store_u64be(ibuf, (uint64_t)key->i);
-        RIPEMD160_Update(&ctx, ibuf, 8);
-    } else if (key->n) {
-        RIPEMD160_Update(&ctx, key->p, key->n);
+        parts[2] = ibuf;
+        lens[2] = 8;
+    } else if (!key->n) {
+        lens[2] = 0;
     }
-    RIPEMD160_Final(out, &ctx);
+    aero__ripemd160(parts, lens, 3, out);
 }
 
 uint16_t aero_partition_id(const uint8_t digest[AERO_DIGEST_SZ])

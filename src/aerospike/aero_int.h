@@ -23,6 +23,10 @@
 #define AERO_MAX_PEERS 512
 #define AERO_INFO_MAX_REPLY (16u << 20)
 
+/* RIPEMD-160 of the concatenation of @n_parts byte ranges (aero_digest.c); pure. */
+void aero__ripemd160(const uint8_t *const parts[], const size_t lens[], size_t n_parts,
+                     uint8_t out[20]);
+
 /* ===================================================================================
  * Info text parsers (aero_info.c): pure, bounded, fuzzed (tests/fuzz/aero_info_fuzz.c)
  * =================================================================================== */
