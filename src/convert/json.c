@@ -184,6 +184,35 @@ static enum status unescape(struct jp *j, const uint8_t *s, const uint8_t *q, st
     return ST_OK;
 }
 
+/* The high bit of each byte of @w that is not plain: '"', '\\', below 0x20 or from 0x80 (the
+ * same set as the table). A borrow may also flag bytes after a true hit, never before one, so
+ * the lowest flag is exact. */
+static inline uint64_t special_bytes(uint64_t w)
+{
+    const uint64_t ones = 0x0101010101010101ull, high = 0x8080808080808080ull;
+    uint64_t quote = w ^ (ones * '"'), bslash = w ^ (ones * '\\');
+
+    return (((quote - ones) & ~quote) | ((bslash - ones) & ~bslash) | ((w - ones * 0x20) & ~w) | w) &
+           high;
+}
+
+/* First byte at or after @q (before @end) that is not plain, or @end. */
+static inline const uint8_t *skip_plain(const uint8_t *q, const uint8_t *end)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    while (end - q >= 8) {          /* 8 bytes at a time: the first byte is the lowest */
+        uint64_t w, m;
+        memcpy(&w, q, 8);
+        if ((m = special_bytes(w)) != 0)
+            return q + (__builtin_ctzll(m) >> 3);
+        q += 8;
+    }
+#endif
+    while (q < end && plain[*q])
+        q++;
+    return q;
+}
+
 /* String starting after the opening quote at *pp. */
 static enum status parse_string(struct jp *j, const uint8_t **pp, struct conv_value *v)
 {
@@ -191,8 +220,7 @@ static enum status parse_string(struct jp *j, const uint8_t **pp, struct conv_va
     bool esc = false;
 
     for (;;) {
-        while (q < end && plain[*q])
-            q++;
+        q = skip_plain(q, end);
         if (q == end)
             return jerr(j, s - 1, ST_PARSE, "unterminated string");
         if (*q == '"')

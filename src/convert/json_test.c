@@ -51,6 +51,51 @@ TEST(scalars)
     ASSERT_EQ_INT(conv_doc_count(D), 1);
 }
 
+/* Strings are scanned 8 bytes at a time: a special byte (escape, control character,
+ * non-ASCII, the closing quote) must be found at every offset within and across words. */
+TEST(string_scan_finds_specials_at_every_offset)
+{
+    char in[128], want[128];
+    static const struct {
+        const char *bytes, *decoded;    /* decoded NULL: the parse must fail */
+    } kinds[] = {
+        {"\\\"", "\""},             /* escaped quote */
+        {"\\n", "\n"},              /* escaped newline */
+        {"\xc3\xa9", "\xc3\xa9"},   /* two-byte UTF-8 */
+        {"\x7f", "\x7f"},           /* DEL is plain */
+        {"\x01", NULL},             /* raw control character */
+        {"\xff", NULL},             /* not UTF-8 */
+    };
+
+    for (int len = 0; len <= 40; len++) {
+        for (int at = 0; at <= len; at++) {
+            for (size_t k = 0; k < ARRAY_LEN(kinds); k++) {
+                const struct conv_value *v;
+                int n = snprintf(in, sizeof(in), "\"%.*s%s%.*s\"", at, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+                                 kinds[k].bytes, len - at, "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb");
+                enum status st = parse(in);
+                if (!kinds[k].decoded) {
+                    if (st != ST_PARSE)
+                        TEST_FAIL("%d+%d, kind %zu: status %d, want a parse error", at, len - at, k, (int)st);
+                    continue;
+                }
+                if (st != ST_OK)
+                    TEST_FAIL("%d+%d, kind %zu: %s", at, len - at, k, E.msg);
+                snprintf(want, sizeof(want), "%.*s%s%.*s", at, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+                         kinds[k].decoded, len - at, "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb");
+                v = conv_doc_root(D);
+                ASSERT_EQ_INT(v->type, CONV_STRING);
+                if (v->s.n != strlen(want) || memcmp(v->s.p, want, v->s.n) != 0)
+                    TEST_FAIL("%d+%d, kind %zu: decoded %.*s from %.*s", at, len - at, k, (int)v->s.n, v->s.p, n, in);
+            }
+        }
+        /* the plain string alone: the closing quote at every offset */
+        snprintf(in, sizeof(in), "\"%.*s\"", len, "cccccccccccccccccccccccccccccccccccccccc");
+        ASSERT_OK_E(parse(in), &E);
+        ASSERT_EQ_INT(conv_doc_root(D)->s.n, len);
+    }
+}
+
 TEST(empty_input_is_null)
 {
     ASSERT_JSON("", "null");
@@ -467,6 +512,7 @@ TEST(converter_class_errors)
 
 TEST_LIST = {
     T(scalars),
+    T(string_scan_finds_specials_at_every_offset),
     T(empty_input_is_null),
     T(integers_at_int64_edges),
     T(doubles),
