@@ -716,9 +716,10 @@ static void on_batch_reply(struct aero_cmd *cmd, enum status st, const struct er
         enum status rs;
         while ((rs = aero_batch_next_result(cmd, &cur, &r, &re)) == ST_OK) {
             struct slot *s = r.index < n ? wb->rows[r.index] : NULL;
-            if (r.index + ROW_PREFETCH_AHEAD < n && wb->rows[r.index + ROW_PREFETCH_AHEAD])
+            /* r.index + k < n, written so that a bogus index cannot overflow */
+            if (r.index < n - MIN(n, ROW_PREFETCH_AHEAD) && wb->rows[r.index + ROW_PREFETCH_AHEAD])
                 prefetch_slot(wb->rows[r.index + ROW_PREFETCH_AHEAD]);
-            if (r.index + 2 < n && wb->rows[r.index + 2])    /* its slot is here by now */
+            if (r.index < n - MIN(n, 2) && wb->rows[r.index + 2])    /* its slot is here by now */
                 __builtin_prefetch(&t->keytab[key_probe(t, wb->rows[r.index + 2]->key_hash)]);
             if (!s)
                 continue;   /* a second result for one row: the first counts */
@@ -1138,8 +1139,6 @@ void worker__thread_wake(struct thread *t)
     }
 }
 
-/* Start records while there is room: a bounded number of started records keeps slots, request
- * buffers and the client's queues small; the rest wait as Kafka messages. */
 /* The key and the first PREFETCH_VALUE_LINES lines of the value of @m (its header lines
  * already fetched): queued behind up to max-queued-records others, they are cold. */
 #define PREFETCH_VALUE_LINES 4
@@ -1159,6 +1158,8 @@ static void prefetch_record_bytes(const kafka_message *m)
         __builtin_prefetch(v + 64 * i);
 }
 
+/* Start records while there is room: a bounded number of started records keeps slots, request
+ * buffers and the client's queues small; the rest wait as Kafka messages. */
 static size_t start_some(struct thread *t)
 {
     struct worker *w = t->w;
