@@ -5,7 +5,7 @@
 #   make test-asan  the same tests built with -fsanitize=address,undefined (LSan on)
 #   make fuzz       build the libFuzzer targets and run each for FUZZ_SECONDS
 #   make demo       the end-to-end demo (see README)
-#   make bench      the throughput benchmark (see bench/README.md)
+#   make bench      the throughput benchmark, 3 runs, medians (see bench/README.md)
 #   make install    bin/aerosink, man pages, systemd units, sample /etc/aerosink (PREFIX, DESTDIR)
 #   make man        regenerate docs/man/ from the binary's help (commit the result)
 #   make SAN=address,undefined BUILD=build-asan ...   any target with sanitizers
