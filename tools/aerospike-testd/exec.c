@@ -228,25 +228,21 @@ static bool index_build(struct wstate *ws, size_t max_bins)
     return true;
 }
 
-/* Bin names are at most 15 bytes: a loop the compiler inlines beats a memcmp call. */
-static bool bin_is(const struct wbin *w, const uint8_t *name, uint8_t len)
+/* Whether a stored name (@slen bytes) is @name. Bin names are at most 15 bytes: a loop the
+ * compiler inlines beats a memcmp call. */
+static bool name_is(const char *stored, uint8_t slen, const uint8_t *name, uint8_t len)
 {
-    if (w->name_len != len)
+    if (slen != len)
         return false;
     for (uint8_t k = 0; k < len; k++)
-        if ((uint8_t)w->name[k] != name[k])
+        if ((uint8_t)stored[k] != name[k])
             return false;
     return true;
 }
 
-static bool bin_is_name(const struct td_bin *b, const uint8_t *name, uint8_t len)
+static bool bin_is(const struct wbin *w, const uint8_t *name, uint8_t len)
 {
-    if (b->name_len != len)
-        return false;
-    for (uint8_t k = 0; k < len; k++)
-        if ((uint8_t)b->name[k] != name[k])
-            return false;
-    return true;
+    return name_is(w->name, w->name_len, name, len);
 }
 
 static int find_bin(struct wstate *ws, const uint8_t *name, uint8_t len)
@@ -620,89 +616,48 @@ static bool commit(struct td_ctx *c, struct td_rec *r, const struct wstate *ws, 
     return true;
 }
 
-/* Length of the key the record will store (the one it has, else the request's). */
-static uint32_t key_len_of(const struct td_rec *r, const struct td_msg *m)
+/* The common rewrite, without copying the record's bins and applying the ops one by one: an
+ * existing record (no replace, no respond-all-ops) whose bins are all written by plain writes,
+ * one op per bin in the record's own bin order. Fills the work bins with the new values, with
+ * apply_op's conversions (integers widened to 8 bytes, lists and maps checked and compacted,
+ * the first bad one failing the write with a parameter error); the size check and the commit
+ * are the general path's. Returns -1, nothing filled, for any other request; else 0 or the
+ * result code. */
+static int rewrite_every_bin(struct wstate *ws, const struct td_rec *r, const struct td_msg *m)
 {
-    return r && r->key ? r->key_len : (m->has_key ? m->key_len : 0);
-}
-
-/* After a write stored @r's bins: its key (a record stored without one gets the request's),
- * generation and void time. */
-static void stamp(struct td_ns *ns, struct td_rec *r, const struct td_msg *m, bool created, uint32_t vt)
-{
-    if (m->has_key && !r->key) {
-        r->key = mem_malloc(m->key_len);
-        if (r->key) {
-            memcpy(r->key, m->key, m->key_len);
-            r->key_len = m->key_len;
-        }
-    }
-    r->gen = created ? 1 : (r->gen >= 0xFFFF ? 1 : (uint16_t)(r->gen + 1));
-    if (!r->void_time && vt)
-        ns->with_ttl++;
-    else if (r->void_time && !vt)
-        ns->with_ttl--;
-    r->void_time = vt;
-}
-
-/* The common rewrite, without the work copy: an existing record (no replace, no
- * respond-all-ops) whose bins are all written by plain writes, one op per bin in the
- * record's own bin order, with values that fit its block. The outcome is the general path's:
- * the same bins in the same order, the same value conversions (integers widened to 8 bytes,
- * lists and maps checked and compacted, the first bad one failing the write with a parameter
- * error) and the same size check. Returns -1, nothing changed, for any other request (the
- * general path then runs); else 0 or the result code. */
-static int overwrite_in_place(struct td_ctx *c, const struct td_ns *ns, struct td_rec *r,
-                              const struct td_msg *m, uint32_t key_len)
-{
+    struct td_ctx *c = ws->c;
     const uint8_t *cur = m->ops;
     struct td_op op;
     uint32_t n = r->n_bins, i = 0;
-    size_t size = 43 + (key_len ? 3 + (size_t)key_len : 0), need = n * sizeof(struct td_bin), total = 0;
-    struct wbin *w;
 
     if (m->n_ops != n || n == 0)
         return -1;
     while (td_op_next(&cur, m->ops_end, &op)) {
         const struct td_bin *b = &r->bins[i++];
-        if (op.op != AERO_OP_WRITE || op.particle == AERO_PT_NULL || !bin_is_name(b, op.name, op.name_len))
+        if (op.op != AERO_OP_WRITE || op.particle == AERO_PT_NULL ||
+            !name_is(b->name, b->name_len, op.name, op.name_len))
             return -1;
     }
-    if (!ensure(&c->work, &c->work_cap, n, sizeof(struct wbin)))
-        return -1;
-    w = c->work;
-    buf_reset(&c->scratch);
     cur = m->ops;
     for (i = 0; td_op_next(&cur, m->ops_end, &op); i++) {
-        w[i].particle = op.particle;
+        struct wbin *w = &ws->w[i];
+        w->name_len = r->bins[i].name_len;
+        memcpy(w->name, r->bins[i].name, AERO_BIN_NAME_MAX);
+        w->particle = op.particle;
         if (op.particle == AERO_PT_INTEGER) {
             uint8_t v[8];
             store_u64be(v, int_value(op.val, op.val_len));
-            w[i].v = scr_put(c, v, 8);
+            w->v = scr_put(c, v, 8);
         } else if (op.particle == AERO_PT_LIST || op.particle == AERO_PT_MAP) {
             size_t off = c->scratch.len;
             if (td_mp_store(op.particle, op.val, op.val_len, &c->scratch) != 0)
                 return AERO_RC_ERR_PARAMETER;
-            w[i].v = (struct vref){true, NULL, off, (uint32_t)(c->scratch.len - off)};
+            w->v = (struct vref){true, NULL, off, (uint32_t)(c->scratch.len - off)};
         } else {
-            w[i].v = (struct vref){false, op.val, 0, op.val_len};
+            w->v = (struct vref){false, op.val, 0, op.val_len};
         }
-        size += 2 + op.name_len + particle_size(op.particle, w[i].v.len);
-        need += w[i].v.len;
     }
-    if (size > ns->max_record_size)
-        return AERO_RC_ERR_RECORD_TOO_BIG;
-    if (need > r->bins_cap)
-        return -1;                        /* a bigger block: the general path allocates it */
-    uint8_t *vals = (uint8_t *)(r->bins + n);
-    for (i = 0; i < n; i++) {             /* values come from the request or scratch, never the block */
-        struct td_bin *b = &r->bins[i];
-        b->particle = w[i].particle;
-        b->len = w[i].v.len;
-        b->off = (uint32_t)total;
-        memcpy(vals + total, vptr(c, &w[i].v), b->len);
-        total += b->len;
-    }
+    ws->n = n;
     return 0;
 }
 
@@ -807,17 +762,6 @@ static int exec_write(struct td_ctx *c, struct td_ns *ns, const struct td_msg *m
     if (r && m->has_key && r->key && !key_equal(r, m))
         return reply_err(o, tt, AERO_RC_ERR_KEY_MISMATCH, r);
 
-    if (r && !replace && !respond_all) {
-        rc = overwrite_in_place(c, ns, r, m, key_len_of(r, m));
-        if (rc > 0)
-            return reply_err(o, tt, rc, r);
-        if (rc == 0) {
-            stamp(ns, r, m, false, void_time_for(ns, m->record_ttl, r, now));
-            put_hdr(o, 0, r->gen, r->void_time, tt, 0, 0);
-            return 0;
-        }
-    }
-
     /* working copy */
     size_t base = r ? r->n_bins : 0;
     if (!ensure(&c->work, &c->work_cap, base + m->n_ops, sizeof(struct wbin)) ||
@@ -827,25 +771,31 @@ static int exec_write(struct td_ctx *c, struct td_ns *ns, const struct td_msg *m
     ws.res = c->results;
     ws.max_bins = base + m->n_ops;
     buf_reset(&c->scratch);
-    if (r && !replace) {
-        for (uint32_t i = 0; i < r->n_bins; i++) {
-            struct wbin *w = &ws.w[ws.n++];
-            w->name_len = r->bins[i].name_len;
-            memcpy(w->name, r->bins[i].name, AERO_BIN_NAME_MAX);
-            w->particle = r->bins[i].particle;
-            w->v = (struct vref){false, td_bin_val(r, &r->bins[i]), 0, r->bins[i].len};
+    rc = r && !replace && !respond_all ? rewrite_every_bin(&ws, r, m) : -1;
+    if (rc > 0)
+        return reply_err(o, tt, rc, r);
+    if (rc < 0) {
+        if (r && !replace) {
+            for (uint32_t i = 0; i < r->n_bins; i++) {
+                struct wbin *w = &ws.w[ws.n++];
+                w->name_len = r->bins[i].name_len;
+                memcpy(w->name, r->bins[i].name, AERO_BIN_NAME_MAX);
+                w->particle = r->bins[i].particle;
+                w->v = (struct vref){false, td_bin_val(r, &r->bins[i]), 0, r->bins[i].len};
+            }
         }
-    }
-    cur = m->ops;
-    while (td_op_next(&cur, m->ops_end, &op)) {
-        if (op.op == AERO_OP_TOUCH && !r)
-            return reply_err(o, tt, AERO_RC_ERR_NOT_FOUND, NULL);
-        if ((rc = apply_op(&ws, &op, respond_all)) != 0)
-            return reply_err(o, tt, rc, r);
+        cur = m->ops;
+        while (td_op_next(&cur, m->ops_end, &op)) {
+            if (op.op == AERO_OP_TOUCH && !r)
+                return reply_err(o, tt, AERO_RC_ERR_NOT_FOUND, NULL);
+            if ((rc = apply_op(&ws, &op, respond_all)) != 0)
+                return reply_err(o, tt, rc, r);
+        }
     }
     if (ws.n > AERO_MAX_BINS)
         return reply_err(o, tt, AERO_RC_ERR_PARAMETER, r);
-    if (record_size(&ws, key_len_of(r, m)) > ns->max_record_size)
+    uint32_t key_len = r && r->key ? r->key_len : (m->has_key ? m->key_len : 0);
+    if (record_size(&ws, key_len) > ns->max_record_size)
         return reply_err(o, tt, AERO_RC_ERR_RECORD_TOO_BIG, r);
     if (ws.n == 0) {
         if (!r)
@@ -875,7 +825,19 @@ static int exec_write(struct td_ctx *c, struct td_ns *ns, const struct td_msg *m
             td_rec_remove(ns, r);
         return reply_err(o, tt, AERO_RC_ERR_UNKNOWN, NULL);
     }
-    stamp(ns, r, m, created, vt);
+    if (m->has_key && !r->key) {
+        r->key = mem_malloc(m->key_len);      /* a record stored without key gets one */
+        if (r->key) {
+            memcpy(r->key, m->key, m->key_len);
+            r->key_len = m->key_len;
+        }
+    }
+    r->gen = created ? 1 : (r->gen >= 0xFFFF ? 1 : (uint16_t)(r->gen + 1));
+    if (!r->void_time && vt)
+        ns->with_ttl++;
+    else if (r->void_time && !vt)
+        ns->with_ttl--;
+    r->void_time = vt;
     put_hdr(o, 0, r->gen, r->void_time, tt, (uint16_t)ws.n_res, 0);
     put_results(c, o, ws.res, ws.n_res);
     mem_free(old_blk);
