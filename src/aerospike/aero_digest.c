@@ -55,18 +55,18 @@ static const uint8_t SR[80] = {
 #define KR(j) ((j) < 16 ? 0x50A28BE6u : (j) < 32 ? 0x5C4DD124u : (j) < 48 ? 0x6D703EF3u \
                : (j) < 64 ? 0x7A6D76E9u : 0x00000000u)
 
-/* One step; j is a constant, so the table reads, the function and the constant fold away. */
-#define LSTEP(j, a, b, c, d, e) do { \
-        a += FL(j, b, c, d) + x[RL[j]] + KL(j); a = rol32(a, SL[j]) + e; c = rol32(c, 10); \
+/* One step of a line (table R of message words, S of rotations, function F, constant K); j
+ * is a constant, so the table reads, the function and the constant fold away. */
+#define STEP(F, R, S, K, j, a, b, c, d, e) do { \
+        a += F(j, b, c, d) + x[R[j]] + K(j); a = rol32(a, S[j]) + e; c = rol32(c, 10); \
     } while (0)
-#define RSTEP(j, a, b, c, d, e) do { \
-        a += FR(j, b, c, d) + x[RR[j]] + KR(j); a = rol32(a, SR[j]) + e; c = rol32(c, 10); \
-    } while (0)
-/* Five steps bring the five working words back to their places. */
-#define LSTEPS5(j) LSTEP(j, al, bl, cl, dl, el); LSTEP(j + 1, el, al, bl, cl, dl); \
-    LSTEP(j + 2, dl, el, al, bl, cl); LSTEP(j + 3, cl, dl, el, al, bl); LSTEP(j + 4, bl, cl, dl, el, al)
-#define RSTEPS5(j) RSTEP(j, ar, br, cr, dr, er); RSTEP(j + 1, er, ar, br, cr, dr); \
-    RSTEP(j + 2, dr, er, ar, br, cr); RSTEP(j + 3, cr, dr, er, ar, br); RSTEP(j + 4, br, cr, dr, er, ar)
+/* Five steps of a line bring its five working words back to their places. */
+#define STEPS5(F, R, S, K, j, a, b, c, d, e) \
+    STEP(F, R, S, K, j, a, b, c, d, e); STEP(F, R, S, K, j + 1, e, a, b, c, d); \
+    STEP(F, R, S, K, j + 2, d, e, a, b, c); STEP(F, R, S, K, j + 3, c, d, e, a, b); \
+    STEP(F, R, S, K, j + 4, b, c, d, e, a)
+#define LSTEPS5(j) STEPS5(FL, RL, SL, KL, j, al, bl, cl, dl, el)
+#define RSTEPS5(j) STEPS5(FR, RR, SR, KR, j, ar, br, cr, dr, er)
 
 static void compress(uint32_t h[5], const uint8_t blk[64])
 {
