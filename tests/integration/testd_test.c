@@ -1847,6 +1847,12 @@ TEST(rewrite_of_every_bin_in_stored_order)
     const char *names[] = {"s", "i", "l"};
     size_t big_n = AERO_DEFAULT_MAX_RECORD_SIZE;
     uint8_t *big = calloc(1, big_n);
+    /* the record after the write of a value bigger than its room (checked twice) */
+    static const uint8_t minus_one[8] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+    static const uint8_t empty_list[1] = {0x90};
+    const uint8_t big_pts[] = {1, 4, 20};
+    const uint8_t *big_vals[] = {minus_one, big, empty_list};
+    const uint32_t big_lens[] = {8, 3000, 1};
 
     ASSERT_TRUE(big != NULL);
     rq_begin(&r, 0, 1, 0, 0, 0);
@@ -1882,12 +1888,7 @@ TEST(rewrite_of_every_bin_in_stored_order)
     rq_op(&r, 2, 4, "i", big, 3000);
     rq_op(&r, 2, 20, "l", HEX("90"), 1);
     ASSERT_EQ_INT(txn(fd, &r, &b).rc, 0);
-    {
-        const uint8_t pts[] = {1, 4, 20};
-        const uint8_t *vals[] = {HEX("ff ff ff ff ff ff ff ff"), big, HEX("90")};
-        const uint32_t lens[] = {8, 3000, 1};
-        expect_bins(fd, d, &b, 3, 3, names, pts, vals, lens);
-    }
+    expect_bins(fd, d, &b, 3, 3, names, big_pts, big_vals, big_lens);
     /* a malformed list (parameter error) and a record over max-record-size change nothing */
     rq_begin(&r, 0, 1, 0, 0, 0);
     rq_key(&r, "test", "t", d);
@@ -1901,12 +1902,7 @@ TEST(rewrite_of_every_bin_in_stored_order)
     rq_op(&r, 2, 4, "i", big, big_n);
     rq_op(&r, 2, 20, "l", HEX("90"), 1);
     ASSERT_EQ_INT(txn(fd, &r, &b).rc, 13);
-    {
-        const uint8_t pts[] = {1, 4, 20};
-        const uint8_t *vals[] = {HEX("ff ff ff ff ff ff ff ff"), big, HEX("90")};
-        const uint32_t lens[] = {8, 3000, 1};
-        expect_bins(fd, d, &b, 3, 3, names, pts, vals, lens);
-    }
+    expect_bins(fd, d, &b, 3, 3, names, big_pts, big_vals, big_lens);
     /* back to small values; then the same bins in another order keep the stored order */
     rq_begin(&r, 0, 1, 0, 0, 0);
     rq_key(&r, "test", "t", d);
