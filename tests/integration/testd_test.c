@@ -1809,6 +1809,69 @@ TEST(cdt_list_map_and_compaction)
 }
 
 
+/* A list already in stored form (a fixarray of small integers, nil, booleans and short strings)
+ * is kept byte for byte; one a byte away from it takes the general path (compacted, or refused
+ * when malformed). */
+TEST(stored_form_lists_kept_and_others_normalised)
+{
+    static const struct {
+        const char *in, *stored;   /* stored NULL: refused with 4 */
+    } cases[] = {
+        {"90", "90"},
+        {"92 a3 03 74 30 05", "92 a3 03 74 30 05"},
+        {"97 00 7f e0 ff c0 c2 c3", "97 00 7f e0 ff c0 c2 c3"},
+        {"93 a0 a1 03 bf 03 61 61 61 61 61 61 61 61 61 61 61 61 61 61 61 61 61 61 61 61 61 61 61 61 61 61 61 61 61 61",
+         "93 a0 a1 03 bf 03 61 61 61 61 61 61 61 61 61 61 61 61 61 61 61 61 61 61 61 61 61 61 61 61 61 61 61 61 61 61"},
+        {"92 d9 03 03 74 30 05", "92 a3 03 74 30 05"},       /* str8 of a short string */
+        {"92 cc 05 d0 fb", "92 05 fb"},                      /* integers not in their smallest form */
+        {"dc 00 02 01 02", "92 01 02"},                      /* array16 of two */
+        {"92 91 01 02", "92 91 01 02"},                      /* a nested list: general path, same bytes */
+        {"93 a3 03 74", NULL},                               /* one element short */
+        {"91 01 02", NULL},                                  /* a byte after the list */
+        {"91 a5 03 74", NULL},                               /* a string running past the end */
+        {"92 01 c1", NULL},                                  /* 0xc1 is no MessagePack */
+    };
+    char hosts[256];
+    struct tu_proc *p = start(NULL, hosts, sizeof(hosts));
+    int fd = tconnect(hosts);
+    struct buf b = BUF_INIT;
+    struct rq r = {BUF_INIT, 0, 0};
+
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        const uint8_t *d = dg(71000 + (int)i);
+        uint8_t op, pt;
+        char name[64];
+        const uint8_t *v;
+        uint32_t vn;
+        struct rp x;
+        uint8_t want[64];
+        size_t want_len;
+
+        rq_begin(&r, 0, 1, 0, 0, 0);
+        rq_key(&r, "test", "t", d);
+        rq_op(&r, 2, 20, "l", HEX(cases[i].in), (uint32_t)HEX_LEN(cases[i].in));
+        x = txn(fd, &r, &b);
+        if (!cases[i].stored) {
+            if (x.rc != 4)
+                TEST_FAIL("list %s: result %d, want 4", cases[i].in, x.rc);
+            continue;
+        }
+        if (x.rc != 0)
+            TEST_FAIL("list %s: result %d, want 0", cases[i].in, x.rc);
+        want_len = HEX_LEN(cases[i].stored);
+        memcpy(want, HEX(cases[i].stored), want_len);
+        x = get_all(fd, d, &b);
+        rp_op(&x, 0, &op, &pt, name, &v, &vn);
+        ASSERT_EQ_INT(pt, 20);
+        if (vn != want_len || memcmp(v, want, vn) != 0)
+            TEST_FAIL("list %s: stored %u bytes, want %s", cases[i].in, vn, cases[i].stored);
+    }
+    buf_free(&r.b);
+    buf_free(&b);
+    close(fd);
+    tu_proc_free(p);
+}
+
 /* get_all of @d must be gen @gen and bins names[i] = (pts[i], vals[i] of lens[i]) in order. */
 static void expect_bins(int fd, const uint8_t *d, struct buf *b, uint32_t gen, int n,
                         const char *const names[], const uint8_t pts[], const uint8_t *const vals[],
@@ -2280,6 +2343,7 @@ TEST_LIST = {
     T(lever_latency_keeps_order_and_other_connections),
     T(rewrite_of_every_bin_in_stored_order),
     T(cdt_list_map_and_compaction),
+    T(stored_form_lists_kept_and_others_normalised),
     T(codec_client_roundtrip),
     T(operate_ops_and_respond_all),
     T(store_churn_reads_back),
