@@ -269,8 +269,8 @@ int main(int argc, char **argv)
     /* Each fetch answer is built in a fresh buffer of up to a few MiB, which glibc maps and
      * unmaps every time: page faults and zeroing took half the mock's CPU while aerosink read
      * the bench's million records (0.23-0.26 us/record; 0.10-0.13 with these). Keep such
-     * buffers on the heap and let it keep what it grew to. */
-    mallopt(M_MMAP_THRESHOLD, 64 << 20);
+     * buffers on the heap (32 MiB is the most glibc takes) and let it keep what it grew to. */
+    mallopt(M_MMAP_THRESHOLD, 32 << 20);
     mallopt(M_TRIM_THRESHOLD, 256 << 20);
 
     for (int i = 0; i < brokers; i++) {
