@@ -373,6 +373,47 @@ TEST(cli_help_bad_args_busy_port)
     tu_proc_free(p);
 }
 
+/* --prefault-mb: the memory is faulted in before 'ready' and kept; the server serves as usual;
+ * a bad value is refused. */
+TEST(prefault_memory_is_resident_before_ready)
+{
+    const char *args[] = {"--prefault-mb", "96", NULL};
+    const char *bad[] = {tu_bin("aerospike-testd"), "--prefault-mb", "lots", NULL};
+    char hosts[256], path[64], *out = NULL, *status = NULL;
+    struct buf b = BUF_INIT;
+    struct rq r = {BUF_INIT, 0, 0};
+    const uint8_t *d = dg(72000);
+    struct tu_proc *p;
+    const char *rss;
+    long kb;
+    int fd;
+
+    FAKE_ONLY();
+    ASSERT_EQ_INT(tu_run(bad, 10000, &out), 2);
+    ASSERT_CONTAINS(out, "--prefault-mb");
+    mem_free(out);
+    p = start(args, hosts, sizeof(hosts));
+    snprintf(path, sizeof(path), "/proc/%d/status", (int)tu_proc_pid(p));
+    status = tu_read_file(path, NULL);
+    ASSERT_TRUE(status != NULL);
+    rss = strstr(status, "VmRSS:");
+    ASSERT_TRUE(rss != NULL);
+    kb = strtol(rss + 6, NULL, 10);
+    if (kb < 96 * 1024)
+        TEST_FAIL("VmRSS %ld kB after --prefault-mb 96 (want >= %d kB)", kb, 96 * 1024);
+    mem_free(status);
+    fd = tconnect(hosts);
+    rq_begin(&r, 0, 1, 0, 0, 0);
+    rq_key(&r, "test", "t", d);
+    rq_op(&r, 2, 3, "s", (const uint8_t *)"warm", 4);
+    ASSERT_EQ_INT(txn(fd, &r, &b).rc, 0);
+    ASSERT_EQ_INT(get_all(fd, d, &b).rc, 0);
+    buf_free(&r.b);
+    buf_free(&b);
+    close(fd);
+    tu_proc_free(p);
+}
+
 /* §13.1 put with send-key and its exact reply; §13.4 reads. */
 TEST(doc_13_1_put_and_13_4_reads)
 {
@@ -2323,6 +2364,7 @@ TEST(store_churn_reads_back)
 
 TEST_LIST = {
     T(cli_help_bad_args_busy_port),
+    T(prefault_memory_is_resident_before_ready),
     T(doc_13_1_put_and_13_4_reads),
     T(doc_13_5_operate_touch_delete),
     T(doc_13_6_batch_read_and_13_7_batch_write),

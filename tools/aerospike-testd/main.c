@@ -2,6 +2,7 @@
  * our protocol-faithful in-memory Aerospike (CE 8.1.2) for tests and the demo. */
 #include <getopt.h>
 #include <inttypes.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,6 +47,10 @@ static const char usage[] =
 "                           servers: 5000); a bigger batch gets only 151 BATCH_MAX_REQUESTS\n"
 "  --no-nsup                nsup-period 0, like a real server's default config: writes with\n"
 "                           a TTL get 22 FORBIDDEN\n"
+"  --prefault-mb N          fault in N MiB of memory for records before serving, and never\n"
+"                           give it back (default 0): new records then cost no page faults,\n"
+"                           as on a warm server. For benchmarks that run this server on the\n"
+"                           machine they measure (bench/run.sh: 1536)\n"
 "\n"
 "Security (Enterprise behaviour; without these options the server is CE: no TLS, and 51\n"
 "SECURITY_NOT_SUPPORTED to every admin message):\n"
@@ -100,6 +105,30 @@ static const char usage[] =
 "filter expressions, EXP/BITS/HLL ops, CDT ops other than list append/append-items/clear/\n"
 "size/get and map put/put-items/add/replace/clear/size, CDT contexts, scans and queries.\n";
 
+/* --prefault-mb: grow the heap by @mb MiB in 16 MiB blocks (below the mmap threshold, so
+ * they come from the heap), touch every page, free them and keep the heap from shrinking:
+ * the records stored later reuse memory that is already faulted in. */
+static void prefault_heap(uint64_t mb)
+{
+    enum { BLOCK = 16 << 20 };
+    size_t n = (size_t)((mb + 15) / 16);
+    void **blocks = calloc(n ? n : 1, sizeof(*blocks));
+
+    mallopt(M_MMAP_THRESHOLD, 32 << 20);   /* glibc's maximum; records are far smaller */
+    mallopt(M_TRIM_THRESHOLD, -1);         /* never trim */
+    if (!blocks)
+        return;
+    for (size_t i = 0; i < n; i++) {
+        if (!(blocks[i] = malloc(BLOCK)))
+            break;
+        for (size_t off = 0; off < BLOCK; off += 4096)
+            ((volatile uint8_t *)blocks[i])[off] = 0;
+    }
+    for (size_t i = 0; i < n; i++)
+        free(blocks[i]);
+    free(blocks);
+}
+
 static void die_usage(const char *fmt, const char *arg) __attribute__((noreturn));
 static void die_usage(const char *fmt, const char *arg)
 {
@@ -141,11 +170,13 @@ int main(int argc, char **argv)
         {"tls-ca", required_argument, 0, 'A'},      {"tls-name", required_argument, 0, 'T'},
         {"user", required_argument, 0, 'u'},        {"session-ttl", required_argument, 0, 't'},
         {"batch-max-requests", required_argument, 0, 'B'}, {"build", required_argument, 0, 'V'},
+        {"prefault-mb", required_argument, 0, 'P'},
         {"help", no_argument, 0, 'h'},              {0, 0, 0, 0},
     };
     struct td_ctx *c = mem_calloc(1, sizeof(*c));
     const char *nsnames[8];
     int n_nsnames = 0, port = 3000, nodes = 1, opt;
+    uint64_t prefault_mb = 0;
     uint64_t rf = 2, mrs = AERO_DEFAULT_MAX_RECORD_SIZE, dttl = 0, nsup = 120;
     const char *fail_codes = "14,18";
     struct err e = {0};
@@ -187,6 +218,7 @@ int main(int argc, char **argv)
             break;
         }
         case 'B': c->batch_max_requests = (uint32_t)num(optarg, "--batch-max-requests", 0, 1000000, false); break;
+        case 'P': prefault_mb = num(optarg, "--prefault-mb", 0, 1u << 20, false); break;
         case 'l': c->latency_ms = (uint32_t)num(optarg, "--latency-ms", 0, 600000, false); break;
         case 'f':
             if (!str_to_double(optarg, strlen(optarg), &c->fail_rate) || c->fail_rate < 0 ||
@@ -305,6 +337,8 @@ int main(int argc, char **argv)
     sigaction(SIGTERM, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
 
+    if (prefault_mb)
+        prefault_heap(prefault_mb);
     srv = td_server_new(c, &e);
     if (!srv) {
         fprintf(stderr, "aerospike-testd: %s\n", e.msg);
