@@ -245,6 +245,19 @@ static bool bin_is(const struct wbin *w, const uint8_t *name, uint8_t len)
     return name_is(w->name, w->name_len, name, len);
 }
 
+/* Append @r's stored bins to the work bins, values pointing into the record's block (a write
+ * or read then applies its ops to them). */
+static void load_stored_bins(struct wstate *ws, const struct td_rec *r)
+{
+    for (uint32_t i = 0; i < r->n_bins; i++) {
+        struct wbin *w = &ws->w[ws->n++];
+        w->name_len = r->bins[i].name_len;
+        memcpy(w->name, r->bins[i].name, AERO_BIN_NAME_MAX);
+        w->particle = r->bins[i].particle;
+        w->v = (struct vref){false, td_bin_val(r, &r->bins[i]), 0, r->bins[i].len};
+    }
+}
+
 static int find_bin(struct wstate *ws, const uint8_t *name, uint8_t len)
 {
     struct td_ctx *c = ws->c;
@@ -775,15 +788,8 @@ static int exec_write(struct td_ctx *c, struct td_ns *ns, const struct td_msg *m
     if (rc > 0)
         return reply_err(o, tt, rc, r);
     if (rc < 0) {
-        if (r && !replace) {
-            for (uint32_t i = 0; i < r->n_bins; i++) {
-                struct wbin *w = &ws.w[ws.n++];
-                w->name_len = r->bins[i].name_len;
-                memcpy(w->name, r->bins[i].name, AERO_BIN_NAME_MAX);
-                w->particle = r->bins[i].particle;
-                w->v = (struct vref){false, td_bin_val(r, &r->bins[i]), 0, r->bins[i].len};
-            }
-        }
+        if (r && !replace)
+            load_stored_bins(&ws, r);
         cur = m->ops;
         while (td_op_next(&cur, m->ops_end, &op)) {
             if (op.op == AERO_OP_TOUCH && !r)
@@ -901,13 +907,7 @@ static int exec_read(struct td_ctx *c, struct td_ns *ns, const struct td_msg *m,
     ws.res = c->results;
     ws.max_bins = r->n_bins + 1;
     buf_reset(&c->scratch);
-    for (uint32_t i = 0; i < r->n_bins; i++) {
-        struct wbin *w = &ws.w[ws.n++];
-        w->name_len = r->bins[i].name_len;
-        memcpy(w->name, r->bins[i].name, AERO_BIN_NAME_MAX);
-        w->particle = r->bins[i].particle;
-        w->v = (struct vref){false, td_bin_val(r, &r->bins[i]), 0, r->bins[i].len};
-    }
+    load_stored_bins(&ws, r);
     cur = m->ops;
     while (td_op_next(&cur, m->ops_end, &op))
         if ((rc = apply_op(&ws, &op, respond_all)) != 0)
