@@ -220,6 +220,15 @@ struct aero_cluster_config {
     uint32_t tend_interval_ms;    /* 1000; 0 = no tend thread (call aero_cluster_tend) */
     uint32_t max_conns_per_node;  /* command connections per node, all clients together: 100 */
     uint32_t fail_threshold;      /* consecutive tend failures that remove a node: 5 */
+    /* Circuit breaker (wire doc §11.2): a node with more than max_error_rate errors (attempts
+     * that timed out, connections that failed or broke, replies that did not parse, result 18
+     * DEVICE_OVERLOAD) in the current window gets its commands refused locally with -14
+     * MAX_ERROR_RATE, a retriable failure, until the window ends: nothing more is sent to a node
+     * that is failing anyway. The window is error_rate_window tend intervals long (without a
+     * tend thread: that many aero_cluster_tend calls). 100 and 1 like the official clients;
+     * max_error_rate 0 = off. */
+    uint32_t max_error_rate;
+    uint32_t error_rate_window;
     uint32_t max_socket_idle_ms;  /* a command connection with nothing in flight for this long
                                      is closed by its client's next poll (before the server's
                                      proto-fd-idle-ms reaps it): 55000 as the C client; 0 =
@@ -271,6 +280,8 @@ struct aero_node_info {
     uint64_t errors;              /* attempts that failed (server error, I/O, protocol) */
     uint64_t timeouts;            /* attempts that timed out on the client */
     uint64_t retries;             /* attempts that were retries */
+    uint64_t refused;             /* attempts the circuit breaker refused (never sent) */
+    uint32_t error_rate;          /* errors counted in the current window */
     uint32_t conns_open;          /* command connections open now */
     uint64_t conns_opened;        /* command connections opened since start */
 };

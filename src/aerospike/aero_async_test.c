@@ -993,6 +993,121 @@ TEST(socket_timeout_closes_connection_then_retry_succeeds)
     fake_stop(f);
 }
 
+static struct aero_cluster *cluster_breaker(const struct fake *f, uint32_t max_error_rate, struct err *e)
+{
+    struct aero_cluster_config cfg;
+    char seed[64];
+
+    aero_cluster_config_init(&cfg);
+    cfg.tend_interval_ms = 0;          /* each aero_cluster_tend call ends the window */
+    cfg.conn_timeout_ms = 500;
+    cfg.max_error_rate = max_error_rate;
+    snprintf(seed, sizeof(seed), "127.0.0.1:%u", f->port);
+    if (aero_cluster_config_seeds(&cfg, seed, e) != ST_OK)
+        return NULL;
+    return aero_cluster_new(&cfg, e);
+}
+
+/* Run one command to the end; returns the data requests the fake received meanwhile. */
+static unsigned run_one(struct fake *f, struct aero_client *cl, struct tcmd *t, uint32_t id,
+                        const struct aero_policy *p)
+{
+    struct err e = {0};
+    unsigned before = atomic_load(&f->n_data);
+
+    make_cmd(t, id, p);
+    ASSERT_OK(aero_submit(cl, &t->cmd, &e));
+    wait_all(cl, t, 1, 3000);
+    return atomic_load(&f->n_data) - before;
+}
+
+/* Circuit breaker (wire doc §11.2): more than max_error_rate counted errors in the window and
+ * the node's commands are refused locally (-14, retriable) until the next tend ends the
+ * window. Record errors do not count; timeouts and DEVICE_OVERLOAD do. */
+TEST(circuit_breaker_refuses_a_failing_node_until_the_window_ends)
+{
+    struct fake *f = fake_start("A1");
+    struct err e = {0};
+    struct aero_cluster *c = cluster_breaker(f, 3, &e);
+    struct aero_client *cl = aero_client_new(c, NULL, &e);
+    struct tcmd t = {0};
+    const struct aero_policy p = {100, 3000, 0, 0};
+    const struct action record_errors[] = {{A_RC, 13}, {A_RC, 13}, {A_RC, 13}, {A_RC, 13}, {A_RC, 13}};
+    const struct action failing[] = {{A_RC, 18}, {A_STALL, 0}, {A_RC, 18}, {A_RC, 18}};
+
+    /* five record errors: not the node's fault, nothing counted */
+    fake_script(f, record_errors, 5);
+    for (uint32_t i = 0; i < 5; i++) {
+        ASSERT_EQ_INT(run_one(f, cl, &t, 100 + i, &p), 1);
+        ASSERT_EQ_INT(t.rc, 13);
+    }
+    ASSERT_EQ_INT(node_info(c, "A1").error_rate, 0);
+
+    /* DEVICE_OVERLOAD, a timeout, two more DEVICE_OVERLOAD: 4 > 3 */
+    fake_script(f, failing, 4);
+    for (uint32_t i = 0; i < 4; i++) {
+        ASSERT_EQ_INT(run_one(f, cl, &t, 200 + i, &p), 1);
+        ASSERT_ST(t.st, i == 1 ? ST_TIMEOUT : ST_SERVER);
+    }
+    ASSERT_EQ_INT(node_info(c, "A1").error_rate, 4);
+    ASSERT_EQ_U64(node_info(c, "A1").refused, 0);
+
+    /* refused without being sent, with a message that says why */
+    ASSERT_EQ_INT(run_one(f, cl, &t, 300, &p), 0);
+    ASSERT_EQ_INT(t.rc, AERO_RC_MAX_ERROR_RATE);
+    ASSERT_EQ_INT(aero_rc_class(t.rc), CLASS_RETRIABLE);
+    ASSERT_CONTAINS(t.msg, "MAX_ERROR_RATE (-14): not sent");
+    ASSERT_CONTAINS(t.msg, "more than 3 errors");
+    ASSERT_FALSE(t.cmd.in_doubt);
+    ASSERT_EQ_U64(node_info(c, "A1").refused, 1);
+
+    /* retries of a refused write stay on the node and are refused too */
+    {
+        const struct aero_policy p2 = {100, 3000, 2, 0};
+        ASSERT_EQ_INT(run_one(f, cl, &t, 301, &p2), 0);
+        ASSERT_EQ_INT(t.rc, AERO_RC_MAX_ERROR_RATE);
+        ASSERT_EQ_INT(t.cmd.attempts, 3);
+        ASSERT_EQ_U64(node_info(c, "A1").refused, 4);
+    }
+
+    /* the next tend ends the window: commands flow again */
+    ASSERT_OK(aero_cluster_tend(c, &e));
+    ASSERT_EQ_INT(node_info(c, "A1").error_rate, 0);
+    ASSERT_EQ_INT(run_one(f, cl, &t, 400, &p), 1);
+    ASSERT_ST(t.st, ST_OK);
+    ASSERT_EQ_U64(node_info(c, "A1").refused, 4);
+
+    aero_cmd_free(&t.cmd);
+    aero_client_free(cl);
+    aero_cluster_free(c);
+    fake_stop(f);
+}
+
+TEST(circuit_breaker_off_with_max_error_rate_0)
+{
+    struct fake *f = fake_start("A1");
+    struct err e = {0};
+    struct aero_cluster *c = cluster_breaker(f, 0, &e);
+    struct aero_client *cl = aero_client_new(c, NULL, &e);
+    struct tcmd t = {0};
+    const struct aero_policy p = {1000, 3000, 0, 0};
+    struct action overload[20];
+
+    for (int i = 0; i < 20; i++)
+        overload[i] = (struct action){A_RC, 18};
+    fake_script(f, overload, 20);
+    for (uint32_t i = 0; i < 20; i++)
+        ASSERT_EQ_INT(run_one(f, cl, &t, 500 + i, &p), 1);
+    ASSERT_EQ_INT(run_one(f, cl, &t, 600, &p), 1);
+    ASSERT_ST(t.st, ST_OK);
+    ASSERT_EQ_INT(node_info(c, "A1").error_rate, 0);
+    ASSERT_EQ_U64(node_info(c, "A1").refused, 0);
+    aero_cmd_free(&t.cmd);
+    aero_client_free(cl);
+    aero_cluster_free(c);
+    fake_stop(f);
+}
+
 /* A caller busy elsewhere for longer than the timeout: the replies that arrived meanwhile
  * complete their commands on the next poll; nothing times out, nothing is sent twice. */
 TEST(late_poll_completes_answered_commands_instead_of_timing_out)
@@ -1769,6 +1884,8 @@ TEST_LIST = {
     T(total_timeout_bounds_retries),
     T(socket_timeout_closes_connection_then_retry_succeeds),
     T(timers_of_mixed_durations_fire_in_order_once),
+    T(circuit_breaker_refuses_a_failing_node_until_the_window_ends),
+    T(circuit_breaker_off_with_max_error_rate_0),
     T(late_poll_completes_answered_commands_instead_of_timing_out),
     T(expired_before_sending_times_out_unsent_not_in_doubt),
     T(idle_connections_close_after_max_socket_idle),

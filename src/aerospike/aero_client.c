@@ -30,6 +30,7 @@ enum fail_kind {
     FK_NO_NODE, FK_NO_NS, FK_NO_CONN, FK_NOMEM, FK_CANCEL, FK_BYSTANDER,
     FK_SETUP,                        /* TLS / LOGIN / AUTHENTICATE failed: cnode->setup_err */
     FK_AUTH,                         /* 80/66 again after logging in again */
+    FK_ERROR_RATE,                   /* refused by the circuit breaker: never sent */
 };
 
 enum ev_kind { EV_CONN, EV_WAKE, EV_WATCH };
@@ -414,6 +415,13 @@ static void compose_err(struct aero_client *cl, const struct aero_cmd *cmd, enum
         snprintf(e->msg, sizeof(e->msg), "%s", cn && cn->setup_err[0] ? cn->setup_err : w);
         break;
     }
+    case FK_ERROR_RATE:
+        snprintf(e->msg, sizeof(e->msg),
+                 "%s: MAX_ERROR_RATE (-14): not sent: the node had more than %u errors (timeouts, "
+                 "connection failures, DEVICE_OVERLOAD) in the current window of %u tend "
+                 "interval(s) (aerospike.max-error-rate, error-rate-window)",
+                 w, cl->cluster->cfg.max_error_rate, MAX(cl->cluster->cfg.error_rate_window, 1u));
+        break;
     case FK_AUTH:
         snprintf(e->msg, sizeof(e->msg), "%s: %s (%d) again after logging in again", w,
                  aero_rc_name(rc) ? aero_rc_name(rc) : "UNKNOWN", rc);
@@ -901,6 +909,12 @@ static void dispatch(struct aero_client *cl, struct aero_cmd *cmd)
         return;
     }
     cmd->priv.node_id = nd->id;
+    if (cl->cluster->cfg.max_error_rate &&
+        atomic_load_explicit(&nd->error_rate, memory_order_relaxed) > cl->cluster->cfg.max_error_rate) {
+        atomic_fetch_add_explicit(&nd->n_refused, 1, memory_order_relaxed);
+        attempt_failed(cl, cmd, ST_BUSY, AERO_RC_MAX_ERROR_RATE, 0, FK_ERROR_RATE);
+        return;
+    }
     if (!(cn = cnode_get(cl, nd))) {
         attempt_failed(cl, cmd, ST_NOMEM, 0, 0, FK_NOMEM);
         return;
@@ -943,9 +957,32 @@ static bool retriable(enum status st, int rc)
 {
     if (rc)
         return rc == AERO_RC_ERR_TIMEOUT || rc == AERO_RC_ERR_UNAVAILABLE ||
-               rc == AERO_RC_ERR_DEVICE_OVERLOAD || rc == AERO_RC_ERR_KEY_BUSY;
+               rc == AERO_RC_ERR_DEVICE_OVERLOAD || rc == AERO_RC_ERR_KEY_BUSY ||
+               rc == AERO_RC_MAX_ERROR_RATE;
     return st == ST_TIMEOUT || st == ST_CONNECT || st == ST_IO || st == ST_BUSY ||
            st == ST_UNAVAILABLE || st == ST_PROTO;
+}
+
+/* What the circuit breaker counts, like the official clients: attempts that timed out,
+ * connections that could not be opened or set up or that broke, unparsable replies, and the
+ * server saying DEVICE_OVERLOAD. Not record errors, nor commands merely caught on a connection
+ * another one broke. */
+static bool counts_toward_error_rate(enum fail_kind kind, int rc)
+{
+    switch (kind) {
+    case FK_TIMEOUT:
+    case FK_CONNECT:
+    case FK_CONNECT_TIMEOUT:
+    case FK_IO:
+    case FK_EOF:
+    case FK_PROTO:
+    case FK_SETUP:
+        return true;
+    case FK_SERVER:
+        return rc == AERO_RC_ERR_DEVICE_OVERLOAD;
+    default:
+        return false;
+    }
 }
 
 static void attempt_failed(struct aero_client *cl, struct aero_cmd *cmd, enum status st, int rc,
@@ -966,12 +1003,14 @@ static void attempt_failed(struct aero_client *cl, struct aero_cmd *cmd, enum st
         memcpy(cmd->priv.fail_where, nd->addr, n);
         cmd->priv.fail_where[n] = '\0';
     }
-    if (nd && kind != FK_SERVER && kind != FK_NO_NODE) {
+    if (nd && kind != FK_SERVER && kind != FK_NO_NODE && kind != FK_ERROR_RATE) {
         if (kind == FK_TIMEOUT)
             atomic_fetch_add_explicit(&nd->n_timeouts, 1, memory_order_relaxed);
         else
             atomic_fetch_add_explicit(&nd->n_errors, 1, memory_order_relaxed);
     }
+    if (nd && counts_toward_error_rate(kind, rc) && cl->cluster->cfg.max_error_rate)
+        atomic_fetch_add_explicit(&nd->error_rate, 1, memory_order_relaxed);
     if (cmd->is_write && cmd->priv.sent && kind != FK_SERVER)
         cmd->in_doubt = true;
     cmd->priv.sent = false;
@@ -990,8 +1029,9 @@ static void attempt_failed(struct aero_client *cl, struct aero_cmd *cmd, enum st
         return;
     }
     cmd->priv.iteration++;
-    /* next replica, except a write after a timeout / missing connection (same node again) */
-    if (!cmd->is_write || (kind != FK_TIMEOUT && kind != FK_NO_CONN))
+    /* next replica, except a write after a timeout / missing connection / refusal by the
+     * circuit breaker (same node again, wire doc §11.3) */
+    if (!cmd->is_write || (kind != FK_TIMEOUT && kind != FK_NO_CONN && kind != FK_ERROR_RATE))
         cmd->priv.replica++;
     if (kind == FK_NO_NODE)
         sleep_ms = MAX(sleep_ms, 10);

@@ -24,6 +24,8 @@ void aero_cluster_config_init(struct aero_cluster_config *c)
     c->max_conns_per_node = 100;
     c->fail_threshold = 5;
     c->max_socket_idle_ms = 55000;
+    c->max_error_rate = 100;
+    c->error_rate_window = 1;
 }
 
 enum status aero_cluster_config_seeds(struct aero_cluster_config *c, const char *list,
@@ -588,6 +590,27 @@ static void reseed(struct aero_cluster *c, struct tend *t)
     }
 }
 
+/* Circuit breaker: start a new error-rate window once this one lasted error_rate_window tend
+ * intervals (wall time, so the extra passes a client asks for after a connect failure do not
+ * shorten it), or that many passes without a tend thread. Tend lock held. */
+static void error_window(struct aero_cluster *c)
+{
+    uint32_t window = MAX(c->cfg.error_rate_window, 1u);
+    uint64_t now = clock_mono_ms();
+    bool over;
+
+    if (c->cfg.tend_interval_ms)
+        over = now - c->window_start_ms >= (uint64_t)window * c->cfg.tend_interval_ms;
+    else
+        over = ++c->window_passes >= window;
+    if (!over)
+        return;
+    c->window_start_ms = now;
+    c->window_passes = 0;
+    for (size_t i = 0; i < c->n_nodes; i++)
+        atomic_store_explicit(&c->nodes[i]->error_rate, 0, memory_order_relaxed);
+}
+
 static enum status tend_pass(struct aero_cluster *c, bool force_map, struct err *e)
 {
     struct tend t = {false, force_map, 0};
@@ -623,6 +646,7 @@ static enum status tend_pass(struct aero_cluster *c, bool force_map, struct err 
     for (size_t i = 0; i < c->n_nodes; i++)
         t.healthy += c->nodes[i]->healthy;
     remove_dead(c, &t);
+    error_window(c);
     if (t.map_dirty && publish_map(c) != ST_OK)
         c->replicas_seq++;            /* out of memory: try again next pass */
     pthread_mutex_unlock(&c->tend_lock);
@@ -746,6 +770,7 @@ struct aero_cluster *aero_cluster_new(const struct aero_cluster_config *cfg, str
     c->cfg = *cfg;
     if (c->cfg.fail_threshold == 0)
         c->cfg.fail_threshold = 1;
+    c->window_start_ms = clock_mono_ms();
     if (c->cfg.login_timeout_ms == 0)
         c->cfg.login_timeout_ms = 5000;
     if (c->cfg.tls.enabled && c->cfg.tls.pipeline_depth == 0)
@@ -893,6 +918,8 @@ size_t aero_cluster_nodes(struct aero_cluster *c, struct aero_node_info *out, si
         o->commands = atomic_load(&nd->n_commands);
         o->errors = atomic_load(&nd->n_errors);
         o->timeouts = atomic_load(&nd->n_timeouts);
+        o->refused = atomic_load(&nd->n_refused);
+        o->error_rate = atomic_load(&nd->error_rate);
         o->retries = atomic_load(&nd->n_retries);
         o->conns_open = atomic_load(&nd->n_conns);
         o->conns_opened = atomic_load(&nd->n_conns_opened);

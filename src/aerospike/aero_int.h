@@ -138,7 +138,8 @@ struct aero_node {
     socklen_t sa_len;
     atomic_bool active;              /* false once removed from the cluster */
     /* counters: any thread */
-    atomic_uint_fast64_t n_commands, n_errors, n_timeouts, n_retries, n_conns_opened;
+    atomic_uint_fast64_t n_commands, n_errors, n_timeouts, n_retries, n_conns_opened, n_refused;
+    atomic_uint error_rate;          /* circuit breaker: errors in this window (tend resets it) */
     atomic_uint n_conns;
     atomic_int_fast64_t partition_gen_seen;   /* last value reported (for aero_cluster_nodes) */
     atomic_uint_fast64_t peers_gen_seen;
@@ -199,6 +200,8 @@ struct aero_cluster {
     uint32_t next_node_id;
     uint64_t replicas_seq;
     struct buf tend_buf;             /* tend only: info replies (kept: no allocation per pass) */
+    uint64_t window_start_ms;        /* tend only: when the error-rate window began */
+    uint32_t window_passes;          /* tend only: passes in it (no tend thread) */
     pthread_t tend_thread;
     bool tend_running, stop, tend_requested;
     bool started;                    /* bootstrap done: membership changes are reported */

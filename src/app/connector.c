@@ -255,6 +255,8 @@ static enum status cluster_config(const struct cfg *m, struct aero_cluster_confi
     cc->tend_interval_ms = (uint32_t)a->tend_interval_ms;
     cc->max_conns_per_node = (uint32_t)a->max_connections_per_node;
     cc->max_socket_idle_ms = (uint32_t)a->max_socket_idle_s * 1000u;
+    cc->max_error_rate = (uint32_t)a->max_error_rate;
+    cc->error_rate_window = (uint32_t)a->error_rate_window;
     return ST_OK;
 }
 

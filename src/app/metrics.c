@@ -174,9 +174,11 @@ static void nodes(struct buf *b, const struct app_metrics_source *src, size_t n)
         {"aerosink_aerospike_retries_total", "counter", "Attempts that were retries"},
         {"aerosink_aerospike_connections", "gauge", "Command connections open"},
         {"aerosink_aerospike_partitions_master", "gauge", "Partitions the node masters (all namespaces)"},
+        {"aerosink_aerospike_refused_total", "counter",
+         "Attempts refused without sending by the circuit breaker (max-error-rate)"},
     };
     struct aero_node_info ni[MAX_NODES];
-    for (int k = 0; k < 6; k++) {
+    for (int k = 0; k < (int)ARRAY_LEN(names); k++) {
         head(b, names[k][0], names[k][1], names[k][2]);
         for (size_t i = 0; i < n; i++) {
             size_t nn;
@@ -185,7 +187,8 @@ static void nodes(struct buf *b, const struct app_metrics_source *src, size_t n)
             nn = MIN(aero_cluster_nodes(src[i].cluster, ni, MAX_NODES), (size_t)MAX_NODES);
             for (size_t j = 0; j < nn; j++) {
                 unsigned long long v = k == 0 ? ni[j].commands : k == 1 ? ni[j].errors : k == 2 ? ni[j].timeouts
-                                       : k == 3 ? ni[j].retries : k == 4 ? ni[j].conns_open : ni[j].partitions_master;
+                                       : k == 3 ? ni[j].retries : k == 4 ? ni[j].conns_open
+                                       : k == 5 ? ni[j].partitions_master : ni[j].refused;
                 buf_printf(b, "%s{", names[k][0]);
                 conn_labels(b, &src[i]);
                 buf_append_str(b, ",node=\"");

@@ -183,13 +183,15 @@ const struct cfg_key cfg__keys[] = {
              "A new write opens a new connection."},
     {.path = "aerospike.max-error-rate", .type = CFG_K_INT, .def = "100", .min = 0,
      .max = 1000000, .flags = CFG_F_AEROSINK, IN_ROOT(aerospike.max_error_rate),
-     .help = "Planned circuit breaker: after this many errors on one node within "
-             "`error-rate-window` tends, new commands to it would fail fast. Not implemented yet: "
-             "setting it gives a warning and no effect."},
+     .help = "Circuit breaker, as in the official clients: a node with more than this many "
+             "errors (attempts that timed out, connections that failed or broke, unparsable "
+             "replies, DEVICE_OVERLOAD) in the current window gets no more commands until the "
+             "window ends; they fail at once with MAX_ERROR_RATE (-14) and are retried like any "
+             "transient failure (never sent to the dead-letter queue). Counts per node appear "
+             "in /metrics. 0 turns it off."},
     {.path = "aerospike.error-rate-window", .type = CFG_K_INT, .def = "1", .min = 1, .max = 1000,
      .flags = CFG_F_AEROSINK, IN_ROOT(aerospike.error_rate_window),
-     .help = "Planned: length of the error-rate window, in tend intervals. Not implemented "
-             "yet: setting it gives a warning and no effect."},
+     .help = "Length of the `max-error-rate` window, in tend intervals (`tend-interval`)."},
     {.path = "aerospike.boolean-particle", .type = CFG_K_ENUM, .def = "integer",
      .vals = boolp_vals, .flags = CFG_F_AEROSINK, IN_ROOT(aerospike.boolean_particle),
      .help = "How booleans are stored (G4): `integer` 1/0 (every server) or `bool`, the native "

@@ -414,12 +414,6 @@ void cfg__rules_aerospike(struct cfg_walk *w, const struct cfg_node *a)
     if (!a || a->kind != CFG_N_MAP)
         return;
     as->has_rack_id = has(a, "rack-id");
-    /* documented client settings the client does not have yet: say so instead of ignoring */
-    static const char *const not_yet[][2] = {{"max-error-rate", "aerospike.max-error-rate"},
-                                             {"error-rate-window", "aerospike.error-rate-window"}};
-    for (size_t i = 0; i < ARRAY_LEN(not_yet); i++)
-        if (has(a, not_yet[i][0]))
-            cfg__warn(w, key_of(a, not_yet[i][0]), not_yet[i][1], "not implemented yet and has no effect");
     if ((tls = map_val(a, "tls"))) {
         as->tls.enabled = true;
         store_rules(w, tls, "key-store", &as->tls.key_store);

@@ -22,6 +22,9 @@ struct env {
     volatile sig_atomic_t stop;
     int rc;
     uint32_t batch_max;   /* rows per batch write; 0 = the product's default, 64 */
+    bool breaker;         /* use the two below instead of the client's defaults */
+    uint32_t max_error_rate, tend_interval_ms;
+    uint32_t retry_backoff_max_ms;   /* 0 = the product's default, 5 s */
 };
 
 static const char *const consumer_props[] = {"fetch.wait.max.ms", "20", "session.timeout.ms", "6000",
@@ -45,6 +48,10 @@ static void env_worker_q(struct env *v, const char *topic, const struct mapping_
 
     aero_cluster_config_init(&cc);
     ASSERT_OK_E(aero_cluster_config_seeds(&cc, v->hosts, &e), &e);
+    if (v->breaker) {
+        cc.max_error_rate = v->max_error_rate;
+        cc.tend_interval_ms = v->tend_interval_ms;
+    }
     v->cluster = aero_cluster_new(&cc, &e);
     ASSERT_TRUE(v->cluster != NULL);
     v->mapping = mapping_new(spec, &e);
@@ -59,6 +66,7 @@ static void env_worker_q(struct env *v, const char *topic, const struct mapping_
         .topic_cfgs = &v->topic, .n_topic_cfgs = 1, .processing_threads = threads, .max_queued_records = max_queued,
         .offset_flush_interval_ms = 300, .progress_interval_ms = 0, .drain_timeout_ms = 10000,
         .cluster = v->cluster, .log_level = LOG_WARN, .batch_max_records = v->batch_max ? v->batch_max : 64,
+        .retry_backoff_max_ms = v->retry_backoff_max_ms,
     };
     v->w = worker_new(&v->wc, &e);
     if (!v->w)
@@ -454,6 +462,42 @@ TEST(metrics_counters_add_up_after_a_stream_with_faults)
     env_free(&v);
 }
 
+/* A node answering DEVICE_OVERLOAD to a fifth of the writes: the client's circuit breaker
+ * (max-error-rate) refuses its commands for the rest of each window, the worker retries them
+ * like any transient failure, and every record still lands, none failed or dead-lettered. */
+TEST(an_overloaded_node_trips_the_circuit_breaker_and_every_record_still_lands)
+{
+    struct env v;
+    const int n = 2000;
+    const char *args[] = {"--fail-rate", "0.2", "--fail-codes", "18", NULL};
+    if (tu_aerospike_is_real())
+        TEST_SKIP("needs aerospike-testd's --fail-rate");
+    env_start(&v, "ovl:2", args);
+    e2e_produce(v.bootstrap, "ovl", n, 2, "u-%d", user_value, NULL);
+    struct mapping_spec s = users_spec;
+    s.topic = "ovl";
+    s.set = (struct mapping_ref){MAPPING_SRC_STATIC, "ovl"};
+    v.batch_max = 1;                 /* single writes: a batch's rows do not count */
+    v.breaker = true;
+    v.max_error_rate = 40;
+    v.tend_interval_ms = 200;        /* a 200 ms window */
+    v.retry_backoff_max_ms = 400;    /* refused records come back within two windows */
+    env_worker(&v, "ovl", &s, 2);
+    env_run(&v);
+    ASSERT_EQ_INT(e2e_wait_objects(v.hosts, "test", "ovl", n, 90000), n);
+    ASSERT_EQ_U64(wait_written(&v, (uint64_t)n, 30000), n);
+    struct buf out = BUF_INIT;
+    struct app_metrics_source src = {"wtest", 0, v.w, v.cluster, 5000};
+    ASSERT_OK(app_metrics_render(&src, 1, &out));
+    const char *text = buf_cstr(&out);
+    ASSERT_CMP_INT(metric_sum(text, "aerosink_aerospike_refused_total", NULL), >, 0);
+    ASSERT_EQ_INT(metric_sum(text, "aerosink_records_failed_total", NULL), 0);
+    ASSERT_EQ_INT(metric_sum(text, "aerosink_records_written_total", NULL), n);
+    buf_free(&out);
+    ASSERT_EQ_INT(env_stop(&v), 0);
+    env_free(&v);
+}
+
 TEST_LIST = {
     T(records_arrive_with_exact_values_and_offsets_are_committed),
     T(same_key_writes_keep_kafka_order),
@@ -463,5 +507,6 @@ TEST_LIST = {
     T(a_refused_batch_is_written_record_by_record),
     T(nodes_before_6_0_get_single_writes),
     T(metrics_counters_add_up_after_a_stream_with_faults),
+    T(an_overloaded_node_trips_the_circuit_breaker_and_every_record_still_lands),
     {0},
 };
