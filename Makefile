@@ -97,7 +97,16 @@ $(BUILD)/tests/%_test: $(BUILD)/obj/tests/integration/%_test.o $(SUPPORT_OBJS) $
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
-tests: all $(UNIT_BINS) $(INT_BINS)
+# The fuzz harnesses compile with the normal compiler too (syntax only, no libFuzzer), so
+# `make test` catches a change that breaks them (e.g. two included testd sources defining
+# the same static name) without needing clang.
+FUZZ_CHECKS := $(FUZZ_SRCS:tests/fuzz/%.c=$(BUILD)/fuzzcheck/%.ok)
+$(BUILD)/fuzzcheck/%.ok: tests/fuzz/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -fsyntax-only -MF $(@:.ok=.d) -MT $@ $<
+	@touch $@
+
+tests: all $(UNIT_BINS) $(INT_BINS) $(FUZZ_CHECKS)
 
 test: deps
 	@$(MAKE) --no-print-directory tests

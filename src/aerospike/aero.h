@@ -240,6 +240,27 @@ struct aero_cluster_config {
 };
 /* Defaults as commented above; no seeds. */
 void aero_cluster_config_init(struct aero_cluster_config *c);
+
+/* Security options as the command-line tools take them (aerosink info/get/put, aero-bench). */
+struct aero_tool_security {
+    const char *user;             /* --user */
+    const char *password_file;    /* --password-file: the password is its first line */
+    const char *password_env;     /* $AEROSPIKE_PASSWORD, used without a file (may be NULL) */
+    const char *tls_ca, *tls_name, *tls_cert;   /* --tls-ca, --tls-name, --tls-cert (PEM) */
+    enum aero_auth_mode auth_mode;
+    bool has_auth_mode;           /* --auth-mode given */
+    bool tls;                     /* --tls, or any --tls-* option */
+};
+/* Whether any of them was given (the tools then connect with them). */
+bool aero_tool_security_wanted(const struct aero_tool_security *s);
+/* The combination makes sense: ST_USAGE naming the options otherwise (--auth-mode pki
+ * without --tls-cert, --password-file without --user, a user without a password). */
+enum status aero_tool_security_check(const struct aero_tool_security *s, struct err *e);
+/* Check (as above) and apply @s to @cfg, whose seeds are already set (--tls-name goes to
+ * each). ST_IO for an unreadable password file, ST_CONFIG for a path or password too long.
+ * The password lands in cfg->password: wipe it once aero_cluster_new returned. */
+enum status aero_cluster_config_tool_security(struct aero_cluster_config *cfg,
+                                              const struct aero_tool_security *s, struct err *e);
 /* Append seeds from "h1:p1,h2,[::1]:3000" (comma or space separated). */
 enum status aero_cluster_config_seeds(struct aero_cluster_config *c, const char *list,
                                       struct err *e);

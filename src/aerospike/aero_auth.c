@@ -452,3 +452,81 @@ ready:
     *csp = NULL;
     return ST_OK;
 }
+
+/* ---------- security options of the command-line tools ---------- */
+
+bool aero_tool_security_wanted(const struct aero_tool_security *s)
+{
+    return s->tls || s->user || s->has_auth_mode || s->password_file;
+}
+
+static enum status tool_path(struct aero_tls_store *st, const char *path, const char *opt, struct err *e)
+{
+    if (path && (size_t)snprintf(st->file, sizeof(st->file), "%s", path) >= sizeof(st->file))
+        return err_set(e, ST_CONFIG, "%s: path over %zu bytes", opt, sizeof(st->file) - 1);
+    return ST_OK;
+}
+
+/* The first line of @path (without its line end) into @out. */
+static enum status tool_password(const char *path, char *out, size_t cap, struct err *e)
+{
+    FILE *f = fopen(path, "r");
+    size_t n;
+
+    if (!f)
+        return err_set(e, ST_IO, "--password-file %s: %s", path, strerror(errno));
+    if (!fgets(out, (int)cap, f))
+        out[0] = '\0';
+    fclose(f);
+    n = strcspn(out, "\r\n");
+    if (n == cap - 1 && out[n] == '\0') {
+        memset(out, 0, cap);
+        return err_set(e, ST_CONFIG, "--password-file %s: password over %zu bytes", path, cap - 2);
+    }
+    out[n] = '\0';
+    return ST_OK;
+}
+
+enum status aero_tool_security_check(const struct aero_tool_security *s, struct err *e)
+{
+    bool pki = s->has_auth_mode && s->auth_mode == AERO_AUTH_PKI;
+
+    if (pki && !s->tls_cert)
+        return err_set(e, ST_USAGE, "--auth-mode pki needs --tls-cert (the certificate names the user)");
+    if (s->has_auth_mode && !pki && !s->user)
+        return err_set(e, ST_USAGE, "--auth-mode %s needs --user", aero_auth_mode_name(s->auth_mode));
+    if (s->password_file && !s->user)
+        return err_set(e, ST_USAGE, "--password-file needs --user");
+    if (s->user && !pki && !s->password_file && !s->password_env)
+        return err_set(e, ST_USAGE, "--user %s: no password (--password-file FILE or $AEROSPIKE_PASSWORD)",
+                       s->user);
+    return ST_OK;
+}
+
+enum status aero_cluster_config_tool_security(struct aero_cluster_config *cfg,
+                                              const struct aero_tool_security *s, struct err *e)
+{
+    bool pki = s->has_auth_mode && s->auth_mode == AERO_AUTH_PKI;
+
+    if (aero_tool_security_check(s, e) != ST_OK)
+        return ST_USAGE;
+    if (s->tls) {
+        cfg->tls.enabled = true;
+        if (tool_path(&cfg->tls.trust, s->tls_ca, "--tls-ca", e) != ST_OK ||
+            tool_path(&cfg->tls.key, s->tls_cert, "--tls-cert", e) != ST_OK)
+            return e ? e->status : ST_CONFIG;
+        for (size_t i = 0; s->tls_name && i < cfg->n_seeds; i++)
+            snprintf(cfg->seeds[i].tls_name, sizeof(cfg->seeds[i].tls_name), "%s", s->tls_name);
+    }
+    if (!s->user && !pki)
+        return ST_OK;
+    cfg->auth = true;
+    cfg->auth_mode = s->has_auth_mode ? s->auth_mode : AERO_AUTH_INTERNAL;
+    if (pki)
+        return ST_OK;
+    snprintf(cfg->user, sizeof(cfg->user), "%s", s->user);
+    if (s->password_file)
+        return tool_password(s->password_file, cfg->password, sizeof(cfg->password), e);
+    snprintf(cfg->password, sizeof(cfg->password), "%s", s->password_env);
+    return ST_OK;
+}

@@ -3,6 +3,7 @@
  * 8-bit cases where $2a$ and $2b$ differ) and admin message encoding/parsing against the
  * wire doc's captured LOGIN bytes (§9.1). */
 #include "../../tests/harness.h"
+#include "aero.h"
 #include "aero_sec.h"
 
 static void check_hash(const char *password, const char *want)
@@ -152,7 +153,80 @@ TEST(parse_replies_and_refuse_overruns)
     ASSERT_ST(aero_admin_parse(HEX("00 00 00"), 3, &v, NULL), ST_PROTO);
 }
 
+/* The command-line tools' security options: bad combinations are usage errors naming the
+ * options; good ones fill the cluster config (TLS names on every seed, the password from the
+ * file's first line or the environment). */
+TEST(tool_security_options_checked_and_applied)
+{
+    struct aero_cluster_config cfg;
+    struct err e = {0};
+    char dir[] = "/tmp/aerosink-sec-XXXXXX", path[64];
+    FILE *f;
+
+    ASSERT_TRUE(mkdtemp(dir) != NULL);
+    snprintf(path, sizeof(path), "%s/pw", dir);
+    ASSERT_TRUE((f = fopen(path, "w")) != NULL);
+    fputs("s3cret\r\nsecond line\n", f);
+    fclose(f);
+
+    struct aero_tool_security none = {0};
+    ASSERT_FALSE(aero_tool_security_wanted(&none));
+    ASSERT_OK(aero_tool_security_check(&none, &e));
+
+    struct aero_tool_security pki = {.auth_mode = AERO_AUTH_PKI, .has_auth_mode = true};
+    ASSERT_EQ_INT(aero_tool_security_check(&pki, &e), ST_USAGE);
+    ASSERT_CONTAINS(e.msg, "--auth-mode pki needs --tls-cert");
+    struct aero_tool_security ext = {.auth_mode = AERO_AUTH_EXTERNAL, .has_auth_mode = true};
+    ASSERT_EQ_INT(aero_tool_security_check(&ext, &e), ST_USAGE);
+    ASSERT_CONTAINS(e.msg, "--auth-mode external needs --user");
+    struct aero_tool_security file_only = {.password_file = path};
+    ASSERT_TRUE(aero_tool_security_wanted(&file_only));
+    ASSERT_EQ_INT(aero_tool_security_check(&file_only, &e), ST_USAGE);
+    ASSERT_CONTAINS(e.msg, "--password-file needs --user");
+    struct aero_tool_security no_pw = {.user = "ann"};
+    ASSERT_EQ_INT(aero_tool_security_check(&no_pw, &e), ST_USAGE);
+    ASSERT_CONTAINS(e.msg, "--user ann: no password");
+
+    /* TLS + a user whose password is the file's first line */
+    aero_cluster_config_init(&cfg);
+    ASSERT_OK(aero_cluster_config_seeds(&cfg, "db1:4333,db2:4333", &e));
+    struct aero_tool_security full = {.user = "ann", .password_file = path, .tls_ca = "/ca.pem",
+                                      .tls_name = "db", .tls = true};
+    ASSERT_OK(aero_cluster_config_tool_security(&cfg, &full, &e));
+    ASSERT_TRUE(cfg.tls.enabled && cfg.auth);
+    ASSERT_EQ_INT(cfg.auth_mode, AERO_AUTH_INTERNAL);
+    ASSERT_EQ_STR(cfg.user, "ann");
+    ASSERT_EQ_STR(cfg.password, "s3cret");
+    ASSERT_EQ_STR(cfg.tls.trust.file, "/ca.pem");
+    ASSERT_EQ_STR(cfg.seeds[0].tls_name, "db");
+    ASSERT_EQ_STR(cfg.seeds[1].tls_name, "db");
+
+    /* the environment's password without a file; pki needs none */
+    aero_cluster_config_init(&cfg);
+    struct aero_tool_security env = {.user = "bob", .password_env = "from-env"};
+    ASSERT_OK(aero_cluster_config_tool_security(&cfg, &env, &e));
+    ASSERT_FALSE(cfg.tls.enabled);
+    ASSERT_EQ_STR(cfg.password, "from-env");
+    aero_cluster_config_init(&cfg);
+    struct aero_tool_security cert = {.auth_mode = AERO_AUTH_PKI, .has_auth_mode = true,
+                                      .tls_cert = "/client.pem", .tls = true};
+    ASSERT_OK(aero_cluster_config_tool_security(&cfg, &cert, &e));
+    ASSERT_TRUE(cfg.auth);
+    ASSERT_EQ_INT(cfg.auth_mode, AERO_AUTH_PKI);
+    ASSERT_EQ_STR(cfg.tls.key.file, "/client.pem");
+    ASSERT_EQ_STR(cfg.user, "");
+
+    /* an unreadable password file */
+    aero_cluster_config_init(&cfg);
+    struct aero_tool_security missing = {.user = "ann", .password_file = "/nonexistent/pw"};
+    ASSERT_EQ_INT(aero_cluster_config_tool_security(&cfg, &missing, &e), ST_IO);
+    ASSERT_CONTAINS(e.msg, "--password-file /nonexistent/pw: No such file");
+    remove(path);
+    rmdir(dir);
+}
+
 TEST_LIST = {
+    T(tool_security_options_checked_and_applied),
     T(bcrypt_doc_credential_for_admin),
     T(bcrypt_published_vectors),
     T(bcrypt_8bit_variants),

@@ -24,9 +24,7 @@ struct opts {
     enum aero_exists exists;
     bool blob_hex;
     /* security: any of these makes the tools go through a cluster connection */
-    const char *user, *password_file, *tls_ca, *tls_name, *tls_cert;
-    enum aero_auth_mode auth_mode;
-    bool has_auth_mode, tls;
+    struct aero_tool_security sec;
 };
 
 #define SECURITY_HELP \
@@ -153,6 +151,7 @@ static int parse_opts(int argc, char **argv, const char *cmd, const char *help, 
                                                "create-only"};
     int c;
     int64_t v;
+    struct err e = {0};
 
     memset(o, 0, sizeof(*o));
     default_host(o);
@@ -190,103 +189,33 @@ static int parse_opts(int argc, char **argv, const char *cmd, const char *help, 
             break;
         }
         case 'x': o->blob_hex = true; break;
-        case 'u': o->user = optarg; break;
-        case 'p': o->password_file = optarg; break;
+        case 'u': o->sec.user = optarg; break;
+        case 'p': o->sec.password_file = optarg; break;
         case 'a': {
             size_t i = name_index(optarg, mode_names, ARRAY_LEN(mode_names));
             if (i == ARRAY_LEN(mode_names))
                 return usage_err(cmd, help, "--auth-mode: '%s' (internal, external, "
                                  "external-insecure, pki)", optarg);
-            o->auth_mode = (enum aero_auth_mode)i;   /* same order as the enum */
-            o->has_auth_mode = true;
+            o->sec.auth_mode = (enum aero_auth_mode)i;   /* same order as the enum */
+            o->sec.has_auth_mode = true;
             break;
         }
-        case 'L': o->tls = true; break;
-        case 'C': o->tls_ca = optarg; o->tls = true; break;
-        case 'N': o->tls_name = optarg; o->tls = true; break;
-        case 'K': o->tls_cert = optarg; o->tls = true; break;
+        case 'L': o->sec.tls = true; break;
+        case 'C': o->sec.tls_ca = optarg; o->sec.tls = true; break;
+        case 'N': o->sec.tls_name = optarg; o->sec.tls = true; break;
+        case 'K': o->sec.tls_cert = optarg; o->sec.tls = true; break;
         case 'H': fputs(help, stdout); return 0;
         default:
             return usage_err(cmd, help, "unknown or incomplete option '%s'", argv[optind - 1]);
         }
     }
-    if (o->has_auth_mode && o->auth_mode == AERO_AUTH_PKI && !o->tls_cert)
-        return usage_err(cmd, help, "%s", "--auth-mode pki needs --tls-cert (the certificate names the user)");
-    if (o->has_auth_mode && o->auth_mode != AERO_AUTH_PKI && !o->user)
-        return usage_err(cmd, help, "--auth-mode %s needs --user", mode_names[o->auth_mode]);
-    if (o->password_file && !o->user)
-        return usage_err(cmd, help, "%s", "--password-file needs --user");
+    o->sec.password_env = getenv("AEROSPIKE_PASSWORD");
+    if (aero_tool_security_check(&o->sec, &e) != ST_OK)
+        return usage_err(cmd, help, "%s", e.msg);
     return -1;
 }
 
-static bool secured(const struct opts *o)
-{
-    return o->tls || o->user || o->has_auth_mode;
-}
 
-/* The first line of @path (without its newline) into @out; false with a message on stderr. */
-static bool read_password(const char *path, char *out, size_t cap)
-{
-    FILE *f = fopen(path, "r");
-    size_t n;
-
-    if (!f) {
-        fprintf(stderr, "aerosink: --password-file %s: %s\n", path, strerror(errno));
-        return false;
-    }
-    if (!fgets(out, (int)cap, f))
-        out[0] = '\0';
-    fclose(f);
-    n = strcspn(out, "\r\n");
-    if (n == cap - 1 && out[n] == '\0') {
-        fprintf(stderr, "aerosink: --password-file %s: password over %zu bytes\n", path, cap - 2);
-        return false;
-    }
-    out[n] = '\0';
-    return true;
-}
-
-/* @path (may be NULL) into @st; false with a message when it does not fit. */
-static bool store_path(struct aero_tls_store *st, const char *path, const char *opt)
-{
-    if (path && (size_t)snprintf(st->file, sizeof(st->file), "%s", path) >= sizeof(st->file)) {
-        fprintf(stderr, "aerosink: %s: path over %zu bytes\n", opt, sizeof(st->file) - 1);
-        return false;
-    }
-    return true;
-}
-
-/* TLS and login settings from the options; an exit code on error, else -1. */
-static int security_config(const struct opts *o, struct aero_cluster_config *cfg)
-{
-    if (o->tls) {
-        cfg->tls.enabled = true;
-        if (!store_path(&cfg->tls.trust, o->tls_ca, "--tls-ca") ||
-            !store_path(&cfg->tls.key, o->tls_cert, "--tls-cert"))
-            return 2;
-        for (size_t i = 0; o->tls_name && i < cfg->n_seeds; i++)
-            snprintf(cfg->seeds[i].tls_name, sizeof(cfg->seeds[i].tls_name), "%s", o->tls_name);
-    }
-    if (o->user || (o->has_auth_mode && o->auth_mode == AERO_AUTH_PKI)) {
-        cfg->auth = true;
-        cfg->auth_mode = o->has_auth_mode ? o->auth_mode : AERO_AUTH_INTERNAL;
-        if (cfg->auth_mode != AERO_AUTH_PKI) {
-            const char *env = getenv("AEROSPIKE_PASSWORD");
-            snprintf(cfg->user, sizeof(cfg->user), "%s", o->user);
-            if (o->password_file) {
-                if (!read_password(o->password_file, cfg->password, sizeof(cfg->password)))
-                    return 1;
-            } else if (env) {
-                snprintf(cfg->password, sizeof(cfg->password), "%s", env);
-            } else {
-                fprintf(stderr, "aerosink: --user %s: no password (--password-file FILE or "
-                        "$AEROSPIKE_PASSWORD)\n", o->user);
-                return 2;
-            }
-        }
-    }
-    return -1;
-}
 
 /* Connect a one-shot cluster (no tend thread) and client to @o->host. */
 static int connect_to(const struct opts *o, struct aero_cluster **c, struct aero_client **cl)
@@ -302,10 +231,11 @@ static int connect_to(const struct opts *o, struct aero_cluster **c, struct aero
         fprintf(stderr, "aerosink: -h %s: %s\n", o->host, e.msg);
         return 2;
     }
-    int rc = security_config(o, &cfg);
-    if (rc >= 0) {
+    enum status st = aero_cluster_config_tool_security(&cfg, &o->sec, &e);
+    if (st != ST_OK) {
         memset(cfg.password, 0, sizeof(cfg.password));
-        return rc;
+        fprintf(stderr, "aerosink: %s\n", e.msg);
+        return st == ST_IO ? 1 : 2;
     }
     *c = aero_cluster_new(&cfg, &e);
     memset(cfg.password, 0, sizeof(cfg.password));
@@ -406,7 +336,7 @@ int cmd_info(int argc, char **argv, struct app_signals *sig)
     struct aero_cluster *c = NULL;
     struct aero_client *cl = NULL;
     char node[AERO_NODE_NAME_SZ] = "";
-    if (secured(&o)) {
+    if (aero_tool_security_wanted(&o.sec)) {
         struct aero_node_info ni[64];
         char want[300];
         if ((rc = connect_to(&o, &c, &cl)) >= 0)

@@ -198,6 +198,23 @@ TEST(tls_and_login_options_reach_a_secured_node)
     /* k2 was never written */
     ASSERT_EQ_INT(run(&out, "get", SECURE(ca, "aero-test", pw), ns(), set, "k2"), 1);
     mem_free(out);
+    /* aero-bench takes the same options: writes over TLS with a login, or one clear error */
+    {
+        const char *bench[] = {tu_bin("aero-bench"), "-h", hosts, "-s", set, "-k", "500", "-N", "2000", "-w", "100",
+                               SECURE(ca, "aero-test", pw), NULL};
+        ASSERT_EQ_INT(tu_run(bench, 60000, &out), 0);
+        ASSERT_CONTAINS(out, "throughput");
+        ASSERT_CONTAINS(out, "errors      0\n");
+        mem_free(out);
+        const char *wrong[] = {tu_bin("aero-bench"), "-h", hosts, "-N", "100", SECURE(ca, "aero-test", bad), NULL};
+        ASSERT_EQ_INT(tu_run(wrong, 60000, &out), 1);
+        ASSERT_CONTAINS(out, "SEC_ERR_PASSWORD (62)");
+        mem_free(out);
+        const char *usage[] = {tu_bin("aero-bench"), "-h", hosts, "--password-file", pw, NULL};
+        ASSERT_EQ_INT(tu_run(usage, 60000, &out), 2);
+        ASSERT_CONTAINS(out, "--password-file needs --user");
+        mem_free(out);
+    }
     tu_proc_free(p);
 #undef SECURE
 }

@@ -33,6 +33,16 @@ static const char usage[] =
 "                         instead of single writes; -c then counts batches in flight and\n"
 "                         the figures are per record (row)\n"
 "\n"
+"Security (as `aerosink info`):\n"
+"      --user NAME        log in as NAME (password from --password-file, else from\n"
+"                         $AEROSPIKE_PASSWORD)\n"
+"      --password-file FILE   file whose first line is the password\n"
+"      --auth-mode MODE   internal (default), external, external-insecure or pki\n"
+"      --tls              use TLS with the system's CA certificates\n"
+"      --tls-ca FILE      use TLS, trusting the CA certificates in FILE (PEM)\n"
+"      --tls-name NAME    name the nodes' certificates must carry\n"
+"      --tls-cert FILE    client certificate and private key (PEM) for mutual TLS / pki\n"
+"\n"
 "Example (numbers in bench/README.md):\n"
 "  aerospike-testd --port 3100 &\n"
 "  aero-bench -h 127.0.0.1:3100 -o write -k 100000 -b 4 -z 50 -c 64 -N 500000\n";
@@ -45,6 +55,7 @@ struct cfg {
     uint32_t bins, size, inflight, threads, conns, depth, timeout_ms;
     int type;                  /* 0 int, 1 string, 2 blob */
     uint32_t batch;            /* rows per batch write, 0 = single writes */
+    struct aero_tool_security sec;
 };
 
 #define HIST_N 3000
@@ -303,10 +314,16 @@ static int parse(int argc, char **argv, struct cfg *c)
         {"keys", 1, 0, 'k'}, {"bins", 1, 0, 'b'}, {"size", 1, 0, 'z'}, {"type", 1, 0, 't'},
         {"ops", 1, 0, 'N'}, {"warmup", 1, 0, 'w'}, {"inflight", 1, 0, 'c'},
         {"threads", 1, 0, 'T'}, {"conns", 1, 0, 'C'}, {"depth", 1, 0, 'D'},
-        {"timeout", 1, 0, 'm'}, {"batch", 1, 0, 'B'}, {"help", 0, 0, 'H'}, {0, 0, 0, 0},
+        {"timeout", 1, 0, 'm'}, {"batch", 1, 0, 'B'}, {"help", 0, 0, 'H'},
+        {"user", 1, 0, 'u'}, {"password-file", 1, 0, 'p'}, {"auth-mode", 1, 0, 'a'},
+        {"tls", 0, 0, 'L'}, {"tls-ca", 1, 0, 'A'}, {"tls-name", 1, 0, 'E'}, {"tls-cert", 1, 0, 'K'},
+        {0, 0, 0, 0},
     };
+    static const char *const modes[] = {"internal", "external", "external-insecure", "pki"};
+    struct err e = {0};
     int o;
 
+    memset(c, 0, sizeof(*c));          /* op write, single writes, no security */
     snprintf(c->host, sizeof(c->host), "127.0.0.1:3000");
     c->ns = "test";
     c->set = "bench";
@@ -357,12 +374,35 @@ static int parse(int argc, char **argv, struct cfg *c)
         case 'D': c->depth = (uint32_t)v; break;
         case 'm': c->timeout_ms = (uint32_t)v; break;
         case 'B': c->batch = (uint32_t)MIN(v, 100000); break;
+        case 'u': c->sec.user = optarg; break;
+        case 'p': c->sec.password_file = optarg; break;
+        case 'a': {
+            size_t m = 0;
+            while (m < ARRAY_LEN(modes) && strcmp(optarg, modes[m]))
+                m++;
+            if (m == ARRAY_LEN(modes)) {
+                fprintf(stderr, "aero-bench: --auth-mode: internal, external, external-insecure or pki\n");
+                return 2;
+            }
+            c->sec.auth_mode = (enum aero_auth_mode)m;   /* same order as the enum */
+            c->sec.has_auth_mode = true;
+            break;
+        }
+        case 'L': c->sec.tls = true; break;
+        case 'A': c->sec.tls_ca = optarg; c->sec.tls = true; break;
+        case 'E': c->sec.tls_name = optarg; c->sec.tls = true; break;
+        case 'K': c->sec.tls_cert = optarg; c->sec.tls = true; break;
         case 'H': fputs(usage, stdout); return 0;
         default: fputs(usage, stderr); return 2;
         }
     }
     if (c->batch && c->op != 0) {
         fprintf(stderr, "aero-bench: --batch: writes only (-o write)\n");
+        return 2;
+    }
+    c->sec.password_env = getenv("AEROSPIKE_PASSWORD");
+    if (aero_tool_security_check(&c->sec, &e) != ST_OK) {
+        fprintf(stderr, "aero-bench: %s\n", e.msg);
         return 2;
     }
     return -1;
@@ -386,7 +426,18 @@ int main(int argc, char **argv)
     if (rc >= 0)
         return rc;
     aero_cluster_config_init(&cc);
-    if (aero_cluster_config_seeds(&cc, c.host, &e) != ST_OK || !(cluster = aero_cluster_new(&cc, &e))) {
+    if (aero_cluster_config_seeds(&cc, c.host, &e) != ST_OK) {
+        fprintf(stderr, "aero-bench: -h %s: %s\n", c.host, e.msg);
+        return 2;
+    }
+    if (aero_cluster_config_tool_security(&cc, &c.sec, &e) != ST_OK) {
+        memset(cc.password, 0, sizeof(cc.password));
+        fprintf(stderr, "aero-bench: %s\n", e.msg);
+        return e.status == ST_IO ? 1 : 2;
+    }
+    cluster = aero_cluster_new(&cc, &e);
+    memset(cc.password, 0, sizeof(cc.password));
+    if (!cluster) {
         fprintf(stderr, "aero-bench: %s\n", e.msg);
         return 1;
     }

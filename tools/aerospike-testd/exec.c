@@ -230,7 +230,7 @@ static bool index_build(struct wstate *ws, size_t max_bins)
 
 /* Whether a stored name (@slen bytes) is @name. Bin names are at most 15 bytes: a loop the
  * compiler inlines beats a memcmp call. */
-static bool name_is(const char *stored, uint8_t slen, const uint8_t *name, uint8_t len)
+static bool stored_name_is(const char *stored, uint8_t slen, const uint8_t *name, uint8_t len)
 {
     if (slen != len)
         return false;
@@ -242,7 +242,7 @@ static bool name_is(const char *stored, uint8_t slen, const uint8_t *name, uint8
 
 static bool bin_is(const struct wbin *w, const uint8_t *name, uint8_t len)
 {
-    return name_is(w->name, w->name_len, name, len);
+    return stored_name_is(w->name, w->name_len, name, len);
 }
 
 /* Append @r's stored bins to the work bins, values pointing into the record's block (a write
@@ -648,7 +648,7 @@ static int rewrite_every_bin(struct wstate *ws, const struct td_rec *r, const st
     while (td_op_next(&cur, m->ops_end, &op)) {
         const struct td_bin *b = &r->bins[i++];
         if (op.op != AERO_OP_WRITE || op.particle == AERO_PT_NULL ||
-            !name_is(b->name, b->name_len, op.name, op.name_len))
+            !stored_name_is(b->name, b->name_len, op.name, op.name_len))
             return -1;
     }
     cur = m->ops;
