@@ -123,6 +123,69 @@ static enum status prefixed(struct buf *b, uint8_t prefix, const void *p, size_t
     return ST_OK;
 }
 
+enum status aero_mp_raw_str(struct buf *b, const char *s, size_t n)
+{
+    if (n >= UINT32_MAX)
+        return ST_TOO_BIG;
+    if (buf_reserve(b, n + 5) != ST_OK)
+        return ST_NOMEM;
+    str_header(b, n);
+    if (n)
+        memcpy(b->p + b->len, s, n);
+    b->len += n;
+    return ST_OK;
+}
+
+/* msgpack integer at @p (smallest form for >= 0, int64 otherwise); returns the bytes used. */
+static size_t put_int_at(uint8_t *p, int64_t v)
+{
+    uint64_t u = (uint64_t)v;
+    int nb;
+
+    if (v >= 0 && v <= 127) {
+        p[0] = (uint8_t)v;
+        return 1;
+    }
+    if (v < 0) {
+        p[0] = 0xd3;
+        nb = 8;
+    } else {
+        nb = u <= 0xff ? 1 : u <= 0xffff ? 2 : u <= 0xffffffffu ? 4 : 8;
+        p[0] = (uint8_t)(nb == 1 ? 0xcc : nb == 2 ? 0xcd : nb == 4 ? 0xce : 0xcf);
+    }
+    for (int k = 0; k < nb; k++)
+        p[1 + k] = (uint8_t)(u >> (8 * (nb - 1 - k)));
+    return 1 + (size_t)nb;
+}
+
+size_t aero_exp_absent_or_le(uint8_t out[AERO_EXP_GUARD_MAX], const char *bin, int64_t value)
+{
+    size_t n = strlen(bin), o = 0;
+
+    if (n == 0 || n > AERO_BIN_NAME_MAX)
+        return 0;
+    /* [OR, [EQ, [BIN_TYPE, bin], 0], [LE, [BIN, INT, bin], value]] */
+    out[o++] = 0x93;
+    out[o++] = AERO_EXP_OR;
+    out[o++] = 0x93;
+    out[o++] = AERO_EXP_EQ;
+    out[o++] = 0x92;
+    out[o++] = AERO_EXP_BIN_TYPE;
+    out[o++] = (uint8_t)(0xa0 | n);
+    memcpy(out + o, bin, n);
+    o += n;
+    out[o++] = 0x00;
+    out[o++] = 0x93;
+    out[o++] = AERO_EXP_LE;
+    out[o++] = 0x93;
+    out[o++] = AERO_EXP_BIN;
+    out[o++] = AERO_EXP_TYPE_INT;
+    out[o++] = (uint8_t)(0xa0 | n);
+    memcpy(out + o, bin, n);
+    o += n;
+    return o + put_int_at(out + o, value);
+}
+
 enum status aero_mp_str(struct buf *b, const char *s, size_t n)
 {
     return prefixed(b, AERO_PT_STRING, s, n);

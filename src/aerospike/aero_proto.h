@@ -88,6 +88,15 @@ enum {
     AERO_FIELD_ERROR_DETAILS = 45,
 };
 
+/* Expression operation codes (msgpack arrays [op, args...], field 43), as the official
+ * clients send them; and the value types a BIN expression asks for. */
+enum aero_exp_op {
+    AERO_EXP_EQ = 1, AERO_EXP_NE = 2, AERO_EXP_GT = 3, AERO_EXP_GE = 4, AERO_EXP_LT = 5,
+    AERO_EXP_LE = 6, AERO_EXP_AND = 16, AERO_EXP_OR = 17, AERO_EXP_NOT = 18,
+    AERO_EXP_BIN = 81, AERO_EXP_BIN_TYPE = 82,
+};
+enum aero_exp_type { AERO_EXP_TYPE_BOOL = 1, AERO_EXP_TYPE_INT = 2, AERO_EXP_TYPE_STR = 3, AERO_EXP_TYPE_FLOAT = 7 };
+
 /* --- Ops (wire doc §4.2) --- */
 enum {
     AERO_OP_READ = 1,

@@ -151,7 +151,7 @@ static int print_request(size_t n, const struct buf *req, enum mapping_action ac
     struct err e = {0};
     enum status st;
     const uint8_t *cur;
-    bool writes_only;
+    bool writes_only, has_filter = false;
 
     if (req->len < AERO_PROTO_HEADER_SZ || aero_msg_parse(p, len, &v, &e) != ST_OK) {
         fprintf(stderr, "record %zu: the request cannot be read back: %s\n", n, e.msg);
@@ -179,6 +179,7 @@ static int print_request(size_t n, const struct buf *req, enum mapping_action ac
             for (size_t k = 0; k < dn && k < AERO_DIGEST_SZ; k++)
                 snprintf(digest + 2 * k, 3, "%02x", d[k]);
             break;
+        case AERO_FIELD_FILTER: has_filter = true; break;
         default: break;
         }
         f = d + dn;
@@ -195,6 +196,9 @@ static int print_request(size_t n, const struct buf *req, enum mapping_action ac
         buf_printf(&out, "%s\n", (v.info2 & AERO_INFO2_DURABLE_DELETE) ? " (durable delete)" : "");
     else
         buf_printf(&out, " (%s)\n", policy_flags(&v, flags, sizeof(flags)));
+    if (has_filter)
+        buf_append_str(&out, "  only if the stored bin " MAPPING_TS_BIN " is absent or <= this record's Kafka "
+                             "timestamp (stale-write-guard)\n");
     if (action != MAPPING_DELETE) {
         if (v.record_ttl == 0)
             buf_append_str(&out, "  ttl: namespace default\n");
@@ -393,8 +397,10 @@ int app_cmd_dryrun(int argc, char **argv, struct app_signals *sig)
         else if ((st = conv_decode(vconv, (const uint8_t *)line, len, vdoc, &e)) != ST_OK)
             err_prefix(&e, "value");
         if (st == ST_OK) {
+            uint64_t now = clock_wall_ms();
+            /* a producer stamps a record with its create time: now */
             mi = (struct mapping_input){.key = kdoc, .value = vdoc, .headers = hdrs, .n_headers = n_hdrs,
-                                        .now_ms = clock_wall_ms(), .transaction_ttl_ms = 0};
+                                        .now_ms = now, .kafka_ts_ms = (int64_t)now, .transaction_ttl_ms = 0};
             buf_reset(&req);
             st = mapping_encode(mp, &mi, &req, &res, &e);
         }

@@ -195,6 +195,7 @@ struct mapping *app_compile_mapping(const struct cfg *m, const struct cfg_topic 
     }
     s.send_key = t->op.send_key;
     s.durable_delete = t->op.durable_delete;
+    s.guard_kafka_ts = t->op.stale_write_guard == CFG_STALE_KAFKA_TIMESTAMP;
     s.commit_master = t->op.commit_level == CFG_COMMIT_MASTER;
     s.bool_as_int = m->aerospike.boolean_particle == CFG_BOOL_AS_INTEGER;
     switch (t->on_null_value) {

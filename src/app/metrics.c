@@ -248,10 +248,11 @@ enum status app_metrics_render(const struct app_metrics_source *src, size_t n, s
                   FIELD(deleted), NULL);
     head(out, "aerosink_records_skipped_total", "counter",
          "Records settled without a write: tombstones (null values), invalid records ignored by policy, "
-         "other (expired TTL, ignorable result codes)");
+         "other (expired TTL, ignorable result codes), stale (stale-write-guard: Aerospike held a newer record)");
     topic_counter(out, src, n, "aerosink_records_skipped_total", NULL, FIELD(skipped_tombstone), ",reason=\"tombstone\"");
     topic_counter(out, src, n, "aerosink_records_skipped_total", NULL, FIELD(skipped_invalid), ",reason=\"invalid\"");
     topic_counter(out, src, n, "aerosink_records_skipped_total", NULL, FIELD(skipped_other), ",reason=\"other\"");
+    topic_counter(out, src, n, "aerosink_records_skipped_total", NULL, FIELD(skipped_stale), ",reason=\"stale\"");
     topic_counter(out, src, n, "aerosink_records_failed_total",
                   "Records Aerospike refused for good (record-class result codes), whatever the policy did",
                   FIELD(write_failures), NULL);

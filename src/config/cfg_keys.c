@@ -355,9 +355,14 @@ const struct cfg_key cfg__keys[] = {
              "`[KEY_EXISTS_ERROR]` with `create-only` = insert once. (Spelling unverified.)"},
     {.path = OPS ".stale-write-guard", .type = CFG_K_ENUM, .def = "none", .vals = stale_vals,
      .flags = CFG_F_BEYOND, IN_TOPIC(op.stale_write_guard),
-     .help = "Planned: skip writes older than the stored record (`kafka-timestamp`, "
-             "`generation`). Not implemented yet: any value but `none` has no effect and is "
-             "reported as a warning."},
+     .help = "`kafka-timestamp`: skip writes (and deletes) older than the stored record. Each "
+             "write also stores the record's Kafka timestamp (ms) in bin `kafka_ts` and carries a "
+             "filter expression: Aerospike applies it only when the record has no `kafka_ts` or "
+             "one <= the record's timestamp, else answers FILTERED_OUT (27) and the record is "
+             "counted as skipped (reason stale), never dead-lettered. Records without a timestamp "
+             "are written unguarded. So replaying a topic (offset reset) no longer overwrites "
+             "newer data. Needs Aerospike 5.2+ (filter expressions). `generation` is not "
+             "implemented (a warning)."},
     {.path = OPS ".operations", .type = CFG_K_SEQ, .flags = CFG_F_NONEMPTY | CFG_F_BEYOND,
      .help = "type operate: operations applied in order, atomically, on one record."},
     {.path = OPS ".operations[]", .type = CFG_K_MAP, .flags = CFG_F_BEYOND, .opens = CFG_S_ROP,

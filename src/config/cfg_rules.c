@@ -226,7 +226,7 @@ static void op_rules(struct cfg_walk *w, const struct cfg_node *tnode, struct cf
     if (t->op.type != CFG_OP_OPERATE && cfg__map_pair(opn, "operations"))
         cfg__err(w, key_of(opn, "operations"), "aerospike-operation.operations",
                  "operations are only used with type: operate");
-    if (t->op.stale_write_guard != CFG_STALE_NONE) {
+    if (t->op.stale_write_guard == CFG_STALE_GENERATION) {
         const struct cfg_node *g = cfg__map_get(opn, "stale-write-guard");
         cfg__warn(w, g, "aerospike-operation.stale-write-guard",
                   "\"%s\" is not implemented yet and has no effect: every write is applied, in Kafka "

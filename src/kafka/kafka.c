@@ -257,6 +257,11 @@ void kafka_message_free(kafka_message *m)
         rd_kafka_message_destroy(m);
 }
 
+int64_t kafka_message_timestamp(const kafka_message *m)
+{
+    return rd_kafka_message_timestamp(m, NULL);
+}
+
 static rd_kafka_topic_partition_list_t *tp_list(const struct kafka_tp *tps, size_t n)
 {
     rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new((int)n);

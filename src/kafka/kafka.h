@@ -64,6 +64,8 @@ struct kafka_consumer *kafka_consumer_new(const struct kafka_consumer_config *cc
  * reach hooks->on_error. */
 size_t kafka_consumer_poll(struct kafka_consumer *kc, kafka_message **msgs, size_t cap, int timeout_ms);
 void kafka_message_free(kafka_message *m);
+/* The record's timestamp (ms since the epoch, create or log-append time), -1 when it has none. */
+int64_t kafka_message_timestamp(const kafka_message *m);
 /* Commit @n offsets (each the next offset to read). @sync: wait, and fill @errs[i] (may be
  * NULL) with 0 or the partition's error; async: the outcome reaches hooks->on_commit later. */
 enum status kafka_commit(struct kafka_consumer *kc, const struct kafka_tp *tps, size_t n, bool sync,

@@ -444,6 +444,15 @@ static bool is_mapped_source(const struct mapping *m, const char *field, size_t 
     return false;
 }
 
+/* stale-write-guard kafka-timestamp: the filter field (see struct mapping_spec) */
+static void put_guard(const struct mapping *m, const struct mapping_input *in, struct aero_msg *msg)
+{
+    uint8_t f[AERO_EXP_GUARD_MAX];
+
+    if (m->s.guard_kafka_ts && in->kafka_ts_ms >= 0)
+        aero_msg_field(msg, AERO_FIELD_FILTER, f, aero_exp_absent_or_le(f, MAPPING_TS_BIN, in->kafka_ts_ms));
+}
+
 static enum status put_bins(const struct mapping *m, struct aero_msg *msg, const struct conv_doc *d,
                             struct err *e)
 {
@@ -623,6 +632,7 @@ enum status mapping_encode(const struct mapping *m, const struct mapping_input *
                        (m->s.durable_delete ? AERO_INFO2_DURABLE_DELETE : 0),
                        m->info3 & AERO_INFO3_COMMIT_MASTER, 0, 0, in->transaction_ttl_ms);
         aero_msg_key_fields(&msg, ns, ns_len, set, set_len, out->digest, send);
+        put_guard(m, in, &msg);
         if (aero_msg_end(&msg, e) != ST_OK) {
             aero_msg_abort(&msg);
             err_prefix(e, "delete");
@@ -649,6 +659,7 @@ enum status mapping_encode(const struct mapping *m, const struct mapping_input *
     aero_msg_begin(&msg, req, 0, (uint8_t)(m->info2 | (operate && m->rops_map ? AERO_INFO2_RESPOND_ALL_OPS : 0)),
                    m->info3, gen, ttl, in->transaction_ttl_ms);
     aero_msg_key_fields(&msg, ns, ns_len, set, set_len, out->digest, send);
+    put_guard(m, in, &msg);
     st = operate ? put_rops(m, &msg, in->value, e) : put_bins(m, &msg, in->value, e);
     if (st != ST_OK) {
         aero_msg_abort(&msg);
@@ -660,6 +671,8 @@ enum status mapping_encode(const struct mapping *m, const struct mapping_input *
         return err_set(e, ST_MAPPING, operate ? "no operations to apply (every operand field is missing or null)"
                                               : "no bins to write (every mapped field is missing or null)");
     }
+    if (m->s.guard_kafka_ts && in->kafka_ts_ms >= 0)
+        aero_msg_op_int(&msg, AERO_OP_WRITE, MAPPING_TS_BIN, sizeof(MAPPING_TS_BIN) - 1, in->kafka_ts_ms);
     if (aero_msg_end(&msg, e) != ST_OK) {
         aero_msg_abort(&msg);
         if (e)

@@ -86,7 +86,12 @@ struct mapping_spec {
     bool commit_master;
     bool bool_as_int;                      /* top-level booleans as INTEGER 1/0 instead of BOOL */
     enum mapping_null_value on_null_value; /* tombstones */
+    /* stale-write-guard kafka-timestamp: a write also stores the record's Kafka timestamp in
+     * bin MAPPING_TS_BIN, and a write or delete carries a filter so that the server skips it
+     * (27 FILTERED_OUT) when the stored record holds a newer timestamp */
+    bool guard_kafka_ts;
 };
+#define MAPPING_TS_BIN "kafka_ts"
 
 struct mapping;
 
@@ -108,6 +113,7 @@ struct mapping_input {
     const struct mapping_header *headers;
     size_t n_headers;
     uint64_t now_ms;                       /* wall clock, for epoch TTLs */
+    int64_t kafka_ts_ms;                   /* the record's Kafka timestamp, < 0 when none */
     uint32_t transaction_ttl_ms;           /* sent in the header (server-side timeout) */
 };
 

@@ -9,12 +9,14 @@ struct fx {
     struct mapping_result res;
     struct err e;
     struct aero_msg_view v;
+    int64_t ts_ms;              /* the record's Kafka timestamp (-1: none) */
 };
 
 static void fx_init(struct fx *f)
 {
     static const char *const props[] = {"schemas.enable", "false", NULL};
     memset(f, 0, sizeof(*f));
+    f->ts_ms = -1;
     f->json = conv_converter_new("org.apache.kafka.connect.json.JsonConverter", props, &f->e);
     f->str = conv_converter_new("org.apache.kafka.connect.storage.StringConverter", NULL, &f->e);
     f->key = conv_doc_new();
@@ -36,7 +38,7 @@ static enum status run(struct fx *f, const struct mapping *m, const char *key, c
                        const struct mapping_header *h, size_t nh)
 {
     struct mapping_input in = {.key = f->key, .value = f->val, .headers = h, .n_headers = nh,
-                               .now_ms = 1700000000000ull, .transaction_ttl_ms = 1000};
+                               .now_ms = 1700000000000ull, .kafka_ts_ms = f->ts_ms, .transaction_ttl_ms = 1000};
     buf_reset(&f->req);
     err_clear(&f->e);
     ASSERT_OK(conv_decode(f->str, (const uint8_t *)key, key ? strlen(key) : 0, f->key, &f->e));
@@ -366,6 +368,73 @@ TEST(tombstones_and_records_that_cannot_be_written)
     fx_free(&f);
 }
 
+/* stale-write-guard kafka-timestamp: a write carries the filter (field 43, after the key
+ * fields) and bin kafka_ts = the record's timestamp; a delete the filter only; a record without
+ * a timestamp, or a topic without the guard, neither. */
+TEST(stale_write_guard_adds_the_filter_and_the_timestamp_bin)
+{
+    struct fx f;
+    struct mapping_spec s = base_spec;
+    struct aero_bin_view b;
+    const uint8_t *d;
+    uint32_t n;
+    uint8_t want[AERO_EXP_GUARD_MAX];
+    size_t wn = aero_exp_absent_or_le(want, "kafka_ts", 1700000000123);
+
+    fx_init(&f);
+    s.guard_kafka_ts = true;
+    s.on_null_value = MAPPING_NULL_DELETE;
+    struct mapping *m = mapping_new(&s, &f.e);
+    f.ts_ms = 1700000000123;
+    ASSERT_OK(run(&f, m, "k", "{\"a\":1}", NULL, 0));
+    ASSERT_TRUE(field(&f, AERO_FIELD_FILTER, &d, &n));
+    ASSERT_EQ_INT(n, wn);
+    ASSERT_TRUE(memcmp(d, want, wn) == 0);
+    ASSERT_TRUE(bin(&f, "kafka_ts", &b));
+    ASSERT_EQ_INT(b.particle, AERO_PT_INTEGER);
+    ASSERT_EQ_U64(load_u64be(b.value), 1700000000123ull);
+    ASSERT_EQ_INT(f.res.n_bins, 1);                       /* the record's own bins */
+    ASSERT_OK(run(&f, m, "k", NULL, NULL, 0));             /* tombstone -> delete, guarded */
+    ASSERT_EQ_INT(f.res.action, MAPPING_DELETE);
+    ASSERT_TRUE(field(&f, AERO_FIELD_FILTER, &d, &n));
+    f.ts_ms = -1;                                          /* no timestamp: unguarded */
+    ASSERT_OK(run(&f, m, "k", "{\"a\":1}", NULL, 0));
+    ASSERT_FALSE(field(&f, AERO_FIELD_FILTER, &d, &n));
+    ASSERT_FALSE(bin(&f, "kafka_ts", &b));
+    mapping_free(m);
+
+    s.guard_kafka_ts = false;                              /* off: nothing added */
+    m = mapping_new(&s, &f.e);
+    f.ts_ms = 1700000000123;
+    ASSERT_OK(run(&f, m, "k", "{\"a\":1}", NULL, 0));
+    ASSERT_FALSE(field(&f, AERO_FIELD_FILTER, &d, &n));
+    ASSERT_FALSE(bin(&f, "kafka_ts", &b));
+    ASSERT_EQ_INT(f.res.n_bins, 1);
+    mapping_free(m);
+    fx_free(&f);
+}
+
+/* The expression's bytes: [OR, [EQ, [BIN_TYPE, "kafka_ts"], 0], [LE, [BIN, INT, "kafka_ts"], ts]],
+ * each integer in its smallest msgpack form; a bin name over 15 bytes is refused. */
+TEST(stale_write_guard_expression_bytes)
+{
+    static const uint8_t want[] = {
+        0x93, 0x11, 0x93, 0x01, 0x92, 0x52, 0xa8, 'k', 'a', 'f', 'k', 'a', '_', 't', 's', 0x00,
+        0x93, 0x06, 0x93, 0x51, 0x02, 0xa8, 'k', 'a', 'f', 'k', 'a', '_', 't', 's',
+        0xcf, 0x00, 0x00, 0x01, 0x8b, 0xcf, 0xe5, 0x68, 0x7b};
+    uint8_t out[AERO_EXP_GUARD_MAX];
+    ASSERT_EQ_INT(aero_exp_absent_or_le(out, "kafka_ts", 1700000000123), sizeof(want));
+    ASSERT_TRUE(memcmp(out, want, sizeof(want)) == 0);
+    ASSERT_EQ_INT(aero_exp_absent_or_le(out, "b", 5), 17);        /* fixint */
+    ASSERT_EQ_INT(out[16], 5);
+    ASSERT_EQ_INT(aero_exp_absent_or_le(out, "b", 200), 18);      /* 0xcc */
+    ASSERT_EQ_INT(out[16], 0xcc);
+    ASSERT_EQ_INT(aero_exp_absent_or_le(out, "b", -1), 25);       /* int64 */
+    ASSERT_EQ_INT(out[16], 0xd3);
+    ASSERT_EQ_INT(aero_exp_absent_or_le(out, "sixteen_bytes_xx", 5), 0);
+    ASSERT_EQ_INT(aero_exp_absent_or_le(out, "fifteen_bytes_x", INT64_MAX), 7 + 15 + 1 + 6 + 15 + 9);
+}
+
 /* The raw bytes of op @name (size, op, particle, version, name length, name, value). */
 static void expect_op(const struct fx *f, const char *name, const uint8_t *want, size_t n)
 {
@@ -484,6 +553,8 @@ TEST(steady_state_mapping_allocates_nothing)
 }
 
 TEST_LIST = {
+    T(stale_write_guard_adds_the_filter_and_the_timestamp_bin),
+    T(stale_write_guard_expression_bytes),
     T(all_value_fields_with_every_type),
     T(renamed_bins_and_bool_as_int),
     T(key_from_value_field_keeps_its_type),

@@ -596,6 +596,15 @@ static void complete(struct slot *s, enum status st, int rc, bool in_doubt, cons
         settle(s);
         return;
     }
+    if (rc == AERO_RC_ERR_FILTERED_OUT) {
+        /* only the stale-write guard sends a filter: Aerospike holds a newer record */
+        outage_check_over(t);
+        count(t, s->part, CTR_SKIPPED_STALE);
+        log_debug(&w->log, "%s[%d]@%lld: skipped: Aerospike holds a newer record (stale-write-guard)",
+                  s->part->topic, (int)s->part->partition, (long long)s->offset);
+        settle(s);
+        return;
+    }
     if (st == ST_OK || (rc != 0 && ignorable(tc, rc)) || (s->is_delete && rc == AERO_RC_ERR_NOT_FOUND)) {
         outage_check_over(t);
         record_latency(t, (now_us ? now_us : clock_mono_us()) - s->submit_us);
@@ -1002,7 +1011,8 @@ static bool start(struct thread *t, struct slot *s)
     ttl_ms = tc->socket_timeout_ms && tc->socket_timeout_ms < tc->total_timeout_ms ? tc->socket_timeout_ms
                                                                                      : tc->total_timeout_ms;
     in = (struct mapping_input){.key = t->kdoc, .value = t->vdoc, .headers = t->hdrs, .n_headers = 0,
-                                .now_ms = t->wall_ms, .transaction_ttl_ms = ttl_ms};
+                                .now_ms = t->wall_ms, .kafka_ts_ms = kafka_message_timestamp(m),
+                                .transaction_ttl_ms = ttl_ms};
     if (mapping_uses_headers(tc->mapping))
         in.n_headers = collect_headers(t, m);
     in.headers = t->hdrs;

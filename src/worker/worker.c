@@ -525,6 +525,7 @@ static void worker_totals(struct worker *w, struct worker_stats *o)
         o->skipped_tombstone += v[CTR_SKIPPED_TOMBSTONE];
         o->skipped_invalid += v[CTR_SKIPPED_INVALID];
         o->skipped_other += v[CTR_SKIPPED_OTHER];
+        o->skipped_stale += v[CTR_SKIPPED_STALE];
         o->write_failures += v[CTR_WRITE_FAILURES];
         o->dead_lettered += v[CTR_DEAD_LETTERED];
         o->retries += v[CTR_RETRIES];
@@ -610,7 +611,8 @@ static void progress(struct worker *w, uint64_t now)
                 lag += (uint64_t)l;
         }
     atomic_store(&w->lag_cache, lag);
-    out = s.written + s.deleted + s.skipped_tombstone + s.skipped_invalid + s.skipped_other + s.dead_lettered;
+    out = s.written + s.deleted + s.skipped_tombstone + s.skipped_invalid + s.skipped_other + s.skipped_stale +
+          s.dead_lettered;
     if (w->cfg.progress_interval_ms && secs > 0)
         log_info(&w->log,
                  "in %.0f/s out %.0f/s | lag %llu in-flight %llu%s | total in %llu written %llu deleted %llu "
@@ -619,7 +621,7 @@ static void progress(struct worker *w, uint64_t now)
                  (unsigned long long)lag, (unsigned long long)w->pending_total,
                  w->paused || w->user_paused ? " (paused)" : "", (unsigned long long)s.consumed,
                  (unsigned long long)s.written, (unsigned long long)s.deleted,
-                 (unsigned long long)(s.skipped_tombstone + s.skipped_invalid + s.skipped_other),
+                 (unsigned long long)(s.skipped_tombstone + s.skipped_invalid + s.skipped_other + s.skipped_stale),
                  (unsigned long long)s.dead_lettered, (unsigned long long)s.write_failures,
                  (unsigned long long)s.retries);
     w->prog_in = s.consumed;
@@ -660,7 +662,7 @@ static void summary(struct worker *w)
     for (int i = 0; i < w->nth; i++)
         last = MAX(last, atomic_load(&w->th[i].last_done_ms));
     settled = st.written + st.deleted + st.skipped_tombstone + st.skipped_invalid + st.skipped_other +
-              st.dead_lettered;
+              st.skipped_stale + st.dead_lettered;
     secs = w->first_record_ms && last > w->first_record_ms ? (double)(last - w->first_record_ms) / 1000.0 : 0;
     log_info(&w->log, "summary: %llu records settled (%llu written) in %.2f s from the first record: %.0f records/s; "
              "process CPU %.2f s (%.2f us/record); peak RSS %.1f MiB",
@@ -963,6 +965,7 @@ void worker_topic_stats(struct worker *w, size_t i, struct worker_topic_stats *o
     out->skipped_tombstone = v[CTR_SKIPPED_TOMBSTONE];
     out->skipped_invalid = v[CTR_SKIPPED_INVALID];
     out->skipped_other = v[CTR_SKIPPED_OTHER];
+    out->skipped_stale = v[CTR_SKIPPED_STALE];
     out->write_failures = v[CTR_WRITE_FAILURES];
     out->dead_lettered = v[CTR_DEAD_LETTERED];
     out->retries = v[CTR_RETRIES];

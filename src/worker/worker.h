@@ -86,6 +86,7 @@ struct worker_stats {
     uint64_t skipped_tombstone; /* null values skipped (the original's behaviour) */
     uint64_t skipped_invalid;   /* unmappable/undecodable records ignored by policy */
     uint64_t skipped_other;     /* e.g. already-expired TTLs, ignored result codes */
+    uint64_t skipped_stale;     /* stale-write-guard: Aerospike held a newer record (27) */
     uint64_t write_failures;    /* record-class Aerospike failures (all policies) */
     uint64_t dead_lettered;     /* records produced to the DLQ */
     uint64_t retries;           /* Aerospike re-submissions after a retriable failure */
@@ -101,7 +102,7 @@ struct worker_stats {
 struct worker_topic_stats {
     const char *topic;          /* valid as long as the worker */
     uint64_t consumed, written, deleted, skipped_tombstone, skipped_invalid, skipped_other,
-        write_failures, dead_lettered, retries;
+        skipped_stale, write_failures, dead_lettered, retries;
 };
 
 /* Aerospike write latency (submit to acknowledgement) histogram; counts[i] are records whose

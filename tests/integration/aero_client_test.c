@@ -502,6 +502,139 @@ static int raw_rc(struct env *env, struct buf *req, const uint8_t digest[20])
     return rc;
 }
 
+/* A write (bin v = @v, and kafka_ts = @ts when @ts >= 0) or delete of key @k carrying filter
+ * expression @f (@fn bytes); returns the result code. */
+static int filtered(struct env *env, const struct aero_key *k, const uint8_t *f, size_t fn, bool del, int64_t v,
+                    int64_t ts)
+{
+    struct buf req = BUF_INIT;
+    struct aero_msg m;
+    int rc;
+
+    aero_msg_begin(&m, &req, 0, (uint8_t)(AERO_INFO2_WRITE | (del ? AERO_INFO2_DELETE : 0)), 0, 0, 0, 0);
+    aero_msg_key_fields(&m, env->ns, strlen(env->ns), env->set, strlen(env->set), k->digest, NULL);
+    aero_msg_field(&m, AERO_FIELD_FILTER, f, fn);
+    if (!del)
+        aero_msg_op_int(&m, AERO_OP_WRITE, "v", 1, v);
+    if (!del && ts >= 0)
+        aero_msg_op_int(&m, AERO_OP_WRITE, "kafka_ts", 8, ts);
+    ASSERT_OK(aero_msg_end(&m, NULL));
+    rc = raw_rc(env, &req, k->digest);
+    buf_free(&req);
+    return rc;
+}
+
+/* The stale-write guard's request for timestamp @ts (see filtered). */
+static int guarded(struct env *env, const struct aero_key *k, int64_t ts, int64_t v, bool del)
+{
+    uint8_t f[AERO_EXP_GUARD_MAX];
+    size_t fn = aero_exp_absent_or_le(f, "kafka_ts", ts);
+    ASSERT_CMP_INT(fn, >, 0);
+    return filtered(env, k, f, fn, del, v, ts);
+}
+
+static int64_t stored_int(struct env *env, const struct aero_key *k, const char *bin)
+{
+    struct aero_record r = {0};
+    struct err e = {0};
+    ASSERT_OK_E(aero_get(env->cl, NULL, k, NULL, 0, &r, &e), &e);
+    int64_t v = get_int(&r, bin);
+    aero_record_free(&r);
+    return v;
+}
+
+/* The stale-write guard's filter expression (field 43): a write or delete older than the
+ * stored kafka_ts is refused with 27 FILTERED_OUT and changes nothing; equal or newer ones,
+ * records without the bin and new records pass; a malformed expression is a parameter error. */
+TEST(filter_expression_skips_stale_writes_and_deletes)
+{
+    struct env env;
+    struct err e = {0};
+    struct aero_write_policy wp;
+
+    env_start(&env, NULL, "guard");
+    aero_write_policy_init(&wp);
+    struct aero_key k = key_str(&env, "g1"), plain = key_str(&env, "g2");
+
+    ASSERT_EQ_INT(guarded(&env, &k, 2000, 1, false), 0);            /* new record */
+    ASSERT_EQ_INT(guarded(&env, &k, 1000, 2, false), AERO_RC_ERR_FILTERED_OUT);
+    ASSERT_EQ_INT(stored_int(&env, &k, "v"), 1);
+    ASSERT_EQ_INT(stored_int(&env, &k, "kafka_ts"), 2000);
+    ASSERT_EQ_INT(guarded(&env, &k, 2000, 3, false), 0);            /* equal: applied */
+    ASSERT_EQ_INT(stored_int(&env, &k, "v"), 3);
+    ASSERT_EQ_INT(guarded(&env, &k, 3000, 4, false), 0);
+    ASSERT_EQ_INT(stored_int(&env, &k, "kafka_ts"), 3000);
+    ASSERT_EQ_INT(guarded(&env, &k, 2999, 0, true), AERO_RC_ERR_FILTERED_OUT);   /* stale delete */
+    ASSERT_EQ_INT(stored_int(&env, &k, "v"), 4);
+    ASSERT_EQ_INT(guarded(&env, &k, 3000, 0, true), 0);             /* delete not older */
+    bool there = true;
+    ASSERT_OK_E(aero_exists(env.cl, NULL, &k, &there, &e), &e);
+    ASSERT_FALSE(there);
+
+    /* a record written without the bin passes */
+    struct aero_bin b = bin_int("v", 7);
+    put_ok(&env, &wp, &plain, &b, 1);
+    ASSERT_EQ_INT(guarded(&env, &plain, 5, 8, false), 0);
+    ASSERT_EQ_INT(stored_int(&env, &plain, "v"), 8);
+
+    /* a malformed expression: parameter error, nothing written */
+    const uint8_t bad[] = {0x93, AERO_EXP_LE, 0xc1, 0x01};
+    ASSERT_EQ_INT(filtered(&env, &plain, bad, sizeof(bad), false, 9, -1), AERO_RC_ERR_PARAMETER);
+    ASSERT_EQ_INT(stored_int(&env, &plain, "v"), 8);
+    env_stop(&env);
+}
+
+/* aerospike-testd's expression subset: comparisons of int / float / string bins, AND, OR,
+ * NOT, and 'unknown' (a missing bin, or one of another type) filtering the record out unless
+ * an OR finds a true operand; type mismatches, unknown operations and trailing bytes are
+ * parameter errors. */
+TEST(test_server_filter_expressions)
+{
+    struct env env;
+    struct aero_write_policy wp;
+    struct aero_bin bins[3] = {bin_int("i", 5), bin_str("s", "ab"), {0}};
+    bins[2].name = "f";
+    bins[2].type = AERO_PT_FLOAT;
+    bins[2].d = 1.5;
+
+    need_fake("its expression subset");
+    env_start(&env, NULL, "exp");
+    aero_write_policy_init(&wp);
+    struct aero_key k = key_str(&env, "e1");
+    put_ok(&env, &wp, &k, bins, 3);
+#define BIN_I 0x93, AERO_EXP_BIN, AERO_EXP_TYPE_INT, 0xa1, 'i'
+#define MISSING 0x93, AERO_EXP_BIN, AERO_EXP_TYPE_INT, 0xa1, 'm'
+    static const struct {
+        uint8_t e[24];
+        size_t n;
+        int rc;
+    } cases[] = {
+        {{0x93, AERO_EXP_GT, BIN_I, 4}, 8, 0},
+        {{0x93, AERO_EXP_LT, BIN_I, 4}, 8, AERO_RC_ERR_FILTERED_OUT},
+        {{0x93, AERO_EXP_AND, 0xc3, 0x93, AERO_EXP_EQ, MISSING, 1}, 11, AERO_RC_ERR_FILTERED_OUT},
+        {{0x93, AERO_EXP_OR, 0xc3, 0x93, AERO_EXP_EQ, MISSING, 1}, 11, 0},
+        {{0x93, AERO_EXP_OR, 0xc2, 0x93, AERO_EXP_EQ, MISSING, 1}, 11, AERO_RC_ERR_FILTERED_OUT},
+        {{0x92, AERO_EXP_NOT, 0x93, AERO_EXP_EQ, 0x93, AERO_EXP_BIN, AERO_EXP_TYPE_STR, 0xa1, 's',
+          0xa3, AERO_PT_STRING, 'a', 'b'}, 13, AERO_RC_ERR_FILTERED_OUT},
+        {{0x93, AERO_EXP_EQ, 0x93, AERO_EXP_BIN, AERO_EXP_TYPE_FLOAT, 0xa1, 'f', 0xcb, 0x3f, 0xf8, 0, 0, 0, 0, 0, 0},
+         16, 0},
+        {{0x93, AERO_EXP_EQ, 0x93, AERO_EXP_BIN, AERO_EXP_TYPE_STR, 0xa1, 'i', 0xa2, AERO_PT_STRING, 'x'}, 10,
+         AERO_RC_ERR_FILTERED_OUT},   /* bin i is not a string: unknown */
+        {{0x93, AERO_EXP_EQ, BIN_I, 0xa2, AERO_PT_STRING, 'x'}, 10, AERO_RC_ERR_PARAMETER},   /* int vs string */
+        {{0x92, 99, 1}, 3, AERO_RC_ERR_PARAMETER},                                           /* unknown op */
+        {{0x93, AERO_EXP_EQ, BIN_I, 5, 0x00}, 9, AERO_RC_ERR_PARAMETER},                     /* trailing byte */
+        {{BIN_I}, 5, AERO_RC_ERR_PARAMETER},                                                 /* not a boolean */
+    };
+#undef BIN_I
+#undef MISSING
+    for (size_t c = 0; c < ARRAY_LEN(cases); c++) {
+        int rc = filtered(&env, &k, cases[c].e, cases[c].n, false, (int64_t)c, -1);
+        if (rc != cases[c].rc)
+            TEST_FAIL("case %zu: result %d, want %d", c, rc, cases[c].rc);
+    }
+    env_stop(&env);
+}
+
 TEST(limits_and_their_result_codes)
 {
     struct env env;
@@ -1151,6 +1284,8 @@ TEST(info_host_and_node)
 }
 
 TEST_LIST = {
+    T(test_server_filter_expressions),
+    T(filter_expression_skips_stale_writes_and_deletes),
     T(put_and_get_every_type),
     T(get_selected_bins_header_and_exists),
     T(delete_and_durable_delete),

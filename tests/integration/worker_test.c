@@ -462,6 +462,80 @@ TEST(metrics_counters_add_up_after_a_stream_with_faults)
     env_free(&v);
 }
 
+static void expect_seq_ts(struct e2e_aero *a, const char *set, const char *key, int64_t seq, int64_t ts)
+{
+    struct aero_record rec = {0};
+    enum status st = e2e_get_str(a, "test", set, key, &rec);
+    if (st != ST_OK)
+        TEST_FAIL("record %s: %s", key, status_name(st));
+    ASSERT_EQ_INT(e2e_bin_int(&rec, "seq"), seq);
+    ASSERT_EQ_INT(e2e_bin_int(&rec, "kafka_ts"), ts);
+    aero_record_free(&rec);
+}
+
+/* stale-write-guard kafka-timestamp: 200 keys each get a record, then an older one (skipped:
+ * counted as stale, not failed), then the even keys a newer one (written); each record stores
+ * its timestamp in kafka_ts. With @batch_max 1 single writes carry the filter, else batch rows. */
+static void stale_scenario(uint32_t batch_max)
+{
+    enum { KEYS = 200 };
+    struct env v;
+    int64_t t0 = (int64_t)clock_wall_ms() - 60000;   /* recent: a real broker keeps them */
+    static struct e2e_msg msgs[KEYS * 3];
+    static char keys[KEYS][16];
+    int n = 0;
+
+    for (int pass = 0; pass < 3; pass++)
+        for (int k = 0; k < KEYS; k++) {
+            if (pass == 2 && k % 2)
+                continue;
+            snprintf(keys[k], sizeof(keys[k]), "k%d", k);
+            msgs[n++] = (struct e2e_msg){keys[k], pass == 0 ? "{\"seq\":1}" : pass == 1 ? "{\"seq\":2}" : "{\"seq\":3}",
+                                         t0 + (pass == 0 ? 2000 : pass == 1 ? 1000 : 3000)};
+        }
+    env_start(&v, "stale:1", NULL);
+    e2e_produce_at(v.bootstrap, "stale", 0, msgs, n);
+    struct mapping_spec s = users_spec;
+    s.topic = "stale";
+    s.set = (struct mapping_ref){MAPPING_SRC_STATIC, "stale"};
+    s.guard_kafka_ts = true;
+    v.batch_max = batch_max;
+    env_worker(&v, "stale", &s, 2);
+    env_run(&v);
+    struct worker_stats st;
+    uint64_t deadline = clock_mono_ms() + 60000;
+    do {
+        sleep_ms(20);
+        worker_stats(v.w, &st);
+    } while (st.written + st.skipped_stale < (uint64_t)n && clock_mono_ms() < deadline);
+    ASSERT_EQ_U64(st.written, KEYS + KEYS / 2);
+    ASSERT_EQ_U64(st.skipped_stale, KEYS);
+    ASSERT_EQ_U64(st.write_failures, 0);
+    struct e2e_aero a;
+    e2e_aero_open(&a, v.hosts);
+    for (int k = 0; k < KEYS; k++)
+        expect_seq_ts(&a, "stale", keys[k], k % 2 ? 1 : 3, t0 + (k % 2 ? 2000 : 3000));
+    e2e_aero_close(&a);
+    if (!tu_aerospike_is_real()) {
+        long long rows = e2e_node_stat(v.hosts, "testd_batch_rows");
+        ASSERT_EQ_INT(e2e_node_stat(v.hosts, "testd_filtered_out"), KEYS);
+        if (batch_max == 1 ? rows != 0 : rows < KEYS)
+            TEST_FAIL("%lld batch rows reached testd with batch-max-records %u", rows, batch_max);
+    }
+    ASSERT_EQ_INT(env_stop(&v), 0);
+    env_free(&v);
+}
+
+TEST(stale_writes_are_skipped_by_kafka_timestamp_batch_writes)
+{
+    stale_scenario(0);
+}
+
+TEST(stale_writes_are_skipped_by_kafka_timestamp_single_writes)
+{
+    stale_scenario(1);
+}
+
 /* A node answering DEVICE_OVERLOAD to a fifth of the writes: the client's circuit breaker
  * (max-error-rate) refuses its commands for the rest of each window, the worker retries them
  * like any transient failure, and every record still lands, none failed or dead-lettered. */
@@ -508,5 +582,7 @@ TEST_LIST = {
     T(nodes_before_6_0_get_single_writes),
     T(metrics_counters_add_up_after_a_stream_with_faults),
     T(an_overloaded_node_trips_the_circuit_breaker_and_every_record_still_lands),
+    T(stale_writes_are_skipped_by_kafka_timestamp_batch_writes),
+    T(stale_writes_are_skipped_by_kafka_timestamp_single_writes),
     {0},
 };

@@ -14,11 +14,9 @@ static void die(const char *fmt, const char *a, const char *b)
     exit(1);
 }
 
-void e2e_produce(const char *bootstrap, const char *topic, int n, int partitions, const char *key_fmt,
-                 e2e_value_fn value_fn, void *ctx)
+static rd_kafka_t *producer_new(const char *bootstrap)
 {
-    char errstr[512], key[128];
-    char *val = malloc(1 << 20);   /* not mem_*: allocation-counting tests run producers */
+    char errstr[512];
     rd_kafka_conf_t *conf = rd_kafka_conf_new();
     rd_kafka_t *rk;
 
@@ -29,6 +27,40 @@ void e2e_produce(const char *bootstrap, const char *topic, int n, int partitions
     rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof(errstr));
     if (!rk)
         die("producer: %s%s", errstr, "");
+    return rk;
+}
+
+static void producer_close(rd_kafka_t *rk)
+{
+    if (rd_kafka_flush(rk, 60000))
+        die("flush timed out%s%s", "", "");
+    rd_kafka_destroy(rk);
+}
+
+void e2e_produce_at(const char *bootstrap, const char *topic, int partition, const struct e2e_msg *msgs, int n)
+{
+    rd_kafka_t *rk = producer_new(bootstrap);
+
+    for (int i = 0; i < n; i++) {
+        rd_kafka_resp_err_t r = rd_kafka_producev(
+            rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_PARTITION(partition),
+            RD_KAFKA_V_KEY(msgs[i].key, strlen(msgs[i].key)),
+            RD_KAFKA_V_VALUE((void *)(uintptr_t)msgs[i].value, strlen(msgs[i].value)),
+            RD_KAFKA_V_TIMESTAMP(msgs[i].ts_ms),
+            RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
+        if (r)
+            die("produce: %s%s", rd_kafka_err2str(r), "");
+    }
+    producer_close(rk);
+}
+
+void e2e_produce(const char *bootstrap, const char *topic, int n, int partitions, const char *key_fmt,
+                 e2e_value_fn value_fn, void *ctx)
+{
+    char key[128];
+    char *val = malloc(1 << 20);   /* not mem_*: allocation-counting tests run producers */
+    rd_kafka_t *rk = producer_new(bootstrap);
+
     for (int i = 0; i < n; i++) {
         int kl = key_fmt ? snprintf(key, sizeof(key), key_fmt, i) : 0;
         int vl = value_fn(i, val, 1 << 20, ctx);
@@ -43,9 +75,7 @@ void e2e_produce(const char *bootstrap, const char *topic, int n, int partitions
         if (r)
             die("produce: %s%s", rd_kafka_err2str(r), "");
     }
-    if (rd_kafka_flush(rk, 60000))
-        die("flush timed out%s%s", "", "");
-    rd_kafka_destroy(rk);
+    producer_close(rk);
     free(val);
 }
 

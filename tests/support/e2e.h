@@ -14,6 +14,13 @@
  * value = value_fn(i, buf, cap) (return length, or -1 for a null value / tombstone),
  * partition = i % partitions (or -1 for the default partitioner when partitions <= 0). */
 typedef int (*e2e_value_fn)(int i, char *buf, size_t cap, void *ctx);
+/* One message of e2e_produce_at: key and value strings, and the record's timestamp (ms). */
+struct e2e_msg {
+    const char *key, *value;
+    int64_t ts_ms;
+};
+/* Produce @msgs in order to partition @partition of @topic, each with its own timestamp. */
+void e2e_produce_at(const char *bootstrap, const char *topic, int partition, const struct e2e_msg *msgs, int n);
 void e2e_produce(const char *bootstrap, const char *topic, int n, int partitions, const char *key_fmt,
                  e2e_value_fn value_fn, void *ctx);
 

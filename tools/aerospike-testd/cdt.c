@@ -724,3 +724,180 @@ out:
     buf_free(&tmp);
     return rc;
 }
+
+/* ---------- filter expressions (td_filter_eval) ---------- */
+
+enum { FV_UNKNOWN, FV_BOOL, FV_INT, FV_FLOAT, FV_STR };
+
+struct fval {
+    int t;
+    bool b;
+    int64_t i;
+    double d;
+    const uint8_t *s;
+    uint32_t n;
+};
+
+static const struct td_bin *fx_bin(const struct td_rec *r, const struct mpe *name)
+{
+    for (uint32_t k = 0; r && k < r->n_bins; k++)
+        if (r->bins[k].name_len == name->n && memcmp(r->bins[k].name, name->data, name->n) == 0)
+            return &r->bins[k];
+    return NULL;
+}
+
+/* [BIN, type, name]: the bin's value when it exists with that type, else unknown. */
+static int fx_bin_value(struct mp *rd, const struct td_rec *r, struct fval *v)
+{
+    struct mpe type, name;
+    const struct td_bin *b;
+    const uint8_t *p;
+
+    if (!mp_read(rd, &type) || type.kind != K_INT || type.neg || !mp_read(rd, &name) || name.kind != K_STR)
+        return AERO_RC_ERR_PARAMETER;
+    if (type.u != AERO_EXP_TYPE_BOOL && type.u != AERO_EXP_TYPE_INT && type.u != AERO_EXP_TYPE_STR &&
+        type.u != AERO_EXP_TYPE_FLOAT)
+        return AERO_RC_ERR_PARAMETER;     /* the types the test server implements */
+    v->t = FV_UNKNOWN;
+    if (!(b = fx_bin(r, &name)))
+        return 0;
+    p = td_bin_val(r, b);
+    if (type.u == AERO_EXP_TYPE_INT && b->particle == AERO_PT_INTEGER && b->len == 8) {
+        v->t = FV_INT;
+        v->i = (int64_t)ld(p, 8);
+    } else if (type.u == AERO_EXP_TYPE_FLOAT && b->particle == AERO_PT_FLOAT && b->len == 8) {
+        uint64_t u = ld(p, 8);
+        v->t = FV_FLOAT;
+        memcpy(&v->d, &u, 8);
+    } else if (type.u == AERO_EXP_TYPE_STR && b->particle == AERO_PT_STRING) {
+        v->t = FV_STR;
+        v->s = p;
+        v->n = b->len;
+    } else if (type.u == AERO_EXP_TYPE_BOOL && b->particle == AERO_PT_BOOL && b->len == 1) {
+        v->t = FV_BOOL;
+        v->b = p[0] != 0;
+    }
+    return 0;
+}
+
+static int fx_eval(struct mp *rd, const struct td_rec *r, struct fval *v, int depth);
+
+/* EQ..LE: both sides of one type; unknown when either is. */
+static int fx_compare(struct mp *rd, const struct td_rec *r, uint64_t op, struct fval *v, int depth)
+{
+    struct fval a, b;
+    int rc, c;
+
+    if ((rc = fx_eval(rd, r, &a, depth + 1)) || (rc = fx_eval(rd, r, &b, depth + 1)))
+        return rc;
+    v->t = FV_UNKNOWN;
+    if (a.t == FV_UNKNOWN || b.t == FV_UNKNOWN)
+        return 0;
+    if (a.t != b.t || (a.t == FV_BOOL && op != AERO_EXP_EQ && op != AERO_EXP_NE))
+        return AERO_RC_ERR_PARAMETER;
+    if (a.t == FV_INT)
+        c = a.i < b.i ? -1 : a.i > b.i;
+    else if (a.t == FV_FLOAT)
+        c = a.d < b.d ? -1 : a.d > b.d;
+    else if (a.t == FV_BOOL)
+        c = a.b != b.b;
+    else
+        c = cmp_bytes(a.s, a.n, b.s, b.n);
+    v->t = FV_BOOL;
+    v->b = op == AERO_EXP_EQ ? c == 0 : op == AERO_EXP_NE ? c != 0 : op == AERO_EXP_GT ? c > 0
+         : op == AERO_EXP_GE ? c >= 0 : op == AERO_EXP_LT ? c < 0 : c <= 0;
+    return 0;
+}
+
+/* AND / OR over @n operands: a decisive operand wins over unknown ones. */
+static int fx_logic(struct mp *rd, const struct td_rec *r, bool is_and, uint32_t n, struct fval *v, int depth)
+{
+    bool unknown = false, decided = false;
+
+    for (uint32_t k = 0; k < n; k++) {
+        struct fval a;
+        int rc = fx_eval(rd, r, &a, depth + 1);
+        if (rc)
+            return rc;
+        if (a.t == FV_UNKNOWN)
+            unknown = true;
+        else if (a.t != FV_BOOL)
+            return AERO_RC_ERR_PARAMETER;
+        else if (a.b != is_and)
+            decided = true;            /* a false for AND, a true for OR */
+    }
+    v->t = !decided && unknown ? FV_UNKNOWN : FV_BOOL;
+    v->b = decided ? !is_and : is_and;
+    return 0;
+}
+
+static int fx_eval(struct mp *rd, const struct td_rec *r, struct fval *v, int depth)
+{
+    struct mpe e, op;
+
+    memset(v, 0, sizeof(*v));
+    if (depth > TD_MP_MAX_DEPTH || !mp_read(rd, &e))
+        return AERO_RC_ERR_PARAMETER;
+    switch (e.kind) {
+    case K_INT:
+        v->t = FV_INT;
+        v->i = e.neg ? e.i : (int64_t)e.u;
+        return e.neg || e.u <= INT64_MAX ? 0 : AERO_RC_ERR_PARAMETER;
+    case K_BOOL: v->t = FV_BOOL; v->b = e.b; return 0;
+    case K_FLOAT: case K_DOUBLE: v->t = FV_FLOAT; v->d = e.d; return 0;
+    case K_STR:                        /* a string value carries its particle type first */
+        if (e.n < 1 || e.data[0] != AERO_PT_STRING)
+            return AERO_RC_ERR_PARAMETER;
+        v->t = FV_STR;
+        v->s = e.data + 1;
+        v->n = e.n - 1;
+        return 0;
+    case K_ARR:
+        break;
+    default:
+        return AERO_RC_ERR_PARAMETER;
+    }
+    if (e.n < 1 || !mp_read(rd, &op) || op.kind != K_INT || op.neg)
+        return AERO_RC_ERR_PARAMETER;
+    switch (op.u) {
+    case AERO_EXP_EQ: case AERO_EXP_NE: case AERO_EXP_GT: case AERO_EXP_GE: case AERO_EXP_LT: case AERO_EXP_LE:
+        return e.n == 3 ? fx_compare(rd, r, op.u, v, depth) : AERO_RC_ERR_PARAMETER;
+    case AERO_EXP_AND: case AERO_EXP_OR:
+        return e.n >= 3 ? fx_logic(rd, r, op.u == AERO_EXP_AND, e.n - 1, v, depth) : AERO_RC_ERR_PARAMETER;
+    case AERO_EXP_NOT: {
+        int rc = e.n == 2 ? fx_eval(rd, r, v, depth + 1) : AERO_RC_ERR_PARAMETER;
+        if (rc || v->t == FV_UNKNOWN)
+            return rc;
+        if (v->t != FV_BOOL)
+            return AERO_RC_ERR_PARAMETER;
+        v->b = !v->b;
+        return 0;
+    }
+    case AERO_EXP_BIN:
+        return e.n == 3 ? fx_bin_value(rd, r, v) : AERO_RC_ERR_PARAMETER;
+    case AERO_EXP_BIN_TYPE: {
+        struct mpe name;
+        const struct td_bin *b;
+        if (e.n != 2 || !mp_read(rd, &name) || name.kind != K_STR)
+            return AERO_RC_ERR_PARAMETER;
+        b = fx_bin(r, &name);
+        v->t = FV_INT;
+        v->i = b ? b->particle : 0;
+        return 0;
+    }
+    default:
+        return AERO_RC_ERR_PARAMETER;  /* not implemented by the test server */
+    }
+}
+
+int td_filter_eval(const uint8_t *p, size_t n, const struct td_rec *r, bool *pass)
+{
+    struct mp rd = {p, p + n};
+    struct fval v;
+    int rc = fx_eval(&rd, r, &v, 0);
+
+    if (rc || rd.p != rd.end || (v.t != FV_BOOL && v.t != FV_UNKNOWN))
+        return AERO_RC_ERR_PARAMETER;
+    *pass = v.t == FV_BOOL && v.b;
+    return 0;
+}

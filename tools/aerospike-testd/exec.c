@@ -946,8 +946,21 @@ static int exec_record(struct td_ctx *c, int node, const struct td_msg *m, struc
         return reply_err(o, tt, AERO_RC_ERR_PARAMETER, NULL);
     if (m->has_mrt || (m->info4 & 0x1f))
         return reply_err(o, tt, AERO_RC_ERR_ENTERPRISE_ONLY, NULL);
-    if (m->has_udf || m->has_filter)      /* not implemented by the test server */
+    if (m->has_udf)                       /* not implemented by the test server */
         return reply_err(o, tt, AERO_RC_ERR_PARAMETER, NULL);
+    if (m->has_filter) {
+        /* the expression is checked whatever the record; it filters an existing record only:
+         * a write then creates the record, a read or delete finds none (assumed, unverified
+         * against a real server; the stale-write guard's filter passes on both) */
+        const struct td_rec *fr = td_rec_get(ns, m->digest, now);
+        bool pass = true;
+        if (td_filter_eval(m->filter, m->filter_len, fr, &pass) != 0)
+            return reply_err(o, tt, AERO_RC_ERR_PARAMETER, NULL);
+        if (fr && !pass) {
+            nd->st.filtered_out++;
+            return reply_err(o, tt, AERO_RC_ERR_FILTERED_OUT, fr);
+        }
+    }
     uint16_t pid = td_pid(m->digest);
     /* writes go to the master; reads are also served by the replica (RF 2) */
     bool owner = write ? c->master[pid] == node
@@ -1066,7 +1079,16 @@ static void exec_batch(struct td_ctx *c, int node, const struct td_msg *m, struc
             st = AERO_RC_ERR_PARAMETER;          /* before 6.0 batches only read */
             break;
         }
-        int rrc = exec_record(c, node, &r->row, out, r->index, true, now);
+        struct td_msg inherit;
+        const struct td_msg *row = &r->row;
+        if (m->has_filter && !row->has_filter) {   /* the batch's filter, for rows without one */
+            inherit = *row;
+            inherit.filter = m->filter;
+            inherit.filter_len = m->filter_len;
+            inherit.has_filter = true;
+            row = &inherit;
+        }
+        int rrc = exec_record(c, node, row, out, r->index, true, now);
         if (rrc != 0 && rrc != AERO_RC_ERR_NOT_FOUND && rrc != AERO_RC_ERR_FILTERED_OUT &&
             !(pp.b.flags & TD_BATCH_RESPOND_ALL_KEYS)) {
             rc = rrc;

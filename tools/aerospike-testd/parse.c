@@ -38,7 +38,7 @@ static void note_field(struct td_msg *m, uint8_t type, const uint8_t *d, uint32_
     case AERO_FIELD_DIGEST_RIPE: m->digest = d; m->digest_len = n; m->has_digest = true; break;
     case AERO_FIELD_BATCH:
     case AERO_FIELD_BATCH_WITH_SET: m->batch = d; m->batch_len = n; m->has_batch = true; break;
-    case AERO_FIELD_FILTER: m->has_filter = true; break;
+    case AERO_FIELD_FILTER: m->filter = d; m->filter_len = n; m->has_filter = true; break;
     case AERO_FIELD_MRT_ID:
     case AERO_FIELD_MRT_DEADLINE:
     case AERO_FIELD_RECORD_VERSION: m->has_mrt = true; break;

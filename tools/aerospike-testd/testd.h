@@ -42,6 +42,8 @@ struct td_msg {
     uint32_t ns_len, set_len, key_len, digest_len, batch_len;
     bool has_ns, has_set, has_key, has_digest, has_batch, has_filter, has_mrt, has_udf;
     const uint8_t *ops, *ops_end; /* validated op bytes: iterate with td_op_next */
+    const uint8_t *filter;        /* filter expression (field 43), filter_len bytes */
+    uint32_t filter_len;
 };
 
 /* Parse a type-3 body. Returns 0 or AERO_RC_ERR_PARAMETER (short body, field/op overrun or
@@ -110,6 +112,15 @@ int td_cdt_check(const uint8_t *p, size_t n);
 int td_cdt_apply(bool modify, const uint8_t *payload, size_t n, uint8_t old_particle,
                  const uint8_t *old, size_t old_len, uint8_t *new_particle, struct buf *val_out,
                  uint8_t *res_particle, struct buf *res_out);
+
+/* Evaluate a filter expression (field 43, msgpack) against @r (NULL: the record does not
+ * exist: every bin is absent). *pass = the expression is true; false or unknown (e.g. a
+ * missing bin, or one of another type) = filtered out. Returns 0 or AERO_RC_ERR_PARAMETER for
+ * malformed bytes, a type mismatch, a non-boolean result, or an operation the test server
+ * does not implement: it knows comparisons (EQ..LE), AND, OR, NOT, BIN (int, float, string,
+ * bool) and BIN_TYPE, on integer, float, string and boolean values. */
+struct td_rec;
+int td_filter_eval(const uint8_t *p, size_t n, const struct td_rec *r, bool *pass);
 
 /* ===================================================================================
  * store.c: namespaces, sets, records
@@ -213,7 +224,7 @@ struct td_node_stats {
     uint64_t received, proxied, batch_sub_proxied;
     uint64_t reads_ok, reads_not_found, reads_error;
     uint64_t writes_ok, writes_error, deletes_ok, deletes_not_found, udf_error;
-    uint64_t batches, batch_rows, batch_errors, info_requests, fail_injected;
+    uint64_t batches, batch_rows, batch_errors, info_requests, fail_injected, filtered_out;
     uint64_t conns_opened, conns_closed;
 };
 
