@@ -167,6 +167,35 @@ TEST(operate_topics_show_their_operations)
     expect_exactly(dir, "--key s1 worker.properties users.properties ops.jsonl", 0, want);
 }
 
+/* stale-write-guard: kafka-timestamp in the user's file reaches the request: the filter is
+ * named and bin kafka_ts carries the record's timestamp (dry-run: now) */
+TEST(stale_write_guard_from_the_mapping_file)
+{
+    const char *dir = setup(MAPPING_HEAD
+                            "    invalid-record: ignore\n"
+                            "    aerospike-operation: {type: write, stale-write-guard: kafka-timestamp}\n"
+                            "    mapping:\n"
+                            "      namespace: {mode: static, value: test}\n"
+                            "      set: {mode: static, value: s}\n"
+                            "      key-field: {source: key}\n"
+                            "      bins: {type: multi-bins, all-value-fields: true}\n");
+    char *out = NULL;
+
+    tu_write_file(dir, "r.jsonl", "{\"a\":1}\n");
+    uint64_t before = clock_wall_ms();
+    ASSERT_EQ_INT(dry_run(dir, "--key s1 worker.properties users.properties r.jsonl", &out), 0);
+    uint64_t after = clock_wall_ms();
+    ASSERT_CONTAINS(out, "  only if the stored bin kafka_ts is absent or <= this record's Kafka timestamp "
+                         "(stale-write-guard)\n");
+    const char *ts = strstr(out, "\"kafka_ts\":");
+    ASSERT_TRUE(ts != NULL);
+    unsigned long long v = strtoull(ts + strlen("\"kafka_ts\":"), NULL, 10);
+    ASSERT_CMP_INT(v, >=, before);
+    ASSERT_CMP_INT(v, <=, after);
+    ASSERT_CONTAINS(out, "  bins: {\"a\":1,\"kafka_ts\":");
+    mem_free(out);
+}
+
 TEST(usage_and_configuration_errors_exit_2)
 {
     const char *dir = setup(MAPPING_HEAD
@@ -190,6 +219,7 @@ TEST(usage_and_configuration_errors_exit_2)
 }
 
 TEST_LIST = {
+    T(stale_write_guard_from_the_mapping_file),
     T(each_line_becomes_the_operation_the_connector_would_send),
     T(key_header_ttl_policy_flags_and_hex),
     T(operate_topics_show_their_operations),
