@@ -356,8 +356,8 @@ const struct cfg_key cfg__keys[] = {
     {.path = OPS ".stale-write-guard", .type = CFG_K_ENUM, .def = "none", .vals = stale_vals,
      .flags = CFG_F_BEYOND, IN_TOPIC(op.stale_write_guard),
      .help = "`kafka-timestamp`: skip writes (and deletes) older than the stored record. Each "
-             "write also stores the record's Kafka timestamp (ms) in bin `kafka_ts` and carries a "
-             "filter expression: Aerospike applies it only when the record has no `kafka_ts` or "
+             "write also stores the record's Kafka timestamp (ms) in bin `kafka_ts` (it wins over a "
+             "value field of that name) and carries a filter expression: Aerospike applies it only when the record has no `kafka_ts` or "
              "one <= the record's timestamp, else answers FILTERED_OUT (27) and the record is "
              "counted as skipped (reason stale), never dead-lettered. Records without a timestamp "
              "are written unguarded. So replaying a topic (offset reset) no longer overwrites "
