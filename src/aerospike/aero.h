@@ -96,8 +96,6 @@ enum status aero_mp_blob(struct buf *b, const uint8_t *p, size_t n);   /* prefix
 /* Ordered-map / ordered-list flag element (c7 00 <flags> [c0]); count it in the header. */
 enum status aero_mp_map_flags(struct buf *b, uint8_t flags);
 enum status aero_mp_list_flags(struct buf *b, uint8_t flags);
-/* A msgpack str without the particle prefix (how expressions name bins). */
-enum status aero_mp_raw_str(struct buf *b, const char *s, size_t n);
 
 /* Expressions (msgpack, field 43 FILTER: the server applies a command only where it is true,
  * else answers 27 FILTERED_OUT; codes in aero_proto.h). The stale-write guard's filter: true

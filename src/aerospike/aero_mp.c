@@ -58,32 +58,34 @@ enum status aero_mp_bool(struct buf *b, bool v)
     return put1(b, v ? 0xc3 : 0xc2);
 }
 
+/* @v as msgpack in its smallest form into @out; returns the bytes used (1..9). */
+static size_t int_to(uint8_t out[9], int64_t v)
+{
+    uint64_t u = (uint64_t)v;
+    uint8_t tag;
+    int nb;
+
+    if (v >= -32 && v < 128) {
+        out[0] = (uint8_t)(int8_t)v;
+        return 1;
+    }
+    if (v >= 0) {
+        nb = u <= 0xff ? 1 : u <= 0xffff ? 2 : u <= 0xffffffffu ? 4 : 8;
+        tag = nb == 1 ? 0xcc : nb == 2 ? 0xcd : nb == 4 ? 0xce : 0xcf;
+    } else {
+        nb = v >= INT8_MIN ? 1 : v >= INT16_MIN ? 2 : v >= INT32_MIN ? 4 : 8;
+        tag = nb == 1 ? 0xd0 : nb == 2 ? 0xd1 : nb == 4 ? 0xd2 : 0xd3;
+    }
+    out[0] = tag;
+    for (int k = 0; k < nb; k++)
+        out[1 + k] = (uint8_t)(u >> (8 * (nb - 1 - k)));
+    return 1 + (size_t)nb;
+}
+
 enum status aero_mp_int(struct buf *b, int64_t v)
 {
-    if (v >= 0) {
-        if (v < 128)
-            return put1(b, (uint8_t)v);
-        if (v <= 0xff) {
-            uint8_t t[2] = {0xcc, (uint8_t)v};
-            return buf_append(b, t, 2);
-        }
-        if (v <= 0xffff)
-            return put_tag_u16(b, 0xcd, (uint16_t)v);
-        if (v <= 0xffffffffll)
-            return put_tag_u32(b, 0xce, (uint32_t)v);
-        return put_tag_u64(b, 0xcf, (uint64_t)v);
-    }
-    if (v >= -32)
-        return put1(b, (uint8_t)(int8_t)v);
-    if (v >= INT8_MIN) {
-        uint8_t t[2] = {0xd0, (uint8_t)(int8_t)v};
-        return buf_append(b, t, 2);
-    }
-    if (v >= INT16_MIN)
-        return put_tag_u16(b, 0xd1, (uint16_t)(int16_t)v);
-    if (v >= INT32_MIN)
-        return put_tag_u32(b, 0xd2, (uint32_t)(int32_t)v);
-    return put_tag_u64(b, 0xd3, (uint64_t)v);
+    uint8_t t[9];
+    return buf_append(b, t, int_to(t, v));
 }
 
 enum status aero_mp_double(struct buf *b, double v)
@@ -123,41 +125,6 @@ static enum status prefixed(struct buf *b, uint8_t prefix, const void *p, size_t
     return ST_OK;
 }
 
-enum status aero_mp_raw_str(struct buf *b, const char *s, size_t n)
-{
-    if (n >= UINT32_MAX)
-        return ST_TOO_BIG;
-    if (buf_reserve(b, n + 5) != ST_OK)
-        return ST_NOMEM;
-    str_header(b, n);
-    if (n)
-        memcpy(b->p + b->len, s, n);
-    b->len += n;
-    return ST_OK;
-}
-
-/* msgpack integer at @p (smallest form for >= 0, int64 otherwise); returns the bytes used. */
-static size_t put_int_at(uint8_t *p, int64_t v)
-{
-    uint64_t u = (uint64_t)v;
-    int nb;
-
-    if (v >= 0 && v <= 127) {
-        p[0] = (uint8_t)v;
-        return 1;
-    }
-    if (v < 0) {
-        p[0] = 0xd3;
-        nb = 8;
-    } else {
-        nb = u <= 0xff ? 1 : u <= 0xffff ? 2 : u <= 0xffffffffu ? 4 : 8;
-        p[0] = (uint8_t)(nb == 1 ? 0xcc : nb == 2 ? 0xcd : nb == 4 ? 0xce : 0xcf);
-    }
-    for (int k = 0; k < nb; k++)
-        p[1 + k] = (uint8_t)(u >> (8 * (nb - 1 - k)));
-    return 1 + (size_t)nb;
-}
-
 size_t aero_exp_absent_or_le(uint8_t out[AERO_EXP_GUARD_MAX], const char *bin, int64_t value)
 {
     size_t n = strlen(bin), o = 0;
@@ -183,7 +150,7 @@ size_t aero_exp_absent_or_le(uint8_t out[AERO_EXP_GUARD_MAX], const char *bin, i
     out[o++] = (uint8_t)(0xa0 | n);
     memcpy(out + o, bin, n);
     o += n;
-    return o + put_int_at(out + o, value);
+    return o + int_to(out + o, value);
 }
 
 enum status aero_mp_str(struct buf *b, const char *s, size_t n)

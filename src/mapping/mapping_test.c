@@ -429,7 +429,9 @@ TEST(stale_write_guard_expression_bytes)
     ASSERT_EQ_INT(out[16], 5);
     ASSERT_EQ_INT(aero_exp_absent_or_le(out, "b", 200), 18);      /* 0xcc */
     ASSERT_EQ_INT(out[16], 0xcc);
-    ASSERT_EQ_INT(aero_exp_absent_or_le(out, "b", -1), 25);       /* int64 */
+    ASSERT_EQ_INT(aero_exp_absent_or_le(out, "b", -1), 17);       /* negative fixint */
+    ASSERT_EQ_INT(out[16], 0xff);
+    ASSERT_EQ_INT(aero_exp_absent_or_le(out, "b", INT64_MIN), 25); /* int64 */
     ASSERT_EQ_INT(out[16], 0xd3);
     ASSERT_EQ_INT(aero_exp_absent_or_le(out, "sixteen_bytes_xx", 5), 0);
     ASSERT_EQ_INT(aero_exp_absent_or_le(out, "fifteen_bytes_x", INT64_MAX), 7 + 15 + 1 + 6 + 15 + 9);
