@@ -19,6 +19,19 @@ const char *aero_auth_mode_name(enum aero_auth_mode m)
     return "?";
 }
 
+bool aero_auth_mode_parse(const char *name, enum aero_auth_mode *m)
+{
+    static const enum aero_auth_mode all[] = {AERO_AUTH_INTERNAL, AERO_AUTH_EXTERNAL,
+                                              AERO_AUTH_EXTERNAL_INSECURE, AERO_AUTH_PKI};
+    for (size_t i = 0; i < ARRAY_LEN(all); i++) {
+        if (strcmp(name, aero_auth_mode_name(all[i])) == 0) {
+            *m = all[i];
+            return true;
+        }
+    }
+    return false;
+}
+
 enum status aero_admin_parse(const uint8_t *body, size_t n, struct aero_admin_view *v, struct err *e)
 {
     size_t off = AERO_ADMIN_HEADER_SZ;

@@ -34,6 +34,8 @@ enum aero_auth_mode {
     AERO_AUTH_PKI,                 /* no fields: the client certificate names the user */
 };
 const char *aero_auth_mode_name(enum aero_auth_mode m);
+/* The mode named @name (internal, external, external-insecure, pki); false for another name. */
+bool aero_auth_mode_parse(const char *name, enum aero_auth_mode *m);
 
 #define AERO_ADMIN_MAX_FIELDS 24
 struct aero_admin_field {

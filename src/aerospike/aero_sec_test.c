@@ -169,6 +169,16 @@ TEST(tool_security_options_checked_and_applied)
     fputs("s3cret\r\nsecond line\n", f);
     fclose(f);
 
+    /* auth-mode names: each round-trips, anything else is refused */
+    for (int m = AERO_AUTH_INTERNAL; m <= AERO_AUTH_PKI; m++) {
+        enum aero_auth_mode got = AERO_AUTH_INTERNAL;
+        ASSERT_TRUE(aero_auth_mode_parse(aero_auth_mode_name((enum aero_auth_mode)m), &got));
+        ASSERT_EQ_INT(got, m);
+    }
+    enum aero_auth_mode unused;
+    ASSERT_FALSE(aero_auth_mode_parse("ldap", &unused));
+    ASSERT_FALSE(aero_auth_mode_parse("PKI", &unused));
+
     struct aero_tool_security none = {0};
     ASSERT_FALSE(aero_tool_security_wanted(&none));
     ASSERT_OK(aero_tool_security_check(&none, &e));

@@ -146,7 +146,6 @@ static int parse_opts(int argc, char **argv, const char *cmd, const char *help, 
         {"tls-cert", required_argument, 0, 'K'},
         {"help", no_argument, 0, 'H'},        {0, 0, 0, 0},
     };
-    static const char *const mode_names[] = {"internal", "external", "external-insecure", "pki"};
     static const char *const exists_names[] = {"update", "update-only", "replace", "replace-only",
                                                "create-only"};
     int c;
@@ -191,15 +190,12 @@ static int parse_opts(int argc, char **argv, const char *cmd, const char *help, 
         case 'x': o->blob_hex = true; break;
         case 'u': o->sec.user = optarg; break;
         case 'p': o->sec.password_file = optarg; break;
-        case 'a': {
-            size_t i = name_index(optarg, mode_names, ARRAY_LEN(mode_names));
-            if (i == ARRAY_LEN(mode_names))
+        case 'a':
+            if (!aero_auth_mode_parse(optarg, &o->sec.auth_mode))
                 return usage_err(cmd, help, "--auth-mode: '%s' (internal, external, "
                                  "external-insecure, pki)", optarg);
-            o->sec.auth_mode = (enum aero_auth_mode)i;   /* same order as the enum */
             o->sec.has_auth_mode = true;
             break;
-        }
         case 'L': o->sec.tls = true; break;
         case 'C': o->sec.tls_ca = optarg; o->sec.tls = true; break;
         case 'N': o->sec.tls_name = optarg; o->sec.tls = true; break;

@@ -319,7 +319,6 @@ static int parse(int argc, char **argv, struct cfg *c)
         {"tls", 0, 0, 'L'}, {"tls-ca", 1, 0, 'A'}, {"tls-name", 1, 0, 'E'}, {"tls-cert", 1, 0, 'K'},
         {0, 0, 0, 0},
     };
-    static const char *const modes[] = {"internal", "external", "external-insecure", "pki"};
     struct err e = {0};
     int o;
 
@@ -376,18 +375,13 @@ static int parse(int argc, char **argv, struct cfg *c)
         case 'B': c->batch = (uint32_t)MIN(v, 100000); break;
         case 'u': c->sec.user = optarg; break;
         case 'p': c->sec.password_file = optarg; break;
-        case 'a': {
-            size_t m = 0;
-            while (m < ARRAY_LEN(modes) && strcmp(optarg, modes[m]))
-                m++;
-            if (m == ARRAY_LEN(modes)) {
+        case 'a':
+            if (!aero_auth_mode_parse(optarg, &c->sec.auth_mode)) {
                 fprintf(stderr, "aero-bench: --auth-mode: internal, external, external-insecure or pki\n");
                 return 2;
             }
-            c->sec.auth_mode = (enum aero_auth_mode)m;   /* same order as the enum */
             c->sec.has_auth_mode = true;
             break;
-        }
         case 'L': c->sec.tls = true; break;
         case 'A': c->sec.tls_ca = optarg; c->sec.tls = true; break;
         case 'E': c->sec.tls_name = optarg; c->sec.tls = true; break;
