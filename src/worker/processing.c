@@ -573,11 +573,22 @@ static void record_latency(struct thread *t, uint64_t us)
 /* The outcome of one write attempt of @s (a single command or a row of a batch): @st and the
  * server's @rc, @in_doubt when it was sent but its outcome is unknown; @now_us 0 = read the
  * clock. */
+/* Settle @s on an answer that is not a plain success: the node answered (an outage may be
+ * over), the record counts under @ctr, one debug line says @why. */
+static void settle_answered(struct slot *s, enum ctr ctr, const char *why)
+{
+    struct thread *t = s->th;
+
+    outage_check_over(t);
+    count(t, s->part, ctr);
+    log_debug(&t->w->log, "%s[%d]@%lld: %s", s->part->topic, (int)s->part->partition, (long long)s->offset, why);
+    settle(s);
+}
+
 static void complete(struct slot *s, enum status st, int rc, bool in_doubt, const struct err *e,
                      uint64_t now_us)
 {
     struct thread *t = s->th;
-    struct worker *w = t->w;
     const struct worker_topic *tc = s->part->tcfg;
     enum status_class cls;
     char why[ERR_MSG_LEN + 400];
@@ -589,20 +600,12 @@ static void complete(struct slot *s, enum status st, int rc, bool in_doubt, cons
     if (in_doubt)
         s->in_doubt = true;
     if (own_create) {
-        outage_check_over(t);
-        count(t, s->part, CTR_WRITTEN);
-        log_debug(&w->log, "%s[%d]@%lld: create-only write found the record it created in an unanswered attempt",
-                  s->part->topic, (int)s->part->partition, (long long)s->offset);
-        settle(s);
+        settle_answered(s, CTR_WRITTEN, "create-only write found the record it created in an unanswered attempt");
         return;
     }
     if (rc == AERO_RC_ERR_FILTERED_OUT) {
         /* only the stale-write guard sends a filter: Aerospike holds a newer record */
-        outage_check_over(t);
-        count(t, s->part, CTR_SKIPPED_STALE);
-        log_debug(&w->log, "%s[%d]@%lld: skipped: Aerospike holds a newer record (stale-write-guard)",
-                  s->part->topic, (int)s->part->partition, (long long)s->offset);
-        settle(s);
+        settle_answered(s, CTR_SKIPPED_STALE, "skipped: Aerospike holds a newer record (stale-write-guard)");
         return;
     }
     if (st == ST_OK || (rc != 0 && ignorable(tc, rc)) || (s->is_delete && rc == AERO_RC_ERR_NOT_FOUND)) {
