@@ -378,7 +378,9 @@ static void fake_stop(struct fake *f)
 
 /* ---------- helpers ---------- */
 
-static struct aero_cluster *cluster_on(const struct fake *f, uint32_t tend_ms, struct err *e)
+/* A cluster seeded with @f; @max_error_rate: the circuit breaker (0 = off). */
+static struct aero_cluster *cluster_on_rate(const struct fake *f, uint32_t tend_ms, uint32_t max_error_rate,
+                                            struct err *e)
 {
     struct aero_cluster_config cfg;
     char seed[64];
@@ -386,10 +388,18 @@ static struct aero_cluster *cluster_on(const struct fake *f, uint32_t tend_ms, s
     aero_cluster_config_init(&cfg);
     cfg.tend_interval_ms = tend_ms;
     cfg.conn_timeout_ms = 500;
+    cfg.max_error_rate = max_error_rate;
     snprintf(seed, sizeof(seed), "127.0.0.1:%u", f->port);
     if (aero_cluster_config_seeds(&cfg, seed, e) != ST_OK)
         return NULL;
     return aero_cluster_new(&cfg, e);
+}
+
+static struct aero_cluster *cluster_on(const struct fake *f, uint32_t tend_ms, struct err *e)
+{
+    struct aero_cluster_config defaults;
+    aero_cluster_config_init(&defaults);
+    return cluster_on_rate(f, tend_ms, defaults.max_error_rate, e);
 }
 
 struct tcmd {
@@ -993,21 +1003,6 @@ TEST(socket_timeout_closes_connection_then_retry_succeeds)
     fake_stop(f);
 }
 
-static struct aero_cluster *cluster_breaker(const struct fake *f, uint32_t max_error_rate, struct err *e)
-{
-    struct aero_cluster_config cfg;
-    char seed[64];
-
-    aero_cluster_config_init(&cfg);
-    cfg.tend_interval_ms = 0;          /* each aero_cluster_tend call ends the window */
-    cfg.conn_timeout_ms = 500;
-    cfg.max_error_rate = max_error_rate;
-    snprintf(seed, sizeof(seed), "127.0.0.1:%u", f->port);
-    if (aero_cluster_config_seeds(&cfg, seed, e) != ST_OK)
-        return NULL;
-    return aero_cluster_new(&cfg, e);
-}
-
 /* Run one command to the end; returns the data requests the fake received meanwhile. */
 static unsigned run_one(struct fake *f, struct aero_client *cl, struct tcmd *t, uint32_t id,
                         const struct aero_policy *p)
@@ -1028,7 +1023,7 @@ TEST(circuit_breaker_refuses_a_failing_node_until_the_window_ends)
 {
     struct fake *f = fake_start("A1");
     struct err e = {0};
-    struct aero_cluster *c = cluster_breaker(f, 3, &e);
+    struct aero_cluster *c = cluster_on_rate(f, 0, 3, &e)   /* each aero_cluster_tend ends the window */;
     struct aero_client *cl = aero_client_new(c, NULL, &e);
     struct tcmd t = {0};
     const struct aero_policy p = {100, 3000, 0, 0};
@@ -1087,7 +1082,7 @@ TEST(circuit_breaker_off_with_max_error_rate_0)
 {
     struct fake *f = fake_start("A1");
     struct err e = {0};
-    struct aero_cluster *c = cluster_breaker(f, 0, &e);
+    struct aero_cluster *c = cluster_on_rate(f, 0, 0, &e);
     struct aero_client *cl = aero_client_new(c, NULL, &e);
     struct tcmd t = {0};
     const struct aero_policy p = {1000, 3000, 0, 0};

@@ -118,6 +118,15 @@ static const struct mapping_spec users_spec = {
     .set = {MAPPING_SRC_STATIC, "users"}, .key_kind = MAPPING_KEY_KAFKA_KEY, .all_value_fields = true,
 };
 
+/* users_spec for topic @topic, writing to the set of the same name */
+static struct mapping_spec users_spec_on(const char *topic)
+{
+    struct mapping_spec s = users_spec;
+    s.topic = topic;
+    s.set = (struct mapping_ref){MAPPING_SRC_STATIC, topic};
+    return s;
+}
+
 TEST(records_arrive_with_exact_values_and_offsets_are_committed)
 {
     struct env v;
@@ -191,9 +200,7 @@ TEST(same_key_writes_keep_kafka_order)
         ASSERT_EQ_INT(rd_kafka_flush(rk, 30000), 0);
         rd_kafka_destroy(rk);
     }
-    struct mapping_spec s = users_spec;
-    s.topic = "hot";
-    s.set = (struct mapping_ref){MAPPING_SRC_STATIC, "hot"};
+    struct mapping_spec s = users_spec_on("hot");
     env_worker(&v, "hot", &s, 2);
     env_run(&v);
     ASSERT_EQ_INT(e2e_wait_objects(v.hosts, "test", "hot", keys, 30000), keys);
@@ -428,9 +435,7 @@ TEST(metrics_counters_add_up_after_a_stream_with_faults)
         TEST_SKIP("needs aerospike-testd --fail-rate");
     env_start(&v, "mix:4", args);
     e2e_produce(v.bootstrap, "mix", n, 4, "m-%d", mixed_value, NULL);
-    struct mapping_spec s = users_spec;
-    s.topic = "mix";
-    s.set = (struct mapping_ref){MAPPING_SRC_STATIC, "mix"};
+    struct mapping_spec s = users_spec_on("mix");
     env_worker(&v, "mix", &s, 2);
     env_run(&v);
     int tomb = n / 50, invalid = n / 50, good = n - tomb - invalid;
@@ -495,9 +500,7 @@ static void stale_scenario(uint32_t batch_max)
         }
     env_start(&v, "stale:1", NULL);
     e2e_produce_at(v.bootstrap, "stale", 0, msgs, n);
-    struct mapping_spec s = users_spec;
-    s.topic = "stale";
-    s.set = (struct mapping_ref){MAPPING_SRC_STATIC, "stale"};
+    struct mapping_spec s = users_spec_on("stale");
     s.guard_kafka_ts = true;
     v.batch_max = batch_max;
     env_worker(&v, "stale", &s, 2);
@@ -548,9 +551,7 @@ TEST(an_overloaded_node_trips_the_circuit_breaker_and_every_record_still_lands)
         TEST_SKIP("needs aerospike-testd's --fail-rate");
     env_start(&v, "ovl:2", args);
     e2e_produce(v.bootstrap, "ovl", n, 2, "u-%d", user_value, NULL);
-    struct mapping_spec s = users_spec;
-    s.topic = "ovl";
-    s.set = (struct mapping_ref){MAPPING_SRC_STATIC, "ovl"};
+    struct mapping_spec s = users_spec_on("ovl");
     v.batch_max = 1;                 /* single writes: a batch's rows do not count */
     v.breaker = true;
     v.max_error_rate = 40;
