@@ -206,6 +206,11 @@ bool mapping_uses_headers(const struct mapping *m)
     return m->s.ttl.src == MAPPING_SRC_HEADER;
 }
 
+bool mapping_uses_kafka_ts(const struct mapping *m)
+{
+    return m->s.guard_kafka_ts;
+}
+
 /* --- per record --- */
 
 static const char *type_name(const struct conv_value *v)

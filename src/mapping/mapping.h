@@ -100,6 +100,8 @@ void mapping_free(struct mapping *m);
 const char *mapping_topic(const struct mapping *m);
 /* True when records need their headers collected (TTL from a header). */
 bool mapping_uses_headers(const struct mapping *m);
+/* True when records need their Kafka timestamp (stale-write-guard: kafka-timestamp). */
+bool mapping_uses_kafka_ts(const struct mapping *m);
 
 /* One record to map. Docs may have a NULL/CONV_NULL root (null key / tombstone). */
 struct mapping_header {
@@ -113,7 +115,8 @@ struct mapping_input {
     const struct mapping_header *headers;
     size_t n_headers;
     uint64_t now_ms;                       /* wall clock, for epoch TTLs */
-    int64_t kafka_ts_ms;                   /* the record's Kafka timestamp, < 0 when none */
+    int64_t kafka_ts_ms;                   /* the record's Kafka timestamp, < 0 when none
+                                            * (read only when mapping_uses_kafka_ts) */
     uint32_t transaction_ttl_ms;           /* sent in the header (server-side timeout) */
 };
 

@@ -385,6 +385,7 @@ TEST(stale_write_guard_adds_the_filter_and_the_timestamp_bin)
     s.guard_kafka_ts = true;
     s.on_null_value = MAPPING_NULL_DELETE;
     struct mapping *m = mapping_new(&s, &f.e);
+    ASSERT_TRUE(mapping_uses_kafka_ts(m));                 /* the worker reads the timestamp */
     f.ts_ms = 1700000000123;
     ASSERT_OK(run(&f, m, "k", "{\"a\":1}", NULL, 0));
     ASSERT_TRUE(field(&f, AERO_FIELD_FILTER, &d, &n));
@@ -405,6 +406,7 @@ TEST(stale_write_guard_adds_the_filter_and_the_timestamp_bin)
 
     s.guard_kafka_ts = false;                              /* off: nothing added */
     m = mapping_new(&s, &f.e);
+    ASSERT_FALSE(mapping_uses_kafka_ts(m));                /* ... and nothing read */
     f.ts_ms = 1700000000123;
     ASSERT_OK(run(&f, m, "k", "{\"a\":1}", NULL, 0));
     ASSERT_FALSE(field(&f, AERO_FIELD_FILTER, &d, &n));

@@ -1014,10 +1014,12 @@ static bool start(struct thread *t, struct slot *s)
     ttl_ms = tc->socket_timeout_ms && tc->socket_timeout_ms < tc->total_timeout_ms ? tc->socket_timeout_ms
                                                                                      : tc->total_timeout_ms;
     in = (struct mapping_input){.key = t->kdoc, .value = t->vdoc, .headers = t->hdrs, .n_headers = 0,
-                                .now_ms = t->wall_ms, .kafka_ts_ms = kafka_message_timestamp(m),
+                                .now_ms = t->wall_ms, .kafka_ts_ms = -1,
                                 .transaction_ttl_ms = ttl_ms};
     if (mapping_uses_headers(tc->mapping))
         in.n_headers = collect_headers(t, m);
+    if (mapping_uses_kafka_ts(tc->mapping))   /* a line of librdkafka's message read for nothing else */
+        in.kafka_ts_ms = kafka_message_timestamp(m);
     in.headers = t->hdrs;
     buf_reset(&s->cmd.req);
     st = mapping_encode(tc->mapping, &in, &s->cmd.req, &res, &e);
