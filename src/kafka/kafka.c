@@ -251,15 +251,48 @@ size_t kafka_consumer_poll(struct kafka_consumer *kc, kafka_message **msgs, size
     return out;
 }
 
+/* A detached message's _private points here (librdkafka's never do). */
+static const char detached_mark;
+
+bool kafka_message_detached(const kafka_message *m)
+{
+    return m && m->_private == (const void *)&detached_mark;
+}
+
 void kafka_message_free(kafka_message *m)
 {
-    if (m)
+    if (m && !kafka_message_detached(m))
         rd_kafka_message_destroy(m);
 }
 
 int64_t kafka_message_timestamp(const kafka_message *m)
 {
-    return rd_kafka_message_timestamp(m, NULL);
+    return kafka_message_detached(m) ? -1 : rd_kafka_message_timestamp(m, NULL);
+}
+
+kafka_message *kafka_message_detach(kafka_message *m, void *cell, size_t cap)
+{
+    kafka_message *d = cell;
+    uint8_t *p = (uint8_t *)(d + 1);
+
+    if (m->err || kafka_message_detached(m) || cap < sizeof(*d) || m->key_len > cap - sizeof(*d) ||
+        m->len > cap - sizeof(*d) - m->key_len)
+        return NULL;
+    *d = (kafka_message){.partition = m->partition, .offset = m->offset,
+                         ._private = (void *)&detached_mark};
+    if (m->key) {
+        memcpy(p, m->key, m->key_len);
+        d->key = p;
+        d->key_len = m->key_len;
+        p += m->key_len;
+    }
+    if (m->payload) {
+        memcpy(p, m->payload, m->len);
+        d->payload = p;
+        d->len = m->len;
+    }
+    rd_kafka_message_destroy(m);
+    return d;
 }
 
 static rd_kafka_topic_partition_list_t *tp_list(const struct kafka_tp *tps, size_t n)

@@ -5,7 +5,8 @@
  *       the worker decides what is durable), and a small producer for dead-letter records.
  * Not here: what a record means (convert/, mapping/), when an offset is safe (worker/).
  * Memory: messages returned by kafka_consumer_poll are librdkafka's; release each with
- *         kafka_message_free (rd_kafka_message_destroy). Strings passed in are copied.
+ *         kafka_message_free (rd_kafka_message_destroy), or detach it into memory of the
+ *         caller's (kafka_message_detach), which releases it. Strings passed in are copied.
  * Threads: one thread drives a consumer (new, poll, commit, close, free); the rebalance
  *          callbacks run inside kafka_consumer_poll/close on that thread. kafka_pause_all,
  *          kafka_resume_all and the producer are thread-safe. A kafka_group is driven by one
@@ -63,9 +64,21 @@ struct kafka_consumer *kafka_consumer_new(const struct kafka_consumer_config *cc
  * Error events (partition EOF, transport) are consumed here, never returned; fatal ones
  * reach hooks->on_error. */
 size_t kafka_consumer_poll(struct kafka_consumer *kc, kafka_message **msgs, size_t cap, int timeout_ms);
+/* Destroys a message of librdkafka's; does nothing to a detached one (its memory is the
+ * caller's) or NULL. */
 void kafka_message_free(kafka_message *m);
-/* The record's timestamp (ms since the epoch, create or log-append time), -1 when it has none. */
+/* The record's timestamp (ms since the epoch, create or log-append time), -1 when it has none
+ * (or the message is detached). */
 int64_t kafka_message_timestamp(const kafka_message *m);
+/* Copy @m's partition, offset, key and value into @cell (@cap bytes) as a detached message and
+ * destroy @m. Returns the detached message, which lives in @cell (partition, offset, key, len,
+ * payload as @m's, NULL kept NULL; no topic handle, headers or timestamp), or NULL, @m
+ * untouched, when it does not fit or is an error event. librdkafka's memory for a message (one
+ * allocation of its own and a share of a fetch buffer) is then given back at once rather than
+ * when the record is done, which with thousands of records queued costs its allocator far
+ * more (bench/README.md). */
+kafka_message *kafka_message_detach(kafka_message *m, void *cell, size_t cap);
+bool kafka_message_detached(const kafka_message *m);
 /* Commit @n offsets (each the next offset to read). @sync: wait, and fill @errs[i] (may be
  * NULL) with 0 or the partition's error; async: the outcome reaches hooks->on_commit later. */
 enum status kafka_commit(struct kafka_consumer *kc, const struct kafka_tp *tps, size_t n, bool sync,

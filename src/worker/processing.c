@@ -132,7 +132,7 @@ static void discard_msg(struct thread *t, kafka_message *m)
     if (!m)
         return;
     if (!mem_grow(&t->gc_local, &t->gc_local_cap, t->gc_local_n + 1, sizeof(*t->gc_local), 1024)) {
-        kafka_message_free(m);
+        kafka_message_free(m);   /* out of memory: a detached one's cell is lost until the end */
         return;
     }
     t->gc_local[t->gc_local_n++] = m;
@@ -331,7 +331,7 @@ static enum status dead_letter(struct thread *t, struct slot *s, int stage, cons
     rd_kafka_headers_t *orig = NULL;
     static const char cls[] = "com.aerospike.connect.kafka.inbound.AerospikeSinkTask";
 
-    if (!t->dlq || !m) {
+    if (!t->dlq || !m || kafka_message_detached(m)) {   /* detached: never with a DLQ policy */
         log_error(&w->log, "dead-letter %s[%d]@%lld: %s", s->part->topic, (int)s->part->partition,
                   (long long)s->offset, !m ? "the original record was already released" : "no dead-letter topic");
         return ST_CONFIG;
@@ -961,7 +961,8 @@ static size_t collect_headers(struct thread *t, kafka_message *m)
     const void *val;
     size_t len, n = 0;
 
-    if (rd_kafka_message_headers(m, &hs) != RD_KAFKA_RESP_ERR_NO_ERROR)
+    if (kafka_message_detached(m) ||   /* not with a mapping that reads headers (detachable()) */
+        rd_kafka_message_headers(m, &hs) != RD_KAFKA_RESP_ERR_NO_ERROR)
         return 0;
     for (size_t i = 0; rd_kafka_header_get_all(hs, i, &name, &val, &len) == 0; i++) {
         if (!mem_grow(&t->hdrs, &t->hdr_cap, n + 1, sizeof(*t->hdrs), 16))
@@ -1096,7 +1097,7 @@ static void process(struct thread *t, const struct inbox_item *it)
     s = slot_get(t);
     if (!s) {
         worker__fail(t->w, "out of memory for record slots");
-        kafka_message_free(it->msg);
+        discard_msg(t, it->msg);
         report(t, it->part, it->seq, OUT_LEFT);
         return;
     }
@@ -1122,8 +1123,8 @@ static void flush_outbox(struct thread *t)
             memcpy(t->gc + t->gc_n, t->gc_local, t->gc_local_n * sizeof(*t->gc));
             t->gc_n += t->gc_local_n;
         } else {
-            for (size_t i = 0; i < t->gc_local_n; i++)   /* no memory: free them here */
-                kafka_message_free(t->gc_local[i]);
+            for (size_t i = 0; i < t->gc_local_n; i++)   /* no memory: free them here (cells */
+                kafka_message_free(t->gc_local[i]);      /* of detached ones: at the end) */
         }
         t->gc_local_n = 0;
     }
@@ -1212,7 +1213,7 @@ static size_t start_some(struct thread *t)
         if (atomic_load_explicit(&it->part->revoked, memory_order_acquire) ||
             !still_wanted(w, it->part, it->msg->offset)) {
             /* not started: the next owner (or the restart) reads it again */
-            kafka_message_free(it->msg);
+            discard_msg(t, it->msg);
             report(t, it->part, it->seq, OUT_LEFT);
             continue;
         }

@@ -138,6 +138,58 @@ static void apply_outcome(struct worker *w, struct part *p, uint64_t seq, uint8_
 }
 
 /* Apply every outcome the processing threads reported since the last call. */
+/* --- detached messages ---------------------------------------------------------------- */
+
+static void *cell_get(struct worker *w)
+{
+    struct cell_pool *cp = &w->cells;
+
+    for (size_t k = 0; k < CELL_SCAN && cp->n; k++) {
+        size_t i = cp->next;
+        cp->next = i + 1 == cp->n ? 0 : i + 1;
+        if (!cp->used[i]) {
+            cp->used[i] = 1;
+            cp->n_used++;
+            return cp->arena + i * CELL_SZ;
+        }
+    }
+    return NULL;    /* none free nearby (or no arena): the message stays librdkafka's */
+}
+
+static bool cell_of(const struct worker *w, const void *p, size_t *idx)
+{
+    const uint8_t *b = p;
+
+    if (!w->cells.arena || b < w->cells.arena || b >= w->cells.arena + w->cells.n * CELL_SZ)
+        return false;
+    *idx = (size_t)(b - w->cells.arena) / CELL_SZ;
+    return true;
+}
+
+/* A message the worker is done with: librdkafka's are destroyed, detached ones' cells freed. */
+static void msg_release(struct worker *w, kafka_message *m)
+{
+    size_t i;
+
+    if (cell_of(w, m, &i)) {
+        w->cells.used[i] = 0;
+        if (--w->cells.n_used == 0)
+            w->cells.next = 0;    /* all back: start over, so a slow stream touches few pages */
+    } else
+        kafka_message_free(m);
+}
+
+/* Whether messages of @tc may be detached: nothing after the decoding needs more of them than
+ * partition, offset, key and value. Not with a dead-letter queue (its records carry the
+ * original's headers and timestamp; conversion failures go there under errors.tolerance=all
+ * whatever the topic's policies), nor with a mapping that reads headers or the timestamp. */
+static bool detachable(const struct worker *w, const struct worker_topic *tc)
+{
+    return tc && !(w->cfg.dlq_topic && *w->cfg.dlq_topic) && tc->on_invalid != WORKER_DEAD_LETTER &&
+           tc->on_write_failure != WORKER_DEAD_LETTER &&
+           (!tc->mapping || (!mapping_uses_headers(tc->mapping) && !mapping_uses_kafka_ts(tc->mapping)));
+}
+
 static void drain_outboxes(struct worker *w)
 {
     for (int i = 0; i < w->nth; i++) {
@@ -163,7 +215,7 @@ static void drain_outboxes(struct worker *w)
         for (size_t k = 0; k < n; k++)
             apply_outcome(w, items[k].part, items[k].seq, items[k].outcome);
         for (size_t k = 0; k < gn; k++)
-            kafka_message_free(gc[k]);
+            msg_release(w, gc[k]);
         t->out_spare = items;
         t->out_spare_cap = cap;
         t->gc_spare = gc;
@@ -208,6 +260,7 @@ static void on_assign(void *ctx, const struct kafka_tp *tps, size_t n)
         }
         p->partition = tps[i].partition;
         p->tcfg = tc;
+        p->detach = detachable(w, tc);
         p->tidx = tidx;
         p->next_commit = p->committed = p->next_fetch = -1;
         p->rx_ms = clock_mono_ms();   /* its first fetch gets the same grace as any other */
@@ -458,26 +511,44 @@ static void dispatch(struct worker *w, kafka_message **msgs, size_t n)
 
     if (!w->first_record_ms && n)
         w->first_record_ms = now;
+    /* Copy what the records need out of librdkafka's memory now, while it is warm, before
+     * they queue behind thousands of others (outside the threads' locks). */
+    uint64_t detached = 0;
+    for (size_t i = 0; i < n; i++) {
+        kafka_message *m = msgs[i], *d;
+        struct part *p = w->dparts[i] = part_find(w, rd_kafka_topic_name(m->rkt), m->partition);
+        void *cell;
+        if (p && p->detach && m->offset >= p->next_fetch && (cell = cell_get(w))) {
+            if ((d = kafka_message_detach(m, cell, CELL_SZ))) {
+                msgs[i] = d;
+                detached++;
+            } else {
+                msg_release(w, cell);
+            }
+        }
+    }
+    if (detached)
+        atomic_fetch_add_explicit(&w->detached, detached, memory_order_relaxed);
     for (int ti = 0; ti < w->nth; ti++)
         pthread_mutex_lock(&w->th[ti].mu);
     for (size_t i = 0; i < n; i++) {
         kafka_message *m = msgs[i];
-        struct part *p = part_find(w, rd_kafka_topic_name(m->rkt), m->partition);
+        struct part *p = w->dparts[i];
         int ti;
         if (p && m->offset < p->next_fetch) {   /* already taken: fetched again after a refetch */
-            kafka_message_free(m);
+            msg_release(w, m);
             continue;
         }
         if (!p || !ring_room(p)) {   /* not (or no longer) ours; or no memory */
             if (p)
                 worker__fail(w, "out of memory tracking %s[%d]", p->topic, (int)p->partition);
-            kafka_message_free(m);
+            msg_release(w, m);
             continue;
         }
         ti = route(w, m);
         struct inbox_item it = {m, p, p->next_seq};
         if (!inbox_push(&w->th[ti], &it)) {
-            kafka_message_free(m);
+            msg_release(w, m);
             worker__fail(w, "out of memory dispatching records");
             continue;
         }
@@ -912,6 +983,21 @@ struct worker *worker_new(const struct worker_config *cfg, struct err *e)
         w->cfg.offset_flush_interval_ms = 60000;
     if (w->cfg.drain_timeout_ms == 0)
         w->cfg.drain_timeout_ms = 30000;
+    for (size_t i = 0; i < w->cfg.n_topic_cfgs; i++) {
+        if (detachable(w, &w->tcfgs[i])) {   /* cells for every record the queue may hold */
+            size_t n = MIN((size_t)w->cfg.max_queued_records + 2 * BATCH_MAX, (size_t)1 << 17);
+            w->cells.arena = mem_malloc(n * CELL_SZ);   /* untouched pages cost nothing */
+            w->cells.used = mem_calloc(n, 1);
+            if (w->cells.arena && w->cells.used) {
+                w->cells.n = n;
+            } else {                     /* without: every message stays librdkafka's */
+                mem_free(w->cells.arena);
+                mem_free(w->cells.used);
+                w->cells.arena = w->cells.used = NULL;
+            }
+            break;
+        }
+    }
     if (!w->cfg.key_converter || !w->cfg.value_converter) {
         err_set(e, ST_CONFIG, "key.converter and value.converter are required");
         goto fail;
@@ -947,6 +1033,7 @@ void worker_stats(struct worker *w, struct worker_stats *out)
     out->partitions = atomic_load(&w->nparts);
     out->rebalances = atomic_load(&w->rebalances);
     out->committed_records = atomic_load(&w->committed_records);
+    out->detached = atomic_load(&w->detached);
 }
 
 size_t worker_topic_count(const struct worker *w)
@@ -1024,6 +1111,8 @@ void worker_free(struct worker *w)
         worker__thread_free(&w->th[i]);
     }
     mem_free(w->th);
+    mem_free(w->cells.arena);   /* after the threads: no detached message lives on */
+    mem_free(w->cells.used);
     kafka_consumer_free(w->kc);
     for (size_t b = 0; w->ptab && b < w->pcap; b++) {
         struct part *p = w->ptab[b];

@@ -96,6 +96,7 @@ struct worker_stats {
     bool paused;                /* back-pressure pause in effect */
     int partitions;             /* assigned */
     uint64_t rebalances;        /* assignment changes seen (assign + revoke callbacks) */
+    uint64_t detached;          /* messages copied out of librdkafka's memory when taken */
 };
 
 /* Per-topic counters (same meanings as in struct worker_stats). */

@@ -65,6 +65,7 @@ struct part {
     int64_t start;                 /* committed offset the group starts from (-1001: none) */
     bool start_known;              /* start was looked up (only while next_fetch < 0) */
     bool blocked;                  /* an OUT_LEFT record sits at the head */
+    bool detach;                   /* its messages are copied out of librdkafka when taken */
     /* mirrors for other threads (metrics) */
     _Atomic int64_t position_a, committed_a, next_commit_a;
     _Atomic uint64_t pending_a;
@@ -178,6 +179,19 @@ struct thread {
 
 /* --- The task --- */
 
+/* Cells for detached messages (kafka_message_detach): one arena, handed out in address order
+ * (consecutive records in consecutive memory, as in librdkafka's fetch buffers) and taken
+ * back by address (the cell itself is not touched again). Consumer thread only: processing
+ * threads return them with their other discarded messages. */
+#define CELL_SZ 512           /* the message header and ~440 bytes of key and value; larger
+                               * records stay in librdkafka's memory */
+#define CELL_SCAN 64          /* cells looked at for a free one before giving up */
+struct cell_pool {
+    uint8_t *arena;                /* n * CELL_SZ bytes (faulted in as used) */
+    uint8_t *used;                 /* n flags */
+    size_t n, next, n_used;
+};
+
 struct worker {
     struct worker_config cfg;
     char *name, *group_id;
@@ -188,6 +202,8 @@ struct worker {
     struct kafka_consumer *kc;
     struct thread *th;
     int nth;
+    struct cell_pool cells;
+    struct part *dparts[BATCH_MAX]; /* dispatch's scratch: the partition of each message */
     struct part **ptab;
     size_t pcap, pcount;
     struct part **parr;            /* scratch list of every partition */
@@ -216,6 +232,7 @@ struct worker {
     _Atomic int nparts;
     pthread_mutex_t pmu;           /* guards ptab changes against readers on other threads */
     _Atomic uint64_t rebalances;
+    _Atomic uint64_t detached;
     _Atomic bool paused_flag;
     _Atomic bool in_outage;        /* retriable failures are being retried */
     _Atomic uint64_t outage_since, outage_logged, last_failure_ms, failures_since_log, last_success_ms;

@@ -174,6 +174,63 @@ TEST(records_arrive_with_exact_values_and_offsets_are_committed)
     env_free(&v);
 }
 
+/* Values of 20 to ~730 bytes: both sides of what fits a cell (512 bytes with the message
+ * header and the key), the padding a function of the record's number. */
+static void sized_pad(int i, char *out)
+{
+    int pad = (i * 7) % 700;
+    for (int k = 0; k < pad; k++)
+        out[k] = (char)('a' + (i + k) % 26);
+    out[pad] = '\0';
+}
+
+static int sized_value(int i, char *buf, size_t cap, void *ctx)
+{
+    char pad[704];
+    (void)ctx;
+    sized_pad(i, pad);
+    return snprintf(buf, cap, "{\"seq\":%d,\"pad\":\"%s\"}", i, pad);
+}
+
+/* Messages that fit a cell are copied out of librdkafka's memory when the consumer takes them
+ * (kafka_message_detach), larger ones stay there: records of both kinds arrive byte-exact. */
+TEST(records_copied_out_of_librdkafka_or_left_there_arrive_exact)
+{
+    struct env v;
+    const int n = 3000;
+    struct mapping_spec spec = users_spec_on("sized");
+
+    env_start(&v, "sized:4", NULL);
+    e2e_produce(v.bootstrap, "sized", n, 4, "s-%d", sized_value, NULL);
+    env_worker(&v, "sized", &spec, 2);
+    env_run(&v);
+    ASSERT_EQ_INT(e2e_wait_objects(v.hosts, "test", "sized", n, 60000), n);
+    ASSERT_EQ_INT(env_stop(&v), 0);
+
+    struct worker_stats st;
+    worker_stats(v.w, &st);
+    ASSERT_EQ_U64(st.written, n);
+    ASSERT_EQ_U64(st.in_flight, 0);
+    if (st.detached < (uint64_t)n / 4 || st.detached > (uint64_t)n * 3 / 4)   /* ~60% fit */
+        TEST_FAIL("%llu of %d messages detached: both kinds should be many",
+                  (unsigned long long)st.detached, n);
+
+    struct e2e_aero a;
+    e2e_aero_open(&a, v.hosts);
+    for (int i = 0; i < n; i++) {
+        struct aero_record rec = {0};
+        char key[32], got[768], want[704];
+        snprintf(key, sizeof(key), "s-%d", i);
+        ASSERT_OK(e2e_get_str(&a, "test", "sized", key, &rec));
+        sized_pad(i, want);
+        ASSERT_EQ_STR(e2e_bin_str(&rec, "pad", got, sizeof(got)), want);
+        ASSERT_EQ_INT(e2e_bin_int(&rec, "seq"), i);
+        aero_record_free(&rec);
+    }
+    e2e_aero_close(&a);
+    env_free(&v);
+}
+
 TEST(same_key_writes_keep_kafka_order)
 {
     struct env v;
@@ -575,6 +632,7 @@ TEST(an_overloaded_node_trips_the_circuit_breaker_and_every_record_still_lands)
 
 TEST_LIST = {
     T(records_arrive_with_exact_values_and_offsets_are_committed),
+    T(records_copied_out_of_librdkafka_or_left_there_arrive_exact),
     T(same_key_writes_keep_kafka_order),
     T(retriable_failures_are_retried_until_every_record_lands),
     T(steady_state_record_path_allocates_nothing),
