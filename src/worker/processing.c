@@ -333,7 +333,8 @@ static enum status dead_letter(struct thread *t, struct slot *s, int stage, cons
 
     if (!t->dlq || !m || kafka_message_detached(m)) {   /* detached: never with a DLQ policy */
         log_error(&w->log, "dead-letter %s[%d]@%lld: %s", s->part->topic, (int)s->part->partition,
-                  (long long)s->offset, !m ? "the original record was already released" : "no dead-letter topic");
+                  (long long)s->offset, !m ? "the original record was already released"
+                  : kafka_message_detached(m) ? "the record was taken without its headers" : "no dead-letter topic");
         return ST_CONFIG;
     }
     /* the original headers first, then Connect's context headers */

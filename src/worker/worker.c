@@ -137,7 +137,6 @@ static void apply_outcome(struct worker *w, struct part *p, uint64_t seq, uint8_
     atomic_store_explicit(&p->pending_a, p->pending, memory_order_relaxed);
 }
 
-/* Apply every outcome the processing threads reported since the last call. */
 /* --- detached messages ---------------------------------------------------------------- */
 
 static void *cell_get(struct worker *w)
@@ -175,8 +174,9 @@ static void msg_release(struct worker *w, kafka_message *m)
         w->cells.used[i] = 0;
         if (--w->cells.n_used == 0)
             w->cells.next = 0;    /* all back: start over, so a slow stream touches few pages */
-    } else
+    } else {
         kafka_message_free(m);
+    }
 }
 
 /* Whether messages of @tc may be detached: nothing after the decoding needs more of them than
@@ -190,6 +190,7 @@ static bool detachable(const struct worker *w, const struct worker_topic *tc)
            (!tc->mapping || (!mapping_uses_headers(tc->mapping) && !mapping_uses_kafka_ts(tc->mapping)));
 }
 
+/* Apply every outcome the processing threads reported since the last call. */
 static void drain_outboxes(struct worker *w)
 {
     for (int i = 0; i < w->nth; i++) {
