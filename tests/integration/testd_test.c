@@ -2033,6 +2033,67 @@ TEST(rewrite_of_every_bin_in_stored_order)
     tu_proc_free(p);
 }
 
+/* Creating records: plain writes land in the ops' order with the usual conversions (short
+ * integers widened, lists compacted); a bin written twice keeps the last value, a NULL write
+ * leaves no bin, a bad list fails the create with nothing stored. */
+TEST(create_of_new_records)
+{
+    char hosts[256];
+    struct tu_proc *p = start(NULL, hosts, sizeof(hosts));
+    int fd = tconnect(hosts);
+    struct buf b = BUF_INIT;
+    struct rq r = {BUF_INIT, 0, 0};
+
+    rq_begin(&r, 0, 1, 0, 0, 0);                        /* plain writes: the fast path */
+    rq_key(&r, "test", "t", dg(90001));
+    rq_op(&r, 2, 20, "l", HEX("92 cf 00 00 00 00 00 00 00 01 d0 05"), 12);
+    rq_op(&r, 2, 1, "i", HEX("01 02"), 2);
+    rq_op(&r, 2, 3, "s", "ab", 2);
+    ASSERT_EQ_INT(txn(fd, &r, &b).rc, 0);
+    {
+        const char *names[] = {"l", "i", "s"};
+        const uint8_t pts[] = {20, 1, 3};
+        const uint8_t *vals[] = {HEX("92 01 05"), HEX("00 00 00 00 00 00 01 02"), (const uint8_t *)"ab"};
+        const uint32_t lens[] = {3, 8, 2};
+        expect_bins(fd, dg(90001), &b, 1, 3, names, pts, vals, lens);
+    }
+    rq_begin(&r, 0, 1, 0, 0, 0);                        /* a bin written twice: the last wins */
+    rq_key(&r, "test", "t", dg(90002));
+    rq_op(&r, 2, 3, "a", "first", 5);
+    rq_op(&r, 2, 3, "b", "bee", 3);
+    rq_op(&r, 2, 3, "a", "last", 4);
+    ASSERT_EQ_INT(txn(fd, &r, &b).rc, 0);
+    {
+        const char *names[] = {"a", "b"};
+        const uint8_t pts[] = {3, 3};
+        const uint8_t *vals[] = {(const uint8_t *)"last", (const uint8_t *)"bee"};
+        const uint32_t lens[] = {4, 3};
+        expect_bins(fd, dg(90002), &b, 1, 2, names, pts, vals, lens);
+    }
+    rq_begin(&r, 0, 1, 0, 0, 0);                        /* a NULL write stores no bin */
+    rq_key(&r, "test", "t", dg(90003));
+    rq_op(&r, 2, 3, "a", "x", 1);
+    rq_op(&r, 2, 0, "n", "", 0);
+    ASSERT_EQ_INT(txn(fd, &r, &b).rc, 0);
+    {
+        const char *names[] = {"a"};
+        const uint8_t pts[] = {3};
+        const uint8_t *vals[] = {(const uint8_t *)"x"};
+        const uint32_t lens[] = {1};
+        expect_bins(fd, dg(90003), &b, 1, 1, names, pts, vals, lens);
+    }
+    rq_begin(&r, 0, 1, 0, 0, 0);                        /* a malformed list: nothing created */
+    rq_key(&r, "test", "t", dg(90004));
+    rq_op(&r, 2, 3, "a", "x", 1);
+    rq_op(&r, 2, 20, "l", HEX("92 01"), 2);
+    ASSERT_EQ_INT(txn(fd, &r, &b).rc, 4);
+    ASSERT_EQ_INT(get_all(fd, dg(90004), &b).rc, 2);
+    buf_free(&r.b);
+    buf_free(&b);
+    close(fd);
+    tu_proc_free(p);
+}
+
 /* The project's codec (src/aerospike) against the server's independent parser: requests
  * built with aero_msg_*, digests from aero_digest, replies parsed with aero_msg_parse. */
 TEST(codec_client_roundtrip)
@@ -2384,6 +2445,7 @@ TEST_LIST = {
     T(lever_pause_refuses_then_recovers),
     T(lever_latency_keeps_order_and_other_connections),
     T(rewrite_of_every_bin_in_stored_order),
+    T(create_of_new_records),
     T(cdt_list_map_and_compaction),
     T(stored_form_lists_kept_and_others_normalised),
     T(codec_client_roundtrip),
