@@ -2044,7 +2044,7 @@ TEST(create_of_new_records)
     struct buf b = BUF_INIT;
     struct rq r = {BUF_INIT, 0, 0};
 
-    rq_begin(&r, 0, 1, 0, 0, 0);                        /* plain writes: the fast path */
+    rq_begin(&r, 0, 1, 0, 0, 0);                        /* plain writes to distinct bins */
     rq_key(&r, "test", "t", dg(90001));
     rq_op(&r, 2, 20, "l", HEX("92 cf 00 00 00 00 00 00 00 01 d0 05"), 12);
     rq_op(&r, 2, 1, "i", HEX("01 02"), 2);
