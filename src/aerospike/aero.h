@@ -37,6 +37,16 @@ struct aero_key_value {
 /* RIPEMD-160(set || key type || key bytes). */
 void aero_digest(const char *set, size_t set_len, const struct aero_key_value *key,
                  uint8_t out[AERO_DIGEST_SZ]);
+/* The same digest in two steps, for many keys at once: aero_digest_block fills @block with
+ * the digest's input, padded (one RIPEMD-160 block), and returns false when set and key do not
+ * fit one block (more than 55 bytes together: use aero_digest); aero_digest_blocks then
+ * digests @n such blocks, eight at a time where the CPU has AVX2 (about a seventh of the CPU
+ * of one aero_digest each). out[i] is blocks[i]'s digest, equal to aero_digest's. */
+#define AERO_DIGEST_BLOCK_SZ 64
+bool aero_digest_block(const char *set, size_t set_len, const struct aero_key_value *key,
+                       uint8_t block[AERO_DIGEST_BLOCK_SZ]);
+void aero_digest_blocks(const uint8_t (*blocks)[AERO_DIGEST_BLOCK_SZ], size_t n,
+                        uint8_t (*out)[AERO_DIGEST_SZ]);
 uint16_t aero_partition_id(const uint8_t digest[AERO_DIGEST_SZ]);
 
 /* ===================================================================================
@@ -54,6 +64,7 @@ struct aero_msg {
     size_t start;         /* offset of the proto header in b */
     size_t op_start;      /* offset of the op being written (aero_msg_op_open) */
     uint32_t n_fields, n_ops;
+    size_t digest_at;     /* offset in b of the digest's 20 bytes (aero_msg_key_fields) */
     enum status st;       /* sticky error */
     char why[96];
 };

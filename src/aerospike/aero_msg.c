@@ -92,6 +92,7 @@ void aero_msg_key_fields(struct aero_msg *m, const char *ns, size_t ns_len, cons
     }
     aero_msg_field(m, AERO_FIELD_NAMESPACE, ns, ns_len);
     aero_msg_field(m, AERO_FIELD_SET, set, set_len);
+    m->digest_at = m->b->len + 5;
     aero_msg_field(m, AERO_FIELD_DIGEST_RIPE, digest, AERO_DIGEST_SZ);
     if (send_key) {
         uint8_t *p;

@@ -562,6 +562,25 @@ static enum status put_rops(const struct mapping *m, struct aero_msg *msg, const
     return ST_OK;
 }
 
+/* The key's digest now, or its input in in->digest_block for the caller (see mapping.h). */
+static void key_digest(const struct mapping_input *in, const char *set, size_t set_len,
+                       const struct aero_key_value *key, struct mapping_result *out)
+{
+    if (in->digest_block && aero_digest_block(set, set_len, key, in->digest_block)) {
+        memset(out->digest, 0, AERO_DIGEST_SZ);
+        out->digest_deferred = true;
+        return;
+    }
+    aero_digest(set, set_len, key, out->digest);
+}
+
+void mapping_set_digest(struct buf *req, struct mapping_result *out, const uint8_t digest[AERO_DIGEST_SZ])
+{
+    memcpy(req->p + out->digest_at, digest, AERO_DIGEST_SZ);
+    memcpy(out->digest, digest, AERO_DIGEST_SZ);
+    out->digest_deferred = false;
+}
+
 enum status mapping_encode(const struct mapping *m, const struct mapping_input *in, struct buf *req,
                            struct mapping_result *out, struct err *e)
 {
@@ -580,6 +599,8 @@ enum status mapping_encode(const struct mapping *m, const struct mapping_input *
     out->repeatable = m->s.op != MAPPING_OP_OPERATE || m->rops_repeatable;
     out->skip_reason = NULL;
     out->n_bins = 0;
+    out->digest_deferred = false;
+    out->digest_at = 0;
     if (!val && !is_delete) {
         switch (m->s.on_null_value) {
         case MAPPING_NULL_SKIP:
@@ -605,7 +626,7 @@ enum status mapping_encode(const struct mapping *m, const struct mapping_input *
             return err_set(e, ST_MAPPING, "key-field: the Kafka record has no key");
         if (key_from_value(k, "key-field: the Kafka key", &key, e) != ST_OK)
             return ST_MAPPING;
-        aero_digest(set, set_len, &key, out->digest);
+        key_digest(in, set, set_len, &key, out);
         break;
     }
     case MAPPING_KEY_VALUE_FIELD:
@@ -613,7 +634,7 @@ enum status mapping_encode(const struct mapping *m, const struct mapping_input *
             return ST_MAPPING;
         if (key_from_value(v, "key-field", &key, e) != ST_OK)
             return err_prefix(e, "field '%s'", m->s.key_field);
-        aero_digest(set, set_len, &key, out->digest);
+        key_digest(in, set, set_len, &key, out);
         break;
     case MAPPING_KEY_DIGEST_FIELD:
         if (need_field(in->value, "digest", m->s.key_field, &v, e) != ST_OK)
@@ -637,6 +658,7 @@ enum status mapping_encode(const struct mapping *m, const struct mapping_input *
                        (m->s.durable_delete ? AERO_INFO2_DURABLE_DELETE : 0),
                        m->info3 & AERO_INFO3_COMMIT_MASTER, 0, 0, in->transaction_ttl_ms);
         aero_msg_key_fields(&msg, ns, ns_len, set, set_len, out->digest, send);
+        out->digest_at = msg.digest_at;
         put_guard(m, in, &msg);
         if (aero_msg_end(&msg, e) != ST_OK) {
             aero_msg_abort(&msg);
@@ -664,6 +686,7 @@ enum status mapping_encode(const struct mapping *m, const struct mapping_input *
     aero_msg_begin(&msg, req, 0, (uint8_t)(m->info2 | (operate && m->rops_map ? AERO_INFO2_RESPOND_ALL_OPS : 0)),
                    m->info3, gen, ttl, in->transaction_ttl_ms);
     aero_msg_key_fields(&msg, ns, ns_len, set, set_len, out->digest, send);
+    out->digest_at = msg.digest_at;
     put_guard(m, in, &msg);
     st = operate ? put_rops(m, &msg, in->value, e) : put_bins(m, &msg, in->value, e);
     if (st != ST_OK) {

@@ -118,6 +118,8 @@ struct mapping_input {
     int64_t kafka_ts_ms;                   /* the record's Kafka timestamp, < 0 when none
                                             * (read only when mapping_uses_kafka_ts) */
     uint32_t transaction_ttl_ms;           /* sent in the header (server-side timeout) */
+    uint8_t *digest_block;                 /* optional, AERO_DIGEST_BLOCK_SZ bytes: see
+                                            * mapping_result.digest_deferred */
 };
 
 enum mapping_action { MAPPING_WRITE, MAPPING_DELETE, MAPPING_SKIP };
@@ -130,7 +132,16 @@ struct mapping_result {
     bool repeatable;                       /* applying it twice = once (false: list-append or
                                             * increment, which a replayed batch would repeat) */
     const char *skip_reason;               /* static text when action == MAPPING_SKIP */
+    /* With in->digest_block set, a key digest whose input fits one block is left to the
+     * caller (who can compute many at once, aero_digest_blocks): the block holds its input,
+     * digest and the request's digest field are zeros until the caller puts the digest in
+     * both (mapping_set_digest). */
+    bool digest_deferred;
+    size_t digest_at;                      /* offset in req of the digest's 20 bytes */
 };
+
+/* Put a deferred digest (aero_digest_blocks of in->digest_block) into @req and @out. */
+void mapping_set_digest(struct buf *req, struct mapping_result *out, const uint8_t digest[AERO_DIGEST_SZ]);
 
 /* Append one complete request to @req (nothing is appended on error or skip). */
 enum status mapping_encode(const struct mapping *m, const struct mapping_input *in, struct buf *req,

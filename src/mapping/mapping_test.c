@@ -10,6 +10,7 @@ struct fx {
     struct err e;
     struct aero_msg_view v;
     int64_t ts_ms;              /* the record's Kafka timestamp (-1: none) */
+    uint8_t *digest_block;      /* mapping_input.digest_block (NULL: digest computed inline) */
 };
 
 static void fx_init(struct fx *f)
@@ -38,7 +39,8 @@ static enum status run(struct fx *f, const struct mapping *m, const char *key, c
                        const struct mapping_header *h, size_t nh)
 {
     struct mapping_input in = {.key = f->key, .value = f->val, .headers = h, .n_headers = nh,
-                               .now_ms = 1700000000000ull, .kafka_ts_ms = f->ts_ms, .transaction_ttl_ms = 1000};
+                               .now_ms = 1700000000000ull, .kafka_ts_ms = f->ts_ms, .transaction_ttl_ms = 1000,
+                               .digest_block = f->digest_block};
     buf_reset(&f->req);
     err_clear(&f->e);
     ASSERT_OK(conv_decode(f->str, (const uint8_t *)key, key ? strlen(key) : 0, f->key, &f->e));
@@ -535,6 +537,78 @@ TEST(operate_list_append_increment_map_put_and_write)
     fx_free(&f);
 }
 
+/* A digest left to the caller (mapping_input.digest_block) completes, through
+ * aero_digest_blocks and mapping_set_digest, to the very request and digest of an inline
+ * one: for a Kafka key, an integer key from the value sent with the record, a set from the
+ * value, a delete; keys too long for one block, and digests taken from a field, are computed
+ * inline as before. */
+TEST(deferred_digest_completes_to_the_same_request)
+{
+    static const struct {
+        enum mapping_key_kind kind;
+        const char *key_field, *set_field, *key, *json;
+        bool send_key, del, deferred;
+    } cases[] = {
+        {MAPPING_KEY_KAFKA_KEY, NULL, NULL, "user-17", "{\"a\":1,\"b\":\"x\"}", false, false, true},
+        {MAPPING_KEY_VALUE_FIELD, "id", NULL, NULL, "{\"id\":42,\"v\":[1,2]}", true, false, true},
+        {MAPPING_KEY_KAFKA_KEY, NULL, "tier", "k", "{\"tier\":\"gold\",\"x\":1}", false, false, true},
+        {MAPPING_KEY_KAFKA_KEY, NULL, NULL, "gone", "{\"x\":1}", false, true, true},
+        /* set "demo" + type + 51 key bytes = 56: one byte over one block */
+        {MAPPING_KEY_KAFKA_KEY, NULL, NULL, "kkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkk", "{\"x\":1}",
+         false, false, false},
+        {MAPPING_KEY_KAFKA_KEY, NULL, NULL, "kkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkk", "{\"x\":1}",
+         false, false, true},
+        {MAPPING_KEY_DIGEST_FIELD, "d", NULL, NULL, "{\"d\":\"7JEZLUt/jONdXXjTS8ply6qqyWA=\",\"x\":1}", false, false,
+         false},
+    };
+    uint8_t block[1][AERO_DIGEST_BLOCK_SZ], dig[1][AERO_DIGEST_SZ], want_digest[AERO_DIGEST_SZ];
+    struct fx f;
+    struct buf want = BUF_INIT;
+    const uint8_t *d;
+    uint32_t n;
+
+    fx_init(&f);
+    for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
+        struct mapping_spec s = base_spec;
+        s.key_kind = cases[i].kind;
+        s.key_field = cases[i].key_field;
+        s.send_key = cases[i].send_key;
+        if (cases[i].set_field)
+            s.set = (struct mapping_ref){MAPPING_SRC_VALUE_FIELD, cases[i].set_field};
+        if (cases[i].del)
+            s.op = MAPPING_OP_DELETE;
+        struct mapping *m = mapping_new(&s, &f.e);
+        ASSERT_TRUE(m != NULL);
+        f.digest_block = NULL;
+        ASSERT_OK_E(run(&f, m, cases[i].key, cases[i].json, NULL, 0), &f.e);
+        ASSERT_FALSE(f.res.digest_deferred);
+        buf_reset(&want);
+        ASSERT_OK(buf_append(&want, f.req.p, f.req.len));
+        memcpy(want_digest, f.res.digest, AERO_DIGEST_SZ);
+
+        f.digest_block = block[0];
+        ASSERT_OK_E(run(&f, m, cases[i].key, cases[i].json, NULL, 0), &f.e);
+        if (f.res.digest_deferred != cases[i].deferred)
+            TEST_FAIL("case %zu: digest_deferred %d, want %d", i, f.res.digest_deferred, cases[i].deferred);
+        if (cases[i].deferred) {
+            ASSERT_TRUE(field(&f, AERO_FIELD_DIGEST_RIPE, &d, &n));
+            ASSERT_EQ_INT(n, AERO_DIGEST_SZ);
+            ASSERT_EQ_MEM(d, HEX("00000000000000000000000000000000 00000000"), 20);
+            ASSERT_TRUE(d == f.req.p + f.res.digest_at);
+            aero_digest_blocks((const uint8_t (*)[AERO_DIGEST_BLOCK_SZ])block, 1, dig);
+            mapping_set_digest(&f.req, &f.res, dig[0]);
+            ASSERT_FALSE(f.res.digest_deferred);
+        }
+        ASSERT_EQ_INT(f.req.len, want.len);
+        if (memcmp(f.req.p, want.p, want.len) != 0)
+            TEST_FAIL("case %zu: the request differs from the one with its digest computed inline", i);
+        ASSERT_EQ_MEM(f.res.digest, want_digest, AERO_DIGEST_SZ);
+        mapping_free(m);
+    }
+    buf_free(&want);
+    fx_free(&f);
+}
+
 TEST(steady_state_mapping_allocates_nothing)
 {
     struct fx f;
@@ -568,6 +642,7 @@ TEST_LIST = {
     T(policies_set_the_header_bits),
     T(tombstones_and_records_that_cannot_be_written),
     T(operate_list_append_increment_map_put_and_write),
+    T(deferred_digest_completes_to_the_same_request),
     T(steady_state_mapping_allocates_nothing),
     {0},
 };

@@ -973,10 +973,19 @@ static size_t collect_headers(struct thread *t, kafka_message *m)
     return n;
 }
 
-/* Decode, map and submit (or settle) one record. Returns false when it must be retried later
- * (a retriable decode failure, e.g. the schema registry is down): the thread then starts no
- * other record until it went through, so no later record of the same key overtakes it. */
-static bool start(struct thread *t, struct slot *s)
+/* What start_encode did with a record. */
+enum started {
+    STARTED,           /* submitted, waiting behind its key, or settled (skipped, bad, ...) */
+    STARTED_HELD,      /* a retriable failure: retried later, nothing more is started till then */
+    STARTED_DIGEST,    /* encoded but for its key digest: start_finish once the caller has it */
+};
+
+static void start_finish(struct thread *t, struct slot *s, const struct mapping_result *res);
+
+/* First half of starting a record: decode and map it. With @digest_block the key digest may
+ * be left to the caller (STARTED_DIGEST: @res and @digest_block describe it). */
+static enum started start_encode(struct thread *t, struct slot *s, struct mapping_result *res,
+                                 uint8_t *digest_block)
 {
     struct worker *w = t->w;
     struct part *p = s->part;
@@ -984,7 +993,6 @@ static bool start(struct thread *t, struct slot *s)
     kafka_message *m = s->msg;
     struct err e;               /* err_clear, not = {0}: no 520-byte memset per record */
     struct mapping_input in;
-    struct mapping_result res;
     enum status st;
     uint32_t ttl_ms;
     int stage = 0;
@@ -1002,29 +1010,29 @@ static bool start(struct thread *t, struct slot *s)
         if (status_class(st) == CLASS_RETRIABLE) {
             schedule_retry(t, s, "Record decoding", &e);
             s->state = SLOT_RETRY_START;
-            return false;
+            return STARTED_HELD;
         }
         if (status_class(st) == CLASS_FATAL) {
             worker__fail(w, "%s[%d]@%lld: %s", p->topic, (int)p->partition, (long long)s->offset, e.msg);
             give_up(s, true);
-            return true;
+            return STARTED;
         }
         conversion_failed(t, s, stage, &e);
-        return true;
+        return STARTED;
     }
 
     ttl_ms = tc->socket_timeout_ms && tc->socket_timeout_ms < tc->total_timeout_ms ? tc->socket_timeout_ms
                                                                                      : tc->total_timeout_ms;
     in = (struct mapping_input){.key = t->kdoc, .value = t->vdoc, .headers = t->hdrs, .n_headers = 0,
                                 .now_ms = t->wall_ms, .kafka_ts_ms = -1,
-                                .transaction_ttl_ms = ttl_ms};
+                                .transaction_ttl_ms = ttl_ms, .digest_block = digest_block};
     if (mapping_uses_headers(tc->mapping))
         in.n_headers = collect_headers(t, m);
     if (mapping_uses_kafka_ts(tc->mapping))   /* a line of librdkafka's message read for nothing else */
         in.kafka_ts_ms = kafka_message_timestamp(m);
     in.headers = t->hdrs;
     buf_reset(&s->cmd.req);
-    st = mapping_encode(tc->mapping, &in, &s->cmd.req, &res, &e);
+    st = mapping_encode(tc->mapping, &in, &s->cmd.req, res, &e);
     if (st != ST_OK) {
         if (status_class(st) == CLASS_RECORD) {
             char pol[64];
@@ -1034,30 +1042,41 @@ static bool start(struct thread *t, struct slot *s)
             worker__fail(w, "%s[%d]@%lld: %s", p->topic, (int)p->partition, (long long)s->offset, e.msg);
             give_up(s, true);
         }
-        return true;
+        return STARTED;
     }
-    if (res.action == MAPPING_SKIP) {
-        bool tomb = strstr(res.skip_reason, "tombstone") != NULL;
+    if (res->action == MAPPING_SKIP) {
+        bool tomb = strstr(res->skip_reason, "tombstone") != NULL;
         count(t, p, tomb ? CTR_SKIPPED_TOMBSTONE : CTR_SKIPPED_OTHER);
         if (log_allowed(t)) {
             char where[320];
-            log_info(&w->log, "skipped %s: %s%s", tp_name(s, where, sizeof(where)), res.skip_reason,
+            log_info(&w->log, "skipped %s: %s%s", tp_name(s, where, sizeof(where)), res->skip_reason,
                      tomb ? " (on-null-value: ignore)" : "");
         }
         settle(s);
-        return true;
+        return STARTED;
     }
-    s->is_delete = res.action == MAPPING_DELETE;
-    if (!res.repeatable)
+    if (res->digest_deferred)
+        return STARTED_DIGEST;
+    start_finish(t, s, res);
+    return STARTED;
+}
+
+/* Second half: route by the digest and submit (or wait behind the record's key). */
+static void start_finish(struct thread *t, struct slot *s, const struct mapping_result *res)
+{
+    const struct worker_topic *tc = s->part->tcfg;
+
+    s->is_delete = res->action == MAPPING_DELETE;
+    if (!res->repeatable)
         s->no_batch = true;   /* list-append / increment: a replayed batch would repeat it */
-    aero_cmd_route(&s->cmd, res.ns, res.digest, true);
+    aero_cmd_route(&s->cmd, res->ns, res->digest, true);
     s->cmd.socket_timeout_ms = tc->socket_timeout_ms;
     s->cmd.total_timeout_ms = tc->total_timeout_ms;
     s->cmd.max_retries = tc->max_retries;
     s->cmd.sleep_between_retries_ms = tc->sleep_between_retries_ms;
     s->cmd.cb = on_reply;
     s->cmd.ctx = s;
-    s->key_hash = hash_key(res.ns, res.digest);
+    s->key_hash = hash_key(res->ns, res->digest);
     /* The request holds everything a (re)send needs: release librdkafka's fetch buffer now
      * unless a write failure may still need the original bytes for the dead-letter queue. */
     if (tc->on_write_failure != WORKER_DEAD_LETTER) {
@@ -1074,11 +1093,35 @@ static bool start(struct thread *t, struct slot *s)
         else
             holder->key_next = s;
         holder->key_tail = s;
-        return true;
+        return;
     }
     key_insert(t, s);
     submit(s);
-    return true;
+}
+
+/* Decode, map and submit (or settle) one record, its digest computed here. Returns false when
+ * it must be retried later (a retriable decode failure, e.g. the schema registry is down): the
+ * thread then starts no other record until it went through, so no later record of the same
+ * key overtakes it. start_some starts records the same way, in two halves (process). */
+static bool start(struct thread *t, struct slot *s)
+{
+    struct mapping_result res;
+
+    return start_encode(t, s, &res, NULL) != STARTED_HELD;
+}
+
+/* Compute the digests of the records start_encode left waiting for them, together, and start
+ * them on in the order they came. */
+static void flush_digests(struct thread *t)
+{
+    if (t->n_dig == 0)
+        return;
+    aero_digest_blocks((const uint8_t (*)[AERO_DIGEST_BLOCK_SZ])t->dig_block, t->n_dig, t->dig_out);
+    for (size_t i = 0; i < t->n_dig; i++) {
+        mapping_set_digest(&t->dig_slot[i]->cmd.req, &t->dig_res[i], t->dig_out[i]);
+        start_finish(t, t->dig_slot[i], &t->dig_res[i]);
+    }
+    t->n_dig = 0;
 }
 
 /* A record whose start failed retriably is due again. */
@@ -1090,6 +1133,9 @@ static void retry_start(struct slot *s)
         t->held = false;
 }
 
+/* Start a record taken from the inbox. One whose key digest the mapping left to us waits in
+ * the thread's digest group until it is full or start_some is done (flush_digests), so the
+ * digests of up to DIGEST_GROUP records are computed together. */
 static void process(struct thread *t, const struct inbox_item *it)
 {
     struct slot *s;
@@ -1106,8 +1152,18 @@ static void process(struct thread *t, const struct inbox_item *it)
     s->part = it->part;
     s->seq = it->seq;
     s->offset = it->msg->offset;
-    if (!start(t, s))
+    switch (start_encode(t, s, &t->dig_res[t->n_dig], t->dig_block[t->n_dig])) {
+    case STARTED_HELD:
         t->held = true;
+        break;
+    case STARTED_DIGEST:
+        t->dig_slot[t->n_dig++] = s;
+        if (t->n_dig == DIGEST_GROUP)
+            flush_digests(t);
+        break;
+    case STARTED:
+        break;
+    }
 }
 
 /* ------------------------------------------------------------------------------------
@@ -1220,6 +1276,7 @@ static size_t start_some(struct thread *t)
         }
         process(t, it);
     }
+    flush_digests(t);
     return n;
 }
 

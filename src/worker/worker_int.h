@@ -28,6 +28,7 @@
                                * bench: more started records only sat encoded and went cold */
 #define SUBMIT_MAX 256        /* requests in the client per thread (a batch is one): its timeouts
                                * then measure the server, not a queue in front of it */
+#define DIGEST_GROUP 8          /* key digests computed together (eight AVX2 lanes) */
 #define RETRY_BASE_MS 100
 #define REVOKE_WAIT_MS 30000
 #define LOG_BURST 20          /* record-level lines per LOG_WINDOW_MS before summarising */
@@ -138,6 +139,13 @@ struct thread {
     int evfd;                      /* dry run: wake-up fd (no client) */
     struct conv_converter *kconv, *vconv;
     struct conv_doc *kdoc, *vdoc;
+    /* Records started up to their key digest, whose digests are then computed together
+     * (aero_digest_blocks) before they go on (flush_digests): at most DIGEST_GROUP. */
+    size_t n_dig;
+    struct slot *dig_slot[DIGEST_GROUP];
+    struct mapping_result dig_res[DIGEST_GROUP];
+    uint8_t dig_block[DIGEST_GROUP][AERO_DIGEST_BLOCK_SZ];
+    uint8_t dig_out[DIGEST_GROUP][AERO_DIGEST_SZ];
     pthread_mutex_t mu;            /* guards inbox and outbox */
     struct inbox_item *inbox, *work;
     size_t inbox_n, inbox_cap, work_cap;

@@ -231,12 +231,18 @@ TEST(records_copied_out_of_librdkafka_or_left_there_arrive_exact)
     env_free(&v);
 }
 
-TEST(same_key_writes_keep_kafka_order)
+/* @n writes over @keys keys, interleaved, on one partition: the last write of every key wins
+ * and every write is applied once; with @log every write also appends its sequence number to
+ * the record's list bin "log", which must then hold the key's writes in Kafka order. */
+static void same_key_order(int n, int keys, bool log)
 {
     struct env v;
-    const int n = 6000, keys = 20;
+    static const struct mapping_rop rops[] = {
+        {MAPPING_ROP_WRITE, "seq", "seq", {0}, NULL, NULL},
+        {MAPPING_ROP_LIST_APPEND, "log", "seq", {0}, NULL, NULL},
+    };
     env_start(&v, "hot:1", NULL);
-    /* 300 writes per key, interleaved, on one partition */
+    /* n / keys writes per key, interleaved, on one partition */
     {
         /* produce manually: key = k-(i % keys), value seq = i */
         char errstr[256];
@@ -258,6 +264,12 @@ TEST(same_key_writes_keep_kafka_order)
         rd_kafka_destroy(rk);
     }
     struct mapping_spec s = users_spec_on("hot");
+    if (log) {
+        s.op = MAPPING_OP_OPERATE;
+        s.all_value_fields = false;
+        s.rops = rops;
+        s.n_rops = ARRAY_LEN(rops);
+    }
     env_worker(&v, "hot", &s, 2);
     env_run(&v);
     ASSERT_EQ_INT(e2e_wait_objects(v.hosts, "test", "hot", keys, 30000), keys);
@@ -278,11 +290,40 @@ TEST(same_key_writes_keep_kafka_order)
         ASSERT_OK(e2e_get_str(&a, "test", "hot", key, &rec));
         ASSERT_EQ_INT(e2e_bin_int(&rec, "seq"), n - keys + k);   /* the last write won */
         ASSERT_EQ_INT(rec.generation, n / keys);                 /* every write applied once */
+        if (log) {
+            struct aero_bin_view b;
+            struct aero_mp_reader r;
+            struct aero_mp_item it;
+            ASSERT_TRUE(aero_record_bin(&rec, "log", &b));
+            aero_mp_reader_init(&r, b.value, b.value_len);
+            ASSERT_OK(aero_mp_next(&r, &it));
+            ASSERT_EQ_INT(it.type, AERO_MP_ARRAY);
+            ASSERT_EQ_INT(it.n, n / keys);
+            for (int j = 0; j < n / keys; j++) {
+                ASSERT_OK(aero_mp_next(&r, &it));
+                if (it.type != AERO_MP_INT || it.i != (int64_t)j * keys + k)
+                    TEST_FAIL("key %s: write %d of the log is %lld, want %d (Kafka order)", key, j,
+                              (long long)it.i, j * keys + k);
+            }
+        }
         aero_record_free(&rec);
     }
     e2e_aero_close(&a);
     ASSERT_EQ_INT(env_stop(&v), 0);
     env_free(&v);
+}
+
+TEST(same_key_writes_keep_kafka_order)
+{
+    same_key_order(6000, 20, false);
+}
+
+/* Three keys: the records whose key digests a processing thread computes together (up to
+ * eight at a time) hold the same key several times, and must still be written in Kafka
+ * order: every write appends to a list, which must come out in order. */
+TEST(same_key_writes_keep_kafka_order_within_a_digest_group)
+{
+    same_key_order(1500, 3, true);
 }
 
 /* testd started with @args, @n user records over 3 partitions, a worker with 2 threads
@@ -634,6 +675,7 @@ TEST_LIST = {
     T(records_arrive_with_exact_values_and_offsets_are_committed),
     T(records_copied_out_of_librdkafka_or_left_there_arrive_exact),
     T(same_key_writes_keep_kafka_order),
+    T(same_key_writes_keep_kafka_order_within_a_digest_group),
     T(retriable_failures_are_retried_until_every_record_lands),
     T(steady_state_record_path_allocates_nothing),
     T(steady_state_record_path_allocates_nothing_with_single_writes),
