@@ -265,6 +265,7 @@ static void on_assign(void *ctx, const struct kafka_tp *tps, size_t n)
         p->tidx = tidx;
         p->next_commit = p->committed = p->next_fetch = -1;
         p->rx_ms = clock_mono_ms();   /* its first fetch gets the same grace as any other */
+        p->stall_ms = REFETCH_AFTER_MS;
         atomic_store(&p->fail_offset, INT64_MAX);
         atomic_store(&p->position_a, -1);
         atomic_store(&p->committed_a, -1);
@@ -505,6 +506,27 @@ static int route(const struct worker *w, const kafka_message *m)
     return (int)((h ^ (h >> 29)) % (uint64_t)w->nth);
 }
 
+/* Records of @p arrived at @now after a refetch: learn how long a refetch takes, unless our
+ * own queue was full meanwhile (we took nothing then: the wait says nothing about Kafka). */
+static void refetch_answered(const struct worker *w, struct part *p, uint64_t now)
+{
+    uint64_t took = now - p->refetch_ms, want = MAX((uint64_t)REFETCH_AFTER_MS, 2 * took);
+
+    if (w->full_last_ms < p->refetch_ms) {
+        want = MIN(want, (uint64_t)REFETCH_MAX_MS);
+        p->stall_ms = (uint32_t)((p->stall_ms + want) / 2);   /* one slow answer is not a trend */
+    }
+    p->refetch_ms = 0;
+    p->refetch_streak = 0;
+}
+
+/* How long @p may stay silent, with records waiting in Kafka, before it is refetched. */
+static uint64_t stall_after(const struct part *p)
+{
+    uint64_t t = (uint64_t)p->stall_ms << MIN(p->refetch_streak, 6);
+    return MIN(t, (uint64_t)REFETCH_MAX_MS);
+}
+
 static void dispatch(struct worker *w, kafka_message **msgs, size_t n)
 {
     bool touched[64] = {false};
@@ -560,6 +582,8 @@ static void dispatch(struct worker *w, kafka_message **msgs, size_t n)
         w->pending_total++;
         p->next_fetch = m->offset + 1;
         p->rx_ms = now;
+        if (p->refetch_ms)
+            refetch_answered(w, p, now);
         atomic_store_explicit(&p->position_a, p->next_fetch, memory_order_relaxed);
         atomic_store_explicit(&p->pending_a, p->pending, memory_order_relaxed);
         touched[ti % 64] = true;
@@ -763,7 +787,10 @@ static bool back_pressure(struct worker *w, uint64_t now)
             log_info(&w->log, "%s by request", want_user_pause ? "paused" : "resumed");
         }
     }
+    if (w->full_since)
+        w->full_last_ms = now;
     if (q >= w->cfg.max_queued_records) {
+        w->full_last_ms = now;
         if (!w->full_since) {
             w->full_since = now;
             w->pauses++;
@@ -795,16 +822,21 @@ static void refetch_stalled(struct worker *w, uint64_t now)
     struct kafka_tp tps[64];
     size_t n = 0, total = 0;
 
-    if (w->paused || w->user_paused || w->pcount == 0 || now - w->refetch_check_ms < REFETCH_AFTER_MS / 3)
+    /* a full queue of ours is why nothing arrives: not a stall */
+    if (w->paused || w->user_paused || w->full_since || w->pcount == 0 ||
+        now - w->refetch_check_ms < REFETCH_AFTER_MS / 3)
         return;
     w->refetch_check_ms = now;
     learn_starts(w);   /* a partition's very first fetch can stall too */
     for (size_t b = 0; b < w->pcap; b++)
         for (struct part *p = w->ptab[b]; p; p = p->hnext) {
             int64_t hi, from = p->next_fetch >= 0 ? p->next_fetch : part_start(w, p, &hi);
-            if (from < 0 || now - p->rx_ms < REFETCH_AFTER_MS || part_lag(w, p) <= 0)
+            if (from < 0 || now - p->rx_ms < stall_after(p) || part_lag(w, p) <= 0)
                 continue;
             p->rx_ms = now;   /* look again after another quiet period */
+            p->refetch_ms = now;
+            if (p->refetch_streak < UINT8_MAX)
+                p->refetch_streak++;
             tps[n++] = (struct kafka_tp){p->topic, p->partition, from};
             if (n == ARRAY_LEN(tps)) {
                 kafka_consumer_refetch(w->kc, tps, n);

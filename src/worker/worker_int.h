@@ -34,7 +34,9 @@
 #define LOG_BURST 20          /* record-level lines per LOG_WINDOW_MS before summarising */
 #define LOG_WINDOW_MS 10000
 #define PAUSE_AFTER_MS 500    /* a full queue for this long pauses the partitions */
-#define REFETCH_AFTER_MS 30   /* nothing from a partition this long while Kafka has more: refetch */
+#define REFETCH_AFTER_MS 10   /* nothing from a partition this long while Kafka has more: refetch
+                               * (at least; more for a Kafka whose fetches take longer) */
+#define REFETCH_MAX_MS 2000
 #define LAT_BUCKETS 15        /* WORKER_LATENCY_BOUNDS_US + +Inf */
 
 struct thread;
@@ -63,6 +65,13 @@ struct part {
     int64_t committed;             /* last committed; -1 none */
     int64_t next_fetch;            /* offset after the last dispatched record; -1 none */
     uint64_t rx_ms;                /* a record of it last arrived (or it was refetched) then */
+    /* The stall safety net (refetch_stalled): how long a silence counts as a stall, learnt
+     * from how long a refetch takes to bring records (twice that, at least REFETCH_AFTER_MS),
+     * doubled for every refetch in a row that brought nothing yet. Refetching sooner than a
+     * fetch can answer would discard every answer (a refetch supersedes the fetch in flight). */
+    uint64_t refetch_ms;           /* the last refetch, until records arrive (0: none) */
+    uint32_t stall_ms;
+    uint8_t refetch_streak;
     int64_t start;                 /* committed offset the group starts from (-1001: none) */
     bool start_known;              /* start was looked up (only while next_fetch < 0) */
     bool blocked;                  /* an OUT_LEFT record sits at the head */
@@ -220,6 +229,7 @@ struct worker {
     uint64_t pending_total;        /* records dispatched whose outcome is not reported */
     bool paused;                   /* back-pressure pause */
     uint64_t full_since;           /* queue at max-queued-records since (0 = not full) */
+    uint64_t full_last_ms;         /* the queue was last seen full then (refetch_answered) */
     uint64_t refetch_check_ms;     /* stalled partitions last looked for then */
     uint64_t refetches;            /* kafka_consumer_refetch calls (stalled fetchers woken) */
     uint64_t starts_retry_ms;      /* learn_starts failed: not before then */

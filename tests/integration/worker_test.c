@@ -671,11 +671,39 @@ TEST(an_overloaded_node_trips_the_circuit_breaker_and_every_record_still_lands)
     env_free(&v);
 }
 
+/* A Kafka 60 ms away (kafka-mock --rtt-ms: every answer comes 60 ms late): the safety net
+ * that refetches a partition silent while Kafka has more must not fire before a fetch can
+ * answer, or each refetch discards the answer in flight and almost nothing arrives (with the
+ * net fixed at 10 ms, 30,000 of these 200,000 records in 60 s; at 30 ms the standalone
+ * binary took 22 s for 10,000). It learns how long a refetch takes to answer. */
+TEST(a_distant_kafka_is_not_refetched_to_a_standstill)
+{
+    static const char *const topics[] = {"far:4", NULL}, *const rtt[] = {"--rtt-ms", "60", NULL};
+    const int n = 200000;
+    struct env v;
+
+    if (tu_kafka_is_real())
+        TEST_SKIP("needs kafka-mock's --rtt-ms");
+    memset(&v, 0, sizeof(v));
+    v.kafka = tu_kafka_start_args(topics, 1, rtt, v.bootstrap, sizeof(v.bootstrap));
+    v.aero = tu_aerospike_start(NULL, v.hosts, sizeof(v.hosts));
+    e2e_produce(v.bootstrap, "far", n, 4, "f-%d", user_value, NULL);
+    struct mapping_spec s = users_spec_on("far");
+    env_worker_q(&v, "far", &s, 2, 32768);   /* the default: our queue rarely full */
+    env_run(&v);
+    /* fetching normally this takes a few seconds (each fetch brings up to 2 MiB) */
+    ASSERT_EQ_INT(e2e_wait_objects(v.hosts, "test", "far", n, 60000), n);
+    ASSERT_EQ_U64(wait_written(&v, (uint64_t)n, 60000), n);
+    ASSERT_EQ_INT(env_stop(&v), 0);
+    env_free(&v);
+}
+
 TEST_LIST = {
     T(records_arrive_with_exact_values_and_offsets_are_committed),
     T(records_copied_out_of_librdkafka_or_left_there_arrive_exact),
     T(same_key_writes_keep_kafka_order),
     T(same_key_writes_keep_kafka_order_within_a_digest_group),
+    T(a_distant_kafka_is_not_refetched_to_a_standstill),
     T(retriable_failures_are_retried_until_every_record_lands),
     T(steady_state_record_path_allocates_nothing),
     T(steady_state_record_path_allocates_nothing_with_single_writes),

@@ -396,6 +396,12 @@ bool tu_aerospike_is_real(void)
 
 struct tu_proc *tu_kafka_start(const char *const topics[], int brokers, char *bootstrap, size_t cap)
 {
+    return tu_kafka_start_args(topics, brokers, NULL, bootstrap, cap);
+}
+
+struct tu_proc *tu_kafka_start_args(const char *const topics[], int brokers, const char *const extra[],
+                                    char *bootstrap, size_t cap)
+{
     const char *argv[64];
     char brokarg[16], line[512];
     int n = 0;
@@ -411,10 +417,12 @@ struct tu_proc *tu_kafka_start(const char *const topics[], int brokers, char *bo
     argv[n++] = NULL;   /* set by start_server */
     argv[n++] = "--brokers";
     argv[n++] = brokarg;
-    for (int i = 0; topics && topics[i] && n < 60; i++) {
+    for (int i = 0; topics && topics[i] && n < 50; i++) {
         argv[n++] = "--topic";
         argv[n++] = topics[i];
     }
+    for (int i = 0; extra && extra[i] && n < 62; i++)
+        argv[n++] = extra[i];
     argv[n] = NULL;
     p = start_server("kafka-mock", argv, 2, brokers > 0 ? brokers : 1, "bootstrap.servers=", line,
                      sizeof(line));

@@ -62,6 +62,9 @@ int tu_free_ports(int n);
 /* Kafka for a test: $KAFKA_BOOTSTRAP if set (returns NULL proc), else a kafka-mock with
  * @topics ("name:partitions", NULL-terminated). Fills @bootstrap (cap >= 256). */
 struct tu_proc *tu_kafka_start(const char *const topics[], int brokers, char *bootstrap, size_t cap);
+/* The same with kafka-mock options @extra (NULL-terminated, e.g. "--rtt-ms", "60"). */
+struct tu_proc *tu_kafka_start_args(const char *const topics[], int brokers, const char *const extra[],
+                                    char *bootstrap, size_t cap);
 bool tu_kafka_is_real(void);
 
 /* Aerospike for a test: $AEROSPIKE_HOSTS if set (returns NULL proc), else aerospike-testd

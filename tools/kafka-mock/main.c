@@ -199,6 +199,7 @@ static void *watchdog(void *arg)
 static void usage(FILE *f)
 {
     fputs("usage: kafka-mock [--brokers N] [--port P] [--topic NAME:PARTITIONS]... [--retention-mb M]\n"
+          "                  [--rtt-ms MS]\n"
           "\n"
           "An in-process Kafka cluster (librdkafka's mock brokers) on 127.0.0.1 for tests and demos.\n"
           "\n"
@@ -209,6 +210,8 @@ static void usage(FILE *f)
           "  --retention-mb M     per-partition log size kept in memory (default 4096). The mock\n"
           "                       alone keeps only ~5 MiB; whatever the limit, a partition that\n"
           "                       loses records stops kafka-mock with exit code 3\n"
+          "  --rtt-ms MS          every broker answers every request MS ms late (default 0): a\n"
+          "                       distant Kafka, e.g. in another region\n"
           "\n"
           "Prints one line \"bootstrap.servers=127.0.0.1:P[,...]\" when ready and serves until\n"
           "SIGINT or SIGTERM (exit 0). Bad arguments or a busy port: one error line, exit 2.\n"
@@ -229,8 +232,9 @@ int main(int argc, char **argv)
     static const struct option opts[] = {
         {"brokers", required_argument, NULL, 'b'}, {"port", required_argument, NULL, 'p'},
         {"topic", required_argument, NULL, 't'},   {"retention-mb", required_argument, NULL, 'r'},
-        {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0}};
-    int brokers = 1, port = 9092, retention_mb = 4096, c;
+        {"rtt-ms", required_argument, NULL, 'R'},  {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0}};
+    int brokers = 1, port = 9092, retention_mb = 4096, rtt_ms = 0, c;
     bool retention_given = false;
     const char *topics[MAX_TOPICS];
     int n_topics = 0;
@@ -241,6 +245,7 @@ int main(int argc, char **argv)
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
         case 'b': brokers = parse_int("--brokers", optarg, 1, MAX_BROKERS); break;
+        case 'R': rtt_ms = parse_int("--rtt-ms", optarg, 0, 60000); break;
         case 'p': port = parse_int("--port", optarg, 1, 65535); break;
         case 'r':
             retention_mb = parse_int("--retention-mb", optarg, 1, 1 << 20);
@@ -303,6 +308,9 @@ int main(int argc, char **argv)
         die(2, "the mock bound %d of %d brokers on our ports; is this librdkafka 2.0.2?",
             atomic_load(&next_port), brokers);
 
+    for (int i = 1; i <= brokers && rtt_ms > 0; i++)   /* the mock's broker ids are 1..N */
+        if (rd_kafka_mock_broker_set_rtt(mc, i, rtt_ms))
+            die(2, "--rtt-ms: broker %d: cannot set the round-trip time", i);
     for (int i = 0; i < n_topics; i++) {
         const char *colon = strrchr(topics[i], ':');
         char name[256];
