@@ -831,9 +831,11 @@ static void refetch_stalled(struct worker *w, uint64_t now)
     for (size_t b = 0; b < w->pcap; b++)
         for (struct part *p = w->ptab[b]; p; p = p->hnext) {
             int64_t hi, from = p->next_fetch >= 0 ? p->next_fetch : part_start(w, p, &hi);
-            if (from < 0 || now - p->rx_ms < stall_after(p) || part_lag(w, p) <= 0)
+            if (from < 0 || now - p->rx_ms < stall_after(p))
                 continue;
-            p->rx_ms = now;   /* look again after another quiet period */
+            p->rx_ms = now;   /* caught up or refetched: look again after another quiet period */
+            if (part_lag(w, p) <= 0)
+                continue;
             p->refetch_ms = now;
             if (p->refetch_streak < UINT8_MAX)
                 p->refetch_streak++;
