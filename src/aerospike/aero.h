@@ -40,7 +40,7 @@ void aero_digest(const char *set, size_t set_len, const struct aero_key_value *k
 /* The same digest in two steps, for many keys at once: aero_digest_block fills @block with
  * the digest's input, padded (one RIPEMD-160 block), and returns false when set and key do not
  * fit one block (more than 55 bytes together: use aero_digest); aero_digest_blocks then
- * digests @n such blocks, eight at a time where the CPU has AVX2 (about a seventh of the CPU
+ * digests @n such blocks, eight at a time where the CPU has AVX2 (about a quarter of the CPU
  * of one aero_digest each). out[i] is blocks[i]'s digest, equal to aero_digest's. */
 #define AERO_DIGEST_BLOCK_SZ 64
 bool aero_digest_block(const char *set, size_t set_len, const struct aero_key_value *key,
