@@ -60,13 +60,17 @@ static const uint8_t SR[80] = {
 #define STEP(F, R, S, K, j, a, b, c, d, e) do { \
         a += F(j, b, c, d) + x[R[j]] + K(j); a = rol32(a, S[j]) + e; c = rol32(c, 10); \
     } while (0)
-/* Five steps of a line bring its five working words back to their places. */
-#define STEPS5(F, R, S, K, j, a, b, c, d, e) \
-    STEP(F, R, S, K, j, a, b, c, d, e); STEP(F, R, S, K, j + 1, e, a, b, c, d); \
-    STEP(F, R, S, K, j + 2, d, e, a, b, c); STEP(F, R, S, K, j + 3, c, d, e, a, b); \
-    STEP(F, R, S, K, j + 4, b, c, d, e, a)
-#define LSTEPS5(j) STEPS5(FL, RL, SL, KL, j, al, bl, cl, dl, el)
-#define RSTEPS5(j) STEPS5(FR, RR, SR, KR, j, ar, br, cr, dr, er)
+/* Five steps of a line (with step macro ST: scalar or AVX2) bring its five working words back
+ * to their places. */
+#define STEPS5(ST, F, R, S, K, j, a, b, c, d, e) \
+    ST(F, R, S, K, j, a, b, c, d, e); ST(F, R, S, K, j + 1, e, a, b, c, d); \
+    ST(F, R, S, K, j + 2, d, e, a, b, c); ST(F, R, S, K, j + 3, c, d, e, a, b); \
+    ST(F, R, S, K, j + 4, b, c, d, e, a)
+#define LSTEPS5(j) STEPS5(STEP, FL, RL, SL, KL, j, al, bl, cl, dl, el)
+#define RSTEPS5(j) STEPS5(STEP, FR, RR, SR, KR, j, ar, br, cr, dr, er)
+
+/* RIPEMD-160's initial chaining values. */
+static const uint32_t IV[5] = {0x67452301u, 0xEFCDAB89u, 0x98BADCFEu, 0x10325476u, 0xC3D2E1F0u};
 
 static void compress(uint32_t h[5], const uint8_t blk[64])
 {
@@ -93,14 +97,29 @@ static void compress(uint32_t h[5], const uint8_t blk[64])
     h[0] = t;
 }
 
+/* The message length in bits, little-endian, in a last block's last 8 bytes. */
+static void put_bit_length(uint8_t blk[64], uint64_t bytes)
+{
+    for (int i = 0; i < 8; i++)
+        blk[56 + i] = (uint8_t)((bytes * 8) >> (8 * i));
+}
+
+static void put_digest(const uint32_t h[5], uint8_t out[AERO_DIGEST_SZ])
+{
+    for (int i = 0; i < 5; i++)
+        for (int k = 0; k < 4; k++)
+            out[4 * i + k] = (uint8_t)(h[i] >> (8 * k));
+}
+
 void aero__ripemd160(const uint8_t *const parts[], const size_t lens[], size_t n_parts,
                      uint8_t out[20])
 {
-    uint32_t h[5] = {0x67452301u, 0xEFCDAB89u, 0x98BADCFEu, 0x10325476u, 0xC3D2E1F0u};
+    uint32_t h[5];
     uint8_t blk[64];
     size_t fill = 0;
     uint64_t total = 0;
 
+    memcpy(h, IV, sizeof(h));
     for (size_t i = 0; i < n_parts; i++) {
         const uint8_t *p = parts[i];
         size_t n = lens[i];
@@ -125,13 +144,9 @@ void aero__ripemd160(const uint8_t *const parts[], const size_t lens[], size_t n
         fill = 0;
     }
     memset(blk + fill, 0, 56 - fill);
-    total *= 8;
-    for (int i = 0; i < 8; i++)
-        blk[56 + i] = (uint8_t)(total >> (8 * i));
+    put_bit_length(blk, total);
     compress(h, blk);
-    for (int i = 0; i < 5; i++)
-        for (int k = 0; k < 4; k++)
-            out[4 * i + k] = (uint8_t)(h[i] >> (8 * k));
+    put_digest(h, out);
 }
 
 void aero_digest(const char *set, size_t set_len, const struct aero_key_value *key,
@@ -167,23 +182,16 @@ bool aero_digest_block(const char *set, size_t set_len, const struct aero_key_va
         memcpy(block + set_len + 1, key->p, kn);
     block[n] = 0x80;
     memset(block + n + 1, 0, AERO_DIGEST_BLOCK_SZ - 8 - (n + 1));
-    for (int i = 0; i < 8; i++)
-        block[56 + i] = (uint8_t)(((uint64_t)n * 8) >> (8 * i));
+    put_bit_length(block, n);
     return true;
-}
-
-static void put_digest(const uint32_t h[5], uint8_t out[AERO_DIGEST_SZ])
-{
-    for (int i = 0; i < 5; i++)
-        for (int k = 0; k < 4; k++)
-            out[4 * i + k] = (uint8_t)(h[i] >> (8 * k));
 }
 
 static void blocks_scalar(const uint8_t (*blocks)[AERO_DIGEST_BLOCK_SZ], size_t n,
                           uint8_t (*out)[AERO_DIGEST_SZ])
 {
     for (size_t i = 0; i < n; i++) {
-        uint32_t h[5] = {0x67452301u, 0xEFCDAB89u, 0x98BADCFEu, 0x10325476u, 0xC3D2E1F0u};
+        uint32_t h[5];
+        memcpy(h, IV, sizeof(h));
         compress(h, blocks[i]);
         put_digest(h, out[i]);
     }
@@ -217,12 +225,8 @@ static void blocks_scalar(const uint8_t (*blocks)[AERO_DIGEST_BLOCK_SZ], size_t 
                              _mm256_add_epi32(x[R[j]], _mm256_set1_epi32((int)K(j)))); \
         a = _mm256_add_epi32(VROL(a, S[j]), e); c = VROL(c, 10); \
     } while (0)
-#define VSTEPS5(F, R, S, K, j, a, b, c, d, e) \
-    VSTEP(F, R, S, K, j, a, b, c, d, e); VSTEP(F, R, S, K, j + 1, e, a, b, c, d); \
-    VSTEP(F, R, S, K, j + 2, d, e, a, b, c); VSTEP(F, R, S, K, j + 3, c, d, e, a, b); \
-    VSTEP(F, R, S, K, j + 4, b, c, d, e, a)
-#define VL5(j) VSTEPS5(VFL, RL, SL, KL, j, al, bl, cl, dl, el)
-#define VR5(j) VSTEPS5(VFR, RR, SR, KR, j, ar, br, cr, dr, er)
+#define VL5(j) STEPS5(VSTEP, VFL, RL, SL, KL, j, al, bl, cl, dl, el)
+#define VR5(j) STEPS5(VSTEP, VFR, RR, SR, KR, j, ar, br, cr, dr, er)
 
 __attribute__((target("avx2")))
 static void blocks_x8(const uint8_t (*blocks)[AERO_DIGEST_BLOCK_SZ], size_t n,
@@ -233,27 +237,25 @@ static void blocks_x8(const uint8_t (*blocks)[AERO_DIGEST_BLOCK_SZ], size_t n,
                                           n > 4 ? 64 : 0, n > 5 ? 80 : 0, n > 6 ? 96 : 0,
                                           n > 7 ? 112 : 0);
     const int *base = (const int *)(const void *)blocks[0];
-    __m256i x[16];
+    __m256i x[16], iv[5];
     uint32_t h[5][8];
 
     for (int i = 0; i < 16; i++)        /* word i of every block (x86 is little-endian) */
         x[i] = _mm256_i32gather_epi32(base + i, idx, 4);
-    __m256i al = _mm256_set1_epi32(0x67452301), bl = _mm256_set1_epi32((int)0xEFCDAB89u),
-            cl = _mm256_set1_epi32((int)0x98BADCFEu), dl = _mm256_set1_epi32(0x10325476),
-            el = _mm256_set1_epi32((int)0xC3D2E1F0u);
+    for (int i = 0; i < 5; i++)
+        iv[i] = _mm256_set1_epi32((int)IV[i]);
+    __m256i al = iv[0], bl = iv[1], cl = iv[2], dl = iv[3], el = iv[4];
     __m256i ar = al, br = bl, cr = cl, dr = dl, er = el, t;
     VL5(0); VR5(0); VL5(5); VR5(5); VL5(10); VR5(10); VL5(15); VR5(15);
     VL5(20); VR5(20); VL5(25); VR5(25); VL5(30); VR5(30); VL5(35); VR5(35);
     VL5(40); VR5(40); VL5(45); VR5(45); VL5(50); VR5(50); VL5(55); VR5(55);
     VL5(60); VR5(60); VL5(65); VR5(65); VL5(70); VR5(70); VL5(75); VR5(75);
-    const __m256i h1 = _mm256_set1_epi32((int)0xEFCDAB89u), h2 = _mm256_set1_epi32((int)0x98BADCFEu),
-                  h3 = _mm256_set1_epi32(0x10325476), h4 = _mm256_set1_epi32((int)0xC3D2E1F0u),
-                  h0 = _mm256_set1_epi32(0x67452301);
-    t = _mm256_add_epi32(_mm256_add_epi32(h1, cl), dr);
-    _mm256_storeu_si256((__m256i *)(void *)h[1], _mm256_add_epi32(_mm256_add_epi32(h2, dl), er));
-    _mm256_storeu_si256((__m256i *)(void *)h[2], _mm256_add_epi32(_mm256_add_epi32(h3, el), ar));
-    _mm256_storeu_si256((__m256i *)(void *)h[3], _mm256_add_epi32(_mm256_add_epi32(h4, al), br));
-    _mm256_storeu_si256((__m256i *)(void *)h[4], _mm256_add_epi32(_mm256_add_epi32(h0, bl), cr));
+    /* the same final mix as compress() */
+    t = _mm256_add_epi32(_mm256_add_epi32(iv[1], cl), dr);
+    _mm256_storeu_si256((__m256i *)(void *)h[1], _mm256_add_epi32(_mm256_add_epi32(iv[2], dl), er));
+    _mm256_storeu_si256((__m256i *)(void *)h[2], _mm256_add_epi32(_mm256_add_epi32(iv[3], el), ar));
+    _mm256_storeu_si256((__m256i *)(void *)h[3], _mm256_add_epi32(_mm256_add_epi32(iv[4], al), br));
+    _mm256_storeu_si256((__m256i *)(void *)h[4], _mm256_add_epi32(_mm256_add_epi32(iv[0], bl), cr));
     _mm256_storeu_si256((__m256i *)(void *)h[0], t);
     for (size_t l = 0; l < n; l++) {
         uint32_t w[5] = {h[0][l], h[1][l], h[2][l], h[3][l], h[4][l]};
