@@ -165,18 +165,22 @@ static bool cell_of(const struct worker *w, const void *p, size_t *idx)
     return true;
 }
 
+static void cell_put(struct worker *w, size_t i)
+{
+    w->cells.used[i] = 0;
+    if (--w->cells.n_used == 0)
+        w->cells.next = 0;    /* all back: start over, so a slow stream touches few pages */
+}
+
 /* A message the worker is done with: librdkafka's are destroyed, detached ones' cells freed. */
 static void msg_release(struct worker *w, kafka_message *m)
 {
     size_t i;
 
-    if (cell_of(w, m, &i)) {
-        w->cells.used[i] = 0;
-        if (--w->cells.n_used == 0)
-            w->cells.next = 0;    /* all back: start over, so a slow stream touches few pages */
-    } else {
+    if (cell_of(w, m, &i))
+        cell_put(w, i);
+    else
         kafka_message_free(m);
-    }
 }
 
 /* Whether messages of @tc may be detached: nothing after the decoding needs more of them than
@@ -542,11 +546,12 @@ static void dispatch(struct worker *w, kafka_message **msgs, size_t n)
         struct part *p = w->dparts[i] = part_find(w, rd_kafka_topic_name(m->rkt), m->partition);
         void *cell;
         if (p && p->detach && m->offset >= p->next_fetch && (cell = cell_get(w))) {
+            size_t ci;
             if ((d = kafka_message_detach(m, cell, CELL_SZ))) {
                 msgs[i] = d;
                 detached++;
-            } else {
-                msg_release(w, cell);
+            } else if (cell_of(w, cell, &ci)) {
+                cell_put(w, ci);    /* too big for a cell: stays librdkafka's */
             }
         }
     }
@@ -787,10 +792,9 @@ static bool back_pressure(struct worker *w, uint64_t now)
             log_info(&w->log, "%s by request", want_user_pause ? "paused" : "resumed");
         }
     }
-    if (w->full_since)
-        w->full_last_ms = now;
+    if (w->full_since || q >= w->cfg.max_queued_records)
+        w->full_last_ms = now;   /* full at this call (refetch_answered) */
     if (q >= w->cfg.max_queued_records) {
-        w->full_last_ms = now;
         if (!w->full_since) {
             w->full_since = now;
             w->pauses++;
