@@ -219,6 +219,51 @@ TEST(tls_and_login_options_reach_a_secured_node)
 #undef SECURE
 }
 
+/* aero-bench --records (bench/run.sh's aerospike-only baseline) writes each KEY<TAB>JSON line
+ * as the sink's mapping does: string user key, every top-level field a typed bin, once. */
+TEST(aero_bench_writes_the_records_of_a_file_as_the_sink_does)
+{
+    struct tu_proc *p = start();
+    char *out = NULL, dir[] = "/tmp/aerosink-abrec-XXXXXX", path[96], want[160];
+    FILE *f;
+
+    ASSERT_TRUE(mkdtemp(dir) != NULL);
+    snprintf(path, sizeof(path), "%s/records.tsv", dir);
+    ASSERT_TRUE((f = fopen(path, "w")) != NULL);
+    fputs("r1\t{\"id\":1,\"name\":\"ann\",\"balance\":2.50,\"active\":true,\"tags\":[\"t1\",\"t2\"]}\n"
+          "r2\t{\"id\":2,\"name\":\"bo\"}\n", f);
+    fclose(f);
+    {
+        const char *bench[] = {tu_bin("aero-bench"), "-h", hosts, "-n", ns(), "-s", set, "--records", path,
+                               "-N", "2", "-w", "0", "-c", "1", NULL};
+        ASSERT_EQ_INT(tu_run(bench, 60000, &out), 0);
+        ASSERT_CONTAINS(out, "2 records from");
+        ASSERT_CONTAINS(out, "errors      0\n");
+        mem_free(out);
+    }
+    ASSERT_EQ_INT(run(&out, "get", ns(), set, "r1"), 0);
+    ASSERT_CONTAINS(out, "{\"bins\":{\"id\":1,\"name\":\"ann\",\"balance\":2.5,\"active\":true,"
+                         "\"tags\":[\"t1\",\"t2\"]},\"generation\":1,");
+    mem_free(out);
+    ASSERT_EQ_INT(run(&out, "get", ns(), set, "r2"), 0);
+    ASSERT_CONTAINS(out, "{\"bins\":{\"id\":2,\"name\":\"bo\"},\"generation\":1,");
+    mem_free(out);
+    /* a line that is not KEY<TAB>JSON: exit 2, naming the file and line */
+    ASSERT_TRUE((f = fopen(path, "a")) != NULL);
+    fputs("r3 {\"id\":3}\n", f);
+    fclose(f);
+    {
+        const char *bench[] = {tu_bin("aero-bench"), "-h", hosts, "--records", path, NULL};
+        ASSERT_EQ_INT(tu_run(bench, 60000, &out), 2);
+        snprintf(want, sizeof(want), "%s:3: no TAB between key and value", path);
+        ASSERT_CONTAINS(out, want);
+        mem_free(out);
+    }
+    unlink(path);
+    rmdir(dir);
+    tu_proc_free(p);
+}
+
 TEST_LIST = {
     T(put_then_get_prints_the_bins),
     T(values_are_typed_like_aql),
@@ -226,5 +271,6 @@ TEST_LIST = {
     T(info_prints_values),
     T(help_teaches),
     T(tls_and_login_options_reach_a_secured_node),
+    T(aero_bench_writes_the_records_of_a_file_as_the_sink_does),
     {0},
 };

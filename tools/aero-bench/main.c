@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "aerospike/aero.h"
+#include "records.h"
 
 static const char usage[] =
 "usage: aero-bench [-h HOST:PORT] [options]\n"
@@ -32,6 +33,11 @@ static const char usage[] =
 "  -B, --batch N          writes only: send batch writes of N rows per node (wire doc §8)\n"
 "                         instead of single writes; -c then counts batches in flight and\n"
 "                         the figures are per record (row)\n"
+"      --records FILE     writes only: write the records of FILE instead of generated ones,\n"
+"                         each as aerosink would (lines KEY<TAB>JSON, as bench/gen.py prints:\n"
+"                         a string user key, every top-level field a bin; -b, -z, -t unused).\n"
+"                         The requests are built before the measured run; -k defaults to\n"
+"                         the number of records\n"
 "\n"
 "Security (as `aerosink info`):\n"
 "      --user NAME        log in as NAME (password from --password-file, else from\n"
@@ -55,6 +61,9 @@ struct cfg {
     uint32_t bins, size, inflight, threads, conns, depth, timeout_ms;
     int type;                  /* 0 int, 1 string, 2 blob */
     uint32_t batch;            /* rows per batch write, 0 = single writes */
+    const char *records_path;  /* --records */
+    const struct bench_records *records;
+    bool keys_given;
     struct aero_tool_security sec;
 };
 
@@ -129,8 +138,15 @@ static void build(struct worker *w, struct aero_cmd *cmd)
     struct aero_msg m;
     bool write = c->op == 0 || (c->op == 2 && (kn & 1));
 
-    aero_key_init(&k, c->ns, c->set, &kv, NULL);
     buf_reset(&cmd->req);
+    if (c->records) {
+        uint32_t len;
+        const uint8_t *digest, *req = bench_records_get(c->records, kn, &len, &digest);
+        buf_append(&cmd->req, req, len);
+        aero_cmd_route(cmd, c->ns, digest, true);
+        return;
+    }
+    aero_key_init(&k, c->ns, c->set, &kv, NULL);
     if (write) {
         static const struct aero_write_policy wp;    /* defaults; timing is set on the cmd */
         aero_write_begin(&m, &cmd->req, &wp, &k, 0, 0);
@@ -317,7 +333,7 @@ static int parse(int argc, char **argv, struct cfg *c)
         {"timeout", 1, 0, 'm'}, {"batch", 1, 0, 'B'}, {"help", 0, 0, 'H'},
         {"user", 1, 0, 'u'}, {"password-file", 1, 0, 'p'}, {"auth-mode", 1, 0, 'a'},
         {"tls", 0, 0, 'L'}, {"tls-ca", 1, 0, 'A'}, {"tls-name", 1, 0, 'E'}, {"tls-cert", 1, 0, 'K'},
-        {0, 0, 0, 0},
+        {"records", 1, 0, 'R'}, {0, 0, 0, 0},
     };
     struct err e = {0};
     int o;
@@ -355,7 +371,8 @@ static int parse(int argc, char **argv, struct cfg *c)
                 return 2;
             }
             break;
-        case 'k': c->keys = v; break;
+        case 'k': c->keys = v; c->keys_given = true; break;
+        case 'R': c->records_path = optarg; break;
         case 'b': c->bins = (uint32_t)MIN(v, 1000); break;
         case 'z': c->size = (uint32_t)MIN(v, 1u << 20); break;
         case 't':
@@ -394,6 +411,10 @@ static int parse(int argc, char **argv, struct cfg *c)
         fprintf(stderr, "aero-bench: --batch: writes only (-o write)\n");
         return 2;
     }
+    if (c->records_path && c->op != 0) {
+        fprintf(stderr, "aero-bench: --records: writes only (-o write)\n");
+        return 2;
+    }
     c->sec.password_env = getenv("AEROSPIKE_PASSWORD");
     if (aero_tool_security_check(&c->sec, &e) != ST_OK) {
         fprintf(stderr, "aero-bench: %s\n", e.msg);
@@ -415,10 +436,24 @@ int main(int argc, char **argv)
     uint64_t t0, t1, cpu0, cpu1, n = 0, errors = 0, acc = 0;
     double p[3] = {0.50, 0.99, 0.999};
     uint64_t pv[3] = {0, 0, 0};
+    struct bench_records *recs = NULL;
     int rc = parse(argc, argv, &c);
 
     if (rc >= 0)
         return rc;
+    if (c.records_path) {
+        uint64_t l0 = clock_mono_us();
+        if (!(recs = bench_records_load(c.records_path, c.ns, c.set, c.timeout_ms, &e))) {
+            fprintf(stderr, "aero-bench: --records %s\n", e.msg);
+            return 2;
+        }
+        if (!c.keys_given || c.keys > bench_records_count(recs))
+            c.keys = bench_records_count(recs);
+        c.records = recs;
+        fprintf(stderr, "aero-bench: %zu records from %s encoded as aerosink would (%.1f MiB of "
+                "requests) in %.1f s\n", bench_records_count(recs), c.records_path,
+                (double)bench_records_bytes(recs) / (1 << 20), (double)(clock_mono_us() - l0) / 1e6);
+    }
     aero_cluster_config_init(&cc);
     if (aero_cluster_config_seeds(&cc, c.host, &e) != ST_OK) {
         fprintf(stderr, "aero-bench: -h %s: %s\n", c.host, e.msg);
@@ -505,15 +540,18 @@ int main(int argc, char **argv)
             pv[k++] = hist_value(b);
     }
     {
-        char shape[48];
-        if (c.type == 0)
-            snprintf(shape, sizeof(shape), "int");
+        char shape[64];
+        if (c.records)
+            snprintf(shape, sizeof(shape), "aerosink's records");
+        else if (c.type == 0)
+            snprintf(shape, sizeof(shape), "%u bin(s) x int", c.bins);
         else
-            snprintf(shape, sizeof(shape), "%uB %s", c.size, c.type == 1 ? "string" : "blob");
-        printf("aero-bench: %s %llu ops (+%llu warm-up), %u bin(s) x %s, %llu keys, %u thread(s) x "
+            snprintf(shape, sizeof(shape), "%u bin(s) x %uB %s", c.bins, c.size,
+                     c.type == 1 ? "string" : "blob");
+        printf("aero-bench: %s %llu ops (+%llu warm-up), %s, %llu keys, %u thread(s) x "
                "%u in flight%s, %u conn(s)/node, %s\n",
                c.op == 0 ? "write" : c.op == 1 ? "read" : "rw", (unsigned long long)n,
-               (unsigned long long)c.warmup, c.bins, shape, (unsigned long long)c.keys, c.threads,
+               (unsigned long long)c.warmup, shape, (unsigned long long)c.keys, c.threads,
                c.inflight, c.batch ? " batches" : "", c.conns, c.host);
         if (c.batch)
             printf("  batch writes of up to %u rows per node\n", c.batch);
@@ -539,6 +577,7 @@ int main(int argc, char **argv)
         mem_free(ws[i].names);
     }
     aero_cluster_free(cluster);
+    bench_records_free(recs);
     mem_free(ws);
     mem_free(th);
     pthread_barrier_destroy(&start_line);
