@@ -134,7 +134,11 @@ struct kafka_consumer *kafka_consumer_new(const struct kafka_consumer_config *cc
     const char *const defaults[] = {
         "auto.offset.reset", "earliest",
         "fetch.wait.max.ms", "100",
-        "queued.max.messages.kbytes", "2048",   /* prefetch; bounds memory (see kafka_consumer_refetch) */
+        /* prefetch; bounds memory (see kafka_consumer_refetch). 2 MiB held two of the ~1 MB
+         * batches a producer makes with librdkafka's defaults, so with 12 partitions most
+         * stood parked: the bench topic filled that way ran dry at 558k-881k records/s and
+         * e2e at 509k-679k; with 4 MiB 894k-1.2M and 688k-720k, peak RSS 54 MiB (bench/README) */
+        "queued.max.messages.kbytes", "4096",
         "fetch.max.bytes", "2097152",   /* one fetch may overshoot the prefetch by this much */
         "session.timeout.ms", "10000",
         "heartbeat.interval.ms", "3000",
