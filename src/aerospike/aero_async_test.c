@@ -47,6 +47,7 @@ struct fake {
     long long pgen;
     unsigned long long peers_gen;
     bool refuse_info;                 /* answer info with garbage (tend failure) */
+    char refuse_cmd[32];              /* ... only info requests naming this command */
     struct action script[FAKE_SCRIPT];
     int n_script, pos;
     atomic_uint n_data, n_info, n_accepted, n_batch;
@@ -227,7 +228,8 @@ static bool fake_serve(struct fake *f, int i)
         if (h[1] == 1) {
             bool refuse;
             pthread_mutex_lock(&f->mu);
-            refuse = f->refuse_info;
+            refuse = f->refuse_info ||
+                     (f->refuse_cmd[0] && memmem(b, size, f->refuse_cmd, strlen(f->refuse_cmd)));
             pthread_mutex_unlock(&f->mu);
             atomic_fetch_add(&f->n_info, 1);
             if (refuse) {
@@ -685,12 +687,16 @@ TEST(tend_adds_new_peer_and_follows_partition_moves)
 struct events {
     int n[4];
     char last_why[ERR_MSG_LEN];
+    char seq[32];                     /* kinds in order, as digits */
 };
 
 static void on_event(void *ctx, const struct aero_cluster_event *ev)
 {
     struct events *x = ctx;
+    size_t at = strlen(x->seq);
     x->n[ev->kind]++;
+    if (at + 1 < sizeof(x->seq))
+        x->seq[at] = (char)('0' + ev->kind);
     snprintf(x->last_why, sizeof(x->last_why), "%s %s %s %s", ev->node, ev->addr,
              aero_cluster_event_name(ev->kind), ev->why);
 }
@@ -741,6 +747,53 @@ TEST(tend_removes_node_after_failures_only_when_others_answer)
     aero_cluster_free(c);
     ASSERT_EQ_INT(ev.n[AERO_EV_NODE_REMOVED], 0);       /* closing is not a change either */
     fake_stop(a);
+}
+
+/* A node that answers a pass's health check and fails its replicas request right after, while
+ * its peer already dropped it, is removed in that same pass: it is still reported as not
+ * answering first (cluster_failover_test once saw "left" without "not answering"). */
+TEST(a_node_failing_after_its_health_check_is_reported_down_before_it_leaves)
+{
+    struct fake *a, *b;
+    struct aero_cluster_config cfg;
+    struct err e = {0};
+    struct events ev = {{0}, "", ""};
+    struct aero_cluster *c;
+    char seed[64], want[8];
+
+    two_nodes(&a, &b);
+    aero_cluster_config_init(&cfg);
+    cfg.on_event = on_event;
+    cfg.event_ctx = &ev;
+    cfg.tend_interval_ms = 0;
+    cfg.conn_timeout_ms = 500;
+    cfg.info_timeout_ms = 500;
+    snprintf(seed, sizeof(seed), "127.0.0.1:%u", a->port);
+    aero_cluster_config_seeds(&cfg, seed, NULL);
+    c = aero_cluster_new(&cfg, &e);
+    if (!c)
+        TEST_FAIL("%s", e.msg);
+    ASSERT_EQ_INT(aero_cluster_nodes(c, NULL, 0), 2);
+    ev.seq[0] = '\0';
+    /* B's partitions move (its replicas must be fetched) but it answers only the health check;
+     * A no longer lists it */
+    pthread_mutex_lock(&b->mu);
+    b->pgen++;
+    snprintf(b->refuse_cmd, sizeof(b->refuse_cmd), "replicas");
+    pthread_mutex_unlock(&b->mu);
+    pthread_mutex_lock(&a->mu);
+    snprintf(a->peers, sizeof(a->peers), "2,3000,[]");
+    a->peers_gen = 2;
+    pthread_mutex_unlock(&a->mu);
+    fake_set_replicas(a, 0xFF, 0, 1);
+    ASSERT_OK_E(aero_cluster_tend(c, &e), &e);
+    ASSERT_EQ_INT(aero_cluster_nodes(c, NULL, 0), 1);
+    snprintf(want, sizeof(want), "%d%d", AERO_EV_NODE_DOWN, AERO_EV_NODE_REMOVED);
+    ASSERT_EQ_STR(ev.seq, want);
+    ASSERT_CONTAINS(ev.last_why, "B2 127.0.0.1:");
+    aero_cluster_free(c);
+    fake_stop(a);
+    fake_stop(b);
 }
 
 TEST(tend_thread_runs_by_itself)
@@ -1870,6 +1923,7 @@ TEST_LIST = {
     T(peers_discovered_and_keys_routed_to_master),
     T(tend_adds_new_peer_and_follows_partition_moves),
     T(tend_removes_node_after_failures_only_when_others_answer),
+    T(a_node_failing_after_its_health_check_is_reported_down_before_it_leaves),
     T(tend_thread_runs_by_itself),
     T(pipelined_replies_matched_in_order),
     T(pipeline_depth_limits_and_queues),

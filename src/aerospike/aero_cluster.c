@@ -483,6 +483,13 @@ static void remove_dead(struct aero_cluster *c, struct tend *t)
         if (nd->healthy)
             continue;
         if (fails >= c->cfg.fail_threshold || (c->n_nodes > 1 && !listed_by_peer(c, nd))) {
+            /* It stopped answering after this pass looked at its health (a peers or replicas
+             * request failed) and its peers already dropped it: say so before it leaves, as
+             * for every other outage, so "not answering" always precedes "left". */
+            if (!nd->reported_down) {
+                nd->reported_down = true;
+                emit(c, AERO_EV_NODE_DOWN, nd);
+            }
             remove_node(c, i);
             t->map_dirty = true;
         }
