@@ -198,6 +198,18 @@ if [ -n "$KPID$APID" ]; then
   echo "fakes' CPU us/record (median): (a) kafka-mock $(median "${E_KM[@]}"), aerospike-testd $(median "${E_TD[@]}");" \
        "(b) kafka-mock $(median "${K_KM[@]}"); (c) aerospike-testd $(median "${A_TD[@]}") (includes aero-bench's warm-up)"
 fi
+if [ -n "$KPID" ] && [ -n "$APID" ]; then
+  # With both fakes on aerosink's cores, a run that keeps every core busy moves records at
+  # (cores / CPU per record), so the dry run's cost over the e2e run's is what R comes to
+  python3 - "$(median "${E_CPU[@]}")" "$(median "${E_KM[@]}")" "$(median "${E_TD[@]}")" \
+            "$(median "${K_CPU[@]}")" "$(median "${K_KM[@]}")" <<'PY'
+import sys
+ea, ek, et, ka, kk = map(float, sys.argv[1:])
+a, b = ea + ek + et, ka + kk
+print("machine CPU per record (aerosink + fakes): (a) %.2f us, (b) %.2f us; (b)/(a) = %.2f is what R comes"
+      " to when both runs keep the cores busy and (b) is the smaller baseline" % (a, b, b / a))
+PY
+fi
 # The machine's speed drifts between minutes, so also the ratio within each run's triple
 pairs=$(for i in "${!E_RATE[@]}"; do
   python3 -c "print('%.2f' % (${E_RATE[$i]} / min(${K_RATE[$i]}, ${A_RATE[$i]})))"; done | tr '\n' ' ')
