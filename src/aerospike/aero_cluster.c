@@ -483,13 +483,6 @@ static void remove_dead(struct aero_cluster *c, struct tend *t)
         if (nd->healthy)
             continue;
         if (fails >= c->cfg.fail_threshold || (c->n_nodes > 1 && !listed_by_peer(c, nd))) {
-            /* It stopped answering after this pass looked at its health (a peers or replicas
-             * request failed) and its peers already dropped it: say so before it leaves, as
-             * for every other outage, so "not answering" always precedes "left". */
-            if (!nd->reported_down) {
-                nd->reported_down = true;
-                emit(c, AERO_EV_NODE_DOWN, nd);
-            }
             remove_node(c, i);
             t->map_dirty = true;
         }
@@ -618,6 +611,23 @@ static void error_window(struct aero_cluster *c)
         atomic_store_explicit(&c->nodes[i]->error_rate, 0, memory_order_relaxed);
 }
 
+/* A node's health changes are reported once per pass, after every request of the pass, so a
+ * node that fails its peers or replicas request is "not answering" before remove_dead may let
+ * it leave in the same pass. */
+static void report_health(struct aero_cluster *c)
+{
+    for (size_t i = 0; i < c->n_nodes; i++) {
+        struct aero_node *nd = c->nodes[i];
+        if (!nd->healthy && !nd->reported_down) {
+            nd->reported_down = true;
+            emit(c, AERO_EV_NODE_DOWN, nd);
+        } else if (nd->healthy && nd->reported_down) {
+            nd->reported_down = false;
+            emit(c, AERO_EV_NODE_BACK, nd);
+        }
+    }
+}
+
 static enum status tend_pass(struct aero_cluster *c, bool force_map, struct err *e)
 {
     struct tend t = {false, force_map, 0};
@@ -630,13 +640,6 @@ static enum status tend_pass(struct aero_cluster *c, bool force_map, struct err 
         aero__session_tend(c, nd);   /* token refresh ahead of its TTL */
         refresh_node(c, nd, r, &t);
         t.healthy += nd->healthy;
-        if (!nd->healthy && !nd->reported_down) {
-            nd->reported_down = true;
-            emit(c, AERO_EV_NODE_DOWN, nd);
-        } else if (nd->healthy && nd->reported_down) {
-            nd->reported_down = false;
-            emit(c, AERO_EV_NODE_BACK, nd);
-        }
     }
     if (t.healthy == 0)
         reseed(c, &t);
@@ -649,6 +652,7 @@ static enum status tend_pass(struct aero_cluster *c, bool force_map, struct err 
     for (size_t i = 0; i < c->n_nodes; i++)
         if (c->nodes[i]->healthy && c->nodes[i]->need_replicas)
             fetch_replicas(c, c->nodes[i], r, &t);
+    report_health(c);
     t.healthy = 0;
     for (size_t i = 0; i < c->n_nodes; i++)
         t.healthy += c->nodes[i]->healthy;
