@@ -701,25 +701,36 @@ static void on_event(void *ctx, const struct aero_cluster_event *ev)
              aero_cluster_event_name(ev->kind), ev->why);
 }
 
-TEST(tend_removes_node_after_failures_only_when_others_answer)
+/* A cluster seeded with @f that reports its events to @ev and is tended only by the test
+ * (aero_cluster_tend); @timeout_ms to connect and for info requests; @fail_threshold 0 keeps
+ * the default. */
+static struct aero_cluster *cluster_events(const struct fake *f, struct events *ev, uint32_t timeout_ms,
+                                           unsigned fail_threshold, struct err *e)
 {
-    struct fake *a = fake_start("A1");
     struct aero_cluster_config cfg;
-    struct err e = {0};
     char seed[64];
-    struct aero_cluster *c;
-    struct events ev = {{0}, ""};
 
     aero_cluster_config_init(&cfg);
     cfg.on_event = on_event;
-    cfg.event_ctx = &ev;
+    cfg.event_ctx = ev;
     cfg.tend_interval_ms = 0;
-    cfg.fail_threshold = 2;
-    cfg.conn_timeout_ms = 200;
-    cfg.info_timeout_ms = 200;
-    snprintf(seed, sizeof(seed), "127.0.0.1:%u", a->port);
-    aero_cluster_config_seeds(&cfg, seed, NULL);
-    c = aero_cluster_new(&cfg, &e);
+    if (fail_threshold)
+        cfg.fail_threshold = fail_threshold;
+    cfg.conn_timeout_ms = timeout_ms;
+    cfg.info_timeout_ms = timeout_ms;
+    snprintf(seed, sizeof(seed), "127.0.0.1:%u", f->port);
+    if (aero_cluster_config_seeds(&cfg, seed, e) != ST_OK)
+        return NULL;
+    return aero_cluster_new(&cfg, e);
+}
+
+TEST(tend_removes_node_after_failures_only_when_others_answer)
+{
+    struct fake *a = fake_start("A1");
+    struct err e = {0};
+    struct events ev = {{0}, "", ""};
+    struct aero_cluster *c = cluster_events(a, &ev, 200, 2, &e);
+
     if (!c)
         TEST_FAIL("%s", e.msg);
     pthread_mutex_lock(&a->mu);
@@ -755,22 +766,13 @@ TEST(tend_removes_node_after_failures_only_when_others_answer)
 TEST(a_node_failing_after_its_health_check_is_reported_down_before_it_leaves)
 {
     struct fake *a, *b;
-    struct aero_cluster_config cfg;
     struct err e = {0};
     struct events ev = {{0}, "", ""};
     struct aero_cluster *c;
-    char seed[64], want[8];
+    char want[8];
 
     two_nodes(&a, &b);
-    aero_cluster_config_init(&cfg);
-    cfg.on_event = on_event;
-    cfg.event_ctx = &ev;
-    cfg.tend_interval_ms = 0;
-    cfg.conn_timeout_ms = 500;
-    cfg.info_timeout_ms = 500;
-    snprintf(seed, sizeof(seed), "127.0.0.1:%u", a->port);
-    aero_cluster_config_seeds(&cfg, seed, NULL);
-    c = aero_cluster_new(&cfg, &e);
+    c = cluster_events(a, &ev, 500, 0, &e);
     if (!c)
         TEST_FAIL("%s", e.msg);
     ASSERT_EQ_INT(aero_cluster_nodes(c, NULL, 0), 2);
