@@ -1650,6 +1650,44 @@ TEST(lever_fail_rate_applies_nothing)
     tu_proc_free(p);
 }
 
+/* --discard-writes (a benchmark lever): plain writes are answered OK with generation 1 and
+ * kept nowhere; the request checks still apply, and writes it does not cover (update-only
+ * here) run as usual. */
+TEST(lever_discard_writes_answers_and_keeps_nothing)
+{
+    const char *args[] = {"--discard-writes", NULL};
+    char hosts[256];
+    struct tu_proc *p;
+    int fd;
+    struct buf b = BUF_INIT;
+    struct rq r = {BUF_INIT, 0, 0};
+    struct rp x;
+
+    FAKE_ONLY();
+    p = start(args, hosts, sizeof(hosts));
+    fd = tconnect(hosts);
+    for (uint32_t i = 0; i < 50; i++) {
+        x = put_int(fd, dg(32000 + i % 40), "a", i, &b);   /* 10 keys written twice */
+        ASSERT_EQ_INT(x.rc, 0);
+        ASSERT_EQ_INT(x.gen, 1);
+    }
+    ASSERT_EQ_INT(get_all(fd, dg(32000), &b).rc, 2);
+    ASSERT_EQ_INT(kv_num(tinfo1(fd, "namespace/test"), "objects"), 0);
+    rq_begin(&r, 0, 1, 0, 0, 0);                           /* a 16-byte bin name: still 21 */
+    rq_key(&r, "test", "t", dg(32100));
+    rq_op(&r, 2, 1, "sixteen_chars_xx", HEX("0000000000000001"), 8);
+    ASSERT_EQ_INT(txn(fd, &r, &b).rc, 21);
+    rq_begin(&r, 0, 1, 0x08, 0, 0);                        /* update-only: runs as usual */
+    rq_key(&r, "test", "t", dg(32101));
+    rq_op_int(&r, 2, "a", 1);
+    ASSERT_EQ_INT(txn(fd, &r, &b).rc, 2);
+    ASSERT_EQ_INT(kv_num(tinfo1(fd, "statistics"), "testd_writes_discarded"), 50);
+    buf_free(&r.b);
+    buf_free(&b);
+    close(fd);
+    tu_proc_free(p);
+}
+
 TEST(lever_snapshot_survives_restart)
 {
     char hosts[256], snap[600];
@@ -2441,6 +2479,7 @@ TEST_LIST = {
     T(info_outputs),
     T(cluster_three_nodes),
     T(lever_fail_rate_applies_nothing),
+    T(lever_discard_writes_answers_and_keeps_nothing),
     T(lever_snapshot_survives_restart),
     T(lever_pause_refuses_then_recovers),
     T(lever_latency_keeps_order_and_other_connections),

@@ -752,6 +752,13 @@ static int exec_write(struct td_ctx *c, struct td_ns *ns, const struct td_msg *m
         return reply_err(o, tt, rc, NULL);
     if (ttl_forbidden(ns, m->record_ttl))
         return reply_err(o, tt, AERO_RC_ERR_FORBIDDEN, NULL);
+    if (c->discard_writes && !has_results && !(m->info2 & AERO_INFO2_CREATE_ONLY) &&
+        !(m->info3 & (AERO_INFO3_UPDATE_ONLY | AERO_INFO3_REPLACE_ONLY)) &&
+        !(m->info2 & (AERO_INFO2_GENERATION | AERO_INFO2_GENERATION_GT))) {
+        c->discarded++;          /* answered as a new record's first write, nothing kept */
+        put_hdr(o, 0, 1, 0, tt, 0, 0);
+        return 0;
+    }
 
     r = td_rec_get(ns, m->digest, now);
     if (r && (m->info2 & AERO_INFO2_CREATE_ONLY))

@@ -191,11 +191,12 @@ static void statistics(struct buf *o, struct td_ctx *c, int node)
                ";client_proxy_complete=%" PRIu64 ";batch_sub_proxy_complete=%" PRIu64
                ";batch_sub_read_success=0;testd_requests_received=%" PRIu64
                ";testd_requests_proxied=%" PRIu64 ";testd_batch_rows=%" PRIu64
-               ";testd_fail_injected=%" PRIu64 ";testd_filtered_out=%" PRIu64,
+               ";testd_fail_injected=%" PRIu64 ";testd_filtered_out=%" PRIu64
+               ";testd_writes_discarded=%" PRIu64,
                s->batches, s->batches - s->batch_errors, s->batch_errors, s->info_requests, s->reads_ok, s->reads_not_found,
                s->reads_error, s->writes_ok, s->writes_error, s->deletes_ok, s->deletes_not_found,
                s->proxied, s->batch_sub_proxied, s->received, s->proxied + s->batch_sub_proxied,
-               s->batch_rows, s->fail_injected, s->filtered_out);
+               s->batch_rows, s->fail_injected, s->filtered_out, c->discarded);
 }
 
 static void testd_stats(struct buf *o, struct td_ctx *c)

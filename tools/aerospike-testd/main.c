@@ -51,6 +51,14 @@ static const char usage[] =
 "                           give it back (default 0): new records then cost no page faults,\n"
 "                           as on a warm server. For benchmarks that run this server on the\n"
 "                           machine they measure (bench/run.sh: 1536)\n"
+"  --discard-writes         NOT a server behaviour, a benchmark lever: every write that\n"
+"                           passes the request checks and returns no values (no read ops,\n"
+"                           no create-only/update-only/replace-only, no generation check)\n"
+"                           is answered OK as a new record's first write (generation 1)\n"
+"                           and not kept (its size is not checked), so reads find nothing.\n"
+"                           It shows what a client's run would do against an Aerospike\n"
+"                           that cost nothing to store a record (BENCH_TESTD_DISCARD=1\n"
+"                           bash bench/run.sh). statistics: testd_writes_discarded\n"
 "\n"
 "Security (Enterprise behaviour; without these options the server is CE: no TLS, and 51\n"
 "SECURITY_NOT_SUPPORTED to every admin message):\n"
@@ -170,7 +178,7 @@ int main(int argc, char **argv)
         {"tls-ca", required_argument, 0, 'A'},      {"tls-name", required_argument, 0, 'T'},
         {"user", required_argument, 0, 'u'},        {"session-ttl", required_argument, 0, 't'},
         {"batch-max-requests", required_argument, 0, 'B'}, {"build", required_argument, 0, 'V'},
-        {"prefault-mb", required_argument, 0, 'P'},
+        {"prefault-mb", required_argument, 0, 'P'}, {"discard-writes", no_argument, 0, 'D'},
         {"help", no_argument, 0, 'h'},              {0, 0, 0, 0},
     };
     struct td_ctx *c = mem_calloc(1, sizeof(*c));
@@ -219,6 +227,7 @@ int main(int argc, char **argv)
         }
         case 'B': c->batch_max_requests = (uint32_t)num(optarg, "--batch-max-requests", 0, 1000000, false); break;
         case 'P': prefault_mb = num(optarg, "--prefault-mb", 0, 1u << 20, false); break;
+        case 'D': c->discard_writes = true; break;
         case 'l': c->latency_ms = (uint32_t)num(optarg, "--latency-ms", 0, 600000, false); break;
         case 'f':
             if (!str_to_double(optarg, strlen(optarg), &c->fail_rate) || c->fail_rate < 0 ||
@@ -346,6 +355,9 @@ int main(int argc, char **argv)
         mem_free(c);
         return 2;
     }
+    if (c->discard_writes)
+        fprintf(stderr, "aerospike-testd: --discard-writes: writes are answered OK and NOT "
+                        "stored (a benchmark lever, no server does this)\n");
     printf("ready ");
     for (int i = 0; i < nodes; i++)
         printf("%s127.0.0.1:%d", i ? "," : "", port + i);

@@ -296,6 +296,8 @@ struct td_ctx {
     int n_fail_codes;
     uint32_t latency_ms;
     uint32_t batch_max_requests;   /* rows per batch; 0 = unlimited (8.x default) */
+    bool discard_writes;           /* --discard-writes: a benchmark lever, see main.c */
+    uint64_t discarded;            /* writes answered and not kept (all nodes) */
     uint64_t rng;
     uint64_t paused_until_ms;
     const char *snapshot_path;
