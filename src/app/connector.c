@@ -354,7 +354,7 @@ struct app_connector *app_connector_new(const struct cfg_worker *w, const struct
     wc.name = c->name;
     wc.bootstrap = w->bootstrap_servers;
     wc.topics = c->n_topics ? topics : NULL;
-    wc.topics_regex = c->topics_regex;
+    wc.topics_regex = c->topics_pattern;   /* whole-name POSIX form of topics.regex */
     wc.consumer_props = kv_array(ac, consumer_lists, 3);
     wc.producer_props = kv_array(ac, producer_lists, 3);
     wc.key_converter = kc.class_name;

@@ -346,7 +346,7 @@ static enum status group_offsets(const struct cfg_worker *w, const struct cfg_co
     for (size_t i = 0; i < cc->n_topics; i++)
         topics[i] = cc->topics[i];
     kg = open_group(w, cc, e);
-    st = kg ? kafka_group_committed(kg, topics, cc->topics_regex, OFFSETS_TIMEOUT_MS, add_offset, out, e) : e->status;
+    st = kg ? kafka_group_committed(kg, topics, cc->topics_pattern, OFFSETS_TIMEOUT_MS, add_offset, out, e) : e->status;
     if (st != ST_OK && st != ST_NOMEM)
         err_prefix(e, "connector %s: reading its offsets", cc->name);
     kafka_group_free(kg);

@@ -5,6 +5,7 @@
  * case; unknown properties are ignored (we warn when one looks like a typo of a known key);
  * `topics` xor `topics.regex`; the DLQ topic must not be consumed; a connector's
  * `key.converter.*` apply only when the connector also sets `key.converter`. */
+#include <regex.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -21,8 +22,12 @@ const struct cfg__prop_key cfg__connector_keys[] = {
     {"tasks.max", "1", "Tasks (consumers) for this connector; partitions are spread over them."},
     {"topics", NULL, "Comma-separated topics to consume; each needs an entry under `topics:` in "
                      "the mapping file. Exactly one of `topics` and `topics.regex`."},
-    {"topics.regex", NULL, "Java regular expression of topics to consume (checked against the "
-                           "mapping when partitions are assigned)."},
+    {"topics.regex", NULL, "Java regular expression of topics to consume, matched against whole "
+                           "topic names as Connect does (`orders` does not take `orders-v2`). "
+                           "`\\d \\w \\s` (and negations), escaped punctuation and `(?:...)` are "
+                           "translated; lookaround, inline flags, possessive quantifiers and "
+                           "back-references are refused. Checked against the mapping when "
+                           "partitions are assigned."},
     {"aerospike.config.file", "aerospike-kafka-inbound.yml",
      "[aerosink] The mapping file (`.yml` or `.json`), relative to this properties file."},
     {"aerospike.config.content", NULL,
@@ -397,6 +402,7 @@ void cfg_connector_free(struct cfg_connector *c)
         mem_free(c->topics[i]);
     mem_free(c->topics);
     mem_free(c->mapping_path);
+    mem_free(c->topics_pattern);
     mem_free(c->key_converter.props.v);
     mem_free(c->value_converter.props.v);
     mem_free(c->consumer_override.v);
@@ -529,6 +535,199 @@ static void errors_props(struct view *v, struct cfg_errors *e)
     e->dlq_context_headers = get_bool(v, "errors.deadletterqueue.context.headers.enable", false);
 }
 
+/* --- topics.regex --- */
+
+/* Connect consumes the topics a Java regex matches as a whole (Pattern.matcher(t).matches());
+ * librdkafka and the offsets lookup take POSIX extended regexes. The translation keeps what
+ * topic patterns use and refuses what POSIX cannot say, so a pattern never silently means
+ * something else: \d \w \s and their negations, escaped punctuation, (?:...), lazy
+ * quantifiers (the same whole-name matches), and [...] classes with escapes; refused:
+ * lookaround and inline flags (?=, (?i)..., possessive quantifiers, back-references, other
+ * backslash letters (\b \p{..} \Q...), nested classes and && in a class.
+ * Returns NULL with @why set when refused. */
+struct rx_out {
+    struct buf b;
+    const char *why;
+};
+
+static bool rx_put(struct rx_out *o, const char *s)
+{
+    return buf_append_str(&o->b, s) == ST_OK;
+}
+
+static bool rx_putc(struct rx_out *o, char c)
+{
+    return buf_append(&o->b, &c, 1) == ST_OK;
+}
+
+/* A bracket class from just after '[' (and '^'); returns the position after its ']'. */
+static const char *rx_class(const char *p, struct rx_out *o, bool neg)
+{
+    struct buf body = BUF_INIT;
+    bool rbracket = false, dash = false, caret = false, ok = true;
+
+    while (ok && *p && *p != ']') {
+        char lo = *p, hi;
+        if (*p == '[' || (p[0] == '&' && p[1] == '&')) {
+            o->why = "nested classes and && inside [...] are not supported";
+            ok = false;
+            break;
+        }
+        if (*p == '\\') {
+            char n = p[1];
+            const char *cls = n == 'd' ? "0-9" : n == 'w' ? "A-Za-z0-9_" : n == 's' ? "[:space:]" : NULL;
+            if (cls) {
+                ok = buf_append_str(&body, cls) == ST_OK;
+                p += 2;
+                continue;
+            }
+            if (!n || !((n >= '!' && n <= '/') || (n >= ':' && n <= '@') || (n >= '[' && n <= '`') ||
+                        (n >= '{' && n <= '~'))) {
+                o->why = n == 'D' || n == 'W' || n == 'S'
+                             ? "\\D, \\W and \\S inside [...] are not supported"
+                             : "this backslash sequence inside [...] is not supported";
+                ok = false;
+                break;
+            }
+            lo = n;             /* escaped punctuation: the character itself */
+            p += 2;
+        } else {
+            p++;
+        }
+        if (p[0] == '-' && p[1] && p[1] != ']') {          /* a range lo-hi */
+            hi = p[1];
+            if (hi == '\\' || hi == '[' || lo == ']' || lo == '-' || lo == '^' || hi == ']') {
+                o->why = "a range with an escaped or special end inside [...] is not supported";
+                ok = false;
+                break;
+            }
+            char r[3] = {lo, '-', hi};
+            ok = buf_append(&body, r, 3) == ST_OK;
+            p += 2;
+            continue;
+        }
+        if (lo == ']')
+            rbracket = true;
+        else if (lo == '-')
+            dash = true;
+        else if (lo == '^')
+            caret = true;
+        else
+            ok = buf_append(&body, &lo, 1) == ST_OK;
+    }
+    if (ok && *p != ']') {
+        o->why = "unclosed [";
+        ok = false;
+    }
+    if (ok && !rbracket && !dash && !caret && body.len == 0) {
+        o->why = "empty []";
+        ok = false;
+    }
+    /* POSIX: ']' literal only first, '-' only last, '^' anywhere but first */
+    ok = ok && rx_putc(o, '[') && (!neg || rx_putc(o, '^')) && (!rbracket || rx_putc(o, ']')) &&
+         buf_append(&o->b, body.p, body.len) == ST_OK && (!caret || rx_putc(o, '^')) &&
+         (!dash || rx_putc(o, '-')) && rx_putc(o, ']');
+    if (ok && caret && !rbracket && body.len == 0 && !neg) {
+        o->why = "a class of only ^ is not supported (write \\^)";
+        ok = false;
+    }
+    buf_free(&body);
+    return ok ? p + 1 : NULL;
+}
+
+char *cfg__topics_regex_posix(const char *java, const char **why)
+{
+    struct rx_out o = {BUF_INIT, NULL};
+    const char *p = java;
+    bool ok = rx_put(&o, "^(");
+
+    while (ok && *p) {
+        char c = *p;
+        if (c == '\\') {
+            char n = p[1];
+            static const char *const cls[][2] = {{"d", "[0-9]"}, {"D", "[^0-9]"}, {"w", "[A-Za-z0-9_]"},
+                                                 {"W", "[^A-Za-z0-9_]"}, {"s", "[[:space:]]"},
+                                                 {"S", "[^[:space:]]"}};
+            const char *sub = NULL;
+            for (size_t i = 0; i < sizeof(cls) / sizeof(cls[0]); i++)
+                if (n && n == cls[i][0][0])
+                    sub = cls[i][1];
+            if (sub) {
+                ok = rx_put(&o, sub);
+            } else if (n && strchr(".[]()*+?{}|^$\\", n)) {
+                ok = rx_putc(&o, '\\') && rx_putc(&o, n);
+            } else if ((n >= '!' && n <= '/') || (n >= ':' && n <= '@') || n == '_' || n == '`' ||
+                       n == '~') {
+                ok = rx_putc(&o, n);                      /* escaped punctuation: itself */
+            } else {
+                o.why = !n ? "it ends with a backslash"
+                    : (n >= '0' && n <= '9') ? "back-references are not supported"
+                                              : "this backslash sequence is not supported (only \\d \\D \\w "
+                                                "\\W \\s \\S and escaped punctuation)";
+                ok = false;
+                break;
+            }
+            p += 2;
+        } else if (c == '(' && p[1] == '?') {
+            if (p[2] != ':') {
+                o.why = "lookaround and inline flags, (?...), are not supported (only (?:...))";
+                ok = false;
+                break;
+            }
+            ok = rx_putc(&o, '(');
+            p += 3;
+        } else if (c == '[') {
+            bool neg = p[1] == '^';
+            const char *after = rx_class(p + 1 + neg, &o, neg);
+            if (!after) {
+                ok = false;
+                break;
+            }
+            p = after;
+        } else if (c == '*' || c == '+' || c == '?' || c == '}') {
+            ok = rx_putc(&o, c);
+            p++;
+            if (*p == '?')
+                p++;                                      /* lazy: same whole-name matches */
+            else if (*p == '+') {
+                o.why = "possessive quantifiers (*+ ++ ?+) are not supported";
+                ok = false;
+                break;
+            }
+        } else {
+            ok = rx_putc(&o, c);
+            p++;
+        }
+    }
+    ok = ok && rx_put(&o, ")$") && buf_cstr(&o.b) != NULL;
+    if (!ok) {
+        *why = o.why ? o.why : "out of memory";
+        buf_free(&o.b);
+        return NULL;
+    }
+    regex_t rx;
+    int rc = regcomp(&rx, (const char *)o.b.p, REG_EXTENDED | REG_NOSUB);
+    if (rc != 0) {
+        *why = "not a valid regular expression (unbalanced (), [] or {}, or a misplaced quantifier)";
+        buf_free(&o.b);
+        return NULL;
+    }
+    regfree(&rx);
+    return (char *)o.b.p;
+}
+
+bool cfg__topics_regex_matches(const char *posix, const char *topic)
+{
+    regex_t rx;
+    bool m;
+
+    if (regcomp(&rx, posix, REG_EXTENDED | REG_NOSUB) != 0)
+        return false;
+    m = regexec(&rx, topic, 0, NULL, 0) == 0;
+    regfree(&rx);
+    return m;
+}
+
 static char *resolve_mapping_path(const char *props_file, const char *rel)
 {
     const char *slash = strrchr(props_file, '/');
@@ -573,6 +772,7 @@ struct cfg_connector *cfg_connector_new(struct cfg_props *props, struct cfg_diag
     size_t errors = v.d->errors;
     struct cfg_connector *c;
     const char *topics, *regex, *tr;
+    char q[CFG_Q_LEN];
     bool ok = true;
 
     if (!props)
@@ -610,6 +810,12 @@ struct cfg_connector *cfg_connector_new(struct cfg_props *props, struct cfg_diag
     if (topics)
         ok = split_topics(&v, c, topics);
     c->topics_regex = regex;
+    if (regex && !topics) {
+        const char *why = NULL;
+        if (!(c->topics_pattern = cfg__topics_regex_posix(regex, &why)))
+            verr(&v, cfg_props_find(props, "topics.regex"), "topics.regex", "\"%s\": %s",
+                 cfg__q(regex, strlen(regex), q, sizeof(q)), why);
+    }
 
     c->mapping_content = get(&v, "aerospike.config.content");
     c->mapping_path = resolve_mapping_path(
@@ -632,6 +838,12 @@ struct cfg_connector *cfg_connector_new(struct cfg_props *props, struct cfg_diag
                  "errors.deadletterqueue.topic.name",
                  "the DLQ topic \"%s\" is also in topics: the connector would consume its own "
                  "dead letters", c->errors.dlq_topic);
+    if (c->topics_pattern && *c->errors.dlq_topic &&
+        cfg__topics_regex_matches(c->topics_pattern, c->errors.dlq_topic))
+        verr(&v, cfg_props_find(props, "errors.deadletterqueue.topic.name"),
+             "errors.deadletterqueue.topic.name",
+             "the DLQ topic \"%s\" matches topics.regex: the connector would consume its own "
+             "dead letters", c->errors.dlq_topic);
     if ((tr = get(&v, "transforms")) && *tr)
         verr(&v, cfg_props_find(props, "transforms"), "transforms",
              "single message transforms are Java classes: not supported by aerosink");

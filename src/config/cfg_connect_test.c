@@ -5,6 +5,7 @@
 #include "../../tests/harness.h"
 #include "../../tests/support/testutil.h"
 #include "config.h"
+#include "config_int.h"
 
 #define GOOD "tests/data/config/good/"
 
@@ -208,6 +209,7 @@ TEST(connector_defaults_and_regex)
     ASSERT_EQ_INT(c->tasks_max, 1);
     ASSERT_EQ_INT(c->n_topics, 0);
     ASSERT_EQ_STR(c->topics_regex, "orders-.*");
+    ASSERT_EQ_STR(c->topics_pattern, "^(orders-.*)$");
     ASSERT_EQ_STR(c->mapping_path, "aerospike-kafka-inbound.yml");   /* no directory */
     ASSERT_FALSE(c->errors.tolerance_all);
     ASSERT_EQ_INT(c->errors.retry_timeout_ms, 0);
@@ -480,6 +482,87 @@ TEST(plaintext_secret_in_readable_file)
     cfg_diags_free(&d);
 }
 
+/* topics.regex: Connect matches the whole topic name with a Java regex; the consumer and the
+ * offsets lookup get a POSIX form. Each row: pattern, its POSIX form, names it must and must
+ * not match. */
+TEST(topics_regex_matches_whole_names_with_java_constructs_translated)
+{
+    static const struct {
+        const char *java, *posix, *yes[3], *no[3];
+    } rows[] = {
+        {"orders", "^(orders)$", {"orders"}, {"orders-v2", "xorders", "order"}},
+        {"orders-.*", "^(orders-.*)$", {"orders-", "orders-eu-1"}, {"xorders-1", "orders"}},
+        {"orders-\\d+", "^(orders-[0-9]+)$", {"orders-7", "orders-123"}, {"orders-d", "orders-"}},
+        {"(?:eu|us)\\.orders", "^((eu|us)\\.orders)$", {"eu.orders", "us.orders"}, {"euxorders", "ap.orders"}},
+        {"t[\\d_-]+", "^(t[0-9_-]+)$", {"t1_-", "t-"}, {"t.", "t"}},
+        {"t[^\\-a]", "^(t[^a-])$", {"tb", "t1"}, {"t-", "ta"}},
+        {"a.*?b\\-c", "^(a.*b-c)$", {"ab-c", "axxb-c"}, {"ab_c"}},
+        {"x\\w\\W\\s?\\S", "^(x[A-Za-z0-9_][^A-Za-z0-9_][[:space:]]?[^[:space:]])$", {"xa.b"}, {"xa_b"}},
+        {"a|b", "^(a|b)$", {"a", "b"}, {"ab"}},
+    };
+    for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+        const char *why = NULL;
+        char *px = cfg__topics_regex_posix(rows[i].java, &why);
+        if (!px)
+            TEST_FAIL("%s refused: %s", rows[i].java, why);
+        ASSERT_EQ_STR(px, rows[i].posix);
+        for (int k = 0; k < 3 && rows[i].yes[k]; k++)
+            if (!cfg__topics_regex_matches(px, rows[i].yes[k]))
+                TEST_FAIL("%s should match %s", rows[i].java, rows[i].yes[k]);
+        for (int k = 0; k < 3 && rows[i].no[k]; k++)
+            if (cfg__topics_regex_matches(px, rows[i].no[k]))
+                TEST_FAIL("%s should not match %s", rows[i].java, rows[i].no[k]);
+        mem_free(px);
+    }
+    static const struct {
+        const char *java, *why;
+    } bad[] = {
+        {"(?i)orders", "(?...)"}, {"a(?=b)", "(?...)"}, {"a*+", "possessive"},
+        {"\\bword", "backslash sequence"}, {"(a)\\1", "back-references"}, {"[[a]]", "nested"},
+        {"[a&&b]", "&&"}, {"x\\", "ends with a backslash"}, {"[abc", "unclosed"},
+        {"a{2,1}", "not a valid regular expression"}, {"(ab", "not a valid regular expression"},
+        {"[\\D]", "\\D, \\W and \\S"}, {"\\p{Alpha}", "backslash sequence"},
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        const char *why = NULL;
+        char *px = cfg__topics_regex_posix(bad[i].java, &why);
+        if (px)
+            TEST_FAIL("%s accepted as %s", bad[i].java, px);
+        ASSERT_CONTAINS(why, bad[i].why);
+    }
+}
+
+TEST(topics_regex_refused_or_matching_the_dlq_names_the_line)
+{
+    struct cfg_diags d = CFG_DIAGS_INIT;
+    struct cfg_connector *c = cfg_connector_new(
+        props_text("name=s\nconnector.class=aerosink\ntopics.regex=orders-(?i)x\n", "s.properties"), &d);
+    char *out = lines(&d);
+
+    ASSERT_EQ_STR(out, "s.properties:3:14: topics.regex: \"orders-(?i)x\": lookaround and inline flags, "
+                       "(?...), are not supported (only (?:...))\n");
+    mem_free(out);
+    cfg_connector_free(c);
+    cfg_diags_free(&d);
+
+    c = cfg_connector_new(props_text("name=s\nconnector.class=aerosink\ntopics.regex=t.*\n"
+                                     "errors.deadletterqueue.topic.name=t1-dlq\n", "s.properties"), &d);
+    out = lines(&d);
+    ASSERT_EQ_STR(out, "s.properties:4:35: errors.deadletterqueue.topic.name: the DLQ topic \"t1-dlq\" "
+                       "matches topics.regex: the connector would consume its own dead letters\n");
+    mem_free(out);
+    cfg_connector_free(c);
+    cfg_diags_free(&d);
+
+    c = cfg_connector_new(props_text("name=s\nconnector.class=aerosink\ntopics.regex=t\\\\d\n"
+                                     "errors.deadletterqueue.topic.name=t1-dlq\n", "s.properties"), &d);
+    ASSERT_EQ_INT(d.n, 0);   /* t\d matches t1, not t1-dlq */
+    ASSERT_EQ_STR(c->topics_regex, "t\\d");
+    ASSERT_EQ_STR(c->topics_pattern, "^(t[0-9])$");
+    cfg_connector_free(c);
+    cfg_diags_free(&d);
+}
+
 TEST(plaintext_secret_in_mapping_file)
 {
     static const char text[] = "aerospike:\n  seeds: [db1]\n  credentials:\n"
@@ -509,6 +592,8 @@ TEST_LIST = {
     T(connector_properties),
     T(connector_json_rest_body),
     T(connector_defaults_and_regex),
+    T(topics_regex_matches_whole_names_with_java_constructs_translated),
+    T(topics_regex_refused_or_matching_the_dlq_names_the_line),
     T(effective_converters),
     T(converter_checks),
     T(topics_cross_check),

@@ -463,6 +463,9 @@ struct cfg_connector {
     char **topics;                    /* `topics`, split on commas and trimmed */
     size_t n_topics;
     const char *topics_regex;         /* `topics.regex` (Java regex), or NULL */
+    char *topics_pattern;             /* topics.regex as a POSIX extended regex matching whole
+                                       * topic names ("^(...)$", as Connect's matches()), or
+                                       * NULL; what the consumer subscribes with */
     char *mapping_path;               /* aerospike.config.file resolved against the
                                        * properties file's directory; default
                                        * "aerospike-kafka-inbound.yml" beside it */

@@ -177,6 +177,11 @@ void cfg__rules_rop(struct cfg_walk *w, struct cfg_record_op *r, const struct cf
 bool cfg__check_bin_name(struct cfg_walk *w, const struct cfg_node *name, const char *sub);
 void cfg__read_files(struct cfg_walk *w, const struct cfg_node *root);
 bool cfg__valid_topic_name(const char *s, size_t n);
+/* topics.regex (Java) as a POSIX extended regex matching whole names, "^(...)$" (owned), or
+ * NULL with @why (static text) for what the translation refuses or a pattern that does not
+ * compile. cfg_connect.c. */
+char *cfg__topics_regex_posix(const char *java, const char **why);
+bool cfg__topics_regex_matches(const char *posix, const char *topic);
 
 /* Known connector / worker properties (cfg_connect.c; documentation in cfg_doc.c). */
 struct cfg__prop_key {

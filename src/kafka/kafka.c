@@ -190,8 +190,12 @@ struct kafka_consumer *kafka_consumer_new(const struct kafka_consumer_config *cc
 
     subs = rd_kafka_topic_partition_list_new(4);
     if (cc->topics_regex) {
-        char rx[1024];
-        snprintf(rx, sizeof(rx), "%s%s", cc->topics_regex[0] == '^' ? "" : "^", cc->topics_regex);
+        char rx[1024];   /* librdkafka subscribes by regex to a name starting with ^ */
+        if ((size_t)snprintf(rx, sizeof(rx), "%s%s", cc->topics_regex[0] == '^' ? "" : "^",
+                             cc->topics_regex) >= sizeof(rx)) {
+            err_set(e, ST_CONFIG, "topics.regex is longer than %zu bytes", sizeof(rx) - 2);
+            goto fail;
+        }
         rd_kafka_topic_partition_list_add(subs, rx, RD_KAFKA_PARTITION_UA);
     }
     for (size_t i = 0; cc->topics && cc->topics[i]; i++)

@@ -51,7 +51,8 @@ struct kafka_consumer_config {
     const char *group_id;           /* connect-<name> */
     const char *client_id;          /* optional */
     const char *const *topics;      /* NULL-terminated, or NULL when topics_regex is set */
-    const char *topics_regex;       /* Connect's topics.regex (anchored with ^ for librdkafka) */
+    const char *topics_regex;       /* POSIX extended regex of whole topic names, starting with ^
+                                     * (config's topics_pattern; ^ is added when missing) */
     const char *const *props;       /* extra librdkafka settings: NULL-terminated key,value pairs */
 };
 
@@ -121,7 +122,7 @@ struct kafka_group *kafka_group_new(const char *bootstrap, const char *group_id,
  * @topic is valid until it returns. A status other than ST_OK stops the walk. */
 typedef enum status (*kafka_offset_cb)(void *ctx, const char *topic, int32_t partition, int64_t offset);
 /* The committed offsets of the partitions of @topics (NULL-terminated, may be NULL) and of
- * every topic matching @topics_regex (may be NULL; anchored with ^ like the subscription),
+ * every topic matching @topics_regex (may be NULL; POSIX extended, ^ added when missing),
  * from cluster metadata and an OffsetFetch; partitions without one are skipped. Topics come
  * sorted by name, partitions by number. ST_UNAVAILABLE/ST_TIMEOUT naming the topic when the
  * cluster does not answer. */

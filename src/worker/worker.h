@@ -49,7 +49,7 @@ struct worker_config {
     const char *bootstrap;
     const char *group_id;                 /* NULL = "connect-<name>" */
     const char *const *topics;            /* NULL-terminated subscription, or NULL ... */
-    const char *topics_regex;             /* ... with a regex */
+    const char *topics_regex;             /* ... with a regex (POSIX, whole names: cfg topics_pattern) */
     const char *const *consumer_props;    /* librdkafka key,value pairs */
     const char *const *producer_props;    /* for the DLQ producer */
     const char *key_converter;            /* class name */

@@ -841,6 +841,52 @@ TEST(operate_applies_each_record_once_in_key_order)
     sa_env_free(&v);
 }
 
+/* ---- topics.regex: whole topic names, Java's \d ---- */
+
+/* Three topics: T, T-7 and T-v2; topics.regex "T(-\d)?" must consume T and T-7 only (Connect
+ * matches whole names). The mapping has no entry for T-v2: consuming it would fail the task. */
+TEST(topics_regex_consumes_only_whole_name_matches)
+{
+    struct sa_env v;
+    const int n = 15;
+    char s1[160], s2[180], s3[180], t7[160], tv2[160], yaml[1600], extra[400];
+
+    sa_env_init(&v);
+    const char *t = sa_name(&v, "rx"), *set = sa_name(&v, "rxset"), *set7 = sa_name(&v, "rxset7");
+    const char *name = sa_name(&v, "rxc");
+    snprintf(t7, sizeof(t7), "%s-7", t);
+    snprintf(tv2, sizeof(tv2), "%s-v2", t);
+    snprintf(s1, sizeof(s1), "%s:1", t);
+    snprintf(s2, sizeof(s2), "%s:1", t7);
+    snprintf(s3, sizeof(s3), "%s:1", tv2);
+    const char *topics[] = {s1, s2, s3, NULL};
+    sa_env_start(&v, topics, NULL);
+    sa_produce(v.bootstrap, t, n, static_rec, NULL);
+    sa_produce(v.bootstrap, t7, n, static_rec, NULL);
+    sa_produce(v.bootstrap, tv2, n, static_rec, NULL);
+    snprintf(yaml, sizeof(yaml),
+             "  %s:\n    invalid-record: kill-task\n    mapping:\n"
+             "      namespace: {mode: static, value: test}\n      set: {mode: static, value: %s}\n"
+             "      key-field: {source: key}\n      bins: {type: multi-bins, all-value-fields: true}\n"
+             "  %s:\n    invalid-record: kill-task\n    mapping:\n"
+             "      namespace: {mode: static, value: test}\n      set: {mode: static, value: %s}\n"
+             "      key-field: {source: key}\n      bins: {type: multi-bins, all-value-fields: true}\n",
+             t, set, t7, set7);
+    snprintf(extra, sizeof(extra), "topics.regex=%s(-\\\\d)?\n", t);   /* the file says (-\\d)? */
+    const char *w = sa_worker(&v, NULL);
+    const char *c = sa_connector(&v, name, "", NULL, yaml, extra);
+    struct tu_proc *p = sa_start(w, c, NULL, no_opts, NULL);
+    ASSERT_EQ_INT(sa_wait_committed(v.bootstrap, group_of(name), t, 1, n, sa_ms(60000), NULL), n);
+    ASSERT_EQ_INT(sa_wait_committed(v.bootstrap, group_of(name), t7, 1, n, sa_ms(20000), NULL), n);
+    ASSERT_EQ_INT(sa_wait_objects(p, v.hosts, "test", set, n, 20000), n);
+    ASSERT_EQ_INT(sa_wait_objects(p, v.hosts, "test", set7, n, 20000), n);
+    char *err = sa_end(p, SIGTERM, 0, 60000);
+    ASSERT_EQ_INT(sa_count(err, tv2), 0);   /* never assigned, never named */
+    mem_free(err);
+    ASSERT_EQ_INT(sa_committed(v.bootstrap, group_of(name), tv2, 1, NULL), 0);
+    sa_env_free(&v);
+}
+
 TEST_LIST = {
     T(namespace_and_set_static_and_dynamic),
     T(kafka_key_with_string_long_and_integer_converters_gives_string_or_integer_keys),
@@ -850,5 +896,6 @@ TEST_LIST = {
     T(ttl_from_a_numeric_string_field_as_documented),
     T(bins_all_value_fields_and_renamed_map),
     T(operate_applies_each_record_once_in_key_order),
+    T(topics_regex_consumes_only_whole_name_matches),
     {0},
 };
