@@ -29,15 +29,22 @@ struct cfg_props *app_props_from_kvs(const char *display, const struct rest_kvs 
     return p;
 }
 
-enum status app_diags_to_err(const struct cfg_diags *d, struct err *e)
+/* The error diagnostics of @d in one message: "; "-separated, or (@connect) as Kafka Connect
+ * words a refused connector config: a count line, one error per line, and where to see them. */
+static enum status diags_to_err(const struct cfg_diags *d, bool connect, struct err *e)
 {
+    static const char tail[] = "\nYou can also find the above list of errors at the endpoint "
+                               "`/connector-plugins/{connectorType}/config/validate`";
     struct buf b = BUF_INIT, one = BUF_INIT;
-    size_t shown = 0, limit = ERR_MSG_LEN - 40;
+    size_t shown = 0, limit = ERR_MSG_LEN - 40 - (connect ? sizeof(tail) : 0);
 
     if (!d->errors) {
         err_clear(e);
         return ST_OK;
     }
+    if (connect)
+        buf_printf(&b, "Connector configuration is invalid and contains the following %zu error(s):\n",
+                   d->errors);
     for (size_t i = 0; i < d->n; i++) {
         if (d->v[i].sev != CFG_SEV_ERROR)
             continue;
@@ -46,16 +53,23 @@ enum status app_diags_to_err(const struct cfg_diags *d, struct err *e)
         if (shown && b.len + 2 + one.len > limit)
             break;
         if (shown)
-            buf_append_str(&b, "; ");
+            buf_append_str(&b, connect ? "\n" : "; ");
         buf_append(&b, one.p, one.len);
         shown++;
     }
     if (shown < d->errors)
         buf_printf(&b, " (and %zu more problem%s)", d->errors - shown, d->errors - shown == 1 ? "" : "s");
+    if (connect)
+        buf_append_str(&b, tail);
     err_set(e, ST_CONFIG, "%s", buf_cstr(&b));
     buf_free(&b);
     buf_free(&one);
     return ST_CONFIG;
+}
+
+enum status app_diags_to_err(const struct cfg_diags *d, struct err *e)
+{
+    return diags_to_err(d, false, e);
 }
 
 enum status app_check_connector(const struct cfg_worker *w, const char *name, const struct rest_kvs *config,
@@ -166,11 +180,10 @@ static const struct rest_def_spec defs[] = {
 
 static enum status list_plugins(void *ctx, struct rest_plugins *out, struct err *e)
 {
+    /* one entry per class, as Connect lists them (the aliases still work in the paths) */
     enum status st = rest_plugins_add(out, CFG_CONNECTOR_CLASS, "sink", AEROSINK_VERSION);
     (void)ctx;
     (void)e;
-    if (st == ST_OK)
-        st = rest_plugins_add(out, CFG_CONNECTOR_ALIAS, "sink", AEROSINK_VERSION);
     for (size_t i = 0; conv_supported_classes[i] && st == ST_OK; i++)
         if (strchr(conv_supported_classes[i], '.'))
             st = rest_plugins_add(out, conv_supported_classes[i], "converter", AEROSINK_VERSION);
@@ -485,7 +498,7 @@ static enum status store_config(struct app_rest_dist *x, const char *name, const
     enum status st = h ? app_check_connector(x->w, name, config, 0, &stored, &d) : ST_UNAVAILABLE;
 
     if (st == ST_CONFIG)
-        app_diags_to_err(&d, e);
+        diags_to_err(&d, true, e);   /* the 400 of POST/PUT config, in Connect's words */
     else if (st != ST_OK && st != ST_UNAVAILABLE)
         err_set(e, st, "connector %s: checking its config", name);
     if (st == ST_OK)

@@ -339,7 +339,7 @@ void rest__jw_config_infos(struct rest__jw *w, const char *name, const struct re
     int64_t errors = 0;
 
     for (size_t i = 0; i < l->n; i++)
-        errors += l->v[i].errors.n > 0;
+        errors += (int64_t)l->v[i].errors.n;   /* messages, as Connect counts them */
     rest__jw_raw(w, "{\"name\":");
     rest__jw_str(w, name);
     rest__jw_raw(w, ",\"error_count\":");
