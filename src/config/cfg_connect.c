@@ -6,6 +6,7 @@
  * `topics` xor `topics.regex`; the DLQ topic must not be consumed; a connector's
  * `key.converter.*` apply only when the connector also sets `key.converter`. */
 #include <regex.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -29,7 +30,9 @@ const struct cfg__prop_key cfg__connector_keys[] = {
                            "back-references are refused. Checked against the mapping when "
                            "partitions are assigned."},
     {"aerospike.config.file", "aerospike-kafka-inbound.yml",
-     "[aerosink] The mapping file (`.yml` or `.json`), relative to this properties file."},
+     "[aerosink] The mapping file (`.yml` or `.json`), relative to this properties file. "
+     "Unset: the first of `aerospike-kafka-inbound.yml` / `.json` beside this file, then in "
+     "`../etc/` (a Kafka install's `etc/`, where the original keeps it)."},
     {"aerospike.config.content", NULL,
      "[aerosink] The mapping text itself; distributed mode stores the file's content here so "
      "every worker runs the same version. Wins over `aerospike.config.file`."},
@@ -99,7 +102,10 @@ const struct cfg__prop_key cfg__worker_keys[] = {
     {"scheduled.rebalance.max.delay.ms", "300000", "How long a departed worker's tasks wait "
                                                    "before moving."},
     {"session.timeout.ms", "10000", "Worker group session timeout."},
-    {"heartbeat.interval.ms", "3000", "Worker group heartbeat."},
+    {"heartbeat.interval.ms", "1000", "[aerosink] Distributed mode: how often each worker writes "
+                                      "its heartbeat to the status topic (one silent for "
+                                      "`session.timeout.ms` is dead). Connect's 3000 is its group "
+                                      "heartbeat; 1000 notices a dead worker sooner."},
     {"rebalance.timeout.ms", "60000", "Worker group rebalance timeout."},
     {"connect.protocol", "sessioned", "Accepted."},
     {"connector.client.config.override.policy", "All", "Which `consumer.override.*` are "
@@ -744,6 +750,25 @@ static char *resolve_mapping_path(const char *props_file, const char *rel)
     return (char *)b.p;
 }
 
+/* Without aerospike.config.file: the original's names, beside the connector file, then in
+ * the Kafka install's etc/ as the original documents it (KAFKA_DIR/config/x.properties ->
+ * KAFKA_DIR/etc/). The first that exists; none: the first (the load then names them all). */
+static const char *const mapping_defaults[] = {
+    "aerospike-kafka-inbound.yml", "aerospike-kafka-inbound.json",
+    "../etc/aerospike-kafka-inbound.yml", "../etc/aerospike-kafka-inbound.json",
+};
+
+static char *default_mapping_path(const char *props_file)
+{
+    for (size_t i = 0; i < sizeof(mapping_defaults) / sizeof(mapping_defaults[0]); i++) {
+        char *p = resolve_mapping_path(props_file, mapping_defaults[i]);
+        if (!p || access(p, F_OK) == 0)
+            return p;
+        mem_free(p);
+    }
+    return resolve_mapping_path(props_file, mapping_defaults[0]);
+}
+
 static void converter_subprops_warning(struct view *v, const char *cls)
 {
     char prefix[64];
@@ -818,8 +843,9 @@ struct cfg_connector *cfg_connector_new(struct cfg_props *props, struct cfg_diag
     }
 
     c->mapping_content = get(&v, "aerospike.config.content");
-    c->mapping_path = resolve_mapping_path(
-        props->file, get_str(&v, "aerospike.config.file", "aerospike-kafka-inbound.yml"));
+    c->mapping_path = get(&v, "aerospike.config.file")
+                          ? resolve_mapping_path(props->file, get(&v, "aerospike.config.file"))
+                          : default_mapping_path(props->file);
     ok = ok && c->mapping_path && converter(&v, "key.converter", &c->key_converter) &&
          converter(&v, "value.converter", &c->value_converter) &&
          collect(props, "consumer.override.", &c->consumer_override) &&
@@ -990,6 +1016,18 @@ struct cfg *cfg_connector_load_mapping(const struct cfg_connector *c, unsigned f
     if (c->mapping_content)
         return cfg_load_text(c->mapping_content, strlen(c->mapping_content), c->mapping_path,
                              flags, d);
+    if (!cfg_props_find(c->props, "aerospike.config.file") && access(c->mapping_path, F_OK) != 0) {
+        char *tried[4] = {0};
+        for (size_t i = 0; i < 4; i++)
+            tried[i] = resolve_mapping_path(c->props->file, mapping_defaults[i]);
+        cfg_diag_add(d, CFG_SEV_ERROR, c->props->file, 0, 0, "aerospike.config.file",
+                     "no mapping file: looked for %s, %s, %s and %s; set aerospike.config.file to "
+                     "its path", tried[0] ? tried[0] : "?", tried[1] ? tried[1] : "?",
+                     tried[2] ? tried[2] : "?", tried[3] ? tried[3] : "?");
+        for (size_t i = 0; i < 4; i++)
+            mem_free(tried[i]);
+        return NULL;
+    }
     return cfg_load_file(c->mapping_path, flags, d);
 }
 

@@ -563,6 +563,58 @@ TEST(topics_regex_refused_or_matching_the_dlq_names_the_line)
     cfg_diags_free(&d);
 }
 
+/* Without aerospike.config.file the mapping is looked for where the original keeps it: beside
+ * the connector file (.yml, then .json), then in the Kafka install's etc/ (config/../etc/). */
+TEST(default_mapping_file_beside_then_in_kafka_etc)
+{
+    char root[600], cfgdir[700], etc[700], props[800], want[4096];
+    struct cfg_diags d = CFG_DIAGS_INIT;
+    struct cfg_connector *c;
+    static const char text[] = "name=s\nconnector.class=aerosink\ntopics=t\n";
+
+    snprintf(root, sizeof(root), "%s/kafka-layout", tu_tmpdir());
+    snprintf(cfgdir, sizeof(cfgdir), "%s/config", root);
+    snprintf(etc, sizeof(etc), "%s/etc", root);
+    ASSERT_EQ_INT(mkdir(root, 0755), 0);
+    ASSERT_EQ_INT(mkdir(cfgdir, 0755), 0);
+    ASSERT_EQ_INT(mkdir(etc, 0755), 0);
+    snprintf(props, sizeof(props), "%s/s.properties", cfgdir);
+
+    /* none anywhere: the load names every place it looked */
+    c = cfg_connector_new(cfg_props_parse(text, strlen(text), props, NULL), &d);
+    ASSERT_EQ_INT(d.n, 0);
+    ASSERT_TRUE(cfg_connector_load_mapping(c, 0, &d) == NULL);
+    char *out = lines(&d);
+    snprintf(want, sizeof(want), "%s: aerospike.config.file: no mapping file: looked for %s/aerospike-kafka-inbound.yml, "
+             "%s/aerospike-kafka-inbound.json, %s/../etc/aerospike-kafka-inbound.yml and "
+             "%s/../etc/aerospike-kafka-inbound.json; set aerospike.config.file to its path\n",
+             props, cfgdir, cfgdir, cfgdir, cfgdir);
+    ASSERT_EQ_STR(out, want);
+    mem_free(out);
+    cfg_connector_free(c);
+    cfg_diags_free(&d);
+
+    /* the Kafka install's etc/ */
+    tu_write_file(etc, "aerospike-kafka-inbound.json", "{}");
+    c = cfg_connector_new(cfg_props_parse(text, strlen(text), props, NULL), &d);
+    snprintf(want, sizeof(want), "%s/../etc/aerospike-kafka-inbound.json", cfgdir);
+    ASSERT_EQ_STR(c->mapping_path, want);
+    cfg_connector_free(c);
+    tu_write_file(etc, "aerospike-kafka-inbound.yml", "x: 1\n");
+    c = cfg_connector_new(cfg_props_parse(text, strlen(text), props, NULL), &d);
+    snprintf(want, sizeof(want), "%s/../etc/aerospike-kafka-inbound.yml", cfgdir);
+    ASSERT_EQ_STR(c->mapping_path, want);   /* .yml before .json */
+    cfg_connector_free(c);
+    /* beside the connector file wins over etc/ */
+    tu_write_file(cfgdir, "aerospike-kafka-inbound.json", "{}");
+    c = cfg_connector_new(cfg_props_parse(text, strlen(text), props, NULL), &d);
+    snprintf(want, sizeof(want), "%s/aerospike-kafka-inbound.json", cfgdir);
+    ASSERT_EQ_STR(c->mapping_path, want);
+    cfg_connector_free(c);
+    ASSERT_EQ_INT(d.n, 0);
+    cfg_diags_free(&d);
+}
+
 TEST(plaintext_secret_in_mapping_file)
 {
     static const char text[] = "aerospike:\n  seeds: [db1]\n  credentials:\n"
@@ -594,6 +646,7 @@ TEST_LIST = {
     T(connector_defaults_and_regex),
     T(topics_regex_matches_whole_names_with_java_constructs_translated),
     T(topics_regex_refused_or_matching_the_dlq_names_the_line),
+    T(default_mapping_file_beside_then_in_kafka_etc),
     T(effective_converters),
     T(converter_checks),
     T(topics_cross_check),

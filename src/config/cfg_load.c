@@ -203,9 +203,25 @@ static bool parse_int(struct cfg_walk *w, const struct cfg_key *row, const struc
     return true;
 }
 
+/* YAML 1.1's other boolean words, as the original's YAML reader (Jackson on SnakeYAML) takes
+ * them when written plain: y, yes, on / n, no, off, each lower, Capitalised or UPPER. */
+static int yaml11_bool(const struct cfg_node *n)
+{
+    static const char *const words[] = {"y", "Y", "yes", "Yes", "YES", "on", "On", "ON",
+                                        "n", "N", "no", "No", "NO", "off", "Off", "OFF"};
+
+    if (n->quoted)
+        return -1;
+    for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+        if (strlen(words[i]) == n->len && memcmp(words[i], n->s, n->len) == 0)
+            return i < 8;
+    return -1;
+}
+
 static bool parse_bool(struct cfg_walk *w, const struct cfg_node *n, bool *out)
 {
     char q[CFG_Q_LEN];
+    int b;
 
     if (n->len == 4 && strncasecmp(n->s, "true", 4) == 0) {
         *out = true;
@@ -213,6 +229,10 @@ static bool parse_bool(struct cfg_walk *w, const struct cfg_node *n, bool *out)
     }
     if (n->len == 5 && strncasecmp(n->s, "false", 5) == 0) {
         *out = false;
+        return true;
+    }
+    if ((b = yaml11_bool(n)) >= 0) {
+        *out = b == 1;
         return true;
     }
     cfg__err(w, n, NULL, "invalid value \"%s\": expected true or false",

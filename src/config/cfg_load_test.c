@@ -591,6 +591,41 @@ TEST(aliases_unfinished_and_merges)
     mem_free(out);
 }
 
+/* YAML 1.1 boolean words, written plain, are booleans (the original's Jackson/SnakeYAML reads
+ * them so); quoted they are strings, and a boolean key refuses them. */
+TEST(yaml11_boolean_words_when_plain)
+{
+    static const struct {
+        const char *word;
+        bool val;
+    } ok[] = {{"yes", true}, {"Yes", true}, {"YES", true}, {"on", true}, {"ON", true}, {"y", true},
+              {"no", false}, {"No", false}, {"off", false}, {"Off", false}, {"N", false}, {"TRUE", true}};
+    for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+        char text[400];
+        struct cfg *c = NULL;
+        snprintf(text, sizeof(text), "aerospike: {seeds: [db1]}\ntopics:\n  t:\n    invalid-record: ignore\n"
+                 "    aerospike-operation: {type: write, send-key: %s}\n"
+                 "    mapping: {namespace: {mode: static, value: ns}, key-field: {source: key},\n"
+                 "              bins: {type: multi-bins, all-value-fields: true}}\n", ok[i].word);
+        char *out = load_text(text, "b.yml", 0, &c);
+        ASSERT_EQ_STR(out, "");
+        if (c->topics[0].op.send_key != ok[i].val)
+            TEST_FAIL("send-key: %s gave %d", ok[i].word, (int)c->topics[0].op.send_key);
+        cfg_free(c);
+        mem_free(out);
+    }
+    static const char *const bad[] = {"\"yes\"", "'on'", "yES", "oui", "1"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        char text[400];
+        snprintf(text, sizeof(text), "aerospike: {seeds: [db1]}\ntopics:\n  t:\n    invalid-record: ignore\n"
+                 "    aerospike-operation: {type: write, send-key: %s}\n"
+                 "    mapping: {namespace: {mode: static, value: ns}, key-field: {source: key}}\n", bad[i]);
+        char *out = load_text(text, "b.yml", 0, NULL);
+        ASSERT_CONTAINS(out, "expected true or false");
+        mem_free(out);
+    }
+}
+
 TEST(big_merge_is_fast_and_keeps_precedence)
 {
     struct buf b = BUF_INIT;
@@ -895,6 +930,7 @@ TEST_LIST = {
     T(all_problems_reported_sorted),
     T(limits_depth_nodes_size),
     T(aliases_unfinished_and_merges),
+    T(yaml11_boolean_words_when_plain),
     T(big_merge_is_fast_and_keeps_precedence),
     T(partial_load_keeps_topics),
     T(password_file_first_line_trailing_spaces_kept),
