@@ -861,7 +861,9 @@ struct cfg *cfg_load_text(const char *text, size_t len, const char *name, unsign
 char *cfg_read_file(const char *path, size_t *len, struct err *e)
 {
     struct stat st;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    /* O_NONBLOCK: opening a FIFO (or a device) must not wait for a writer; it is refused
+     * below. Reads of a regular file are unaffected. */
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     char *buf = NULL;
     size_t got = 0;
 

@@ -626,6 +626,21 @@ TEST(yaml11_boolean_words_when_plain)
     }
 }
 
+/* A FIFO given as a config file is refused at once instead of waiting for a writer. */
+TEST(fifo_is_refused_without_waiting)
+{
+    char path[600];
+    struct err e = {0};
+    size_t len = 0;
+
+    snprintf(path, sizeof(path), "%s/mapping.fifo", tu_tmpdir());
+    ASSERT_EQ_INT(mkfifo(path, 0600), 0);
+    ASSERT_TRUE(cfg_read_file(path, &len, &e) == NULL);   /* blocked forever before */
+    ASSERT_EQ_STR(e.msg, "not a regular file");
+    ASSERT_TRUE(cfg_read_file(tu_tmpdir(), &len, &e) == NULL);
+    ASSERT_EQ_STR(e.msg, "is a directory");
+}
+
 TEST(big_merge_is_fast_and_keeps_precedence)
 {
     struct buf b = BUF_INIT;
@@ -931,6 +946,7 @@ TEST_LIST = {
     T(limits_depth_nodes_size),
     T(aliases_unfinished_and_merges),
     T(yaml11_boolean_words_when_plain),
+    T(fifo_is_refused_without_waiting),
     T(big_merge_is_fast_and_keeps_precedence),
     T(partial_load_keeps_topics),
     T(password_file_first_line_trailing_spaces_kept),
