@@ -40,7 +40,7 @@ struct hconn *herder__conn(struct herder *h, const char *name, bool create)
         mem_free(c);
         return NULL;
     }
-    c->gen = c->created = -1;
+    c->gen = c->created = c->claim_off = -1;
     c->rep_task = -1;
     h->conns[h->n_conns++] = c;
     return c;
@@ -106,6 +106,13 @@ struct hworker *herder__worker(struct herder *h, const char *id, bool create)
         return NULL;
     h->n_workers++;
     return w;
+}
+
+bool herder__claim_granted(const struct hconn *c, uint64_t time)
+{
+    if (c->present)
+        return false;
+    return c->claim_off < 0 || time >= c->claim_time + c->claim_ttl;
 }
 
 int32_t herder__tasks_max(const struct hconn *c)
@@ -724,15 +731,26 @@ static const char *target_name(enum rest_target_state t)
     return t == REST_TARGET_PAUSED ? "PAUSED" : t == REST_TARGET_STOPPED ? "STOPPED" : "STARTED";
 }
 
-/* Produce @key=@val to the config topic and wait until the reader applied it. Called without
- * h->mu. */
+/* Produce @key=@val to the config topic and wait until the reader applied it; *@off: its
+ * offset, *@what: what applying it did (HOUT_NONE when not known). Called without h->mu. */
+static enum status write_config_at(struct herder *h, const char *key, const struct buf *val, int64_t *off,
+                                   enum herder_outcome *what, struct err *e)
+{
+    enum status st = herder__produce_sync(h, key, val ? val->p : NULL, val ? val->len : 0, off, e);
+    if (st == ST_OK)
+        st = herder__wait_applied(h, *off, e);
+    if (st == ST_OK && what) {
+        pthread_mutex_lock(&h->mu);
+        *what = herder__outcome(h, *off);
+        pthread_mutex_unlock(&h->mu);
+    }
+    return st;
+}
+
 static enum status write_config(struct herder *h, const char *key, const struct buf *val, struct err *e)
 {
     int64_t off = -1;
-    enum status st = herder__produce_sync(h, key, val ? val->p : NULL, val ? val->len : 0, &off, e);
-    if (st != ST_OK)
-        return st;
-    return herder__wait_applied(h, off, e);
+    return write_config_at(h, key, val, &off, NULL, e);
 }
 
 static enum status write_target(struct herder *h, const char *name, enum rest_target_state t, struct err *e)
@@ -749,14 +767,152 @@ static enum status write_target(struct herder *h, const char *name, enum rest_ta
     return st;
 }
 
+/* ------------------------------------------------------------------------------------
+ * Creating a connector. Kafka Connect applies writes one at a time on its leader; here any
+ * worker writes, so two requests creating one name at once both see it absent. The config
+ * topic's order decides instead: a create first writes a claim, "aerosink-create-<n>"
+ * {"worker_id","time","ttl_ms"}; every worker applies the records in the same order, and a
+ * claim is granted only when the connector does not exist and no earlier granted claim is
+ * pending (see herder__claim_granted). Only the writer of the granted claim then writes the
+ * target state and the config, plain absolute records as before (so a compacted topic and
+ * older workers read them as they always did); the other create answers 409. A claim whose
+ * writer died is pending until its ttl has passed by a later claim's clock.
+ * ------------------------------------------------------------------------------------ */
+
+#define CLAIM_TTL_FACTOR 4   /* a claim lives 4 request timeouts; its writer gives up after 2 */
+
+struct claim {
+    int64_t off;
+    uint64_t time, ttl;
+};
+
+/* Claim @name (see above). ST_OK and *@held: the create is ours; ST_OK without: (@may_update
+ * only) another request created it meanwhile: update it instead; ST_EXISTS: another create
+ * came first. Called without h->mu. */
+static enum status claim_name(struct herder *h, const char *name, bool may_update, struct claim *cl, bool *held,
+                              struct err *e)
+{
+    char key[600];
+    uint64_t deadline = clock_mono_ms() + h->o.request_timeout_ms;
+    enum status st = ST_OK;
+
+    *held = false;
+    snprintf(key, sizeof(key), "aerosink-create-%s", name);
+    while (st == ST_OK) {
+        struct buf b = BUF_INIT;
+        enum herder_outcome what = HOUT_NONE;
+        bool present = false;
+
+        cl->time = clock_wall_ms();
+        cl->ttl = (uint64_t)CLAIM_TTL_FACTOR * h->o.request_timeout_ms;
+        st = buf_append_str(&b, "{\"worker_id\":");
+        if (st == ST_OK)
+            st = json_append_str(&b, h->id, strlen(h->id));
+        if (st == ST_OK)
+            st = buf_printf(&b, ",\"time\":%llu,\"ttl_ms\":%llu}", (unsigned long long)cl->time,
+                            (unsigned long long)cl->ttl);
+        if (st == ST_OK)
+            st = write_config_at(h, key, &b, &cl->off, &what, e);
+        else
+            err_set(e, st, "connector %s: encoding its create claim", name);
+        buf_free(&b);
+        if (st != ST_OK)
+            return st;
+        if (what == HOUT_CLAIM_GRANTED) {
+            *held = true;
+            return ST_OK;
+        }
+        if (what != HOUT_CLAIM_REFUSED)
+            return err_set(e, ST_BUSY, "connector %s: the outcome of its create claim %s@%lld is no longer known "
+                           "(too many config changes at once); check whether it exists and retry", name,
+                           h->config_topic, (long long)cl->off);
+        if (!may_update)
+            return err_set(e, ST_EXISTS, "Connector %s already exists", name);
+        /* PUT: wait until the other create is done (then update) or abandoned (claim again) */
+        pthread_mutex_lock(&h->mu);
+        for (;;) {
+            struct hconn *c = herder__conn(h, name, false);
+            present = c && c->present;
+            if (!c || present || c->claim_off < 0 || clock_wall_ms() >= c->claim_time + c->claim_ttl)
+                break;
+            if (clock_mono_ms() >= deadline) {
+                st = err_set(e, ST_TIMEOUT, "connector %s: another request is creating it and did not finish "
+                             "within %u ms", name, h->o.request_timeout_ms);
+                break;
+            }
+            herder__wait(h, 100);
+        }
+        pthread_mutex_unlock(&h->mu);
+        if (present)
+            return ST_OK;
+        if (st == ST_OK && clock_mono_ms() >= deadline)
+            st = err_set(e, ST_TIMEOUT, "connector %s: could not claim its creation within %u ms", name,
+                         h->o.request_timeout_ms);
+    }
+    return st;
+}
+
+/* Give a granted claim back (the create failed after it). */
+static void release_claim(struct herder *h, const char *name, const struct claim *cl)
+{
+    char key[600];
+    struct buf b = BUF_INIT;
+
+    snprintf(key, sizeof(key), "aerosink-create-%s", name);
+    if (buf_printf(&b, "{\"release\":%lld}", (long long)cl->off) == ST_OK)
+        write_config(h, key, &b, NULL);
+    buf_free(&b);
+}
+
+/* {"properties":{...}}: Kafka Connect's connector record. */
+static enum status config_record(const struct rest_kvs *config, struct buf *b)
+{
+    enum status st = buf_append_str(b, "{\"properties\":{");
+    for (size_t i = 0; i < config->n && st == ST_OK; i++) {
+        if (!config->v[i].value)
+            continue;
+        if (b->p[b->len - 1] != '{')
+            st = buf_append_str(b, ",");
+        if (st == ST_OK)
+            st = json_append_str(b, config->v[i].key, strlen(config->v[i].key));
+        if (st == ST_OK)
+            st = buf_append_str(b, ":");
+        if (st == ST_OK)
+            st = json_append_str(b, config->v[i].value, strlen(config->v[i].value));
+    }
+    return st == ST_OK ? buf_append_str(b, "}}") : st;
+}
+
+/* The create we hold the claim for: target state first (the task starts in it), then the
+ * config, before the claim could expire. */
+static enum status create_claimed(struct herder *h, const char *name, const struct buf *record,
+                                  enum rest_target_state initial, const struct claim *cl, struct err *e)
+{
+    char key[600];
+    enum status st = write_target(h, name, initial == REST_TARGET_DEFAULT ? REST_TARGET_RUNNING : initial, e);
+
+    if (st == ST_OK && clock_wall_ms() >= cl->time + cl->ttl / 2)
+        st = err_set(e, ST_TIMEOUT, "connector %s: creating it took too long (its claim %s@%lld expires); retry",
+                     name, h->config_topic, (long long)cl->off);
+    snprintf(key, sizeof(key), "connector-%s", name);
+    if (st == ST_OK)
+        st = write_config(h, key, record, e);
+    if (st != ST_OK)
+        release_claim(h, name, cl);
+    return st;
+}
+
 enum status herder_put_config(struct herder *h, const char *name, const struct rest_kvs *config,
                               enum rest_target_state initial, bool must_be_new, bool must_exist,
                               bool *created, struct err *e)
 {
     char key[600];
     struct buf b = BUF_INIT;
+    struct claim cl = {-1, 0, 0};
+    enum herder_outcome what = HOUT_NONE;
+    int64_t off = -1;
     enum status st;
-    bool exists;
+    bool exists, held = false;
 
     herder__sync(h);
     pthread_mutex_lock(&h->mu);
@@ -770,36 +926,24 @@ enum status herder_put_config(struct herder *h, const char *name, const struct r
         return err_set(e, ST_EXISTS, "Connector %s already exists", name);
     if (must_exist && !exists)
         return err_set(e, ST_NOT_FOUND, "Connector %s not found", name);
-    if (created)
-        *created = !exists;
-    if (!exists && initial != REST_TARGET_DEFAULT && (st = write_target(h, name, initial, e)) != ST_OK)
-        return st;
-    if (!exists && initial == REST_TARGET_DEFAULT && (st = write_target(h, name, REST_TARGET_RUNNING, e)) != ST_OK)
-        return st;
-    st = buf_append_str(&b, "{\"properties\":{");
-    for (size_t i = 0; i < config->n && st == ST_OK; i++) {
-        if (!config->v[i].value)
-            continue;
-        if (b.p[b.len - 1] != '{')
-            st = buf_append_str(&b, ",");
-        if (st == ST_OK)
-            st = json_append_str(&b, config->v[i].key, strlen(config->v[i].key));
-        if (st == ST_OK)
-            st = buf_append_str(&b, ":");
-        if (st == ST_OK)
-            st = json_append_str(&b, config->v[i].value, strlen(config->v[i].value));
+    if ((st = config_record(config, &b)) != ST_OK) {
+        buf_free(&b);
+        return err_set(e, st, "connector %s: encoding its config", name);
     }
-    if (st == ST_OK)
-        st = buf_append_str(&b, "}}");
+    if (!exists)
+        st = claim_name(h, name, !must_be_new, &cl, &held, e);
     snprintf(key, sizeof(key), "connector-%s", name);
-    if (st == ST_OK)
-        st = write_config(h, key, &b, e);
-    else
-        err_set(e, st, "connector %s: encoding its config", name);
+    if (st == ST_OK && held)
+        st = create_claimed(h, name, &b, initial, &cl, e);
+    else if (st == ST_OK)   /* an update; it creates the connector again if a delete came first */
+        st = write_config_at(h, key, &b, &off, &what, e);
     buf_free(&b);
-    if (st == ST_OK)
-        log_info(&h->log, "connector %s: configuration %s", name, exists ? "updated" : "created");
-    return st;
+    if (st != ST_OK)
+        return st;
+    if (created)
+        *created = held || what == HOUT_CREATED;
+    log_info(&h->log, "connector %s: configuration %s", name, held || what == HOUT_CREATED ? "created" : "updated");
+    return ST_OK;
 }
 
 enum status herder_delete(struct herder *h, const char *name, struct err *e)

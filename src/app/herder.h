@@ -10,6 +10,9 @@
  *   - config topic (1 partition): "connector-<n>" {"properties":{...}} (null deletes),
  *     "target-state-<n>" {"state":"STARTED|PAUSED|STOPPED"}, "restart-connector-<n>"
  *     {"include_tasks":b,"only_failed":b}, "restart-task-<n>-<t>" {}; last value wins.
+ *     aerosink's "aerosink-create-<n>" {"worker_id","time","ttl_ms"} claims a name before a
+ *     create (herder.c: the topic's order picks one of two concurrent creates; Connect and
+ *     older aerosink versions ignore the key).
  *   - status topic: "status-connector-<n>", "status-task-<n>-<t>"
  *     {"state":..,"trace":..,"worker_id":..,"generation":..}, and aerosink's liveness
  *     heartbeats "worker-<id>" {"worker_id":..,"url":..,"time":ms} (null: left cleanly).
@@ -78,7 +81,11 @@ enum status herder_stopped_config(struct herder *h, const char *name, struct res
 
 /* --- Writes: produced to the config topic, answered once read back (read-your-writes) --- */
 /* Store @config (already validated: see app_rest_check_connector) for @name.
- * @must_be_new: ST_EXISTS if present; @must_exist: ST_NOT_FOUND if absent. */
+ * @must_be_new: ST_EXISTS if present; @must_exist: ST_NOT_FOUND if absent. A create (the
+ * name absent here) first claims the name in the config topic: when another worker's create
+ * of the same name came first in the topic, @must_be_new answers ST_EXISTS, and without it
+ * the other create is awaited and this becomes an update. *@created says what the record did
+ * once read back (an update that follows a concurrent delete creates again). */
 enum status herder_put_config(struct herder *h, const char *name, const struct rest_kvs *config,
                               enum rest_target_state initial, bool must_be_new, bool must_exist,
                               bool *created, struct err *e);

@@ -39,6 +39,8 @@ struct hconn {
     struct rest_kvs config;
     int64_t gen;                   /* offset of the config record in force */
     int64_t created;               /* offset of the record that (re)created it */
+    int64_t claim_off;             /* granted create claim not yet followed by a config (-1) */
+    uint64_t claim_time, claim_ttl;/* its writer's wall clock and lifetime (ms, from the record) */
     enum herder_target target;
     bool restart_pending, restart_include_tasks, restart_only_failed;
     int32_t restart_task;          /* -1: connector restart request */
@@ -60,6 +62,18 @@ struct hstat {
     char *worker_id;
     int64_t gen;
 };
+
+/* What applying a config-topic record did, for the REST request that wrote it (by offset). */
+enum herder_outcome {
+    HOUT_NONE,                     /* not a record anyone waits on, or no effect */
+    HOUT_CLAIM_GRANTED,            /* aerosink-create-<n>: the name is this writer's to create */
+    HOUT_CLAIM_REFUSED,            /* ... it exists, or an earlier claim is pending */
+    HOUT_CREATED,                  /* connector-<n> with a config: it did not exist before */
+    HOUT_UPDATED,
+    HOUT_DELETED,
+};
+
+#define HERDER_OUTCOMES 1024       /* ring of the last outcomes, indexed by offset */
 
 struct hworker {
     char *id;
@@ -84,6 +98,10 @@ struct herder {
     size_t n_workers, cap_workers;
     bool ready;                    /* both topics read to where they ended at start */
     char *last_live;               /* the live set last logged */
+    struct {
+        int64_t off;
+        enum herder_outcome what;
+    } outcomes[HERDER_OUTCOMES];   /* [off % HERDER_OUTCOMES], set by the reader */
 
     /* store (herder_store.c) */
     rd_kafka_t *prod, *cons;
@@ -106,6 +124,18 @@ void herder__stat_clear(struct hstat *s);
 struct hworker *herder__worker(struct herder *h, const char *id, bool create);
 int32_t herder__tasks_max(const struct hconn *c);
 void herder__free_tables(struct herder *h);
+
+/* Is a create claim written at wall-clock @time granted for @c? (h->mu held) Refused while
+ * the connector exists or an earlier granted claim is pending (neither followed by the
+ * connector's config nor released) and younger than its ttl at @time. */
+bool herder__claim_granted(const struct hconn *c, uint64_t time);
+
+/* Apply one record of the config topic / the status topic to the tables, as the reader
+ * thread does (h->mu held; exposed for unit tests). @val NULL: a tombstone. */
+void herder__apply_config(struct herder *h, const char *key, size_t kn, const void *val, size_t len,
+                          int64_t off);
+/* The outcome of the config record at @off, HOUT_NONE when unknown (h->mu held). */
+enum herder_outcome herder__outcome(const struct herder *h, int64_t off);
 
 /* Store (herder_store.c). */
 /* Produce to partition 0 of the config topic, wait for the ack; *offset = its offset.

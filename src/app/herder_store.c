@@ -88,8 +88,53 @@ static const struct conv_value *parse(struct herder *h, const char *topic, const
     return root;
 }
 
-static void apply_config(struct herder *h, const char *key, size_t kn, const void *val, size_t len,
-                         int64_t off)
+static void set_outcome(struct herder *h, int64_t off, enum herder_outcome what)
+{
+    if (off < 0)
+        return;
+    h->outcomes[off % HERDER_OUTCOMES].off = off;
+    h->outcomes[off % HERDER_OUTCOMES].what = what;
+}
+
+enum herder_outcome herder__outcome(const struct herder *h, int64_t off)
+{
+    if (off < 0 || h->outcomes[off % HERDER_OUTCOMES].off != off)
+        return HOUT_NONE;
+    return h->outcomes[off % HERDER_OUTCOMES].what;
+}
+
+/* "aerosink-create-<n>": {"worker_id":..,"time":ms,"ttl_ms":ms} claims the name for one
+ * create; {"release":<offset of the claim>} gives it back. Claims never change what a
+ * connector is: only its writer looks at the outcome, and every worker reaches the same one
+ * because all apply the topic in the same order. (A compacted topic may lose old claims;
+ * nobody waits on those any more.) */
+static void apply_claim(struct herder *h, const char *name, const void *val, size_t len, int64_t off)
+{
+    struct hconn *c = herder__conn(h, name, true);
+    const struct conv_value *root = parse(h, h->config_topic, name, val, len);
+    int64_t release = root ? value_int(h->doc, root, "release", -1) : -1;
+    int64_t time = root ? value_int(h->doc, root, "time", -1) : -1;
+    int64_t ttl = root ? value_int(h->doc, root, "ttl_ms", 0) : 0;
+
+    if (!c || !root)
+        return;
+    if (release >= 0) {
+        if (c->claim_off == release)
+            c->claim_off = -1;
+        return;
+    }
+    if (time < 0 || ttl <= 0 || !herder__claim_granted(c, (uint64_t)time)) {
+        set_outcome(h, off, HOUT_CLAIM_REFUSED);
+        return;
+    }
+    c->claim_off = off;
+    c->claim_time = (uint64_t)time;
+    c->claim_ttl = (uint64_t)ttl;
+    set_outcome(h, off, HOUT_CLAIM_GRANTED);
+}
+
+void herder__apply_config(struct herder *h, const char *key, size_t kn, const void *val, size_t len,
+                          int64_t off)
 {
     const char *rest;
     char name[512];
@@ -103,11 +148,13 @@ static void apply_config(struct herder *h, const char *key, size_t kn, const voi
         root = parse(h, h->config_topic, name, val, len);
         const struct conv_value *props = root ? conv_map_get(h->doc, root, "properties", 10) : NULL;
         if (!props || props->type != CONV_MAP) {
-            if (val)
+            if (val) {
                 log_warn(&h->log, "%s@%lld: connector %s: no \"properties\" object, ignored", h->config_topic,
                          (long long)off, name);
-            else if (c->present)
+            } else if (c->present) {
                 c->present = false, c->gen = off, rest_kvs_free(&c->config);
+                set_outcome(h, off, HOUT_DELETED);
+            }
             return;
         }
         rest_kvs_free(&c->config);
@@ -122,6 +169,7 @@ static void apply_config(struct herder *h, const char *key, size_t kn, const voi
                 rest_kvs_add(&c->config, kbuf, v);
             mem_free(v);
         }
+        set_outcome(h, off, c->present ? HOUT_UPDATED : HOUT_CREATED);
         if (!c->present) {
             c->created = off;
             c->rep_task = -1;
@@ -129,6 +177,10 @@ static void apply_config(struct herder *h, const char *key, size_t kn, const voi
         }
         c->present = true;
         c->gen = off;
+        c->claim_off = -1;   /* a pending create is done */
+    } else if (has_prefix(key, kn, "aerosink-create-", &rest)) {
+        snprintf(name, sizeof(name), "%.*s", (int)(kn - (size_t)(rest - key)), rest);
+        apply_claim(h, name, val, len, off);
     } else if (has_prefix(key, kn, "target-state-", &rest)) {
         snprintf(name, sizeof(name), "%.*s", (int)(kn - (size_t)(rest - key)), rest);
         if (!(c = herder__conn(h, name, true)))
@@ -234,7 +286,7 @@ static void *reader_main(void *arg)
             log_warn(&h->log, "reading %s[%d]: %s", topic, (int)m->partition, rd_kafka_message_errstr(m));
         } else if (is_cfg && m->partition == 0) {
             if (m->key)
-                apply_config(h, m->key, m->key_len, m->payload, m->len, m->offset);
+                herder__apply_config(h, m->key, m->key_len, m->payload, m->len, m->offset);
             h->cfg_next = m->offset + 1;
         } else if (!is_cfg && m->partition >= 0 && m->partition < h->n_status_parts) {
             if (m->key)
