@@ -119,7 +119,7 @@ int app_cmd_distributed(int argc, char **argv, struct app_signals *sig)
 
     struct cfg_props *wp = cfg_props_load_file(argv[optind], &d);
     if (wp)
-        w = cfg_worker_new(wp, CFG_WORKER_DISTRIBUTED, &d);
+        w = cfg_worker_new_resolved(wp, CFG_WORKER_DISTRIBUTED, NULL, &d);   /* ${...} resolved */
     cfg_diags_sort(&d);
     if (app_print_diags(&d) || !w) {
         rcode = 2;

@@ -258,6 +258,7 @@ int app_cmd_dryrun(int argc, char **argv, struct app_signals *sig)
     bool hex = false;
     struct cfg_diags d = CFG_DIAGS_INIT;
     struct cfg_props *wp, *cp;
+    struct cfg_providers *pv = NULL;
     struct cfg_worker *w = NULL;
     struct cfg_connector *c = NULL;
     struct cfg *m = NULL;
@@ -304,9 +305,12 @@ int app_cmd_dryrun(int argc, char **argv, struct app_signals *sig)
     /* the files, checked as `aerosink standalone` checks them */
     cfg_check_files((const char *const *)argv + optind, 2, CFG_LOAD_READ_FILES, &d);
     if (!d.errors && (wp = cfg_props_load_file(argv[optind], &d)))
-        w = cfg_worker_new(wp, CFG_WORKER_STANDALONE, &d);   /* takes wp */
-    if (!d.errors && (cp = cfg_props_load_file(argv[optind + 1], &d)) && (c = cfg_connector_new(cp, &d)))
-        m = cfg_connector_load_mapping(c, CFG_LOAD_READ_FILES, &d);   /* c took cp */
+        w = cfg_worker_new_resolved(wp, CFG_WORKER_STANDALONE, NULL, &d);   /* takes wp */
+    if (!d.errors && w && (pv = cfg_providers_new(w->props, NULL)) &&
+        (cp = cfg_props_load_file(argv[optind + 1], &d)) &&
+        (c = cfg_connector_new_resolved(cp, pv, NULL, &d)))   /* ${...} resolved; c took cp */
+        m = cfg_connector_load_mapping(c, CFG_LOAD_READ_FILES, &d);
+    cfg_providers_free(pv);
     if (d.errors || !w || !c || !m) {
         cfg_diags_sort(&d);
         app_print_diags(&d);

@@ -73,6 +73,7 @@ static void *job_main(void *arg)
 struct gen {
     struct cfg_worker *w;
     struct cfg_connector *conns[MAX_CONNECTORS];
+    struct cfg_props *raw[MAX_CONNECTORS];   /* as written (${...} unresolved): the REST view */
     struct cfg *maps[MAX_CONNECTORS];
     struct job jobs[MAX_CONNECTORS];
     struct app_rest_local locals[MAX_CONNECTORS];
@@ -143,21 +144,25 @@ static bool gen_load(struct gen *g, char **files, int n_files, struct cfg_diags 
     cfg_check_files((const char *const *)files, (size_t)n_files, CFG_LOAD_READ_FILES, d);
     if (d->errors)
         return false;
-    /* now build the typed configuration (its diagnostics were already reported above) */
+    /* now build the typed configuration (its diagnostics were already reported above), with
+     * config-provider references resolved */
     wp = cfg_props_load_file(files[0], &scratch);
     if (wp)
-        g->w = cfg_worker_new(wp, CFG_WORKER_STANDALONE, &scratch);
+        g->w = cfg_worker_new_resolved(wp, CFG_WORKER_STANDALONE, NULL, &scratch);
+    struct cfg_providers *pv = g->w ? cfg_providers_new(g->w->props, NULL) : NULL;
     for (int i = 1; i < n_files; i++) {
         struct cfg_props *cp = load_props(files[i], &scratch);
-        struct cfg_connector *cc = cp ? cfg_connector_new(cp, &scratch) : NULL;
+        struct cfg_connector *cc = cp ? cfg_connector_new_resolved(cp, pv, NULL, &scratch) : NULL;
+        g->raw[g->n] = load_props(files[i], NULL);   /* problems: reported just above */
         g->conns[g->n] = cc;
         if (cc)
             g->maps[g->n] = cfg_connector_load_mapping(cc, CFG_LOAD_READ_FILES, &scratch);
         g->n++;
     }
+    cfg_providers_free(pv);
     bool ok = scratch.errors == 0 && g->w;
     for (size_t i = 0; ok && i < g->n; i++)
-        ok = g->conns[i] && g->maps[i];
+        ok = g->conns[i] && g->maps[i] && g->raw[i];
     if (!ok) {
         /* a problem the file check does not see (e.g. a worker file given as a connector) */
         for (size_t i = 0; i < scratch.n; i++)
@@ -192,6 +197,7 @@ static int gen_start(struct gen *g, const struct app_run_opts *o)
             return e.status == ST_CONFIG ? 2 : 1;
         }
         g->locals[i].cc = g->conns[i];
+        g->locals[i].raw = g->raw[i];
         g->locals[i].ac = g->jobs[i].ac;
         g->locals[i].max_queued = (uint32_t)g->maps[i]->max_queued_records;
         g->jobs[i].done = &g->locals[i].done;
@@ -260,6 +266,7 @@ static void gen_free(struct gen *g)
         app_connector_free(g->jobs[i].ac);
         cfg_free(g->maps[i]);
         cfg_connector_free(g->conns[i]);
+        cfg_props_free(g->raw[i]);
     }
     cfg_worker_free(g->w);
     memset(g, 0, sizeof(*g));

@@ -179,14 +179,21 @@ static void *slot_main(void *arg)
     struct cfg_props *p;
 
     snprintf(display, sizeof(display), "connector %s", s->name);
+    /* the config topic holds the config as written: config-provider references are
+     * resolved here, when the task starts, with this worker's providers (as Connect does) */
+    struct cfg_providers *pv = cfg_providers_new(h->o.worker->props, NULL);
+    struct cfg_resolved *res = NULL;
     p = app_props_from_kvs(display, &s->config);
-    s->cc = p ? cfg_connector_new(p, &d) : NULL;
+    s->cc = p ? cfg_connector_new_resolved(p, pv, &res, &d) : NULL;
+    cfg_providers_free(pv);
     if (s->cc) {
         s->map = cfg_connector_load_mapping(s->cc, CFG_LOAD_READ_FILES, &d);
         if (s->map)
             cfg_connector_check_mapping(s->cc, s->map, &d);
         cfg_check_converters(h->o.worker, s->cc, &d);
     }
+    cfg_resolved_scrub(&res, 1, &d);
+    cfg_resolved_free(res);
     cfg_diags_sort(&d);
     if (!s->cc || !s->map || d.errors) {
         app_diags_to_err(&d, &e);

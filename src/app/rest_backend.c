@@ -88,7 +88,15 @@ enum status app_check_connector(const struct cfg_worker *w, const char *name, co
         cfg_diag_add(d, CFG_SEV_ERROR, display, 0, 0, "", "out of memory");
         return ST_NOMEM;
     }
-    if (!(cc = cfg_connector_new(p, d))) {
+    /* checked with config-provider references resolved (Connect's validateConnectorConfig
+     * does the same); @stored keeps @config as written */
+    struct cfg_providers *pv = w ? cfg_providers_new(w->props, NULL) : NULL;
+    struct cfg_resolved *res = NULL;
+    cc = cfg_connector_new_resolved(p, pv, &res, d);
+    cfg_providers_free(pv);
+    if (!cc) {
+        cfg_resolved_scrub(&res, 1, d);
+        cfg_resolved_free(res);
         cfg_diags_sort(d);
         return ST_CONFIG;
     }
@@ -107,6 +115,8 @@ enum status app_check_connector(const struct cfg_worker *w, const char *name, co
     if (m)
         cfg_connector_check_mapping(cc, m, d);
     cfg_check_converters(w, cc, d);
+    cfg_resolved_scrub(&res, 1, d);
+    cfg_resolved_free(res);
     cfg_diags_sort(d);
     if (d->errors)
         st = ST_CONFIG;
@@ -424,19 +434,23 @@ static enum status reset_refused(const char *name, struct err *e)
                    "nothing was changed. Alter them to explicit offsets with PATCH instead", name);
 }
 
-/* A connector config from the config topic, parsed for its topics and consumer settings. */
-static struct cfg_connector *parse_connector(const char *name, const struct rest_kvs *config, struct err *e)
+/* A connector config from the config topic, parsed for its topics and consumer settings
+ * (config-provider references resolved with @w's providers: the consumer may need them). */
+static struct cfg_connector *parse_connector(const struct cfg_worker *w, const char *name,
+                                             const struct rest_kvs *config, struct err *e)
 {
     char display[300];
     struct cfg_diags d = CFG_DIAGS_INIT;
     struct cfg_props *p;
     struct cfg_connector *cc = NULL;
+    struct cfg_providers *pv = w ? cfg_providers_new(w->props, NULL) : NULL;
 
     snprintf(display, sizeof(display), "connector %s", name);
     if (!(p = app_props_from_kvs(display, config)))
         err_set(e, ST_NOMEM, "%s", display);
-    else if (!(cc = cfg_connector_new(p, &d)))
+    else if (!(cc = cfg_connector_new_resolved(p, pv, NULL, &d)))
         app_diags_to_err(&d, e);
+    cfg_providers_free(pv);
     cfg_diags_free(&d);
     return cc;
 }
@@ -624,7 +638,7 @@ static enum status dist_connector(struct app_rest_dist *x, const char *name, boo
                      : stopped ? herder_stopped_config(h, name, &config, e)
                                : herder_config(h, name, &config, e);
 
-    if (st == ST_OK && !(*cc = parse_connector(name, &config, e)))
+    if (st == ST_OK && !(*cc = parse_connector(x->w, name, &config, e)))
         st = e->status;
     rest_kvs_free(&config);
     return st;
@@ -844,10 +858,16 @@ static enum status props_to_kvs(const struct cfg_props *p, struct rest_kvs *out)
     return st;
 }
 
+/* What REST shows of a connector's config: as written, never a resolved secret. */
+static const struct cfg_props *shown_props(const struct app_rest_local *l)
+{
+    return l->raw ? l->raw : l->cc->props;
+}
+
 static enum status s_config(void *ctx, const char *name, struct rest_kvs *out, struct err *e)
 {
     struct app_rest_local *l = s_find(ctx, name, e);
-    return l ? props_to_kvs(l->cc->props, out) : ST_NOT_FOUND;
+    return l ? props_to_kvs(shown_props(l), out) : ST_NOT_FOUND;
 }
 
 static enum status s_info(void *ctx, const char *name, struct rest_connector_info *out, struct err *e)
@@ -856,7 +876,7 @@ static enum status s_info(void *ctx, const char *name, struct rest_connector_inf
     if (!l)
         return ST_NOT_FOUND;
     out->type = REST_TYPE_SINK;
-    enum status st = props_to_kvs(l->cc->props, &out->config);
+    enum status st = props_to_kvs(shown_props(l), &out->config);
     return st == ST_OK ? rest_info_add_task(out, 0) : st;
 }
 
@@ -911,7 +931,7 @@ static enum status s_tasks(void *ctx, const char *name, struct rest_task_configs
     if (!l)
         return ST_NOT_FOUND;
     struct rest_kvs *kv = rest_task_configs_add(out, 0);
-    enum status st = kv ? props_to_kvs(l->cc->props, kv) : ST_NOMEM;
+    enum status st = kv ? props_to_kvs(shown_props(l), kv) : ST_NOMEM;
     return st == ST_OK ? rest_kvs_put(kv, "task.class", APP_TASK_CLASS) : st;
 }
 

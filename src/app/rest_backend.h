@@ -48,6 +48,9 @@ void app_rest_dist_backend(struct app_rest_dist *ctx, struct rest_backend *out);
 /* --- standalone --- */
 struct app_rest_local {
     const struct cfg_connector *cc;   /* borrowed */
+    const struct cfg_props *raw;      /* borrowed: its properties as written, config-provider
+                                       * references unresolved (what GET .../config shows, as
+                                       * in Connect); NULL: cc->props */
     struct app_connector *ac;         /* borrowed; NULL until built */
     atomic_bool done;                 /* its worker_run returned */
     uint32_t max_queued;              /* its mapping's max-queued-records (metrics) */

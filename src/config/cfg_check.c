@@ -21,6 +21,9 @@ struct check {
     struct cfg_connector *conns[64];
     size_t n_conns;
     size_t files;
+    struct cfg_providers *pv;      /* the first worker's config providers (NULL: offline) */
+    struct cfg_resolved *res[128]; /* what was resolved, to redact later messages */
+    size_t n_res;
 };
 
 /* Load a mapping once per real path (a file given explicitly and through a connector is
@@ -75,11 +78,53 @@ static struct cfg_props *load_props(struct check *ck, const char *path, const ch
     return p;
 }
 
+/* Keep @r until every check ran (cfg_resolved_scrub), or scrub now when full. */
+static void keep_resolved(struct check *ck, struct cfg_resolved *r)
+{
+    if (!r)
+        return;
+    if (ck->n_res < ARRAY_LEN(ck->res)) {
+        ck->res[ck->n_res++] = r;
+        return;
+    }
+    cfg_resolved_scrub(ck->res, ck->n_res, ck->dp);
+    cfg_resolved_scrub(&r, 1, ck->dp);
+    cfg_resolved_free(r);
+}
+
+/* The config providers of the first worker file among @paths: connectors are resolved with
+ * them wherever the worker is on the command line. Its own problems are reported when the
+ * worker file itself is checked. */
+static struct cfg_providers *first_worker_providers(const char *const *paths, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        struct err e = {0};
+        size_t len = 0;
+        char *text = cfg_read_file(paths[i], &len, &e);
+        bool worker = text && cfg_file_kind(paths[i], text, len) == CFG_FILE_WORKER;
+        struct cfg_providers *pv = NULL;
+        if (worker) {
+            struct cfg_props *p = cfg_props_parse(text, len, paths[i], NULL);
+            pv = p ? cfg_providers_new(p, NULL) : NULL;
+            cfg_props_free(p);
+        }
+        if (text)
+            explicit_bzero(text, len);
+        mem_free(text);
+        if (worker)
+            return pv;
+    }
+    return NULL;
+}
+
 static void check_connector(struct check *ck, const char *path, const char *text, size_t len)
 {
-    struct cfg_connector *c = cfg_connector_new(load_props(ck, path, text, len), ck->dp);
+    struct cfg_resolved *r = NULL;
+    struct cfg_connector *c =
+        cfg_connector_new_resolved(load_props(ck, path, text, len), ck->pv, &r, ck->dp);
     struct cfg *m;
 
+    keep_resolved(ck, r);
     if (!c)
         return;
     m = load_mapping(ck, c->mapping_path, c->mapping_content);
@@ -111,9 +156,17 @@ static void check_file(struct check *ck, const char *path)
         check_connector(ck, path, text, len);
         break;
     case CFG_FILE_WORKER: {
+        struct cfg_resolved *r = NULL;
+        struct cfg_props *p;
         struct cfg_worker *w;
         ck->files++;
-        w = cfg_worker_new(load_props(ck, path, text, len), CFG_WORKER_AUTO, ck->dp);
+        p = load_props(ck, path, text, len);   /* secrets checked as written */
+        if (ck->flags & CFG_LOAD_READ_FILES) {
+            w = cfg_worker_new_resolved(p, CFG_WORKER_AUTO, &r, ck->dp);
+            keep_resolved(ck, r);
+        } else {
+            w = cfg_worker_new(p, CFG_WORKER_AUTO, ck->dp);   /* --offline: not resolved */
+        }
         if (w && !ck->worker)
             ck->worker = w;
         else
@@ -141,10 +194,16 @@ size_t cfg_check_files(const char *const *paths, size_t n, unsigned flags, struc
     }
     ck->flags = flags | CFG_LOAD_PARTIAL;
     ck->dp = d;
+    if (flags & CFG_LOAD_READ_FILES)
+        ck->pv = first_worker_providers(paths, n);
     for (size_t i = 0; i < n; i++)
         check_file(ck, paths[i]);
     for (size_t i = 0; i < ck->n_conns; i++)
         cfg_check_converters(ck->worker, ck->conns[i], d);
+    cfg_resolved_scrub(ck->res, ck->n_res, d);
+    for (size_t i = 0; i < ck->n_res; i++)
+        cfg_resolved_free(ck->res[i]);
+    cfg_providers_free(ck->pv);
     cfg_diags_sort(d);
     for (size_t i = 0; i < ck->n_maps; i++)
         cfg_free(ck->maps[i].cfg);

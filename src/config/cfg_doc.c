@@ -283,6 +283,21 @@ enum status cfg_reference(struct buf *b, bool md)
                   "connect-standalone.properties / connect-distributed.properties. Other Kafka "
                   "client settings are passed through.",
                   cfg__worker_keys);
+    props_section(b, md, "Config providers",
+                  "Kafka Connect's config providers (KIP-297, KIP-887), declared in the worker "
+                  "properties. Any connector or worker property value (except the "
+                  "`config.providers*` keys) may hold references such as "
+                  "`${file:/etc/kafka/secrets.properties:db.password}`, `${env:DB_PASSWORD}` "
+                  "or `${dir:/run/secrets:db-password}`; several in one value are fine, and a "
+                  "replacement is not scanned again. A reference to an alias the worker does "
+                  "not declare stays as written (a warning). One that cannot be resolved (file, "
+                  "key or variable missing, path or variable not allowed) is an error naming "
+                  "file:line:col, the property and the reference (Connect would leave it as "
+                  "written). Connector configs are resolved when loaded (standalone) or when a "
+                  "task starts and when REST checks them (distributed); REST shows them as "
+                  "written. Messages never show a resolved value. `aerosink check --offline` "
+                  "resolves nothing.",
+                  cfg__provider_keys);
     if (!md)
         buf_append_str(b, example_plain);
     buf_cstr(b);

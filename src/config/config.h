@@ -546,4 +546,64 @@ bool cfg_is_secret_key(const char *key);
  * worker properties aerosink reads); @markdown gives docs/config-reference.md. */
 enum status cfg_reference(struct buf *out, bool markdown);
 
+/* ===================================================================================
+ * Config providers (KIP-297, KIP-887): ${alias:path:key} in property values
+ * =================================================================================== */
+
+/* The providers a worker declares: `config.providers=file,env,dir`, one
+ * `config.providers.<alias>.class` each (org.apache.kafka.common.config.provider.
+ * FileConfigProvider, EnvVarConfigProvider or DirectoryConfigProvider; also their simple
+ * names), and their `config.providers.<alias>.param.*` (allowed.paths, allowlist.pattern).
+ * Read-only once built: may be used by many threads at once. */
+struct cfg_providers;
+
+/* Build from worker properties (@worker NULL: no providers). Problems go to @d with the
+ * worker file's file:line:col: an unknown class (naming it and the supported ones), a bad
+ * parameter. A provider with such an error is kept as "broken": references to it stay as
+ * written without further messages. Returns an owned object (cfg_providers_free), NULL only
+ * when out of memory. */
+struct cfg_providers *cfg_providers_new(const struct cfg_props *worker, struct cfg_diags *d);
+void cfg_providers_free(struct cfg_providers *pv);
+
+/* What one resolution replaced: each property's key, its value as written (the
+ * reference text) and the value it became (a secret: wiped on free). */
+struct cfg_resolved;
+
+/* Replace every reference in the values of @p, in place, as Kafka Connect's
+ * ConfigTransformer does: the pattern \$\{([^}]*?):(([^}]*?):)?([^}]*?)\} scanned left to
+ * right, replacements not scanned again. Keys "config.providers" and "config.providers.*"
+ * are left alone. A reference whose alias no provider has stays as written (a warning
+ * naming the alias, when @pv declares any provider). A reference that does not resolve (file
+ * or directory entry missing or not allowed, key absent, environment variable unset or not
+ * allowed) is an error in @d at the value's file:line:col with the key and the reference;
+ * that property keeps its written value. Messages never hold a resolved value.
+ * @pv NULL: nothing is done. @res (may be NULL) gets what was replaced and which keys failed
+ * (owned, cfg_resolved_free; NULL when neither). Returns ST_OK, ST_CONFIG (an error was
+ * added to @d) or ST_NOMEM. */
+enum status cfg_props_resolve(struct cfg_props *p, const struct cfg_providers *pv,
+                              struct cfg_resolved **res, struct cfg_diags *d);
+
+/* Tidy the diagnostics added to @d since each of the @n records @rs was made (or last
+ * scrubbed; NULL entries are skipped): one about a key a record replaced that quotes the
+ * resolved value shows "<resolved from REFERENCE>" instead; one about a key whose reference
+ * did not resolve is dropped (it judged the reference text; the resolution error says why).
+ * Call it after the checks that may quote property values (cfg_connector_new,
+ * cfg_check_converters, cfg_connector_check_mapping), with every record still pending on
+ * @d at once: dropping renumbers the remaining diagnostics' seq. */
+void cfg_resolved_scrub(struct cfg_resolved *const *rs, size_t n, struct cfg_diags *d);
+void cfg_resolved_free(struct cfg_resolved *r);
+
+/* cfg_worker_new after resolving @props with the providers @props itself declares (as
+ * Connect's WorkerConfig does); cfg_connector_new after resolving @props with @pv (the
+ * worker's; NULL: none). Both take ownership of @props and return NULL when resolution or
+ * the typed view has an error. @res NULL: the diagnostics are scrubbed here; else the
+ * caller gets the record and must call cfg_resolved_scrub after its later checks, then
+ * cfg_resolved_free. */
+struct cfg_worker *cfg_worker_new_resolved(struct cfg_props *props, enum cfg_worker_mode mode,
+                                           struct cfg_resolved **res, struct cfg_diags *d);
+struct cfg_connector *cfg_connector_new_resolved(struct cfg_props *props,
+                                                 const struct cfg_providers *pv,
+                                                 struct cfg_resolved **res,
+                                                 struct cfg_diags *d);
+
 #endif

@@ -197,4 +197,7 @@ extern const struct cfg__prop_key cfg__worker_keys[];
 const char *cfg__q(const char *s, size_t n, char *out, size_t cap);
 #define CFG_Q_LEN 100
 
+/* Config providers (cfg_providers.c; documentation in cfg_doc.c). */
+extern const struct cfg__prop_key cfg__provider_keys[];
+
 #endif

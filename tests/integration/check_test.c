@@ -281,6 +281,82 @@ TEST(worker_converters_checked_with_connector)
     mem_free(out);
 }
 
+/* Config providers: references resolve with the worker's providers wherever the worker is on
+ * the command line, the mapping cross-check sees resolved topics, failures name
+ * file:line:col, key and reference, and no resolved value is ever printed. */
+TEST(config_provider_references)
+{
+    const char *dir = tu_tmpdir();
+    char text[4096], want[8192], *out = NULL;
+    const char *secrets = tu_write_file(dir, "secrets.properties",
+                                        "db.password=s3cr3t-Pw\ntasks=2\nbad=s3cr3t-Bad\n");
+
+    ASSERT_EQ_INT(chmod(secrets, 0600), 0);
+    setenv("AEROSINK_IT_TOPIC", "orders", 1);
+    tu_write_file(dir, "worker.properties",
+                  "bootstrap.servers=k:9092\n"
+                  "key.converter=org.apache.kafka.connect.storage.StringConverter\n"
+                  "value.converter=org.apache.kafka.connect.json.JsonConverter\n"
+                  "config.providers=file,env\n"
+                  "config.providers.file.class="
+                  "org.apache.kafka.common.config.provider.FileConfigProvider\n"
+                  "config.providers.env.class=EnvVarConfigProvider\n"
+                  "config.providers.env.param.allowlist.pattern=AEROSINK_IT_.*\n");
+    snprintf(text, sizeof(text),
+             "name=s\nconnector.class=aerosink\ntopics=${env:AEROSINK_IT_TOPIC}\n"
+             "tasks.max=${file:%1$s:tasks}\n"
+             "consumer.override.sasl.jaas.config=org.apache.kafka.common.security.plain."
+             "PlainLoginModule required username=\"u\" password=\"${file:%1$s:db.password}\";\n",
+             secrets);
+    ASSERT_EQ_INT(chmod(tu_write_file(dir, "sink.properties", text), 0600), 0);
+    tu_write_file(dir, "aerospike-kafka-inbound.yml",
+                  "aerospike: {seeds: [db1]}\ntopics:\n  orders:\n    invalid-record: ignore\n"
+                  "    mapping:\n      namespace: {mode: static, value: ns}\n"
+                  "      key-field: {source: key}\n"
+                  "      bins: {type: multi-bins, all-value-fields: true}\n");
+    /* resolved: "orders" is a valid, mapped topic and tasks.max an integer */
+    ASSERT_EQ_INT(run_in(dir, "check worker.properties sink.properties", &out), 0);
+    ASSERT_EQ_STR(out, "0 errors, 0 warnings in 3 files\n");
+    mem_free(out);
+    ASSERT_EQ_INT(run_in(dir, "check sink.properties worker.properties", &out), 0);
+    ASSERT_EQ_STR(out, "0 errors, 0 warnings in 3 files\n");
+    mem_free(out);
+    /* --offline resolves nothing: the reference itself is not a topic name */
+    ASSERT_EQ_INT(run_in(dir, "check --offline worker.properties sink.properties", &out), 2);
+    ASSERT_CONTAINS(out, "sink.properties:3:8: topics: \"${env:AEROSINK_IT_TOPIC}\" is not a "
+                         "valid Kafka topic name");
+    mem_free(out);
+
+    /* what cannot be resolved (reported once: not also as a bad topic name), and a resolved
+     * value a check would quote */
+    unsetenv("AEROSINK_IT_UNSET");
+    snprintf(text, sizeof(text),
+             "name=s\nconnector.class=aerosink\ntopics=${env:AEROSINK_IT_UNSET}\n"
+             "tasks.max=${file:%1$s:bad}\n"
+             "consumer.override.ssl.key.password=${file:%1$s:nokey}\n"
+             "consumer.override.client.id=${env:HOME}\n"
+             "consumer.override.x=${vault:secret/db:pw}\n",
+             secrets);
+    ASSERT_EQ_INT(chmod(tu_write_file(dir, "sink.properties", text), 0600), 0);
+    ASSERT_EQ_INT(run_in(dir, "check worker.properties sink.properties", &out), 2);
+    snprintf(want, sizeof(want),
+             "sink.properties:3:8: topics: ${env:AEROSINK_IT_UNSET}: environment variable "
+             "AEROSINK_IT_UNSET is not set\n"
+             "sink.properties:4:11: tasks.max: invalid value \"<resolved from ${file:%1$s:bad}>\": "
+             "expected an integer\n"
+             "sink.properties:5:36: consumer.override.ssl.key.password: ${file:%1$s:nokey}: %1$s "
+             "has no key \"nokey\"\n"
+             "sink.properties:6:29: consumer.override.client.id: ${env:HOME}: environment "
+             "variable HOME is not allowed by config.providers.env.param.allowlist.pattern\n"
+             "warning: sink.properties:7:21: consumer.override.x: ${vault:secret/db:pw}: no config "
+             "provider \"vault\" in config.providers of worker.properties: left as written\n"
+             "4 errors, 1 warning in 2 files\n",
+             secrets);
+    ASSERT_EQ_STR(out, want);
+    ASSERT_TRUE(strstr(out, "s3cr3t") == NULL);
+    mem_free(out);
+}
+
 TEST_LIST = {
     T(every_bad_file_exit_2_and_expected_lines),
     T(good_files_exit_0),
@@ -291,5 +367,6 @@ TEST_LIST = {
     T(reads_named_files_by_default),
     T(secret_in_world_readable_properties),
     T(worker_converters_checked_with_connector),
+    T(config_provider_references),
     {0},
 };

@@ -3,6 +3,8 @@
  * properties set listeners; changes answer 501 (its connectors are its files). GET .../offsets
  * shows the consumer group's committed offsets; altering them needs a STOPPED connector,
  * which standalone never has (400). */
+#include <sys/stat.h>
+
 #include "../harness.h"
 #include "distributed_util.h"
 
@@ -149,6 +151,73 @@ TEST(standalone_serves_the_read_endpoints_and_pause_resume)
     ASSERT_EQ_INT(tu_proc_stop(s.p, SIGTERM, 20000), 0);
     char *err = tu_proc_stderr(s.p);
     ASSERT_CONTAINS(err, "[clicks-sink] stopped cleanly");   /* INFO by default */
+    mem_free(err);
+    sa_free(&s);
+}
+
+/* Config providers: the connector runs with its references resolved (the topic comes from the
+ * environment, the consumer's client.id from a secrets file), while every REST view shows
+ * them as written, as Connect does; no resolved secret reaches the REST answers or the log. */
+TEST(standalone_resolves_config_providers_and_shows_them_as_written)
+{
+    struct sa s;
+    char text[4096], conn[2048], env_topic[256], want[256];
+    const int n = 300;
+
+    memset(&s, 0, sizeof(s));
+    du_start(&s.u, "clicks", 3);
+    s.d = conv_doc_new();
+    du_mapping(&s.u, "aerospike-kafka-inbound.yml", NULL);
+    snprintf(s.id, sizeof(s.id), "127.0.0.1:%d", s.u.base_port);
+    snprintf(s.url, sizeof(s.url), "http://%s", s.id);
+    const char *secrets = tu_write_file(s.u.dir, "secrets.properties", "client=cid-s3cr3t\n");
+    ASSERT_EQ_INT(chmod(secrets, 0600), 0);
+    snprintf(text, sizeof(text),
+             "bootstrap.servers=%s\nlisteners=http://127.0.0.1:%d\n"
+             "key.converter=org.apache.kafka.connect.storage.StringConverter\n"
+             "value.converter=org.apache.kafka.connect.json.JsonConverter\n"
+             "value.converter.schemas.enable=false\n"
+             "offset.flush.interval.ms=1000\n"
+             "consumer.session.timeout.ms=6000\n"
+             "consumer.heartbeat.interval.ms=1000\n"
+             "config.providers=file,env\n"
+             "config.providers.file.class=org.apache.kafka.common.config.provider.FileConfigProvider\n"
+             "config.providers.env.class=org.apache.kafka.common.config.provider.EnvVarConfigProvider\n",
+             s.u.bootstrap, s.u.base_port);
+    const char *wp = tu_write_file(s.u.dir, "worker.properties", text);
+    snprintf(conn, sizeof(conn),
+             "name=clicks-sink\nconnector.class=%s\ntopics=${env:AEROSINK_SA_TOPIC}\n"
+             "consumer.override.client.id=${file:%s:client}\n"
+             "aerospike.config.file=aerospike-kafka-inbound.yml\n", CLASS, secrets);
+    const char *cp = tu_write_file(s.u.dir, "clicks-sink.properties", conn);
+    ASSERT_EQ_INT(chmod(cp, 0600), 0);
+    snprintf(env_topic, sizeof(env_topic), "AEROSINK_SA_TOPIC=%s", s.u.topic);
+    const char *env[] = {env_topic, NULL};
+    const char *argv[] = {tu_bin("aerosink"), "standalone", "--progress", "0", wp, cp, NULL};
+    s.p = tu_proc_start(argv, env);
+    if (!tu_proc_wait_line(s.p, "listening ", 30000, NULL, 0)) {
+        char *err = tu_proc_stderr(s.p);
+        TEST_FAIL("no REST: %s", err);
+    }
+    snprintf(want, sizeof(want), "${file:%s:client}", secrets);
+    const struct conv_value *v = get(&s, "GET", "/connectors/clicks-sink/config", 200);
+    ASSERT_EQ_STR(jstr(s.d, v, "topics"), "${env:AEROSINK_SA_TOPIC}");
+    ASSERT_EQ_STR(jstr(s.d, v, "consumer.override.client.id"), want);
+    ASSERT_TRUE(strstr(http_body(&s.r), "s3cr3t") == NULL);
+    v = get(&s, "GET", "/connectors/clicks-sink", 200);
+    ASSERT_EQ_STR(jstr(s.d, v, "config/topics"), "${env:AEROSINK_SA_TOPIC}");
+    ASSERT_TRUE(strstr(http_body(&s.r), "s3cr3t") == NULL);
+    v = get(&s, "GET", "/connectors/clicks-sink/tasks", 200);
+    ASSERT_EQ_STR(jstr(s.d, v, "0/config/consumer.override.client.id"), want);
+    ASSERT_TRUE(strstr(http_body(&s.r), "s3cr3t") == NULL);
+
+    /* the task consumes the topic the reference names */
+    e2e_produce(s.u.bootstrap, s.u.topic, n, 3, "c-%d", value_of, NULL);
+    ASSERT_EQ_INT(e2e_wait_objects(s.u.hosts, "test", s.u.set, n, 60000), n);
+    ASSERT_EQ_INT(tu_proc_stop(s.p, SIGTERM, 20000), 0);
+    char *err = tu_proc_stderr(s.p);
+    ASSERT_CONTAINS(err, "[clicks-sink] stopped cleanly");
+    ASSERT_TRUE(strstr(err, "s3cr3t") == NULL);
     mem_free(err);
     sa_free(&s);
 }
@@ -301,6 +370,7 @@ TEST(standalone_without_listeners_serves_nothing)
 
 TEST_LIST = {
     T(standalone_serves_the_read_endpoints_and_pause_resume),
+    T(standalone_resolves_config_providers_and_shows_them_as_written),
     T(standalone_lists_the_committed_offsets_and_refuses_to_alter_them),
     T(standalone_changes_log_levels_at_run_time),
     T(standalone_without_listeners_serves_nothing),
