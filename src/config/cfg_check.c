@@ -127,7 +127,8 @@ static void check_connector(struct check *ck, const char *path, const char *text
     keep_resolved(ck, r);
     if (!c)
         return;
-    m = load_mapping(ck, c->mapping_path, c->mapping_content);
+    m = cfg_connector_mapping_missing(c, ck->dp) ? NULL
+                                                 : load_mapping(ck, c->mapping_path, c->mapping_content);
     if (m)
         cfg_connector_check_mapping(c, m, ck->dp);
     if (ck->n_conns < ARRAY_LEN(ck->conns))

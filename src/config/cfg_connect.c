@@ -20,7 +20,9 @@ const struct cfg__prop_key cfg__connector_keys[] = {
                    "aerosink connector with the Java connector's name takes over its offsets."},
     {"connector.class", NULL, "`" CFG_CONNECTOR_CLASS "` (also `AerospikeSinkConnector`, "
                               "`AerospikeSink` or `" CFG_CONNECTOR_ALIAS "`)."},
-    {"tasks.max", "1", "Tasks (consumers) for this connector; partitions are spread over them."},
+    {"tasks.max", "1", "Tasks (consumers) for this connector; partitions are spread over them. "
+                       "[aerosink] One task per worker: distributed mode runs min(tasks.max, live "
+                       "workers), standalone one."},
     {"topics", NULL, "Comma-separated topics to consume; each needs an entry under `topics:` in "
                      "the mapping file. Exactly one of `topics` and `topics.regex`."},
     {"topics.regex", NULL, "Java regular expression of topics to consume, matched against whole "
@@ -1010,24 +1012,32 @@ void cfg_check_converters(const struct cfg_worker *w, const struct cfg_connector
 
 /* --- connector <-> mapping --- */
 
+bool cfg_connector_mapping_missing(const struct cfg_connector *c, struct cfg_diags *d)
+{
+    char *tried[4] = {0};
+
+    if (c->mapping_content || cfg_props_find(c->props, "aerospike.config.file") ||
+        access(c->mapping_path, F_OK) == 0)
+        return false;
+    for (size_t i = 0; i < 4; i++)
+        tried[i] = resolve_mapping_path(c->props->file, mapping_defaults[i]);
+    cfg_diag_add(d, CFG_SEV_ERROR, c->props->file, 0, 0, "aerospike.config.file",
+                 "no mapping file: looked for %s, %s, %s and %s; set aerospike.config.file to its "
+                 "path", tried[0] ? tried[0] : "?", tried[1] ? tried[1] : "?",
+                 tried[2] ? tried[2] : "?", tried[3] ? tried[3] : "?");
+    for (size_t i = 0; i < 4; i++)
+        mem_free(tried[i]);
+    return true;
+}
+
 struct cfg *cfg_connector_load_mapping(const struct cfg_connector *c, unsigned flags,
                                        struct cfg_diags *d)
 {
     if (c->mapping_content)
         return cfg_load_text(c->mapping_content, strlen(c->mapping_content), c->mapping_path,
                              flags, d);
-    if (!cfg_props_find(c->props, "aerospike.config.file") && access(c->mapping_path, F_OK) != 0) {
-        char *tried[4] = {0};
-        for (size_t i = 0; i < 4; i++)
-            tried[i] = resolve_mapping_path(c->props->file, mapping_defaults[i]);
-        cfg_diag_add(d, CFG_SEV_ERROR, c->props->file, 0, 0, "aerospike.config.file",
-                     "no mapping file: looked for %s, %s, %s and %s; set aerospike.config.file to "
-                     "its path", tried[0] ? tried[0] : "?", tried[1] ? tried[1] : "?",
-                     tried[2] ? tried[2] : "?", tried[3] ? tried[3] : "?");
-        for (size_t i = 0; i < 4; i++)
-            mem_free(tried[i]);
+    if (cfg_connector_mapping_missing(c, d))
         return NULL;
-    }
     return cfg_load_file(c->mapping_path, flags, d);
 }
 

@@ -492,6 +492,9 @@ void cfg_effective_converter(const struct cfg_worker *w, const struct cfg_connec
  * mapping_path), else the file mapping_path. */
 struct cfg *cfg_connector_load_mapping(const struct cfg_connector *c, unsigned flags,
                                        struct cfg_diags *d);
+/* True (with an error naming every place looked and the property to set) when no
+ * aerospike.config.file is given and none of the default mapping files exists. */
+bool cfg_connector_mapping_missing(const struct cfg_connector *c, struct cfg_diags *d);
 /* Cross-checks between a connector and its mapping: every topic in `topics` has a mapping
  * (error naming the topic and the mapping file; for topics.regex this is left to partition
  * assignment), and dead-letter policies need errors.deadletterqueue.topic.name. Mapped topics
