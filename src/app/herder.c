@@ -108,6 +108,43 @@ struct hworker *herder__worker(struct herder *h, const char *id, bool create)
     return w;
 }
 
+struct htopic *herder__topic(struct herder *h, const char *connector, const char *topic, bool create)
+{
+    for (size_t i = 0; i < h->n_topics; i++)
+        if (strcmp(h->topics[i].connector, connector) == 0 && strcmp(h->topics[i].topic, topic) == 0)
+            return &h->topics[i];
+    if (!create)
+        return NULL;
+    if (h->n_topics == h->cap_topics) {
+        size_t cap = h->cap_topics ? h->cap_topics * 2 : 8;
+        struct htopic *v = mem_realloc(h->topics, cap * sizeof(*v));
+        if (!v)
+            return NULL;
+        h->topics = v;
+        h->cap_topics = cap;
+    }
+    struct htopic *t = &h->topics[h->n_topics];
+    t->connector = mem_strdup(connector);
+    t->topic = mem_strdup(topic);
+    if (!t->connector || !t->topic) {
+        mem_free(t->connector);
+        mem_free(t->topic);
+        return NULL;
+    }
+    h->n_topics++;
+    return t;
+}
+
+void herder__topic_remove(struct herder *h, const char *connector, const char *topic)
+{
+    struct htopic *t = herder__topic(h, connector, topic, false);
+    if (!t)
+        return;
+    mem_free(t->connector);
+    mem_free(t->topic);
+    *t = h->topics[--h->n_topics];
+}
+
 bool herder__claim_granted(const struct hconn *c, uint64_t time)
 {
     if (c->present)
@@ -279,6 +316,9 @@ static void slot_free(struct slot *s)
     if (!s->joined)
         pthread_join(s->tid, NULL);
     rest_kvs_free(&s->config);
+    for (size_t i = 0; i < s->n_tt; i++)
+        mem_free(s->tt[i].name);
+    mem_free(s->tt);
     mem_free(s->trace);
     mem_free(s->name);
     pthread_mutex_destroy(&s->mu);
@@ -386,6 +426,109 @@ static void heartbeat(struct herder *h, bool goodbye)
 }
 
 /* ------------------------------------------------------------------------------------
+ * Topic tracking (Kafka Connect's KIP-558, GET /connectors/{n}/topics): the status topic
+ * holds "status-topic-<topic>:connector-<n>" once a task of n consumed a record of the topic
+ * (since n was created or its topics reset). Local tasks are watched from the control loop
+ * through their worker's per-topic counters, so the record path pays nothing.
+ * ------------------------------------------------------------------------------------ */
+
+#define TOPIC_RETRY_MS 10000   /* write the record again when not read back by then */
+
+static void topic_key(char *key, size_t cap, const char *connector, const char *topic)
+{
+    snprintf(key, cap, "status-topic-%s:connector-%s", topic, connector);
+}
+
+/* {"topic":{"name":..,"connector":..,"task":..,"discoverTimestamp":..}}, as Connect writes it. */
+static void record_topic(struct herder *h, const char *connector, const char *topic, int32_t task)
+{
+    char key[700];
+    struct buf b = BUF_INIT;
+    enum status st = buf_append_str(&b, "{\"topic\":{\"name\":");
+
+    topic_key(key, sizeof(key), connector, topic);
+    if (st == ST_OK)
+        st = json_append_str(&b, topic, strlen(topic));
+    if (st == ST_OK)
+        st = buf_append_str(&b, ",\"connector\":");
+    if (st == ST_OK)
+        st = json_append_str(&b, connector, strlen(connector));
+    if (st == ST_OK)
+        st = buf_printf(&b, ",\"task\":%d,\"discoverTimestamp\":%llu}}", (int)task,
+                        (unsigned long long)clock_wall_ms());
+    if (st == ST_OK && herder__produce_async(h, h->status_topic, key, b.p, b.len) == ST_OK)
+        log_debug(&h->log, "connector %s: task %d consumed topic %s", connector, (int)task, topic);
+    buf_free(&b);
+}
+
+static void slot_topics_init(struct slot *s, struct worker *w)
+{
+    size_t n = worker_topic_count(w);
+    struct slot_topic *tt = mem_calloc(n ? n : 1, sizeof(*tt));
+
+    for (size_t i = 0; tt && i < n; i++) {
+        struct worker_topic_stats ts;
+        worker_topic_stats(w, i, &ts);
+        if (!(tt[i].name = mem_strdup(ts.topic))) {
+            while (i > 0)
+                mem_free(tt[--i].name);
+            mem_free(tt);
+            return;   /* tried again next tick */
+        }
+    }
+    s->tt = tt;
+    s->n_tt = tt ? n : 0;
+}
+
+/* Record each topic the local task of @c consumed a record of, once (h->mu held). */
+static void track_topics(struct herder *h, struct hconn *c)
+{
+    struct slot *s = c->slot;
+    uint64_t now = clock_mono_ms();
+
+    if (!h->track_topics || !s || !c->present || s->gen != c->gen)
+        return;
+    pthread_mutex_lock(&s->mu);
+    struct worker *w = s->ac ? app_connector_worker(s->ac) : NULL;
+    if (w && !s->tt)
+        slot_topics_init(s, w);
+    for (size_t i = 0; w && i < s->n_tt; i++) {
+        struct slot_topic *t = &s->tt[i];
+        struct worker_topic_stats ts;
+        worker_topic_stats(w, i, &ts);
+        if (herder__topic(h, c->name, t->name, false)) {
+            t->known = true;
+            t->pending = false;
+            continue;
+        }
+        if (t->known) {   /* reset since: only records consumed after it count */
+            t->known = false;
+            t->mark = ts.consumed;
+        }
+        if (ts.consumed <= t->mark || (t->pending && now - t->pending_ms < TOPIC_RETRY_MS))
+            continue;
+        record_topic(h, c->name, t->name, s->task);
+        t->pending = true;
+        t->pending_ms = now;
+    }
+    pthread_mutex_unlock(&s->mu);
+}
+
+/* A deleted connector's task has stopped: take back what it recorded (its own records may
+ * have reached the status topic after the deleting worker reset the connector's topics). */
+static void forget_slot_topics(struct herder *h, const char *connector, const struct slot *s)
+{
+    char key[700];
+
+    for (size_t i = 0; h->track_topics && i < s->n_tt; i++) {
+        if (!s->tt[i].known && !s->tt[i].pending)
+            continue;
+        topic_key(key, sizeof(key), connector, s->tt[i].name);
+        herder__produce_async(h, h->status_topic, key, NULL, 0);
+    }
+}
+
+/* ------------------------------------------------------------------------------------
  * The control loop
  * ------------------------------------------------------------------------------------ */
 
@@ -423,6 +566,8 @@ static void converge(struct herder *h, struct hconn *c, int rank)
                 s->restart_on_exit = true;
             return;
         }
+        if (!c->present)
+            forget_slot_topics(h, c->name, s);
         slot_free(s);
         c->slot = s = NULL;
         c->rep_task = -1;
@@ -450,6 +595,7 @@ static void converge(struct herder *h, struct hconn *c, int rank)
     }
     pthread_mutex_unlock(&s->mu);
     report_task(h, c);
+    track_topics(h, c);
 }
 
 static void tick(struct herder *h)
@@ -706,14 +852,55 @@ enum status herder_task_configs(struct herder *h, const char *name, struct rest_
     return st;
 }
 
+/* Kafka Connect answers from its status store whether the connector exists or not: an
+ * unknown or deleted connector has no topics. */
 enum status herder_topics(struct herder *h, const char *name, struct rest_strs *out, struct err *e)
 {
-    (void)out;
+    enum status st = ST_OK;
+
+    (void)e;
+    if (!h->track_topics)
+        return ST_UNSUPPORTED;   /* 403 "Topic tracking is disabled." */
+    herder__sync_status(h);
     pthread_mutex_lock(&h->mu);
-    struct hconn *c = live_conn(h, name, e);
+    for (size_t i = 0; i < h->n_topics && st == ST_OK; i++)
+        if (strcmp(h->topics[i].connector, name) == 0)
+            st = rest_strs_add(out, h->topics[i].topic);
     pthread_mutex_unlock(&h->mu);
-    /* Connect with topic.tracking.enable=false: 403 "Topic tracking is disabled." */
-    return c ? ST_UNSUPPORTED : ST_NOT_FOUND;
+    if (st == ST_OK && out->n > 1)
+        qsort(out->v, out->n, sizeof(*out->v), cmp_str);
+    return st;
+}
+
+/* Tombstone every topic record of @name, then wait until this worker has read them. */
+static enum status forget_topics(struct herder *h, const char *name, struct err *e)
+{
+    struct rest_strs topics = {0};
+    char key[700];
+    enum status st = herder_topics(h, name, &topics, e);
+
+    for (size_t i = 0; i < topics.n && st == ST_OK; i++) {
+        topic_key(key, sizeof(key), name, topics.v[i]);
+        st = herder__produce_status_sync(h, key, NULL, 0, e);
+    }
+    if (st == ST_OK && topics.n)
+        herder__sync_status(h);
+    rest_strs_free(&topics);
+    return st;
+}
+
+enum status herder_topics_reset(struct herder *h, const char *name, struct err *e)
+{
+    enum status st;
+
+    if (!h->track_topics)
+        return err_set(e, ST_UNSUPPORTED, "Topic tracking is disabled.");
+    if (!h->allow_topic_reset)
+        return err_set(e, ST_UNSUPPORTED, "Topic tracking reset is disabled.");
+    st = forget_topics(h, name, e);
+    if (st == ST_OK)
+        log_info(&h->log, "connector %s: active topics reset", name);
+    return st;
 }
 
 /* ------------------------------------------------------------------------------------
@@ -972,6 +1159,8 @@ enum status herder_delete(struct herder *h, const char *name, struct err *e)
         return st;
     snprintf(key, sizeof(key), "target-state-%s", name);
     write_config(h, key, NULL, NULL);
+    if (h->track_topics)   /* as in Connect, deleting a connector resets its topics */
+        forget_topics(h, name, NULL);
     log_info(&h->log, "connector %s: deleted", name);
     return ST_OK;
 }
@@ -1150,5 +1339,10 @@ void herder__free_tables(struct herder *h)
         mem_free(h->workers[i].url);
     }
     mem_free(h->workers);
+    for (size_t i = 0; i < h->n_topics; i++) {
+        mem_free(h->topics[i].connector);
+        mem_free(h->topics[i].topic);
+    }
+    mem_free(h->topics);
     mem_free(h->last_live);
 }

@@ -1,6 +1,8 @@
 /* src/app/herder.h: distributed mode's coordinator ("herder", as Kafka Connect calls it).
  * Owns: the connector configurations and target states read from the config topic, the task
- *       and connector states and worker heartbeats read from the status topic, the decision
+ *       and connector states, the connectors' active topics (Connect's topic tracking:
+ *       topic.tracking.enable, topic.tracking.allow.reset) and worker heartbeats read from
+ *       the status topic, the decision
  *       which connectors this worker runs (and under which task id), the task threads that
  *       run them (app_connector), and the writes REST requests make to the config topic.
  * Not here: HTTP (rest/, rest_backend*.c), what a config means (config/), the record path
@@ -14,8 +16,10 @@
  *     create (herder.c: the topic's order picks one of two concurrent creates; Connect and
  *     older aerosink versions ignore the key).
  *   - status topic: "status-connector-<n>", "status-task-<n>-<t>"
- *     {"state":..,"trace":..,"worker_id":..,"generation":..}, and aerosink's liveness
- *     heartbeats "worker-<id>" {"worker_id":..,"url":..,"time":ms} (null: left cleanly).
+ *     {"state":..,"trace":..,"worker_id":..,"generation":..}, Connect's topic tracking
+ *     "status-topic-<topic>:connector-<n>" {"topic":{"name","connector","task",
+ *     "discoverTimestamp"}} (null: reset), and aerosink's liveness heartbeats "worker-<id>"
+ *     {"worker_id":..,"url":..,"time":ms} (null: left cleanly).
  *   - live workers = heartbeats newer than the session timeout; sorted by id, the worker at
  *     rank r runs task r of every connector whose tasks.max > r (one consumer per worker per
  *     connector; its processing threads give the parallelism).
@@ -73,6 +77,9 @@ enum status herder_task_status(struct herder *h, const char *name, int32_t task,
                                struct rest_task_state *out, struct err *e);
 enum status herder_task_configs(struct herder *h, const char *name, struct rest_task_configs *out,
                                 struct err *e);
+/* The topics @name's tasks consumed since it was created or its topics were reset, sorted
+ * (Kafka Connect's topic tracking; none for an unknown connector, as there). ST_UNSUPPORTED
+ * when topic.tracking.enable=false. */
 enum status herder_topics(struct herder *h, const char *name, struct rest_strs *out, struct err *e);
 
 /* The config of @name when its target state is STOPPED (editing its offsets): ST_CONFIG
@@ -95,6 +102,10 @@ enum status herder_set_target(struct herder *h, const char *name, enum rest_targ
 enum status herder_restart(struct herder *h, const char *name, bool include_tasks,
                            bool only_failed, struct rest_status *out, struct err *e);
 enum status herder_restart_task(struct herder *h, const char *name, int32_t task, struct err *e);
+/* Forget @name's topics (tombstones in the status topic, read back here before returning);
+ * tasks record a topic again at its next record. ST_UNSUPPORTED with Connect's message when
+ * topic.tracking.enable or topic.tracking.allow.reset is false. */
+enum status herder_topics_reset(struct herder *h, const char *name, struct err *e);
 
 /* Prometheus lines about this worker's tasks (appended). */
 enum status herder_metrics(struct herder *h, struct buf *out, struct err *e);

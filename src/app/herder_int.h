@@ -13,6 +13,15 @@
 
 enum herder_target { TGT_STARTED, TGT_PAUSED, TGT_STOPPED };
 
+/* Topic tracking (KIP-558) of one topic of a local task's mapping; control loop only. */
+struct slot_topic {
+    char *name;
+    uint64_t mark;                 /* records consumed before the last reset seen: not counted */
+    bool known;                    /* its status-topic record is in the table */
+    bool pending;                  /* recorded, not read back yet (since pending_ms) */
+    uint64_t pending_ms;
+};
+
 /* This worker's task of one connector: a thread that builds and runs an app_connector. */
 struct slot {
     struct herder *h;
@@ -31,6 +40,8 @@ struct slot {
     bool want_paused;
     struct cfg_connector *cc;      /* slot thread only */
     struct cfg *map;
+    struct slot_topic *tt;         /* one per topic config of its worker, once running */
+    size_t n_tt;
 };
 
 struct hconn {
@@ -75,6 +86,12 @@ enum herder_outcome {
 
 #define HERDER_OUTCOMES 1024       /* ring of the last outcomes, indexed by offset */
 
+/* A status-topic "status-topic-<topic>:connector-<connector>" record: @connector's tasks
+ * consumed @topic since it was created or its topics were last reset. */
+struct htopic {
+    char *connector, *topic;
+};
+
 struct hworker {
     char *id;
     char *url;
@@ -96,6 +113,10 @@ struct herder {
     size_t n_stats, cap_stats;
     struct hworker *workers;
     size_t n_workers, cap_workers;
+    struct htopic *topics;
+    size_t n_topics, cap_topics;
+    bool track_topics;             /* topic.tracking.enable (default true) */
+    bool allow_topic_reset;        /* topic.tracking.allow.reset (default true) */
     bool ready;                    /* both topics read to where they ended at start */
     char *last_live;               /* the live set last logged */
     struct {
@@ -122,6 +143,8 @@ struct hconn *herder__conn(struct herder *h, const char *name, bool create);
 struct hstat *herder__stat(struct herder *h, const char *key, bool create);
 void herder__stat_clear(struct hstat *s);
 struct hworker *herder__worker(struct herder *h, const char *id, bool create);
+struct htopic *herder__topic(struct herder *h, const char *connector, const char *topic, bool create);
+void herder__topic_remove(struct herder *h, const char *connector, const char *topic);
 int32_t herder__tasks_max(const struct hconn *c);
 void herder__free_tables(struct herder *h);
 
@@ -136,12 +159,16 @@ void herder__apply_config(struct herder *h, const char *key, size_t kn, const vo
                           int64_t off);
 /* The outcome of the config record at @off, HOUT_NONE when unknown (h->mu held). */
 enum herder_outcome herder__outcome(const struct herder *h, int64_t off);
+void herder__apply_status(struct herder *h, const char *key, size_t kn, const void *val, size_t len);
 
 /* Store (herder_store.c). */
 /* Produce to partition 0 of the config topic, wait for the ack; *offset = its offset.
  * @val NULL: a tombstone. Called without h->mu. */
 enum status herder__produce_sync(struct herder *h, const char *key, const void *val, size_t len,
                                  int64_t *offset, struct err *e);
+/* The same to the status topic (partition by key), for records REST requests write. */
+enum status herder__produce_status_sync(struct herder *h, const char *key, const void *val, size_t len,
+                                        struct err *e);
 /* Fire and forget (status topic); failures are logged. Any locks. */
 enum status herder__produce_async(struct herder *h, const char *topic, const char *key,
                                   const void *val, size_t len);
@@ -153,6 +180,8 @@ void herder__wait(struct herder *h, unsigned ms);
  * config record written so far, so a write acknowledged by any worker is seen by every
  * later read on any worker. */
 void herder__sync(struct herder *h);
+/* The same for the status topic: every record written to it so far (at most 5 s). */
+void herder__sync_status(struct herder *h);
 void herder__poll(struct herder *h);
 void herder__flush(struct herder *h, int timeout_ms);
 

@@ -1,13 +1,14 @@
 /* src/app/herder_store.c: the herder's Kafka side: the config and status topics.
  * A producer (acks=all, idempotent) writes config records synchronously (REST writes wait for
  * the ack, then until the reader applied them: read-your-writes) and status records
- * asynchronously. A non-group consumer (manual assign, from the beginning, never commits)
+ * asynchronously (but a topic-tracking reset synchronously). A non-group consumer (manual assign, from the beginning, never commits)
  * follows partition 0 of the config topic and every partition of the status topic and applies
  * each record to the herder's tables, last value wins (kafka-mock has no compaction, so the
  * whole history is replayed the same way). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "app/herder_int.h"
 #include "kafka/kafka.h"
@@ -215,14 +216,45 @@ void herder__apply_config(struct herder *h, const char *key, size_t kn, const vo
     /* anything else (Connect's task-* and commit-* records): not ours */
 }
 
-static void apply_status(struct herder *h, const char *key, size_t kn, const void *val, size_t len)
+/* "status-topic-<topic>:connector-<connector>" (Kafka Connect's KIP-558 record, as its
+ * KafkaStatusBackingStore splits it: the topic ends at the first ':'), value
+ * {"topic":{"name":..,"connector":..,"task":..,"discoverTimestamp":..}}; null: reset. */
+static void apply_topic(struct herder *h, const char *k, const void *val, size_t len)
+{
+    const char *topic = k + strlen("status-topic-"), *colon = strchr(topic, ':');
+    char t[300];
+    const struct conv_value *root;
+
+    if (!colon || colon == topic || strncmp(colon, ":connector-", 11) != 0 || !colon[11]) {
+        log_warn(&h->log, "%s: record %s: not status-topic-<topic>:connector-<connector>, ignored",
+                 h->status_topic, k);
+        return;
+    }
+    snprintf(t, sizeof(t), "%.*s", (int)(colon - topic), topic);
+    if (!val) {
+        herder__topic_remove(h, colon + 11, t);
+        return;
+    }
+    root = parse(h, h->status_topic, k, val, len);
+    const struct conv_value *inner = root ? conv_map_get(h->doc, root, "topic", 5) : NULL;
+    if (!inner || inner->type != CONV_MAP) {
+        if (root)
+            log_warn(&h->log, "%s: record %s: no \"topic\" object, ignored", h->status_topic, k);
+        return;
+    }
+    herder__topic(h, colon + 11, t, true);
+}
+
+void herder__apply_status(struct herder *h, const char *key, size_t kn, const void *val, size_t len)
 {
     const char *rest;
     char k[600];
     const struct conv_value *root;
 
     snprintf(k, sizeof(k), "%.*s", (int)kn, key);
-    if (has_prefix(key, kn, "worker-", &rest)) {
+    if (has_prefix(key, kn, "status-topic-", &rest)) {
+        apply_topic(h, k, val, len);
+    } else if (has_prefix(key, kn, "worker-", &rest)) {
         struct hworker *w = herder__worker(h, k + 7, true);
         if (!w)
             return;
@@ -290,7 +322,7 @@ static void *reader_main(void *arg)
             h->cfg_next = m->offset + 1;
         } else if (!is_cfg && m->partition >= 0 && m->partition < h->n_status_parts) {
             if (m->key)
-                apply_status(h, m->key, m->key_len, m->payload, m->len);
+                herder__apply_status(h, m->key, m->key_len, m->payload, m->len);
             h->status_next[m->partition] = m->offset + 1;
         }
         check_ready(h);
@@ -324,19 +356,21 @@ static void dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
     }
 }
 
-enum status herder__produce_sync(struct herder *h, const char *key, const void *val, size_t len,
-                                 int64_t *offset, struct err *e)
+/* Produce to @topic[@partition] (RD_KAFKA_PARTITION_UA: by key) and wait for the ack;
+ * @where names the destination in errors. */
+static enum status produce_wait(struct herder *h, const char *topic, int32_t partition, const char *where,
+                                const char *key, const void *val, size_t len, int64_t *offset, struct err *e)
 {
     struct pending p = {false, RD_KAFKA_RESP_ERR_NO_ERROR, -1};
     uint64_t deadline = clock_mono_ms() + h->o.request_timeout_ms;
     rd_kafka_resp_err_t r;
     bool done;
 
-    r = rd_kafka_producev(h->prod, RD_KAFKA_V_TOPIC(h->config_topic), RD_KAFKA_V_PARTITION(0),
+    r = rd_kafka_producev(h->prod, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_PARTITION(partition),
                           RD_KAFKA_V_KEY(key, strlen(key)), RD_KAFKA_V_VALUE((void *)val, val ? len : 0),
                           RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_OPAQUE(&p), RD_KAFKA_V_END);
     if (r)
-        return err_set(e, ST_UNAVAILABLE, "%s[0]: cannot write %s: %s", h->config_topic, key, rd_kafka_err2str(r));
+        return err_set(e, ST_UNAVAILABLE, "%s: cannot write %s: %s", where, key, rd_kafka_err2str(r));
     for (;;) {
         rd_kafka_poll(h->prod, 20);
         pthread_mutex_lock(&h->pmu);
@@ -353,15 +387,28 @@ enum status herder__produce_sync(struct herder *h, const char *key, const void *
             pthread_mutex_unlock(&h->pmu);
             if (!p.err)
                 break;
-            return err_set(e, ST_TIMEOUT, "%s[0]: writing %s timed out: %s", h->config_topic, key,
-                           rd_kafka_err2str(p.err));
+            return err_set(e, ST_TIMEOUT, "%s: writing %s timed out: %s", where, key, rd_kafka_err2str(p.err));
         }
     }
     if (p.err)
-        return err_set(e, ST_UNAVAILABLE, "%s[0]: writing %s failed: %s", h->config_topic, key,
-                       rd_kafka_err2str(p.err));
+        return err_set(e, ST_UNAVAILABLE, "%s: writing %s failed: %s", where, key, rd_kafka_err2str(p.err));
     *offset = p.offset;
     return ST_OK;
+}
+
+enum status herder__produce_sync(struct herder *h, const char *key, const void *val, size_t len,
+                                 int64_t *offset, struct err *e)
+{
+    char where[300];
+    snprintf(where, sizeof(where), "%s[0]", h->config_topic);
+    return produce_wait(h, h->config_topic, 0, where, key, val, len, offset, e);
+}
+
+enum status herder__produce_status_sync(struct herder *h, const char *key, const void *val, size_t len,
+                                        struct err *e)
+{
+    int64_t off = -1;
+    return produce_wait(h, h->status_topic, RD_KAFKA_PARTITION_UA, h->status_topic, key, val, len, &off, e);
 }
 
 enum status herder__produce_async(struct herder *h, const char *topic, const char *key, const void *val,
@@ -420,6 +467,30 @@ void herder__sync(struct herder *h)
     while (h->cfg_next < hi && clock_mono_ms() < deadline)
         herder__wait(h, 50);
     pthread_mutex_unlock(&h->mu);
+}
+
+void herder__sync_status(struct herder *h)
+{
+    int64_t lo = 0, *hi = mem_calloc((size_t)h->n_status_parts + 1, sizeof(*hi));
+    uint64_t deadline = clock_mono_ms() + 5000;
+    bool behind = true;
+
+    if (!hi)
+        return;
+    for (int32_t p = 0; p < h->n_status_parts; p++)
+        if (rd_kafka_query_watermark_offsets(h->cons, h->status_topic, p, &lo, &hi[p], 5000) !=
+            RD_KAFKA_RESP_ERR_NO_ERROR)
+            hi[p] = 0;   /* answer from what was read */
+    pthread_mutex_lock(&h->mu);
+    while (behind && clock_mono_ms() < deadline) {
+        behind = false;
+        for (int32_t p = 0; p < h->n_status_parts; p++)
+            behind |= h->status_next[p] < hi[p];
+        if (behind)
+            herder__wait(h, 50);
+    }
+    pthread_mutex_unlock(&h->mu);
+    mem_free(hi);
 }
 
 void herder__poll(struct herder *h)
@@ -630,6 +701,21 @@ fail:
     return e ? e->status : ST_CONFIG;
 }
 
+/* Kafka Connect's boolean worker property @key (default true). */
+static enum status prop_bool(const struct cfg_worker *w, const char *key, bool *out, struct err *e)
+{
+    const char *v = cfg_props_get(w->props, key);
+
+    *out = true;
+    if (!v || strcasecmp(v, "true") == 0)
+        return ST_OK;
+    if (strcasecmp(v, "false") == 0) {
+        *out = false;
+        return ST_OK;
+    }
+    return err_set(e, ST_CONFIG, "%s: %s: '%s' is not true or false", w->props->file, key, v);
+}
+
 struct herder *herder_new(const struct herder_opts *o, struct err *e)
 {
     struct herder *h = mem_calloc(1, sizeof(*h));
@@ -656,7 +742,9 @@ struct herder *herder_new(const struct herder_opts *o, struct err *e)
         err_set(e, ST_NOMEM, "herder");
         goto fail;
     }
-    if (start_store(h, e) != ST_OK)
+    if (prop_bool(o->worker, "topic.tracking.enable", &h->track_topics, e) != ST_OK ||
+        prop_bool(o->worker, "topic.tracking.allow.reset", &h->allow_topic_reset, e) != ST_OK ||
+        start_store(h, e) != ST_OK)
         goto fail;
     return h;
 fail:

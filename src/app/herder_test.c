@@ -1,6 +1,7 @@
 /* src/app/herder_test.c: the herder's tables as the reader thread builds them from the config
- * topic, record by record, without Kafka: old records still load, create claims decide
- * between concurrent creates, and each applied record leaves the outcome its writer reads. */
+ * and status topics, record by record, without Kafka: old records still load, create claims
+ * decide between concurrent creates, each applied record leaves the outcome its writer reads,
+ * and topic-tracking records are read as Kafka Connect writes them. */
 #include "../../tests/harness.h"
 #include "herder_int.h"
 
@@ -156,10 +157,60 @@ TEST(outcomes_are_kept_per_offset_in_a_ring)
     tables_free(h);
 }
 
+static void status(struct herder *h, const char *key, const char *val)
+{
+    herder__apply_status(h, key, strlen(key), val, val ? strlen(val) : 0);
+}
+
+static bool tracked(struct herder *h, const char *connector, const char *topic)
+{
+    return herder__topic(h, connector, topic, false) != NULL;
+}
+
+/* Connect's topic-tracking records (KIP-558): the key carries topic and connector (the topic
+ * ends at the first ':', as Connect splits it), a null value forgets the pair. */
+TEST(topic_records_of_the_status_topic)
+{
+    struct herder *h = tables();
+    const char *v = "{\"topic\":{\"name\":\"orders\",\"connector\":\"sink-a\",\"task\":0,"
+                    "\"discoverTimestamp\":1700000000000}}";
+    status(h, "status-topic-orders:connector-sink-a", v);
+    status(h, "status-topic-orders:connector-sink-a", v);   /* twice (two tasks): one entry */
+    status(h, "status-topic-orders.v2:connector-sink-a", v);
+    status(h, "status-topic-orders:connector-b:c", v);      /* ':' in the connector's name */
+    ASSERT_EQ_INT(h->n_topics, 3);
+    ASSERT_TRUE(tracked(h, "sink-a", "orders"));
+    ASSERT_TRUE(tracked(h, "sink-a", "orders.v2"));
+    ASSERT_TRUE(tracked(h, "b:c", "orders"));
+    ASSERT_FALSE(tracked(h, "sink-a", "orders.v3"));
+    /* not ours or malformed: ignored (and not taken for task or connector states) */
+    status(h, "status-topic-orders", v);
+    status(h, "status-topic-:connector-x", v);
+    status(h, "status-topic-t:connector-", v);
+    status(h, "status-topic-t:conn-x", v);
+    status(h, "status-topic-t:connector-x", "{\"state\":\"RUNNING\"}");
+    status(h, "status-topic-t:connector-x", "[1]");
+    ASSERT_EQ_INT(h->n_topics, 3);
+    ASSERT_EQ_INT(h->n_stats, 0);
+    /* tombstones forget one pair, whatever else is tracked */
+    status(h, "status-topic-orders:connector-sink-a", NULL);
+    ASSERT_FALSE(tracked(h, "sink-a", "orders"));
+    ASSERT_TRUE(tracked(h, "sink-a", "orders.v2"));
+    ASSERT_TRUE(tracked(h, "b:c", "orders"));
+    status(h, "status-topic-nothing:connector-sink-a", NULL);
+    ASSERT_EQ_INT(h->n_topics, 2);
+    /* the other status records still land where they did */
+    status(h, "status-task-sink-a-0", "{\"state\":\"RUNNING\",\"trace\":null,\"worker_id\":\"w:1\","
+                                      "\"generation\":4}");
+    ASSERT_TRUE(herder__stat(h, "status-task-sink-a-0", false)->present);
+    tables_free(h);
+}
+
 TEST_LIST = {
     T(records_without_claims_load_as_before),
     T(the_first_claim_wins_and_later_ones_are_refused),
     T(a_pending_claim_expires_by_ttl_or_release),
     T(outcomes_are_kept_per_offset_in_a_ring),
+    T(topic_records_of_the_status_topic),
     {0},
 };

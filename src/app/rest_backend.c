@@ -2,6 +2,7 @@
  * plugin description (list, definitions, validate as ConfigInfos), listeners and the
  * advertised worker id. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
@@ -624,7 +625,7 @@ static enum status d_topics(void *ctx, const char *name, struct rest_strs *out, 
 static enum status d_topics_reset(void *ctx, const char *name, struct err *e)
 {
     struct herder *h = dist_h(ctx, e);
-    return h ? herder_topics(h, name, NULL, e) : ST_UNAVAILABLE;
+    return h ? herder_topics_reset(h, name, e) : ST_UNAVAILABLE;
 }
 
 /* Connector @name's config from the config topic, parsed into *@cc (owned:
@@ -956,15 +957,54 @@ static enum status s_resume(void *ctx, const char *name, struct err *e)
     return s_set_paused(ctx, name, false, e);
 }
 
-static enum status s_topics(void *ctx, const char *name, struct rest_strs *out, struct err *e)
+/* Topic tracking (topic.tracking.enable, default true): the topics a connector's task consumed
+ * a record of since it started, from its worker's per-topic counters; Connect's standalone
+ * worker keeps them in memory too. Unknown connectors have none, as there. */
+static bool s_prop_true(const struct app_rest_standalone *x, const char *key)
 {
-    (void)out;
-    return s_find(ctx, name, e) ? ST_UNSUPPORTED : ST_NOT_FOUND;
+    const char *v = cfg_props_get(x->w->props, key);
+    return !v || strcasecmp(v, "false") != 0;
 }
 
+static int s_cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static enum status s_topics(void *ctx, const char *name, struct rest_strs *out, struct err *e)
+{
+    struct app_rest_standalone *x = ctx;
+    struct app_rest_local *l = s_find(x, name, NULL);
+    struct worker *w = l && l->ac ? app_connector_worker(l->ac) : NULL;
+    enum status st = ST_OK;
+
+    (void)e;
+    if (!s_prop_true(x, "topic.tracking.enable"))
+        return ST_UNSUPPORTED;   /* 403 "Topic tracking is disabled." */
+    for (size_t i = 0; w && i < worker_topic_count(w) && st == ST_OK; i++) {
+        struct worker_topic_stats ts;
+        worker_topic_stats(w, i, &ts);
+        if (ts.consumed)
+            st = rest_strs_add(out, ts.topic);
+    }
+    if (st == ST_OK && out->n > 1)
+        qsort(out->v, out->n, sizeof(*out->v), s_cmp_str);
+    return st;
+}
+
+/* Not offered here: the counters cannot be taken back (403, like a disabled reset). */
 static enum status s_topics_reset(void *ctx, const char *name, struct err *e)
 {
-    return s_topics(ctx, name, NULL, e);
+    struct app_rest_standalone *x = ctx;
+
+    (void)name;
+    if (!s_prop_true(x, "topic.tracking.enable"))
+        return err_set(e, ST_UNSUPPORTED, "Topic tracking is disabled.");
+    if (!s_prop_true(x, "topic.tracking.allow.reset"))
+        return err_set(e, ST_UNSUPPORTED, "Topic tracking reset is disabled.");
+    return err_set(e, ST_UNSUPPORTED, "Topic tracking reset is not supported by aerosink standalone: its topics "
+                   "are those consumed since the process started (restart it to start over), or use aerosink "
+                   "distributed");
 }
 
 static enum status s_offsets(void *ctx, const char *name, struct rest_offsets *out, struct err *e)

@@ -201,10 +201,11 @@ static inline const char *du_mapping(struct du *u, const char *file, const char 
     return tu_write_file(u->dir, file, text);
 }
 
-/* Start worker @i (0-based) listening on base_port + i; waits for its /health. */
-static inline void du_worker(struct du *u, int i)
+/* Start worker @i (0-based) listening on base_port + i, with @extra worker properties
+ * ("k=v\n" lines, NULL: none); waits for its /health. */
+static inline void du_worker_with(struct du *u, int i, const char *extra)
 {
-    char name[32], text[2048];
+    char name[32], text[3072];
     struct http r = {0};
 
     snprintf(u->url[i], sizeof(u->url[i]), "http://127.0.0.1:%d", u->base_port + i);
@@ -225,8 +226,9 @@ static inline void du_worker(struct du *u, int i)
              "heartbeat.interval.ms=1000\n"
              "consumer.session.timeout.ms=6000\n"
              "consumer.heartbeat.interval.ms=1000\n"
-             "consumer.fetch.wait.max.ms=20\n",
-             u->bootstrap, u->group, u->cfg_topic, u->status_topic, u->sfx, u->base_port + i);
+             "consumer.fetch.wait.max.ms=20\n"
+             "%s",
+             u->bootstrap, u->group, u->cfg_topic, u->status_topic, u->sfx, u->base_port + i, extra ? extra : "");
     const char *props = tu_write_file(u->dir, name, text);
     const char *argv[] = {tu_bin("aerosink"), "distributed", "--progress", "0", props, NULL};
     u->w[i] = tu_proc_start(argv, NULL);
@@ -241,6 +243,11 @@ static inline void du_worker(struct du *u, int i)
         sleep_ms(100);
     }
     buf_free(&r.body);
+}
+
+static inline void du_worker(struct du *u, int i)
+{
+    du_worker_with(u, i, NULL);
 }
 
 /* The connector's REST body: topics, tasks.max and the mapping file. */
