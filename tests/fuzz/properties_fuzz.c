@@ -1,5 +1,5 @@
-/* tests/fuzz/properties_fuzz.c: the java.util.Properties parser, connector JSON, and the
- * worker and connector views built on them, on arbitrary bytes. Seeds:
+/* tests/fuzz/properties_fuzz.c: the java.util.Properties parser, connector JSON, the worker
+ * and connector views built on them, and config-provider references, on arbitrary bytes. Seeds:
  * tests/fuzz/corpus/properties/. */
 #include <stdint.h>
 #include <string.h>
@@ -40,6 +40,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     cfg_props_free(p);
     cfg_connector_free(c);
     cfg_worker_free(w);
+    /* config-provider references in the same bytes, resolved with an environment provider
+     * (no file access from the fuzzer) and scrubbed from the messages */
+    {
+        static const char wtext[] = "config.providers=env,bad\n"
+                                    "config.providers.env.class=EnvVarConfigProvider\n"
+                                    "config.providers.env.param.allowlist.pattern=F[A-Z_]*\n"
+                                    "config.providers.bad.class=NoSuchProvider\n";
+        struct cfg_props *wp = cfg_props_parse(wtext, sizeof(wtext) - 1, "/fuzz/w.properties", NULL);
+        struct cfg_providers *pv = cfg_providers_new(wp, &d);
+        struct cfg_resolved *res = NULL;
+        c = cfg_connector_new_resolved(cfg_props_parse(text, size, "/fuzz/r.properties", &d), pv, &res, &d);
+        cfg_resolved_scrub(&res, 1, &d);
+        cfg_resolved_free(res);
+        cfg_connector_free(c);
+        cfg_providers_free(pv);
+        cfg_props_free(wp);
+    }
     /* the same bytes as a connector JSON */
     c = cfg_connector_new(cfg_props_parse_json(text, size, "c.json", &d), &d);
     cfg_connector_free(c);
