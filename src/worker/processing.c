@@ -630,8 +630,13 @@ static void complete(struct slot *s, enum status st, int rc, bool in_doubt, cons
         schedule_retry(t, s, "Aerospike writes", e);
         return;
     }
-    snprintf(why, sizeof(why), "Aerospike %s %s/%s: %s%s", s->is_delete ? "delete" : "write", s->cmd.ns,
-             aero_rc_name(rc) ? aero_rc_name(rc) : status_name(st), e ? e->msg : "",
+    char dhex[2 * AERO_DIGEST_SZ + 1];
+    for (size_t i = 0; i < AERO_DIGEST_SZ; i++)
+        snprintf(dhex + 2 * i, 3, "%02x", s->cmd.digest[i]);
+    /* e->msg names the node and the result code (NAME (n): text) */
+    snprintf(why, sizeof(why), "Aerospike %s in namespace %s (digest %s): %s%s",
+             s->is_delete ? "delete" : "write", s->cmd.ns, dhex,
+             e && e->msg[0] ? e->msg : (aero_rc_name(rc) ? aero_rc_name(rc) : status_name(st)),
              rc == AERO_RC_ERR_ENTERPRISE_ONLY && s->is_delete
                  ? " (aerospike-operation durable-delete: true needs Aerospike Enterprise Edition; "
                    "set it to false on Community Edition)"

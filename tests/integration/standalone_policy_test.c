@@ -278,6 +278,9 @@ TEST(only_actions_failures_follow_on_write_failure_ignore_and_ignore_error_codes
     char where[300];
     snprintf(where, sizeof(where), "skipped %s[0]@1: ", t_uo);
     ASSERT_EQ_INT(sa_count2(err, where, "ERR_NOT_FOUND"), 1);
+    /* the line says what was written where: namespace, digest, then the node's answer once */
+    ASSERT_EQ_INT(sa_count2(err, where, "Aerospike write in namespace test (digest "), 1);
+    ASSERT_EQ_INT(sa_count(err, "test/ERR_"), 0);
     snprintf(where, sizeof(where), "skipped %s[0]@1: ", t_ro);
     ASSERT_EQ_INT(sa_count2(err, where, "ERR_NOT_FOUND"), 1);
     snprintf(where, sizeof(where), "skipped %s[0]@1: ", t_co);
