@@ -39,14 +39,16 @@ static const char dryrun_usage[] =
     "  -h, --help         show this help\n"
     "\n"
     "Exit status: 0 when every record maps to a write or a delete (or a skip the mapping\n"
-    "asks for), 1 when a record cannot be decoded or mapped (the line says what the connector's\n"
-    "invalid-record policy would do with it), 2 for a usage or configuration error.\n"
+    "asks for), 1 when a record cannot be decoded or mapped (the line says what the connector\n"
+    "would do with it: errors.tolerance for a record its converters refuse, the topic's\n"
+    "invalid-record policy for one its mapping refuses), 2 for a usage or configuration error.\n"
     "\n"
     "Example:\n"
     "  $ echo '{\"name\":\"Ann\",\"age\":31}' | aerosink dry-run --key u1 worker.properties users.properties\n"
-    "  record 1: write test/users key \"u1\" digest 5f0c... (record-exists-action update)\n"
+    "  record 1: write test/users digest 5f0c... (record-exists-action update)\n"
     "    ttl: namespace default\n"
-    "    bins: {\"name\":\"Ann\",\"age\":31}\n";
+    "    bins: {\"name\":\"Ann\",\"age\":31}\n"
+    "(with the topic's send-key: true the first line also shows key \"u1\", which is then sent)\n";
 
 #define MAX_HEADERS 16
 #define MAX_INPUT (64 << 20)
@@ -246,6 +248,19 @@ static const char *invalid_policy_name(const struct cfg_topic *t)
     }
 }
 
+/* A record the converters refuse follows Connect's errors.tolerance, not invalid-record. */
+static const char *tolerance_policy(const struct cfg_connector *c, char *buf, size_t cap)
+{
+    if (!c->errors.tolerance_all)
+        return "errors.tolerance: none -> the task would fail here";
+    if (c->errors.dlq_topic && *c->errors.dlq_topic)
+        snprintf(buf, cap, "errors.tolerance: all -> skipped and sent to the dead-letter topic %s",
+                 c->errors.dlq_topic);
+    else
+        snprintf(buf, cap, "errors.tolerance: all -> skipped and counted");
+    return buf;
+}
+
 int app_cmd_dryrun(int argc, char **argv, struct app_signals *sig)
 {
     static const struct option opts[] = {
@@ -400,7 +415,13 @@ int app_cmd_dryrun(int argc, char **argv, struct app_signals *sig)
             err_prefix(&e, "key");
         else if ((st = conv_decode(vconv, (const uint8_t *)line, len, vdoc, &e)) != ST_OK)
             err_prefix(&e, "value");
-        if (st == ST_OK) {
+        if (st != ST_OK) {
+            char pol[300];
+            printf("record %zu: %s (%s)\n", n, e.msg, tolerance_policy(c, pol, sizeof(pol)));
+            bad++;
+            continue;
+        }
+        {
             uint64_t now = clock_wall_ms();
             /* a producer stamps a record with its create time: now */
             mi = (struct mapping_input){.key = kdoc, .value = vdoc, .headers = hdrs, .n_headers = n_hdrs,

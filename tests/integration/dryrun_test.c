@@ -93,10 +93,19 @@ TEST(each_line_becomes_the_operation_the_connector_would_send)
              "  ttl: 3600 s\n"
              "  bins: {\"id\":\"u1\",\"kind\":\"users\",\"name\":\"Ann\",\"age\":31,\"score\":2.5,\"tags\":[\"a\",\"b\"]}\n"
              "record 2: key-field: field 'id' missing from the value (invalid-record: ignore -> skipped and counted)\n"
-             "record 3: value: JSON: line 1 col 2: invalid literal (expected 'null') (invalid-record: ignore -> "
-             "skipped and counted)\n",
+             "record 3: value: JSON: line 1 col 2: invalid literal (expected 'null') (errors.tolerance: none -> "
+             "the task would fail here)\n",
              dig);
     expect_exactly(dir, "worker.properties users.properties recs.jsonl", 1, want);
+    /* a record the converter refuses follows errors.tolerance, a mapping failure invalid-record */
+    tu_write_file(dir, "tolerant.properties",
+                  "name=users-sink\nconnector.class=aerosink\ntopics=users\nerrors.tolerance=all\n"
+                  "errors.deadletterqueue.topic.name=users-dlq\n");
+    expect(dir, "worker.properties tolerant.properties recs.jsonl", 1,
+           "record 3: value: JSON: line 1 col 2: invalid literal (expected 'null') (errors.tolerance: all -> "
+           "skipped and sent to the dead-letter topic users-dlq)\n");
+    expect(dir, "worker.properties tolerant.properties recs.jsonl", 1,
+           "record 2: key-field: field 'id' missing from the value (invalid-record: ignore -> skipped and counted)\n");
 
     /* from stdin, only the good record: exit 0 */
     expect(dir, "worker.properties users.properties - < recs.jsonl 2>&1 | head -3; exit 0", 0, "record 1: write test/users");
