@@ -8,9 +8,15 @@
 
 static int cmd_version(int argc, char **argv, struct app_signals *sig)
 {
-    (void)argc;
-    (void)argv;
     (void)sig;
+    if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+        puts("usage: aerosink version\n\nPrints aerosink's version (also `aerosink --version`).");
+        return 0;
+    }
+    if (argc >= 2) {
+        fprintf(stderr, "aerosink version: unexpected argument '%s' (it takes none)\n", argv[1]);
+        return 2;
+    }
     printf("aerosink %s\n", AEROSINK_VERSION);
     return 0;
 }
@@ -43,6 +49,13 @@ static int cmd_help(int argc, char **argv, struct app_signals *sig)
 {
     if (argc >= 2 && strcmp(argv[1], "config") == 0)
         return app_help_config(argc - 1, argv + 1);
+    if (argc >= 2 && strcmp(argv[1], "help") == 0) {
+        puts("usage: aerosink help [COMMAND | config [--markdown]]\n\n"
+             "Without an argument: the commands. With a command: its options (as `aerosink\n"
+             "COMMAND --help`). `help config`: every configuration key of the mapping file and of\n"
+             "the worker and connector properties, with defaults.");
+        return 0;
+    }
     if (argc >= 2) {
         for (const struct app_command *c = app_commands; c->name; c++) {
             if (strcmp(c->name, argv[1]) == 0 && c->run != cmd_help) {
@@ -50,7 +63,7 @@ static int cmd_help(int argc, char **argv, struct app_signals *sig)
                 return c->run(2, sub, sig);
             }
         }
-        fprintf(stderr, "aerosink: no command '%s'\n", argv[1]);
+        fprintf(stderr, "aerosink: no command '%s' (see 'aerosink help')\n", argv[1]);
         return 2;
     }
     usage(stdout);
