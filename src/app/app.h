@@ -33,6 +33,12 @@ int app_cmd_standalone(int argc, char **argv, struct app_signals *sig);
 /* cmd_distributed.c: `aerosink distributed WORKER.properties`. */
 int app_cmd_distributed(int argc, char **argv, struct app_signals *sig);
 int app_help_config(int argc, char **argv);
+/* cmd_check.c: what `check` (and `standalone` before it starts) adds to cfg_check_files:
+ * every Kafka client setting (worker security.*, ssl.*, sasl.*, client.*, consumer.*,
+ * producer.*; connector consumer.override.*, producer.override.*) tried on a scratch
+ * librdkafka configuration, a refused one reported at its file:line:col. */
+struct cfg_check_hooks;
+extern const struct cfg_check_hooks app_check_hooks;
 /* cmd_dryrun.c: `aerosink dry-run WORKER CONNECTOR [RECORDS]`. */
 int app_cmd_dryrun(int argc, char **argv, struct app_signals *sig);
 

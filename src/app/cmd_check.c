@@ -4,6 +4,8 @@
 
 #include "app.h"
 #include "config/config.h"
+#include "connector.h"
+#include "kafka/kafka.h"
 
 static const char check_usage[] =
     "usage: aerosink check [--quiet] [--offline] FILE...\n"
@@ -43,6 +45,64 @@ static const char check_usage[] =
     "  1 error, 0 warnings in 3 files\n"
     "\n"
     "See `aerosink help config` for every key.\n";
+
+/* --- Kafka client settings, as librdkafka takes them --- */
+
+struct client_check {
+    struct cfg_diags *d;
+    const struct cfg_props *p;   /* where the keys are written */
+    const char *prefix;          /* written before each key: "consumer.", "" ... */
+    const struct cfg_kvs *kvs;
+};
+
+static void client_bad(void *ctx, size_t i, bool unknown_key, const char *msg)
+{
+    const struct client_check *cc = ctx;
+    char key[512];
+    const struct cfg_prop *pr;
+
+    snprintf(key, sizeof(key), "%s%s", cc->prefix, cc->kvs->v[i].key);
+    pr = cfg_props_find(cc->p, key);
+    cfg_diag_add(cc->d, CFG_SEV_ERROR, cc->p->file, pr ? (unknown_key ? pr->line : pr->vline) : 0,
+                 pr ? (unknown_key ? pr->col : pr->vcol) : 0, key, "%s%s", msg,
+                 unknown_key ? " (aerosink's Kafka client is librdkafka: it takes the names in "
+                               "librdkafka's CONFIGURATION.md)"
+                             : "");
+}
+
+static void check_client_kvs(struct cfg_diags *d, const struct cfg_props *p, const char *prefix,
+                             const struct cfg_kvs *kvs)
+{
+    struct client_check cc = {d, p, prefix, kvs};
+    const struct cfg_kvs *lists[] = {kvs};
+    const char **pairs;
+
+    if (!kvs->n)
+        return;
+    if (!(pairs = app_kv_array(lists, 1))) {
+        cfg_diag_add(d, CFG_SEV_ERROR, p->file, 0, 0, "", "out of memory");
+        return;
+    }
+    kafka_conf_check(pairs, client_bad, &cc);
+    mem_free(pairs);
+}
+
+static void check_clients(void *ctx, const struct cfg_worker *w,
+                          const struct cfg_connector *const *conns, size_t n, struct cfg_diags *d)
+{
+    (void)ctx;
+    if (w) {
+        check_client_kvs(d, w->props, "", &w->client);
+        check_client_kvs(d, w->props, "consumer.", &w->consumer);
+        check_client_kvs(d, w->props, "producer.", &w->producer);
+    }
+    for (size_t i = 0; i < n; i++) {
+        check_client_kvs(d, conns[i]->props, "consumer.override.", &conns[i]->consumer_override);
+        check_client_kvs(d, conns[i]->props, "producer.override.", &conns[i]->producer_override);
+    }
+}
+
+const struct cfg_check_hooks app_check_hooks = {check_clients, NULL};
 
 static void print_diags(const struct cfg_diags *d, bool quiet)
 {
@@ -116,7 +176,7 @@ int app_cmd_check(int argc, char **argv, struct app_signals *sig)
     for (int i = 1; i < argc; i++)
         if (is_file_arg(argv, i, &dashes))
             files[nf++] = argv[i];
-    n_checked = cfg_check_files(files, nf, flags, &d);
+    n_checked = cfg_check_files_with(files, nf, flags, &app_check_hooks, &d);
     print_diags(&d, quiet);
     if (!quiet)
         printf("%zu error%s, %zu warning%s in %zu file%s\n", d.errors, d.errors == 1 ? "" : "s",

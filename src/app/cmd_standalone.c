@@ -141,7 +141,8 @@ static bool gen_load(struct gen *g, char **files, int n_files, struct cfg_diags 
     struct cfg_props *wp;
 
     memset(g, 0, sizeof(*g));
-    cfg_check_files((const char *const *)files, (size_t)n_files, CFG_LOAD_READ_FILES, d);
+    cfg_check_files_with((const char *const *)files, (size_t)n_files, CFG_LOAD_READ_FILES,
+                         &app_check_hooks, d);
     if (d->errors)
         return false;
     /* now build the typed configuration (its diagnostics were already reported above), with

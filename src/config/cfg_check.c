@@ -17,8 +17,10 @@ struct check {
     struct cfg_diags *dp;
     struct mapping_slot maps[64];
     size_t n_maps;
-    struct cfg_worker *worker;     /* the first worker file given */
-    struct cfg_connector *conns[64];
+    struct cfg_worker *worker;     /* the first worker file given without errors */
+    struct cfg_worker *first;      /* the first worker file given, errors or not (hooks) */
+    struct cfg_connector *conns[64];   /* errors or not: their mapping is checked all the same */
+    bool conn_ok[64];              /* conns[i] has no error of its own */
     size_t n_conns;
     size_t files;
     struct cfg_providers *pv;      /* the first worker's config providers (NULL: offline) */
@@ -117,13 +119,20 @@ static struct cfg_providers *first_worker_providers(const char *const *paths, si
     return NULL;
 }
 
+/* cfg_connector_new_resolved, keeping a connector that has errors: its mapping file still
+ * gets checked (every problem at once). */
 static void check_connector(struct check *ck, const char *path, const char *text, size_t len)
 {
     struct cfg_resolved *r = NULL;
-    struct cfg_connector *c =
-        cfg_connector_new_resolved(load_props(ck, path, text, len), ck->pv, &r, ck->dp);
+    struct cfg_props *p = load_props(ck, path, text, len);
+    size_t errors = ck->dp->errors;
+    struct cfg_connector *c;
     struct cfg *m;
 
+    if (!p)
+        return;
+    cfg_props_resolve(p, ck->pv, &r, ck->dp);   /* problems: in ck->dp */
+    c = cfg__connector_new_partial(p, ck->dp);
     keep_resolved(ck, r);
     if (!c)
         return;
@@ -131,10 +140,41 @@ static void check_connector(struct check *ck, const char *path, const char *text
                                                  : load_mapping(ck, c->mapping_path, c->mapping_content);
     if (m)
         cfg_connector_check_mapping(c, m, ck->dp);
-    if (ck->n_conns < ARRAY_LEN(ck->conns))
+    if (ck->n_conns < ARRAY_LEN(ck->conns)) {
+        ck->conn_ok[ck->n_conns] = ck->dp->errors == errors;
         ck->conns[ck->n_conns++] = c;
-    else
+    } else {
         cfg_connector_free(c);
+    }
+}
+
+/* cfg_worker_new_resolved (or cfg_worker_new offline), keeping a worker that has errors for
+ * the hooks. */
+static void check_worker(struct check *ck, const char *path, const char *text, size_t len)
+{
+    struct cfg_resolved *r = NULL;
+    struct cfg_props *p = load_props(ck, path, text, len);   /* secrets checked as written */
+    size_t errors = ck->dp->errors;
+    struct cfg_worker *w;
+
+    if (!p)
+        return;
+    if (ck->flags & CFG_LOAD_READ_FILES) {
+        struct cfg_providers *pv = cfg_providers_new(p, ck->dp);
+        if (pv)
+            cfg_props_resolve(p, pv, &r, ck->dp);
+        else
+            cfg_diag_add(ck->dp, CFG_SEV_ERROR, path, 0, 0, "", "out of memory");
+        cfg_providers_free(pv);
+    }   /* --offline: not resolved */
+    w = cfg__worker_new_partial(p, CFG_WORKER_AUTO, ck->dp);
+    keep_resolved(ck, r);
+    if (w && !ck->first)
+        ck->first = w;
+    if (w && !ck->worker && ck->dp->errors == errors)
+        ck->worker = w;
+    if (w != ck->first && w != ck->worker)
+        cfg_worker_free(w);
 }
 
 static void check_file(struct check *ck, const char *path)
@@ -156,24 +196,10 @@ static void check_file(struct check *ck, const char *path)
         ck->files++;
         check_connector(ck, path, text, len);
         break;
-    case CFG_FILE_WORKER: {
-        struct cfg_resolved *r = NULL;
-        struct cfg_props *p;
-        struct cfg_worker *w;
+    case CFG_FILE_WORKER:
         ck->files++;
-        p = load_props(ck, path, text, len);   /* secrets checked as written */
-        if (ck->flags & CFG_LOAD_READ_FILES) {
-            w = cfg_worker_new_resolved(p, CFG_WORKER_AUTO, &r, ck->dp);
-            keep_resolved(ck, r);
-        } else {
-            w = cfg_worker_new(p, CFG_WORKER_AUTO, ck->dp);   /* --offline: not resolved */
-        }
-        if (w && !ck->worker)
-            ck->worker = w;
-        else
-            cfg_worker_free(w);
+        check_worker(ck, path, text, len);
         break;
-    }
     case CFG_FILE_UNKNOWN:
         ck->files++;
         cfg_diag_add(ck->dp, CFG_SEV_ERROR, path, 0, 0, "",
@@ -185,6 +211,12 @@ static void check_file(struct check *ck, const char *path)
 }
 
 size_t cfg_check_files(const char *const *paths, size_t n, unsigned flags, struct cfg_diags *d)
+{
+    return cfg_check_files_with(paths, n, flags, NULL, d);
+}
+
+size_t cfg_check_files_with(const char *const *paths, size_t n, unsigned flags,
+                            const struct cfg_check_hooks *hooks, struct cfg_diags *d)
 {
     struct check *ck = mem_calloc(1, sizeof(*ck));
     size_t files;
@@ -200,7 +232,11 @@ size_t cfg_check_files(const char *const *paths, size_t n, unsigned flags, struc
     for (size_t i = 0; i < n; i++)
         check_file(ck, paths[i]);
     for (size_t i = 0; i < ck->n_conns; i++)
-        cfg_check_converters(ck->worker, ck->conns[i], d);
+        if (ck->conn_ok[i])
+            cfg_check_converters(ck->worker, ck->conns[i], d);
+    if (hooks && hooks->clients)
+        hooks->clients(hooks->ctx, ck->first, (const struct cfg_connector *const *)ck->conns,
+                       ck->n_conns, d);
     cfg_resolved_scrub(ck->res, ck->n_res, d);
     for (size_t i = 0; i < ck->n_res; i++)
         cfg_resolved_free(ck->res[i]);
@@ -210,7 +246,9 @@ size_t cfg_check_files(const char *const *paths, size_t n, unsigned flags, struc
         cfg_free(ck->maps[i].cfg);
     for (size_t i = 0; i < ck->n_conns; i++)
         cfg_connector_free(ck->conns[i]);
-    cfg_worker_free(ck->worker);
+    if (ck->worker != ck->first)
+        cfg_worker_free(ck->worker);
+    cfg_worker_free(ck->first);
     files = ck->files;
     mem_free(ck);
     return files;

@@ -55,7 +55,7 @@ const struct cfg__prop_key cfg__connector_keys[] = {
     {"errors.deadletterqueue.context.headers.enable", "false",
      "Add `__connect.errors.*` headers (topic, partition, offset, stage, exception...)."},
     {"consumer.override.*", NULL, "Consumer settings for this connector only (e.g. "
-                                  "`consumer.override.max.poll.records`)."},
+                                  "`consumer.override.max.partition.fetch.bytes`); librdkafka's names."},
     {"producer.override.*", NULL, "Settings of the DLQ producer for this connector."},
     {"admin.override.*", NULL, "Settings of the admin client (DLQ topic creation)."},
     {"config.action.reload", "restart", "Accepted (Connect's restart-on-change setting)."},
@@ -66,7 +66,9 @@ const struct cfg__prop_key cfg__connector_keys[] = {
 };
 
 const struct cfg__prop_key cfg__worker_keys[] = {
-    {"bootstrap.servers", "localhost:9092", "Kafka brokers."},
+    {"bootstrap.servers", "localhost:9092", "Kafka brokers: `host:port[,host:port...]` (a port "
+                                         "is required, as in Kafka; `[v6]:port`, optional "
+                                         "`SSL://`-style prefix)."},
     {"key.converter", NULL, "Default key converter (required), with `key.converter.*`."},
     {"value.converter", NULL, "Default value converter (required), with `value.converter.*`."},
     {"header.converter", "SimpleHeaderConverter", "Default header converter."},
@@ -117,7 +119,8 @@ const struct cfg__prop_key cfg__worker_keys[] = {
     {"security.protocol", "PLAINTEXT", "Worker's own clients (set `consumer.*` too for sink "
                                        "consumers)."},
     {"config.providers", NULL, "Config providers for `${provider:path:key}` references."},
-    {"consumer.*", NULL, "Settings of every sink consumer (e.g. `consumer.max.poll.records`)."},
+    {"consumer.*", NULL, "Settings of every sink consumer, librdkafka's names (e.g. "
+                            "`consumer.fetch.wait.max.ms`); `check` tries each on librdkafka."},
     {"producer.*", NULL, "Settings of the DLQ producer."},
     {"admin.*", NULL, "Settings of the admin client."},
     {NULL, NULL, NULL},
@@ -333,8 +336,265 @@ static void required(struct view *v, const char *key, const char *why)
                      why);
 }
 
-struct cfg_worker *cfg_worker_new(struct cfg_props *props, enum cfg_worker_mode mode,
-                                  struct cfg_diags *d)
+/* --- worker: addresses --- */
+
+static int chars_between(const char *a, const char *b);
+
+static bool is_port(const char *s, size_t n, int64_t lo, int64_t *out)
+{
+    int64_t x = 0;
+
+    if (n == 0 || n > 6)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return false;
+        x = x * 10 + (s[i] - '0');
+    }
+    *out = x;
+    return x >= lo && x <= 65535;
+}
+
+static bool host_chars(const char *s, size_t n, bool v6)
+{
+    for (size_t i = 0; i < n; i++) {
+        unsigned char ch = (unsigned char)s[i];
+        bool ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+                  (ch >= '0' && ch <= '9') || ch == '.' || ch == '-' || ch == '_' ||
+                  (v6 && (ch == ':' || ch == '%'));
+        if (!ok)
+            return false;
+    }
+    return true;
+}
+
+/* One bootstrap.servers element (trimmed, non-empty): [PROTOCOL://]host:port as Kafka's
+ * ClientUtils.parseAndValidateAddresses wants it (a port is required) and librdkafka dials
+ * it. Returns NULL when fine, else why (in @why). */
+static const char *broker_problem(const char *s, size_t n, char *why, size_t cap)
+{
+    static const char *const protos[] = {"PLAINTEXT://", "SSL://", "SASL_PLAINTEXT://",
+                                         "SASL_SSL://"};
+    const char *sep = NULL, *host, *port;
+    size_t hn, pn;
+    int64_t pv;
+    bool bracketed;
+
+    for (size_t i = 0; i + 2 < n; i++)
+        if (memcmp(s + i, "://", 3) == 0) {
+            sep = s + i;
+            break;
+        }
+    if (sep) {
+        bool known_proto = false;
+        for (size_t i = 0; i < ARRAY_LEN(protos); i++)
+            known_proto |= (size_t)(sep + 3 - s) == strlen(protos[i]) &&
+                           strncasecmp(s, protos[i], strlen(protos[i])) == 0;
+        if (!known_proto) {
+            snprintf(why, cap, "unknown protocol prefix: expected PLAINTEXT://, SSL://, "
+                               "SASL_PLAINTEXT:// or SASL_SSL:// (or none)");
+            return why;
+        }
+        n -= (size_t)(sep + 3 - s);
+        s = sep + 3;
+    }
+    bracketed = n && s[0] == '[';
+    if (bracketed) {
+        const char *rb = memchr(s, ']', n);
+        if (!rb || rb == s + 1 || !host_chars(s + 1, (size_t)(rb - s - 1), true)) {
+            snprintf(why, cap, "bad IPv6 address: expected [address]:port");
+            return why;
+        }
+        host = s + 1;
+        hn = (size_t)(rb - host);
+        if (rb + 1 == s + n || rb[1] != ':') {
+            snprintf(why, cap, "no port: Kafka requires host:port");
+            return why;
+        }
+        port = rb + 2;
+    } else {
+        const char *colon = NULL;
+        size_t colons = 0;
+        for (size_t i = 0; i < n; i++)
+            if (s[i] == ':') {
+                colon = s + i;
+                colons++;
+            }
+        if (colons > 1) {
+            snprintf(why, cap, "an IPv6 address needs brackets: [address]:port");
+            return why;
+        }
+        if (!colon) {
+            snprintf(why, cap, "no port: Kafka requires host:port");
+            return why;
+        }
+        host = s;
+        hn = (size_t)(colon - s);
+        port = colon + 1;
+    }
+    pn = (size_t)(s + n - port);
+    if (hn == 0 || !host_chars(host, hn, bracketed)) {
+        snprintf(why, cap, hn ? "invalid host name" : "no host: expected host:port");
+        return why;
+    }
+    if (!is_port(port, pn, 1, &pv)) {
+        snprintf(why, cap, pn == 0 ? "no port after ':': expected host:port"
+                           : "port must be a number in 1..65535");
+        return why;
+    }
+    return NULL;
+}
+
+/* Calls @fn for each comma-separated element of @s (blanks around it trimmed) with its
+ * column offset in characters. */
+typedef void (*list_fn)(struct view *v, const struct cfg_prop *pr, const char *key, const char *el,
+                        size_t n, int col);
+
+static size_t each_element(struct view *v, const struct cfg_prop *pr, const char *key,
+                           const char *s, list_fn fn)
+{
+    size_t nonempty = 0;
+
+    for (const char *p = s;;) {
+        const char *e = strchr(p, ','), *a = p, *b;
+        b = e ? e : p + strlen(p);
+        while (a < b && (*a == ' ' || *a == '\t'))
+            a++;
+        while (b > a && (b[-1] == ' ' || b[-1] == '\t'))
+            b--;
+        nonempty += a < b;
+        fn(v, pr, key, a, (size_t)(b - a), pr->vcol + chars_between(s, a));
+        if (!e)
+            break;
+        p = e + 1;
+    }
+    return nonempty;
+}
+
+static void broker_element(struct view *v, const struct cfg_prop *pr, const char *key,
+                           const char *el, size_t n, int col)
+{
+    char why[160], q[CFG_Q_LEN];
+
+    if (n == 0) {
+        if (strchr(pr->value, ',') && strspn(pr->value, ", \t") != strlen(pr->value))
+            cfg_diag_add(v->d, CFG_SEV_WARNING, v->p->file, pr->vline, col, key,
+                         "empty element in the list, ignored");
+        return;
+    }
+    if (broker_problem(el, n, why, sizeof(why)))
+        cfg_diag_add(v->d, CFG_SEV_ERROR, v->p->file, pr->vline, col, key, "\"%s\": %s",
+                     cfg__q(el, n, q, sizeof(q)), why);
+}
+
+/* bootstrap.servers: Kafka's rules (ClientUtils.parseAndValidateAddresses): every element
+ * host:port, empty elements skipped, at least one address. */
+static void check_bootstrap(struct view *v)
+{
+    const struct cfg_prop *pr = cfg_props_find(v->p, "bootstrap.servers");
+    const char *s = get(v, "bootstrap.servers");
+
+    if (!s)
+        return;   /* default localhost:9092 */
+    if (each_element(v, pr, "bootstrap.servers", s, broker_element) == 0)
+        cfg_diag_add(v->d, CFG_SEV_ERROR, v->p->file, pr->vline, pr->vcol, "bootstrap.servers",
+                     "empty: expected host:port[,host:port...]");
+}
+
+bool cfg_listener_parse(const char *s, size_t n, char *host, size_t cap, int *port, bool *https,
+                        const char **why)
+{
+    const char *colon = NULL, *h;
+    size_t hn;
+    int64_t pv;
+
+    while (n && *s == ' ') {
+        s++;
+        n--;
+    }
+    *https = false;
+    if (n >= 8 && strncasecmp(s, "https://", 8) == 0) {
+        *https = true;
+        s += 8;
+        n -= 8;
+    } else if (n >= 7 && strncasecmp(s, "http://", 7) == 0) {
+        s += 7;
+        n -= 7;
+    } else {
+        *why = "expected http://HOST:PORT or https://HOST:PORT";
+        return false;
+    }
+    for (size_t i = 0; i < n; i++)
+        if (s[i] == ':')
+            colon = s + i;
+    if (!colon) {
+        *why = "no port: expected http[s]://HOST:PORT";
+        return false;
+    }
+    if (!is_port(colon + 1, (size_t)(s + n - colon - 1), 0, &pv)) {
+        *why = "port must be a number in 0..65535";
+        return false;
+    }
+    h = s;
+    hn = (size_t)(colon - s);
+    if (hn >= 2 && h[0] == '[' && h[hn - 1] == ']') {
+        h++;
+        hn -= 2;
+    }
+    if (hn >= cap) {
+        *why = "host name too long";
+        return false;
+    }
+    if (host) {
+        memcpy(host, h, hn);
+        host[hn] = '\0';
+    }
+    *port = (int)pv;
+    return true;
+}
+
+static void listener_element(struct view *v, const struct cfg_prop *pr, const char *key,
+                             const char *el, size_t n, int col)
+{
+    char host[256], q[CFG_Q_LEN];
+    const char *why = NULL;
+    int port;
+    bool https;
+
+    if (n == 0) {
+        if (strspn(pr->value, ", \t") != strlen(pr->value))
+            cfg_diag_add(v->d, CFG_SEV_WARNING, v->p->file, pr->vline, col, key,
+                         "empty element in the list, ignored");
+        return;
+    }
+    if (!cfg_listener_parse(el, n, host, sizeof(host), &port, &https, &why))
+        cfg_diag_add(v->d, CFG_SEV_ERROR, v->p->file, pr->vline, col, key, "\"%s\": %s",
+                     cfg__q(el, n, q, sizeof(q)), why);
+}
+
+/* listeners (as the REST server reads them, app_listener), rest.advertised.*. */
+static void check_rest(struct view *v)
+{
+    const struct cfg_prop *pr = cfg_props_find(v->p, "listeners");
+    const char *s = get(v, "listeners");
+    char q[CFG_Q_LEN];
+
+    if (s && each_element(v, pr, "listeners", s, listener_element) == 0)
+        cfg_diag_add(v->d, CFG_SEV_ERROR, v->p->file, pr->vline, pr->vcol, "listeners",
+                     "empty: expected http[s]://HOST:PORT");
+    if ((s = get(v, "rest.advertised.listener")) && *s && strcasecmp(s, "http") != 0 &&
+        strcasecmp(s, "https") != 0)
+        verr(v, cfg_props_find(v->p, "rest.advertised.listener"), "rest.advertised.listener",
+             "invalid value \"%s\": expected http or https", cfg__q(s, strlen(s), q, sizeof(q)));
+    if ((s = get(v, "rest.advertised.host.name")) && *s &&
+        (strpbrk(s, " \t/") || !host_chars(s, strlen(s), strchr(s, ':') != NULL)))
+        verr(v, cfg_props_find(v->p, "rest.advertised.host.name"), "rest.advertised.host.name",
+             "invalid value \"%s\": expected a host name or an IP address (no scheme, no port)",
+             cfg__q(s, strlen(s), q, sizeof(q)));
+}
+
+static struct cfg_worker *worker_new(struct cfg_props *props, enum cfg_worker_mode mode,
+                                     bool partial, struct cfg_diags *d)
 {
     struct cfg_diags local = CFG_DIAGS_INIT;
     struct view v = {props, d ? d : &local};
@@ -357,6 +617,7 @@ struct cfg_worker *cfg_worker_new(struct cfg_props *props, enum cfg_worker_mode 
                    : CFG_WORKER_STANDALONE;
     w->mode = mode;
     w->bootstrap_servers = get_str(&v, "bootstrap.servers", "localhost:9092");
+    check_bootstrap(&v);
     w->group_id = get(&v, "group.id");
     ok = converter(&v, "key.converter", &w->key_converter) &&
          converter(&v, "value.converter", &w->value_converter) &&
@@ -381,6 +642,7 @@ struct cfg_worker *cfg_worker_new(struct cfg_props *props, enum cfg_worker_mode 
     w->rest_advertised_host_name = get(&v, "rest.advertised.host.name");
     w->rest_advertised_port = get_int(&v, "rest.advertised.port", 0, 0, 65535);
     w->rest_advertised_listener = get(&v, "rest.advertised.listener");
+    check_rest(&v);
     w->config_storage_topic = get(&v, "config.storage.topic");
     w->offset_storage_topic = get(&v, "offset.storage.topic");
     w->status_storage_topic = get(&v, "status.storage.topic");
@@ -392,12 +654,24 @@ struct cfg_worker *cfg_worker_new(struct cfg_props *props, enum cfg_worker_mode 
     if (!ok)
         cfg_diag_add(v.d, CFG_SEV_ERROR, props->file, 0, 0, "", "out of memory");
     cfg_diags_sort(v.d);
-    if (v.d->errors > errors) {
+    if (v.d->errors > errors && !(partial && ok)) {
         cfg_worker_free(w);
         w = NULL;
     }
     cfg_diags_free(&local);
     return w;
+}
+
+struct cfg_worker *cfg_worker_new(struct cfg_props *props, enum cfg_worker_mode mode,
+                                  struct cfg_diags *d)
+{
+    return worker_new(props, mode, false, d);
+}
+
+struct cfg_worker *cfg__worker_new_partial(struct cfg_props *props, enum cfg_worker_mode mode,
+                                           struct cfg_diags *d)
+{
+    return worker_new(props, mode, true, d);
 }
 
 /* --- connector --- */
@@ -792,7 +1066,8 @@ static void converter_subprops_warning(struct view *v, const char *cls)
     }
 }
 
-struct cfg_connector *cfg_connector_new(struct cfg_props *props, struct cfg_diags *d)
+static struct cfg_connector *connector_new(struct cfg_props *props, bool partial,
+                                           struct cfg_diags *d)
 {
     struct cfg_diags local = CFG_DIAGS_INIT;
     struct view v = {props, d ? d : &local};
@@ -880,12 +1155,22 @@ struct cfg_connector *cfg_connector_new(struct cfg_props *props, struct cfg_diag
     if (!ok)
         cfg_diag_add(v.d, CFG_SEV_ERROR, props->file, 0, 0, "", "out of memory");
     cfg_diags_sort(v.d);
-    if (v.d->errors > errors) {
+    if (v.d->errors > errors && !(partial && ok)) {
         cfg_connector_free(c);
         c = NULL;
     }
     cfg_diags_free(&local);
     return c;
+}
+
+struct cfg_connector *cfg_connector_new(struct cfg_props *props, struct cfg_diags *d)
+{
+    return connector_new(props, false, d);
+}
+
+struct cfg_connector *cfg__connector_new_partial(struct cfg_props *props, struct cfg_diags *d)
+{
+    return connector_new(props, true, d);
 }
 
 void cfg_effective_converter(const struct cfg_worker *w, const struct cfg_connector *c, bool key,

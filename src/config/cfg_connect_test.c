@@ -76,7 +76,7 @@ TEST(worker_standalone)
     ASSERT_EQ_INT(w->offset_flush_interval_ms, 10000);
     ASSERT_EQ_INT(w->offset_flush_timeout_ms, 5000);
     ASSERT_EQ_INT(w->consumer.n, 2);
-    ASSERT_EQ_STR(kv(&w->consumer, "max.poll.records"), "250");
+    ASSERT_EQ_STR(kv(&w->consumer, "max.partition.fetch.bytes"), "250000");
     ASSERT_EQ_STR(kv(&w->consumer, "isolation.level"), "read_committed");
     ASSERT_EQ_STR(kv(&w->producer, "linger.ms"), "5");
     ASSERT_EQ_STR(w->listeners, "http://0.0.0.0:8083");
@@ -173,7 +173,7 @@ TEST(connector_properties)
     ASSERT_EQ_INT(c->errors.dlq_replication_factor, -1);
     ASSERT_FALSE(c->errors.dlq_context_headers);
     ASSERT_EQ_INT(c->consumer_override.n, 2);
-    ASSERT_EQ_STR(kv(&c->consumer_override, "max.poll.records"), "100");
+    ASSERT_EQ_STR(kv(&c->consumer_override, "fetch.wait.max.ms"), "100");
     ASSERT_EQ_STR(kv(&c->consumer_override, "auto.offset.reset"), "latest");
     ASSERT_EQ_STR(kv(&c->producer_override, "acks"), "all");
     ASSERT_EQ_INT(c->admin_override.n, 0);
@@ -636,6 +636,109 @@ TEST(plaintext_secret_in_mapping_file)
     cfg_diags_free(&d);
 }
 
+/* Worker text after the two required converters; returns its diagnostics, NULL-ok worker. */
+static char *worker_text_diags(const char *extra, bool *loaded)
+{
+    struct cfg_diags d = CFG_DIAGS_INIT;
+    struct buf b = BUF_INIT;
+    struct cfg_worker *w;
+    char *out;
+
+    buf_append_str(&b, "key.converter=org.apache.kafka.connect.storage.StringConverter\n"
+                       "value.converter=org.apache.kafka.connect.storage.StringConverter\n");
+    buf_append_str(&b, extra);
+    w = cfg_worker_new(cfg_props_parse((const char *)b.p, b.len, "w.properties", &d),
+                       CFG_WORKER_AUTO, &d);
+    *loaded = w != NULL;
+    out = lines(&d);
+    cfg_worker_free(w);
+    cfg_diags_free(&d);
+    buf_free(&b);
+    return out;
+}
+
+TEST(worker_bootstrap_servers_validated_as_kafka_does)
+{
+    bool ok;
+    char *out;
+
+    out = worker_text_diags("bootstrap.servers=\n", &ok);
+    ASSERT_FALSE(ok);
+    ASSERT_EQ_STR(out, "w.properties:3:19: bootstrap.servers: empty: expected "
+                       "host:port[,host:port...]\n");
+    mem_free(out);
+    out = worker_text_diags("bootstrap.servers= , \n", &ok);
+    ASSERT_FALSE(ok);
+    ASSERT_CONTAINS(out, "w.properties:3:20: bootstrap.servers: empty: expected");
+    mem_free(out);
+    out = worker_text_diags("bootstrap.servers=127.0.0.1:notaport,k:0, k:70000,h,a:b:9,:9,"
+                            "[::1,FOO://h:1\n", &ok);
+    ASSERT_FALSE(ok);
+    ASSERT_EQ_STR(out,
+                  "w.properties:3:19: bootstrap.servers: \"127.0.0.1:notaport\": port must be a "
+                  "number in 1..65535\n"
+                  "w.properties:3:38: bootstrap.servers: \"k:0\": port must be a number in "
+                  "1..65535\n"
+                  "w.properties:3:43: bootstrap.servers: \"k:70000\": port must be a number in "
+                  "1..65535\n"
+                  "w.properties:3:51: bootstrap.servers: \"h\": no port: Kafka requires host:port\n"
+                  "w.properties:3:53: bootstrap.servers: \"a:b:9\": an IPv6 address needs "
+                  "brackets: [address]:port\n"
+                  "w.properties:3:59: bootstrap.servers: \":9\": no host: expected host:port\n"
+                  "w.properties:3:62: bootstrap.servers: \"[::1\": bad IPv6 address: expected "
+                  "[address]:port\n"
+                  "w.properties:3:67: bootstrap.servers: \"FOO://h:1\": unknown protocol prefix: "
+                  "expected PLAINTEXT://, SSL://, SASL_PLAINTEXT:// or SASL_SSL:// (or none)\n");
+    mem_free(out);
+    /* accepted: names, IPv4, [IPv6], librdkafka's protocol prefixes; an empty element is
+     * skipped as Kafka does (warning) */
+    out = worker_text_diags("bootstrap.servers=kafka-1.example.com:9092, 10.0.0.1:1 ,"
+                            "[fe80::1%eth0]:65535,SSL://k:9093,sasl_ssl://k:9094,\n", &ok);
+    ASSERT_TRUE(ok);
+    ASSERT_EQ_STR(out, "warning: w.properties:3:109: bootstrap.servers: empty element in the "
+                       "list, ignored\n");
+    mem_free(out);
+}
+
+TEST(worker_listeners_validated_as_the_rest_server_reads_them)
+{
+    bool ok, https;
+    char *out, host[64];
+    const char *why = NULL;
+    int port = -1;
+
+    out = worker_text_diags("listeners=http://127.0.0.1:99999\n", &ok);
+    ASSERT_FALSE(ok);
+    ASSERT_EQ_STR(out, "w.properties:3:11: listeners: \"http://127.0.0.1:99999\": port must be a "
+                       "number in 0..65535\n");
+    mem_free(out);
+    out = worker_text_diags("listeners=http://:8083, tcp://h:1\nrest.advertised.listener=ftp\n"
+                            "rest.advertised.host.name=http://h\n", &ok);
+    ASSERT_FALSE(ok);
+    ASSERT_EQ_STR(out, "w.properties:3:25: listeners: \"tcp://h:1\": expected http://HOST:PORT or "
+                       "https://HOST:PORT\n"
+                       "w.properties:4:26: rest.advertised.listener: invalid value \"ftp\": "
+                       "expected http or https\n"
+                       "w.properties:5:27: rest.advertised.host.name: invalid value \"http://h\": "
+                       "expected a host name or an IP address (no scheme, no port)\n");
+    mem_free(out);
+    out = worker_text_diags("listeners=\n", &ok);
+    ASSERT_FALSE(ok);
+    ASSERT_EQ_STR(out, "w.properties:3:11: listeners: empty: expected http[s]://HOST:PORT\n");
+    mem_free(out);
+    out = worker_text_diags("listeners=HTTPS://[::1]:0\nrest.advertised.host.name=::1\n", &ok);
+    ASSERT_TRUE(ok);
+    ASSERT_EQ_STR(out, "");
+    mem_free(out);
+    ASSERT_TRUE(cfg_listener_parse("  https://[::1]:8443", 20, host, sizeof(host), &port, &https,
+                                   &why));
+    ASSERT_EQ_STR(host, "::1");
+    ASSERT_EQ_INT(port, 8443);
+    ASSERT_TRUE(https);
+    ASSERT_FALSE(cfg_listener_parse("http://h", 8, host, sizeof(host), &port, &https, &why));
+    ASSERT_EQ_STR(why, "no port: expected http[s]://HOST:PORT");
+}
+
 TEST_LIST = {
     T(worker_standalone),
     T(worker_distributed),
@@ -656,5 +759,7 @@ TEST_LIST = {
     T(secret_keys),
     T(plaintext_secret_in_readable_file),
     T(plaintext_secret_in_mapping_file),
+    T(worker_bootstrap_servers_validated_as_kafka_does),
+    T(worker_listeners_validated_as_the_rest_server_reads_them),
     {0},
 };

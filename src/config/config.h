@@ -609,4 +609,30 @@ struct cfg_connector *cfg_connector_new_resolved(struct cfg_props *props,
                                                  struct cfg_resolved **res,
                                                  struct cfg_diags *d);
 
+/* ===================================================================================
+ * Worker listeners and check hooks
+ * =================================================================================== */
+
+/* One `listeners` element as the REST server takes it: http://HOST:PORT or https://HOST:PORT
+ * (scheme in any case, leading blanks skipped, HOST may be empty or a [v6] address, PORT
+ * 0..65535, 0 = any free port). @s need not be NUL-terminated. Fills @host (brackets removed;
+ * may be NULL), @port, @https; false with @why set when the element is not valid. */
+bool cfg_listener_parse(const char *s, size_t n, char *host, size_t cap, int *port, bool *https,
+                        const char **why);
+
+/* Checks a caller adds to cfg_check_files (the config module knows no Kafka client: the app
+ * passes librdkafka's validation of client settings this way). */
+struct cfg_check_hooks {
+    /* Runs once, after the built-in checks and before resolved values are scrubbed from the
+     * messages. @w: the first worker file given (NULL if none or unreadable); @conns: every
+     * connector read. Both may have errors of their own (already reported): never run them. */
+    void (*clients)(void *ctx, const struct cfg_worker *w, const struct cfg_connector *const *conns,
+                    size_t n, struct cfg_diags *d);
+    void *ctx;
+};
+
+/* cfg_check_files with @hooks (NULL: none). */
+size_t cfg_check_files_with(const char *const *paths, size_t n, unsigned flags,
+                            const struct cfg_check_hooks *hooks, struct cfg_diags *d);
+
 #endif

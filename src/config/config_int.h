@@ -200,4 +200,11 @@ const char *cfg__q(const char *s, size_t n, char *out, size_t cap);
 /* Config providers (cfg_providers.c; documentation in cfg_doc.c). */
 extern const struct cfg__prop_key cfg__provider_keys[];
 
+/* cfg_worker_new / cfg_connector_new that also return the object when it has errors (not
+ * when out of memory), for `check` to go on with what it can (the mapping a connector names,
+ * client settings). Never run such an object. */
+struct cfg_worker *cfg__worker_new_partial(struct cfg_props *props, enum cfg_worker_mode mode,
+                                           struct cfg_diags *d);
+struct cfg_connector *cfg__connector_new_partial(struct cfg_props *props, struct cfg_diags *d);
+
 #endif

@@ -29,6 +29,36 @@ enum status kafka_conf_apply(rd_kafka_conf_t *conf, const char *const *props, st
     return ST_OK;
 }
 
+size_t kafka_conf_check(const char *const *props, kafka_conf_bad_cb bad, void *ctx)
+{
+    rd_kafka_conf_t *conf = rd_kafka_conf_new();
+    size_t n_bad = 0;
+    char errstr[512];
+
+    for (size_t i = 0; props && props[i]; i += 2) {
+        rd_kafka_conf_res_t r;
+        size_t len;
+        if (!props[i + 1]) {
+            n_bad++;
+            if (bad)
+                bad(ctx, i / 2, false, "no value");
+            continue;
+        }
+        errstr[0] = '\0';
+        r = rd_kafka_conf_set(conf, props[i], props[i + 1], errstr, sizeof(errstr));
+        if (r == RD_KAFKA_CONF_OK)
+            continue;
+        len = strlen(errstr);
+        while (len && (errstr[len - 1] == '\n' || errstr[len - 1] == '\r'))
+            errstr[--len] = '\0';
+        n_bad++;
+        if (bad)
+            bad(ctx, i / 2, r == RD_KAFKA_CONF_UNKNOWN, errstr);
+    }
+    rd_kafka_conf_destroy(conf);
+    return n_bad;
+}
+
 static struct kafka_tp *to_tps(const rd_kafka_topic_partition_list_t *l, struct kafka_tp *stack,
                                size_t *n)
 {

@@ -172,4 +172,13 @@ int kafka_producer_poll(struct kafka_producer *kp, int timeout_ms);
 /* Apply NULL-terminated key,value pairs to a librdkafka conf; e names the bad key. */
 enum status kafka_conf_apply(rd_kafka_conf_t *conf, const char *const *props, struct err *e);
 
+/* Check client settings without making a client: each NULL-terminated key,value pair of
+ * @props is applied to a scratch librdkafka configuration with rd_kafka_conf_set, as
+ * kafka_consumer_new and the producers apply their props. For each pair librdkafka refuses,
+ * @bad runs with the pair's index, whether the key is unknown to librdkafka (else the value is
+ * bad) and librdkafka's message, trailing newlines removed (valid until @bad returns).
+ * Returns how many pairs were refused. */
+typedef void (*kafka_conf_bad_cb)(void *ctx, size_t pair, bool unknown_key, const char *msg);
+size_t kafka_conf_check(const char *const *props, kafka_conf_bad_cb bad, void *ctx);
+
 #endif

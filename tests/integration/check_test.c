@@ -305,8 +305,7 @@ TEST(config_provider_references)
     snprintf(text, sizeof(text),
              "name=s\nconnector.class=aerosink\ntopics=${env:AEROSINK_IT_TOPIC}\n"
              "tasks.max=${file:%1$s:tasks}\n"
-             "consumer.override.sasl.jaas.config=org.apache.kafka.common.security.plain."
-             "PlainLoginModule required username=\"u\" password=\"${file:%1$s:db.password}\";\n",
+             "consumer.override.sasl.password=${file:%1$s:db.password}\n",
              secrets);
     ASSERT_EQ_INT(chmod(tu_write_file(dir, "sink.properties", text), 0600), 0);
     tu_write_file(dir, "aerospike-kafka-inbound.yml",
@@ -335,7 +334,7 @@ TEST(config_provider_references)
              "tasks.max=${file:%1$s:bad}\n"
              "consumer.override.ssl.key.password=${file:%1$s:nokey}\n"
              "consumer.override.client.id=${env:HOME}\n"
-             "consumer.override.x=${vault:secret/db:pw}\n",
+             "consumer.override.sasl.username=${vault:secret/db:pw}\n",
              secrets);
     ASSERT_EQ_INT(chmod(tu_write_file(dir, "sink.properties", text), 0600), 0);
     ASSERT_EQ_INT(run_in(dir, "check worker.properties sink.properties", &out), 2);
@@ -348,12 +347,92 @@ TEST(config_provider_references)
              "has no key \"nokey\"\n"
              "sink.properties:6:29: consumer.override.client.id: ${env:HOME}: environment "
              "variable HOME is not allowed by config.providers.env.param.allowlist.pattern\n"
-             "warning: sink.properties:7:21: consumer.override.x: ${vault:secret/db:pw}: no config "
+             "warning: sink.properties:7:33: consumer.override.sasl.username: ${vault:secret/db:pw}: no config "
              "provider \"vault\" in config.providers of worker.properties: left as written\n"
-             "4 errors, 1 warning in 2 files\n",
+             /* the mapping is checked although the connector has errors */
+             "4 errors, 1 warning in 3 files\n",
              secrets);
     ASSERT_EQ_STR(out, want);
     ASSERT_TRUE(strstr(out, "s3cr3t") == NULL);
+    mem_free(out);
+}
+
+/* Kafka client settings are tried on librdkafka as the consumer and DLQ producer get them:
+ * what standalone would refuse is an error at file:line:col, librdkafka's words, no stray
+ * newline; check and standalone print the same lines and exit 2. */
+TEST(client_settings_checked_by_librdkafka)
+{
+    const char *dir = tu_tmpdir();
+    const char *want =
+        "worker.properties:3:28: consumer.auto.offset.reset: Invalid value \"sideways\" for "
+        "configuration property \"auto.offset.reset\"\n"
+        "worker.properties:4:28: consumer.fetch.wait.max.ms: Configuration property "
+        "\"fetch.wait.max.ms\" value -5 is outside allowed range 0..300000\n"
+        "worker.properties:5:1: consumer.no.such.librdkafka.prop: No such configuration property: "
+        "\"no.such.librdkafka.prop\" (aerosink's Kafka client is librdkafka: it takes the names in "
+        "librdkafka's CONFIGURATION.md)\n"
+        "worker.properties:6:15: producer.acks: Invalid value for configuration property "
+        "\"request.required.acks\"\n"
+        "worker.properties:7:19: security.protocol: Invalid value \"TLS\" for configuration "
+        "property \"security.protocol\"\n"
+        "sink.properties:4:37: consumer.override.auto.offset.reset: Invalid value \"sideways\" "
+        "for configuration property \"auto.offset.reset\"\n";
+    char *out = NULL, args[512];
+
+    tu_write_file(dir, "worker.properties",
+                  "key.converter=org.apache.kafka.connect.storage.StringConverter\n"
+                  "value.converter=org.apache.kafka.connect.storage.StringConverter\n"
+                  "consumer.auto.offset.reset=sideways\n"
+                  "consumer.fetch.wait.max.ms=-5\n"
+                  "consumer.no.such.librdkafka.prop=1\n"
+                  "producer.acks=some\n"
+                  "security.protocol=TLS\n"
+                  "consumer.isolation.level=read_committed\n");
+    tu_write_file(dir, "sink.properties",
+                  "name=s\nconnector.class=aerosink\ntopics=t\n"
+                  "consumer.override.auto.offset.reset=sideways\n"
+                  "consumer.override.fetch.wait.max.ms=100\n");
+    tu_write_file(dir, "aerospike-kafka-inbound.yml",
+                  "aerospike: {seeds: [db1]}\ntopics:\n  t:\n    invalid-record: ignore\n"
+                  "    mapping:\n      namespace: {mode: static, value: ns}\n"
+                  "      key-field: {source: key}\n"
+                  "      bins: {type: multi-bins, all-value-fields: true}\n");
+    ASSERT_EQ_INT(run_in(dir, "check worker.properties sink.properties", &out), 2);
+    ASSERT_CONTAINS(out, want);
+    ASSERT_CONTAINS(out, "6 errors, 0 warnings in 3 files\n");
+    mem_free(out);
+    /* standalone: the same lines, before connecting to anything */
+    snprintf(args, sizeof(args), "standalone worker.properties sink.properties 2>&1");
+    ASSERT_EQ_INT(run_in(dir, args, &out), 2);
+    ASSERT_EQ_STR(out, want);
+    mem_free(out);
+}
+
+/* A connector file with errors of its own still has its mapping checked: both files' problems
+ * at once, each once. */
+TEST(mapping_checked_when_connector_has_errors)
+{
+    const char *dir = tu_tmpdir();
+    char *out = NULL;
+
+    tu_write_file(dir, "sink.properties",
+                  "name=s\nconnector.class=aerosink\ntopics=t\ntasks.max=x\n"
+                  "aerospike.config.file=m.yml\n");
+    tu_write_file(dir, "m.yml", "aerospike: {seeds: [db1]}\ntopics:\n  t:\n"
+                                "    invalid-record: ignor\n");
+    ASSERT_EQ_INT(run_in(dir, "check sink.properties", &out), 2);
+    ASSERT_EQ_STR(out, "sink.properties:4:11: tasks.max: invalid value \"x\": expected an integer\n"
+                       "m.yml:3:3: topics.t: missing required key \"mapping\"\n"
+                       "m.yml:4:21: topics.t.invalid-record: invalid value \"ignor\": expected "
+                       "ignore | kill-task | dead-letter (did you mean \"ignore\"?)\n"
+                       "3 errors, 0 warnings in 2 files\n");
+    mem_free(out);
+    /* the default mapping lookup too: no mapping beside it is reported with the rest */
+    tu_write_file(dir, "sink.properties", "name=s\nconnector.class=aerosink\ntopics=t\ntasks.max=0\n");
+    ASSERT_EQ_INT(run_in(dir, "check sink.properties m.yml", &out), 2);
+    ASSERT_CONTAINS(out, "sink.properties: aerospike.config.file: no mapping file: looked for ");
+    ASSERT_CONTAINS(out, "sink.properties:4:11: tasks.max: value 0 is too small (at least 1)");
+    ASSERT_CONTAINS(out, "m.yml:4:21: topics.t.invalid-record");
     mem_free(out);
 }
 
@@ -368,5 +447,7 @@ TEST_LIST = {
     T(secret_in_world_readable_properties),
     T(worker_converters_checked_with_connector),
     T(config_provider_references),
+    T(client_settings_checked_by_librdkafka),
+    T(mapping_checked_when_connector_has_errors),
     {0},
 };
