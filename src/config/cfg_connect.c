@@ -103,6 +103,12 @@ const struct cfg__prop_key cfg__worker_keys[] = {
     {"rest.rate.limit.rps", "0", "[aerosink] Requests per second per client address (0 = off; "
                                  "429 beyond)."},
     {"plugin.path", NULL, "Accepted and ignored (aerosink has no plugins)."},
+    {"topic.tracking.enable", "true", "Record the topics each connector consumes "
+                                      "(`GET /connectors/N/topics`; in distributed mode in the "
+                                      "status topic, as Connect's KIP-558). false: those "
+                                      "endpoints answer 403."},
+    {"topic.tracking.allow.reset", "true", "Allow `PUT /connectors/N/topics/reset` (distributed "
+                                           "mode; standalone cannot reset and answers 403)."},
     {"scheduled.rebalance.max.delay.ms", "300000", "How long a departed worker's tasks wait "
                                                    "before moving."},
     {"session.timeout.ms", "10000", "Worker group session timeout."},
@@ -650,6 +656,8 @@ static struct cfg_worker *worker_new(struct cfg_props *props, enum cfg_worker_mo
     w->plugin_path = get(&v, "plugin.path");
     w->scheduled_rebalance_max_delay_ms =
         get_int(&v, "scheduled.rebalance.max.delay.ms", 300000, 0, INT32_MAX);
+    (void)get_bool(&v, "topic.tracking.enable", true);        /* read by the herder; checked here */
+    (void)get_bool(&v, "topic.tracking.allow.reset", true);
     near_misses(props, cfg__worker_keys, worker_prefixes, v.d);
     if (!ok)
         cfg_diag_add(v.d, CFG_SEV_ERROR, props->file, 0, 0, "", "out of memory");

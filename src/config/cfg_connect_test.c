@@ -127,6 +127,27 @@ TEST(worker_defaults_and_trimming)
     cfg_diags_free(&d);
 }
 
+TEST(worker_topic_tracking_flags_are_booleans)
+{
+    struct cfg_diags d = CFG_DIAGS_INIT;
+    struct cfg_worker *w = cfg_worker_new(
+        props_text("key.converter=JsonConverter\nvalue.converter=StringConverter\n"
+                   "topic.tracking.enable=false\ntopic.tracking.allow.reset=TRUE\n", "w.properties"),
+        CFG_WORKER_AUTO, &d);
+    ASSERT_TRUE(w != NULL);
+    ASSERT_EQ_INT(d.n, 0);   /* known keys: no did-you-mean warning either */
+    cfg_worker_free(w);
+    w = cfg_worker_new(props_text("key.converter=JsonConverter\nvalue.converter=StringConverter\n"
+                                  "topic.tracking.allow.reset=sometimes\n", "w.properties"),
+                       CFG_WORKER_AUTO, &d);
+    char *out = lines(&d);
+    ASSERT_EQ_STR(out, "w.properties:3:28: topic.tracking.allow.reset: invalid value \"sometimes\": "
+                       "expected true or false\n");
+    mem_free(out);
+    cfg_worker_free(w);
+    cfg_diags_free(&d);
+}
+
 TEST(worker_distributed_requires_topics)
 {
     struct cfg_diags d = CFG_DIAGS_INIT;
@@ -743,6 +764,7 @@ TEST_LIST = {
     T(worker_standalone),
     T(worker_distributed),
     T(worker_defaults_and_trimming),
+    T(worker_topic_tracking_flags_are_booleans),
     T(worker_distributed_requires_topics),
     T(connector_properties),
     T(connector_json_rest_body),
