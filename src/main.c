@@ -6,12 +6,15 @@
 #include <string.h>
 
 #include "app/app.h"
+#include "worker/worker.h"
 
 static struct app_signals sig;   /* the only mutable global: set by the signal handlers */
 
+/* The first SIGINT/SIGTERM asks for a stop (its number); another one, to stop waiting for
+ * in-flight writes at once (WORKER_STOP_NOW). */
 static void on_stop(int signo)
 {
-    sig.stop = signo;
+    sig.stop = sig.stop ? WORKER_STOP_NOW : signo;
 }
 
 static void on_reload(int signo)
@@ -45,9 +48,13 @@ int main(int argc, char **argv)
     keep_heap();
     memset(&sa, 0, sizeof(sa));
     sa.sa_handler = on_stop;
+    sigemptyset(&sa.sa_mask);
+    sigaddset(&sa.sa_mask, SIGINT);   /* one handler at a time: a stop is counted once */
+    sigaddset(&sa.sa_mask, SIGTERM);
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
     sa.sa_handler = on_reload;
+    sigemptyset(&sa.sa_mask);
     sigaction(SIGHUP, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
     return app_main(argc, argv, &sig);

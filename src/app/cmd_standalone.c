@@ -28,7 +28,8 @@ static void usage(FILE *f)
           "  --dry-run               decode and map every record, write nothing (throughput checks)\n"
           "  --log-level LEVEL       error | warn | info (default) | debug\n"
           "  --progress SECONDS      progress line interval (default 5; 0 = off)\n"
-          "  --drain-timeout SECONDS on SIGTERM/SIGINT, wait this long for in-flight writes (default 30)\n"
+          "  --drain-timeout SECONDS on SIGTERM/SIGINT, wait at most this long in all for in-flight\n"
+          "                          writes (default 30; a second signal stops waiting)\n"
           "  --exit-when-drained     stop cleanly (exit 0) once every partition is consumed to its end\n"
           "                          and every record settled: one-off loads and benchmarks\n"
           "\n"
@@ -42,10 +43,16 @@ static void usage(FILE *f)
           "file:line:col) and the running one stays; a good set replaces it after the running\n"
           "connectors drained their in-flight writes and committed, so nothing is lost or repeated.\n"
           "\n"
-          "Stop with SIGTERM or SIGINT: fetching stops, in-flight writes finish, offsets are\n"
-          "committed, exit 0. A task that fails (invalid-record: kill-task, a fatal error) makes\n"
-          "the process exit 1 with the reason (the other connectors drain, commit and stop too). Configuration errors: every problem as\n"
-          "file:line:col: key: message, exit 2 (the same lines as `aerosink check`).\n"
+          "Stop with SIGTERM or SIGINT: fetching stops, in-flight writes finish (for --drain-timeout\n"
+          "at most, the whole stop included), offsets are committed up to the records Aerospike\n"
+          "acknowledged, exit 0. A second SIGTERM/SIGINT stops waiting at once. Records still\n"
+          "unacknowledged then are not committed and are read again on restart (at-least-once:\n"
+          "nothing is lost, so still exit 0); the last line says how many (\"stopped; N record(s)\n"
+          "were not acknowledged ...\" instead of \"stopped cleanly\").\n"
+          "\n"
+          "A task that fails (invalid-record: kill-task, a fatal error) makes the process exit 1\n"
+          "with the reason (the other connectors drain, commit and stop too). Configuration errors:\n"
+          "every problem as file:line:col: key: message, exit 2 (the same lines as `aerosink check`).\n"
           "\n"
           "Example:\n"
           "  aerosink standalone config/worker.properties config/aerospike-sink.properties\n",
@@ -238,13 +245,24 @@ static bool gen_running(struct gen *g)
     return false;
 }
 
-/* Stop every connector (each drains its in-flight writes and commits), then the REST view.
- * Returns the combined exit code (1 if a connector failed). */
-static int gen_stop(struct gen *g)
+/* Stop every connector (each drains its in-flight writes, drain-timeout at most, and commits),
+ * then the REST view. A second SIGTERM/SIGINT meanwhile (*@sigstop == WORKER_STOP_NOW; @sigstop
+ * may be NULL) is passed on: they stop waiting. Returns the combined exit code (1 if a
+ * connector failed). */
+static int gen_stop(struct gen *g, volatile sig_atomic_t *sigstop)
 {
     int rc = 0;
+    bool now = false;
     for (size_t i = 0; i < g->n; i++)
         g->jobs[i].stop = SIGTERM;
+    while (gen_running(g)) {
+        if (!now && sigstop && *sigstop == WORKER_STOP_NOW) {
+            now = true;
+            for (size_t i = 0; i < g->n; i++)
+                g->jobs[i].stop = WORKER_STOP_NOW;
+        }
+        sleep_ms(5);
+    }
     for (size_t i = 0; i < g->n; i++) {
         if (!g->jobs[i].started)
             continue;
@@ -304,7 +322,7 @@ static bool reload(struct gen **cur, struct gen **spare, char **files, int n_fil
     }
     cfg_diags_free(&d);
     buf_free(&line);
-    *rc |= gen_stop(*cur);
+    *rc |= gen_stop(*cur, o->stop);
     gen_free(*cur);
     *spare = *cur;
     *cur = next;
@@ -403,7 +421,7 @@ int app_cmd_standalone(int argc, char **argv, struct app_signals *sig)
         }
         sleep_ms(100);
     }
-    rc |= gen_stop(cur);
+    rc |= gen_stop(cur, &sig->stop);
     gen_free(cur);
     gen_free(spare);
     log_levels_free(levels);   /* after every thread that logs has stopped */

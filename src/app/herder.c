@@ -668,6 +668,16 @@ void herder_run(struct herder *h, volatile sig_atomic_t *stop)
         }
     }
     pthread_mutex_unlock(&h->mu);
+    /* a second SIGTERM/SIGINT meanwhile: the tasks stop waiting for their in-flight writes */
+    for (bool busy = n > 0; busy;) {
+        sleep_ms(5);
+        busy = false;
+        for (size_t i = 0; i < n; i++) {
+            if (*stop == WORKER_STOP_NOW)
+                slots[i]->stop = WORKER_STOP_NOW;
+            busy |= !atomic_load(&slots[i]->exited);
+        }
+    }
     for (size_t i = 0; i < n; i++)
         slot_free(slots[i]);
     mem_free(slots);

@@ -402,6 +402,32 @@ static void wake_all(struct worker *w)
         worker__thread_wake(&w->th[i]);
 }
 
+/* A stop (a non-zero *stop, or the task failed) fixes its deadline where it is first seen:
+ * the consumer loop, or the wait of a revocation (the group's rebalance, or the one the close
+ * at the end of the stop makes). Every wait of the stop ends then, so the whole stop takes one
+ * drain timeout at most. */
+static void note_stop(struct worker *w, uint64_t now)
+{
+    if (w->stop_deadline || !((w->stop && *w->stop) || atomic_load(&w->failed)))
+        return;
+    w->stop_ms = now;
+    w->stop_deadline = now + w->cfg.drain_timeout_ms;
+}
+
+/* A second stop request (WORKER_STOP_NOW): no waiting for records in flight any longer. Says
+ * so once. */
+static bool stop_now(struct worker *w)
+{
+    if (!w->stop || *w->stop != WORKER_STOP_NOW)
+        return false;
+    if (!w->cut_short) {
+        w->cut_short = true;
+        log_warn(&w->log, "stop requested again: not waiting for the %llu in-flight record(s) any longer; "
+                 "committing only what Aerospike acknowledged", (unsigned long long)w->pending_total);
+    }
+    return true;
+}
+
 static void on_revoke(void *ctx, const struct kafka_tp *tps, size_t n, bool lost)
 {
     struct worker *w = ctx;
@@ -419,14 +445,19 @@ static void on_revoke(void *ctx, const struct kafka_tp *tps, size_t n, bool lost
         }
     }
     wake_all(w);
-    /* let started records finish so their offsets can be committed before the handover */
-    deadline = clock_mono_ms() + (w->stopping ? MIN(w->cfg.drain_timeout_ms, REVOKE_WAIT_MS) : REVOKE_WAIT_MS);
+    /* let started records finish so their offsets can be committed before the handover; a
+     * stop's wait ends with its drain deadline (no second drain timeout), or at once when the
+     * stop is requested again */
+    deadline = clock_mono_ms() + REVOKE_WAIT_MS;
     for (;;) {
         bool busy = false;
+        uint64_t now;
         drain_outboxes(w);
         for (size_t i = 0; i < k; i++)
             busy |= rev[i]->pending > 0;
-        if (!busy || clock_mono_ms() >= deadline)
+        now = clock_mono_ms();
+        note_stop(w, now);
+        if (!busy || now >= (w->stop_deadline ? MIN(deadline, w->stop_deadline) : deadline) || stop_now(w))
             break;
         sleep_ms(2);
     }
@@ -441,9 +472,10 @@ static void on_revoke(void *ctx, const struct kafka_tp *tps, size_t n, bool lost
         w->pcount--;
         pthread_mutex_unlock(&w->pmu);
         if (p->pending > 0) {
-            log_warn(&w->log, "%s[%d] revoked with %llu record(s) still in flight; their writes continue and "
-                     "the next owner re-reads them (at-least-once)", p->topic, (int)p->partition,
-                     (unsigned long long)p->pending);
+            if (!w->stopping)   /* a stop says it in its last line */
+                log_warn(&w->log, "%s[%d] revoked with %llu record(s) still in flight; their writes continue and "
+                         "the next owner re-reads them (at-least-once)", p->topic, (int)p->partition,
+                         (unsigned long long)p->pending);
             p->znext = w->zombies;
             w->zombies = p;
         } else {
@@ -894,7 +926,7 @@ int worker_run(struct worker *w, volatile sig_atomic_t *stop)
     struct kafka_hooks hooks = {.on_assign = on_assign, .on_revoke = on_revoke, .on_error = on_kafka_error,
                                 .on_commit = on_commit, .ctx = w};
     struct err e = {0};
-    uint64_t drain_deadline = 0, last_drain_check = 0;
+    uint64_t last_drain_check = 0, unacked;
     int drained_checks = 0;
 
     if (!msgs) {
@@ -911,6 +943,7 @@ int worker_run(struct worker *w, volatile sig_atomic_t *stop)
     log_info(&w->log, "started: group %s, %d processing thread(s), max-queued-records %u%s", w->group_id, w->nth,
              w->cfg.max_queued_records, w->cfg.dry_run ? ", DRY RUN (no writes)" : "");
     w->last_commit_ms = w->last_progress_ms = clock_mono_ms();
+    w->stop = stop;
 
     for (;;) {
         uint64_t now = clock_mono_ms();
@@ -928,14 +961,18 @@ int worker_run(struct worker *w, volatile sig_atomic_t *stop)
         }
         if (want_stop && !w->stopping) {
             w->stopping = true;
-            drain_deadline = now + w->cfg.drain_timeout_ms;
+            note_stop(w, now);
+            if (!w->stop_deadline) {   /* --exit-when-drained */
+                w->stop_ms = now;
+                w->stop_deadline = now + w->cfg.drain_timeout_ms;
+            }
             kafka_pause_all(w->kc);
             wake_all(w);
             log_info(&w->log, "%s: draining %llu in-flight record(s)",
                      atomic_load(&w->failed) ? "task failed" : "stopping", (unsigned long long)w->pending_total);
         }
         if (w->stopping) {
-            if (w->pending_total == 0 || now >= drain_deadline)
+            if (w->pending_total == 0 || now >= w->stop_deadline || stop_now(w))
                 break;
             size_t n = kafka_consumer_poll(w->kc, msgs, BATCH_MAX, 5);
             for (size_t i = 0; i < n; i++)
@@ -964,19 +1001,27 @@ int worker_run(struct worker *w, volatile sig_atomic_t *stop)
 
     drain_outboxes(w);
     if (w->pending_total > 0)
-        log_warn(&w->log, "stopping with %llu record(s) unfinished after %ums; they will be read again on restart",
-                 (unsigned long long)w->pending_total, w->cfg.drain_timeout_ms);
+        log_warn(&w->log, "stopping with %llu record(s) unfinished after %llums (drain timeout %ums)",
+                 (unsigned long long)w->pending_total, (unsigned long long)(clock_mono_ms() - w->stop_ms),
+                 w->cfg.drain_timeout_ms);
     commit_all(w, true);
     progress(w, clock_mono_ms());
-    kafka_consumer_close(w->kc);   /* revokes (and commits, again idempotently) what is left */
+    /* revokes what is left: drains the outboxes and commits once more (what was acknowledged
+     * meanwhile); its wait ends with the same deadline, already past or cut short */
+    kafka_consumer_close(w->kc);
+    unacked = w->pending_total;   /* as of the last commit: read again by the next owner */
     stop_threads(w);
     mem_free(msgs);
     if (atomic_load(&w->failed)) {
         log_error(&w->log, "task failed: %s", w->failure);
         return 1;
     }
-    log_info(&w->log, "stopped cleanly");
     summary(w);
+    if (unacked)   /* nothing is lost (at-least-once): a stop as asked, but not a clean one */
+        log_info(&w->log, "stopped; %llu record(s) were not acknowledged and will be read again (offsets committed "
+                 "up to the acknowledged ones)", (unsigned long long)unacked);
+    else
+        log_info(&w->log, "stopped cleanly");
     return 0;
 }
 

@@ -11,8 +11,9 @@
  *         borrowed and must outlive the worker.
  * Threads: worker_run blocks the calling thread (the consumer thread) and starts
  *          processing_threads more; worker_stats and worker_request_stop are thread-safe.
- * Errors: worker_new returns NULL + err; worker_run returns 0 (stopped cleanly) or 1 (task
- *         failed: the reason is in worker_failure()). */
+ * Errors: worker_new returns NULL + err; worker_run returns 0 (stopped as asked; records not
+ *         acknowledged by then are not committed and are read again) or 1 (task failed: the
+ *         reason is in worker_failure()). */
 #ifndef AEROSINK_WORKER_H
 #define AEROSINK_WORKER_H
 
@@ -63,7 +64,8 @@ struct worker_config {
     uint32_t batch_max_records;           /* rows per batch write; <= 1: single writes only */
     uint32_t offset_flush_interval_ms;
     uint32_t progress_interval_ms;        /* 0 = no progress lines */
-    uint32_t drain_timeout_ms;            /* on stop: wait this long for in-flight writes */
+    uint32_t drain_timeout_ms;            /* on stop: wait at most this long in all for
+                                           * in-flight writes (0 = 30000) */
     /* Kafka Connect errors.* */
     bool errors_tolerance_all;
     const char *dlq_topic;                /* NULL or "" = none */
@@ -126,7 +128,14 @@ typedef void (*worker_partition_cb)(void *ctx, const char *topic, int32_t partit
 struct worker;
 
 struct worker *worker_new(const struct worker_config *cfg, struct err *e);
-/* Run until *stop becomes non-zero (drain, commit, return 0) or the task fails (return 1). */
+/* A value for worker_run's *stop: stop at once, without waiting for in-flight records any
+ * longer (a second SIGTERM/SIGINT). */
+#define WORKER_STOP_NOW (-1)
+
+/* Run until *stop becomes non-zero or the task fails. Then drain: wait for the records in
+ * flight, drain_timeout_ms at most for the whole stop (the revocation of the partitions
+ * included), or until *stop becomes WORKER_STOP_NOW; commit what Aerospike acknowledged
+ * (never more), leave the group and return 0, or 1 when the task failed. */
 int worker_run(struct worker *w, volatile sig_atomic_t *stop);
 void worker_stats(struct worker *w, struct worker_stats *out);
 /* Metrics (all @thread any): topics are the worker's topic configs, by index. */

@@ -238,6 +238,12 @@ struct worker {
     _Atomic bool target_paused;
     uint64_t pauses;
     bool stopping;
+    /* The stop (consumer thread): the caller's flag, when a stop was first seen (in the loop or
+     * in a revoke's wait) and the one deadline of its whole drain, and whether a second request
+     * (WORKER_STOP_NOW) cut the waiting short. */
+    volatile sig_atomic_t *stop;
+    uint64_t stop_ms, stop_deadline;
+    bool cut_short;
     _Atomic int failed;
     pthread_mutex_t fail_mu;
     char failure[1024];

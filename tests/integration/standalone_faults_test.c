@@ -1,6 +1,9 @@
 /* End-to-end faults around `aerosink standalone`, counting every record: kill -9 and restart,
- * Aerospike down for 5 s (pause, and stop + restart from a snapshot). */
+ * Aerospike down for 5 s (pause, and stop + restart from a snapshot), stopping while Aerospike
+ * acknowledges nothing (one drain timeout in all; a second signal stops waiting). */
 #include <signal.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "../harness.h"
 #include "../support/e2e.h"
@@ -219,9 +222,144 @@ TEST(aerospike_stopped_5s_and_restarted_from_its_snapshot_loses_nothing)
     sa_env_free(&v);
 }
 
+/* ---- stop while Aerospike acknowledges nothing ---- */
+
+/* aerosink streaming into an aerospike-testd that is then SIGSTOPped: every record taken is
+ * in flight and stays so. Returns aerosink (running, with records in flight). */
+static struct tu_proc *start_with_acks_stopped(struct sa_env *v, const char *base, const char *drain,
+                                               const char **set, const char **name)
+{
+    const int n = 40000, parts = 2;
+    const char *slow[] = {"--latency-ms", "2", NULL};
+    char spec[160], yaml[800];
+
+    if (tu_aerospike_is_real())
+        TEST_SKIP("SIGSTOPs aerospike-testd");
+    sa_env_init(v);
+    const char *topic = sa_name(v, base);
+    *set = sa_name(v, base);
+    *name = sa_name(v, base);
+    snprintf(spec, sizeof(spec), "%s:%d", topic, parts);
+    const char *topics[] = {spec, NULL};
+    sa_env_start(v, topics, slow);
+    e2e_produce(v->bootstrap, topic, n, parts, "u-%d", seq_json, NULL);
+    keyed_yaml(yaml, sizeof(yaml), topic, *set);
+    const char *w = sa_worker(v, NULL);
+    const char *c = sa_connector(v, *name, topic, "processing-threads: 2\nmax-queued-records: 5000\n", yaml, NULL);
+    const char *opts[] = {"--drain-timeout", drain, NULL};
+    struct tu_proc *p = sa_start(w, c, NULL, opts, NULL);
+    ASSERT_CMP_INT(e2e_wait_objects(v->hosts, "test", *set, n / 10, sa_ms(60000)), >=, n / 10);
+    ASSERT_EQ_INT(kill(tu_proc_pid(v->aero), SIGSTOP), 0);
+    struct sa_stats st = {0};
+    for (int i = 0; i < 100 && (!st.valid || st.in_flight == 0); i++) {   /* progress every second */
+        sleep_ms(100);
+        sa_stats_now(p, &st);
+    }
+    if (st.in_flight == 0) {
+        kill(tu_proc_pid(v->aero), SIGCONT);
+        TEST_FAIL("no record in flight with Aerospike stopped (in %lld, written %lld)", st.in, st.written);
+    }
+    return p;
+}
+
+/* Wait for aerosink's exit (it was signalled); fails past @limit_ms. Returns how long it took
+ * and its stderr (owned), after checking exit code 0 and no sanitizer report. */
+static char *wait_exit(struct sa_env *v, struct tu_proc *p, uint64_t since, int limit_ms, uint64_t *took)
+{
+    int rc = tu_proc_wait(p, limit_ms);
+    *took = clock_mono_ms() - since;
+    if (rc == -2) {
+        kill(tu_proc_pid(v->aero), SIGCONT);
+        char *err = sa_end(p, SIGKILL, 128 + SIGKILL, 10000);
+        fputs(err, stderr);
+        TEST_FAIL("aerosink still running %llu ms after the stop signal (limit %d ms)", (unsigned long long)*took,
+                  limit_ms);
+    }
+    return sa_end(p, 0, 0, 1000);
+}
+
+/* The last line naming the stop says how many records were not acknowledged (and not
+ * "cleanly"); returns that count. */
+static long long unacked_in_final_line(const char *err)
+{
+    const char *needle = "record(s) were not acknowledged and will be read again";
+    const char *last = NULL, *q = err;
+    while ((q = strstr(q, "stopped")) != NULL)
+        last = q++;
+    if (!last || sa_count(err, "stopped cleanly") != 0) {
+        fputs(err, stderr);
+        TEST_FAIL("final stop line missing or says 'stopped cleanly'");
+    }
+    const char *eol = strchr(last, '\n'), *hit = strstr(last, needle);
+    if (!hit || (eol && hit > eol) || strncmp(last, "stopped; ", 9) != 0) {
+        fputs(err, stderr);
+        TEST_FAIL("final stop line does not name the unacknowledged records");
+    }
+    return strtoll(last + 9, NULL, 10);
+}
+
+/* Resume Aerospike; whatever it holds now includes every acknowledged record: the committed
+ * offsets must not exceed it. */
+static void committed_within_written(struct sa_env *v, const char *set, const char *name)
+{
+    int64_t offs[2];
+    ASSERT_EQ_INT(kill(tu_proc_pid(v->aero), SIGCONT), 0);
+    long held = e2e_count_objects(v->hosts, "test", set);
+    long long committed = sa_committed(v->bootstrap, group_of(name), set, 2, offs);   /* topic: same name */
+    ASSERT_CMP_INT(committed, >, 0);
+    ASSERT_CMP_INT(committed, <=, held);
+}
+
+TEST(stop_with_acks_stopped_takes_one_drain_timeout_not_two)
+{
+    struct sa_env v;
+    const char *set, *name;
+    const int drain_ms = 3000;
+    uint64_t took;
+
+    struct tu_proc *p = start_with_acks_stopped(&v, "drain1x", "3", &set, &name);
+    uint64_t t0 = clock_mono_ms();
+    ASSERT_EQ_INT(kill(tu_proc_pid(p), SIGTERM), 0);
+    /* 1x is ~4 s (the drain, then up to a second closing the Aerospike client while a tend
+     * pass to the stopped node times out); 2x (the revoke waiting the drain again) ~6-7 s */
+    char *err = wait_exit(&v, p, t0, drain_ms + sa_ms(2500), &took);
+    fprintf(stderr, "    stopped in %llu ms with --drain-timeout 3\n", (unsigned long long)took);
+    ASSERT_CMP_INT(took, >=, drain_ms - 100);   /* it did wait for the acknowledgements */
+    ASSERT_CMP_INT(unacked_in_final_line(err), >, 0);
+    ASSERT_EQ_INT(sa_count(err, "stop requested again"), 0);
+    mem_free(err);
+    committed_within_written(&v, set, name);
+    sa_env_free(&v);
+}
+
+TEST(second_sigterm_stops_waiting_at_once)
+{
+    struct sa_env v;
+    const char *set, *name;
+    uint64_t took;
+
+    struct tu_proc *p = start_with_acks_stopped(&v, "twice", "60", &set, &name);
+    ASSERT_EQ_INT(kill(tu_proc_pid(p), SIGTERM), 0);
+    ASSERT_TRUE(sa_wait_log(p, "stopping: draining", 5000));
+    sleep_ms(200);
+    uint64_t t0 = clock_mono_ms();
+    ASSERT_EQ_INT(kill(tu_proc_pid(p), SIGTERM), 0);
+    /* the worker itself stops within milliseconds; closing the Aerospike client then waits
+     * for a tend pass in progress against the stopped node (1 s info timeout per probe) */
+    char *err = wait_exit(&v, p, t0, sa_ms(3000), &took);
+    fprintf(stderr, "    exited %llu ms after the second SIGTERM (--drain-timeout 60)\n", (unsigned long long)took);
+    ASSERT_EQ_INT(sa_count(err, "stop requested again"), 1);
+    ASSERT_CMP_INT(unacked_in_final_line(err), >, 0);
+    mem_free(err);
+    committed_within_written(&v, set, name);
+    sa_env_free(&v);
+}
+
 TEST_LIST = {
     T(kill_9_mid_stream_then_restart_loses_nothing),
     T(aerospike_paused_5s_mid_stream_loses_nothing_and_logs_the_outage_once),
     T(aerospike_stopped_5s_and_restarted_from_its_snapshot_loses_nothing),
+    T(stop_with_acks_stopped_takes_one_drain_timeout_not_two),
+    T(second_sigterm_stops_waiting_at_once),
     {0},
 };
