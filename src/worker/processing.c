@@ -1317,7 +1317,13 @@ void *worker__thread_main(void *arg)
             log_flush(t, false);
     }
     /* deliveries still owed by the DLQ settle here, before the slots go away */
-    for (uint64_t until = clock_mono_ms() + 30000; t->dlq_pending && clock_mono_ms() < until;)
+    /* at most 30 s, and not past a requested stop's drain deadline (read after quit, which
+     * the consumer thread stores, seq_cst, after setting it): a delivery left unanswered is
+     * not settled, so its record is read again */
+    uint64_t until = clock_mono_ms() + 30000;
+    if (t->w->stop_deadline && t->w->stop_deadline < until)
+        until = t->w->stop_deadline;
+    for (; t->dlq_pending && clock_mono_ms() < until;)
         kafka_producer_poll(t->dlq, 50);
     flush_outbox(t);
     log_flush(t, true);
