@@ -8,7 +8,8 @@
 
 #include <signal.h>
 
-/* Flags set by main()'s signal handlers: stop (SIGINT/SIGTERM: its signal number) and reload
+/* Flags set by main()'s signal handlers: stop (SIGINT/SIGTERM: the first one's signal number;
+ * a second one sets WORKER_STOP_NOW, worker.h: stop waiting for in-flight writes) and reload
  * (SIGHUP). Commands read them and clear reload when they handle it. */
 struct app_signals {
     volatile sig_atomic_t stop;
