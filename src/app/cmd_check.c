@@ -55,19 +55,22 @@ struct client_check {
     const struct cfg_kvs *kvs;
 };
 
-static void client_bad(void *ctx, size_t i, bool unknown_key, const char *msg)
+static void client_bad(void *ctx, size_t i, enum kafka_conf_problem what, const char *msg)
 {
     const struct client_check *cc = ctx;
+    bool at_key = what != KAFKA_CONF_BAD_VALUE;
     char key[512];
     const struct cfg_prop *pr;
 
     snprintf(key, sizeof(key), "%s%s", cc->prefix, cc->kvs->v[i].key);
     pr = cfg_props_find(cc->p, key);
-    cfg_diag_add(cc->d, CFG_SEV_ERROR, cc->p->file, pr ? (unknown_key ? pr->line : pr->vline) : 0,
-                 pr ? (unknown_key ? pr->col : pr->vcol) : 0, key, "%s%s", msg,
-                 unknown_key ? " (aerosink's Kafka client is librdkafka: it takes the names in "
-                               "librdkafka's CONFIGURATION.md)"
-                             : "");
+    cfg_diag_add(cc->d, what == KAFKA_CONF_WARNING ? CFG_SEV_WARNING : CFG_SEV_ERROR, cc->p->file,
+                 pr ? (at_key ? pr->line : pr->vline) : 0, pr ? (at_key ? pr->col : pr->vcol) : 0,
+                 key, "%s%s", msg,
+                 what == KAFKA_CONF_UNKNOWN_KEY
+                     ? " (aerosink's Kafka client is librdkafka: it takes the names in "
+                       "librdkafka's CONFIGURATION.md)"
+                     : "");
 }
 
 static void check_client_kvs(struct cfg_diags *d, const struct cfg_props *p, const char *prefix,

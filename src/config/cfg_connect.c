@@ -55,7 +55,8 @@ const struct cfg__prop_key cfg__connector_keys[] = {
     {"errors.deadletterqueue.context.headers.enable", "false",
      "Add `__connect.errors.*` headers (topic, partition, offset, stage, exception...)."},
     {"consumer.override.*", NULL, "Consumer settings for this connector only (e.g. "
-                                  "`consumer.override.max.partition.fetch.bytes`); librdkafka's names."},
+                                  "`consumer.override.max.partition.fetch.bytes`); librdkafka's "
+                                  "names, or the Java client's as `consumer.*` takes them."},
     {"producer.override.*", NULL, "Settings of the DLQ producer for this connector."},
     {"admin.override.*", NULL, "Settings of the admin client (DLQ topic creation)."},
     {"config.action.reload", "restart", "Accepted (Connect's restart-on-change setting)."},
@@ -125,8 +126,13 @@ const struct cfg__prop_key cfg__worker_keys[] = {
     {"security.protocol", "PLAINTEXT", "Worker's own clients (set `consumer.*` too for sink "
                                        "consumers)."},
     {"config.providers", NULL, "Config providers for `${provider:path:key}` references."},
-    {"consumer.*", NULL, "Settings of every sink consumer, librdkafka's names (e.g. "
-                            "`consumer.fetch.wait.max.ms`); `check` tries each on librdkafka."},
+    {"consumer.*", NULL, "Settings of every sink consumer: librdkafka's names (e.g. "
+                            "`consumer.fetch.wait.max.ms`) or the Java client's, translated "
+                            "(`receive.buffer.bytes`, `fetch.max.wait.ms`, `sasl.jaas.config` "
+                            "PLAIN/SCRAM, PEM/PKCS12 `ssl.*store.*`; `max.poll.records` and other "
+                            "Java-only settings: a warning; see docs/operations.md); `check` "
+                            "tries each on librdkafka. The same for the worker's `security.*`, "
+                            "`ssl.*`, `sasl.*`, `client.*` and `producer.*`."},
     {"producer.*", NULL, "Settings of the DLQ producer."},
     {"admin.*", NULL, "Settings of the admin client."},
     {NULL, NULL, NULL},

@@ -3,7 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "kafka.h"
+#include "kafka_int.h"
 
 #define MAX_TPS_STACK 256
 
@@ -16,36 +16,63 @@ struct kafka_consumer {
                                  starts at its low watermark */
 };
 
+/* kafka_conf_apply: the first translation error goes into e; warnings are check's to report. */
+struct apply_ctx {
+    const char *const *props;
+    struct err *e;
+    bool failed;
+};
+
+static void apply_note(void *ctx, size_t pair, enum kafka_conf_problem what, const char *msg)
+{
+    struct apply_ctx *ac = ctx;
+
+    if (what == KAFKA_CONF_WARNING || ac->failed)
+        return;
+    ac->failed = true;
+    err_set(ac->e, ST_CONFIG, "%s: %s", ac->props[2 * pair], msg);
+}
+
 enum status kafka_conf_apply(rd_kafka_conf_t *conf, const char *const *props, struct err *e)
 {
+    struct apply_ctx ac = {props, e, false};
+    struct kafka__props tp;
     char errstr[512];
 
-    for (size_t i = 0; props && props[i]; i += 2) {
-        if (!props[i + 1])
-            return err_set(e, ST_CONFIG, "librdkafka setting '%s' has no value", props[i]);
-        if (rd_kafka_conf_set(conf, props[i], props[i + 1], errstr, sizeof(errstr)) != RD_KAFKA_CONF_OK)
-            return err_set(e, ST_CONFIG, "%s=%s: %s", props[i], props[i + 1], errstr);
+    if (kafka__props_translate(props, &tp, apply_note, &ac)) {
+        kafka__props_free(&tp);
+        return ST_CONFIG;
     }
+    for (size_t i = 0; i < tp.n; i++) {
+        const struct kafka__prop *p = &tp.v[i];
+        const char *java = props[2 * p->pair];
+        if (rd_kafka_conf_set(conf, p->key, p->value, errstr, sizeof(errstr)) == RD_KAFKA_CONF_OK)
+            continue;
+        if (strcmp(java, p->key))   /* translated: name both */
+            err_set(e, ST_CONFIG, "%s=%s (as %s): %s", java,
+                    kafka__secret_key(java) ? "(secret)" : props[2 * p->pair + 1], p->key, errstr);
+        else
+            err_set(e, ST_CONFIG, "%s=%s: %s", p->key,
+                    kafka__secret_key(p->key) ? "(secret)" : p->value, errstr);
+        kafka__props_free(&tp);
+        return ST_CONFIG;
+    }
+    kafka__props_free(&tp);
     return ST_OK;
 }
 
 size_t kafka_conf_check(const char *const *props, kafka_conf_bad_cb bad, void *ctx)
 {
     rd_kafka_conf_t *conf = rd_kafka_conf_new();
-    size_t n_bad = 0;
+    struct kafka__props tp;
+    size_t n_bad = kafka__props_translate(props, &tp, bad, ctx);
     char errstr[512];
 
-    for (size_t i = 0; props && props[i]; i += 2) {
+    for (size_t i = 0; i < tp.n; i++) {
         rd_kafka_conf_res_t r;
         size_t len;
-        if (!props[i + 1]) {
-            n_bad++;
-            if (bad)
-                bad(ctx, i / 2, false, "no value");
-            continue;
-        }
         errstr[0] = '\0';
-        r = rd_kafka_conf_set(conf, props[i], props[i + 1], errstr, sizeof(errstr));
+        r = rd_kafka_conf_set(conf, tp.v[i].key, tp.v[i].value, errstr, sizeof(errstr));
         if (r == RD_KAFKA_CONF_OK)
             continue;
         len = strlen(errstr);
@@ -53,8 +80,10 @@ size_t kafka_conf_check(const char *const *props, kafka_conf_bad_cb bad, void *c
             errstr[--len] = '\0';
         n_bad++;
         if (bad)
-            bad(ctx, i / 2, r == RD_KAFKA_CONF_UNKNOWN, errstr);
+            bad(ctx, tp.v[i].pair, r == RD_KAFKA_CONF_UNKNOWN ? KAFKA_CONF_UNKNOWN_KEY
+                                                              : KAFKA_CONF_BAD_VALUE, errstr);
     }
+    kafka__props_free(&tp);
     rd_kafka_conf_destroy(conf);
     return n_bad;
 }

@@ -169,16 +169,24 @@ enum status kafka_produce_async(struct kafka_producer *kp, const char *topic, in
 /* Serve delivery callbacks; waits up to @timeout_ms for one. Returns how many ran. */
 int kafka_producer_poll(struct kafka_producer *kp, int timeout_ms);
 
-/* Apply NULL-terminated key,value pairs to a librdkafka conf; e names the bad key. */
+/* Apply NULL-terminated key,value pairs to a librdkafka conf; e names the bad key. Java client
+ * names and values (Kafka Connect's `consumer.*` files) are translated first, as
+ * kafka_conf_check does (see docs/operations.md "From the Java connector"); a Java setting
+ * without effect is not an error (kafka_conf_check reports it as a warning). */
 enum status kafka_conf_apply(rd_kafka_conf_t *conf, const char *const *props, struct err *e);
 
-/* Check client settings without making a client: each NULL-terminated key,value pair of
- * @props is applied to a scratch librdkafka configuration with rd_kafka_conf_set, as
- * kafka_consumer_new and the producers apply their props. For each pair librdkafka refuses,
- * @bad runs with the pair's index, whether the key is unknown to librdkafka (else the value is
- * bad) and librdkafka's message, trailing newlines removed (valid until @bad returns).
- * Returns how many pairs were refused. */
-typedef void (*kafka_conf_bad_cb)(void *ctx, size_t pair, bool unknown_key, const char *msg);
+/* Check client settings without making a client: the NULL-terminated key,value pairs of @props
+ * are translated and applied to a scratch librdkafka configuration, as kafka_conf_apply does.
+ * For each problem @bad runs with the pair's index, what kind of problem it is and a message
+ * (librdkafka's, trailing newlines removed, or the translation's; never a value; valid until
+ * @bad returns). Returns how many pairs are in error (warnings not counted). */
+enum kafka_conf_problem {
+    KAFKA_CONF_BAD_VALUE,     /* error: the value is refused (point at the value) */
+    KAFKA_CONF_UNKNOWN_KEY,   /* error: neither librdkafka nor the translation knows the key */
+    KAFKA_CONF_WARNING,       /* accepted, but the setting has no effect or was overridden */
+};
+typedef void (*kafka_conf_bad_cb)(void *ctx, size_t pair, enum kafka_conf_problem what,
+                                  const char *msg);
 size_t kafka_conf_check(const char *const *props, kafka_conf_bad_cb bad, void *ctx);
 
 #endif

@@ -408,6 +408,65 @@ TEST(client_settings_checked_by_librdkafka)
     mem_free(out);
 }
 
+/* Java client settings from a Kafka Connect worker file: renamed, translated (JAAS), accepted
+ * with one warning each, or refused with what to do instead; no secret in the output. check and
+ * standalone's pre-start check say the same. */
+TEST(java_client_settings_translated)
+{
+    const char *dir = tu_tmpdir();
+    const char *want =
+        "warning: worker.properties:3:1: consumer.max.poll.records: ignored: aerosink batches "
+        "records itself (librdkafka has no such setting)\n"
+        "worker.properties:9:25: ssl.truststore.location: a JKS truststore cannot be read "
+        "(aerosink's Kafka client is librdkafka): convert it with `keytool -importkeystore "
+        "-srckeystore /etc/ts.jks -destkeystore /etc/ts.p12 -deststoretype PKCS12` then "
+        "`openssl pkcs12 -in /etc/ts.p12 -nokeys -out ca.pem`, and set ssl.ca.location=ca.pem "
+        "instead of ssl.truststore.*\n"
+        "worker.properties:10:27: consumer.sasl.jaas.config: login module "
+        "com.sun.security.auth.module.Krb5LoginModule (Kerberos, GSSAPI) cannot be translated: "
+        "remove sasl.jaas.config and set librdkafka's sasl.kerberos.* instead "
+        "(sasl.kerberos.service.name, sasl.kerberos.principal, sasl.kerberos.keytab)\n";
+    char *out = NULL, path[512];
+
+    tu_write_file(dir, "worker.properties",
+                  "key.converter=org.apache.kafka.connect.storage.StringConverter\n"
+                  "value.converter=org.apache.kafka.connect.storage.StringConverter\n"
+                  "consumer.max.poll.records=500\n"
+                  "consumer.receive.buffer.bytes=-1\n"
+                  "consumer.fetch.max.wait.ms=100\n"
+                  "security.protocol=SASL_SSL\n"
+                  "sasl.mechanism=PLAIN\n"
+                  "sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule "
+                  "required username=\"u\" password=\"pw-Zq9\";\n"
+                  "ssl.truststore.location=/etc/ts.jks\n"
+                  "consumer.sasl.jaas.config=com.sun.security.auth.module.Krb5LoginModule "
+                  "required useKeyTab=true password=\"pw-Zq9\";\n");
+    snprintf(path, sizeof(path), "%s/worker.properties", dir);
+    ASSERT_EQ_INT(chmod(path, 0600), 0);   /* no plaintext-secret warning */
+    tu_write_file(dir, "sink.properties",
+                  "name=s\nconnector.class=aerosink\ntopics=t\n"
+                  "consumer.override.max.poll.records=10\n");
+    tu_write_file(dir, "aerospike-kafka-inbound.yml",
+                  "aerospike: {seeds: [db1]}\ntopics:\n  t:\n    invalid-record: ignore\n"
+                  "    mapping:\n      namespace: {mode: static, value: ns}\n"
+                  "      key-field: {source: key}\n"
+                  "      bins: {type: multi-bins, all-value-fields: true}\n");
+    ASSERT_EQ_INT(run_in(dir, "check --offline worker.properties sink.properties", &out), 2);
+    ASSERT_CONTAINS(out, want);
+    ASSERT_CONTAINS(out, "warning: sink.properties:4:1: consumer.override.max.poll.records: "
+                         "ignored: aerosink batches records itself");
+    ASSERT_CONTAINS(out, "2 errors, 2 warnings in 3 files\n");
+    if (strstr(out, "pw-Zq9") || strstr(out, "No such configuration") ||
+        strstr(out, "not supported"))
+        TEST_FAIL("unexpected: %s", out);
+    mem_free(out);
+    ASSERT_EQ_INT(run_in(dir, "standalone worker.properties sink.properties 2>&1", &out), 2);
+    ASSERT_CONTAINS(out, want);
+    if (strstr(out, "pw-Zq9"))
+        TEST_FAIL("secret in: %s", out);
+    mem_free(out);
+}
+
 /* A connector file with errors of its own still has its mapping checked: both files' problems
  * at once, each once. */
 TEST(mapping_checked_when_connector_has_errors)
@@ -448,6 +507,7 @@ TEST_LIST = {
     T(worker_converters_checked_with_connector),
     T(config_provider_references),
     T(client_settings_checked_by_librdkafka),
+    T(java_client_settings_translated),
     T(mapping_checked_when_connector_has_errors),
     {0},
 };
