@@ -178,7 +178,7 @@ enum status kafka_conf_apply(rd_kafka_conf_t *conf, const char *const *props, st
 /* Check client settings without making a client: the NULL-terminated key,value pairs of @props
  * are translated and applied to a scratch librdkafka configuration, as kafka_conf_apply does.
  * For each problem @bad runs with the pair's index, what kind of problem it is and a message
- * (librdkafka's, trailing newlines removed, or the translation's; never a value; valid until
+ * (librdkafka's, trailing newlines removed, or the translation's; never a secret; valid until
  * @bad returns). Returns how many pairs are in error (warnings not counted). */
 enum kafka_conf_problem {
     KAFKA_CONF_BAD_VALUE,     /* error: the value is refused (point at the value) */

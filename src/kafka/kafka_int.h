@@ -24,7 +24,8 @@ struct kafka__props {
 /* Translate the NULL-terminated key,value pairs of @props (borrowed; they must outlive @out).
  * Each problem goes to @note (may be NULL) with the pair it concerns: KAFKA_CONF_WARNING for a
  * Java setting that is accepted without effect (or a conflict that has a winner),
- * KAFKA_CONF_BAD_VALUE / KAFKA_CONF_UNKNOWN_KEY for an error. No message holds a value.
+ * KAFKA_CONF_BAD_VALUE / KAFKA_CONF_UNKNOWN_KEY for an error. No message holds a secret (a
+ * store's path may appear; JAAS errors name option numbers, never text after a value).
  * @out gets what to give librdkafka, in order (pairs in error are left out): free it with
  * kafka__props_free, also after an error. Returns the number of errors. */
 size_t kafka__props_translate(const char *const *props, struct kafka__props *out,
