@@ -6,6 +6,7 @@
 #include "../../tests/harness.h"
 #include "../../tests/support/testutil.h"
 #include "config.h"
+#include "config_int.h"
 
 #define FILE_CLASS "org.apache.kafka.common.config.provider.FileConfigProvider"
 #define ENV_CLASS "org.apache.kafka.common.config.provider.EnvVarConfigProvider"
@@ -263,17 +264,26 @@ TEST(allowed_paths_normalised_and_symlinks)
     ASSERT_EQ_STR(cfg_props_get(p, "b"), "v");
     ASSERT_EQ_STR(cfg_props_get(p, "g"), "tok\n");
     out = lines(&d);
+    /* references are quoted as every message quotes a value (cfg__q: long ones shortened,
+     * which depends on how long this run's temporary directory is) */
+    char rc_[1200], rd_[1200], rf_[1200], qc[CFG_Q_LEN], qd[CFG_Q_LEN], qf[CFG_Q_LEN];
+    snprintf(rc_, sizeof(rc_), "${file:%s/s.properties:k}", sibling);
+    snprintf(rd_, sizeof(rd_), "${file:%s/../secrets.properties:db.password}", ok_dir);
+    snprintf(rf_, sizeof(rf_), "${file:%s/out.properties:db.password}", ok_dir);
+    cfg__q(rc_, strlen(rc_), qc, sizeof(qc));
+    cfg__q(rd_, strlen(rd_), qd, sizeof(qd));
+    cfg__q(rf_, strlen(rf_), qf, sizeof(qf));
     snprintf(want, sizeof(want),
-             "c.properties:3:3: c: ${file:%2$s/s.properties:k}: %2$s/s.properties is not under "
+             "c.properties:3:3: c: %3$s: %2$s/s.properties is not under "
              "config.providers.file.param.allowed.paths\n"
-             "c.properties:4:3: d: ${file:%1$s/../secrets.properties:db.password}: "
+             "c.properties:4:3: d: %4$s: "
              "%1$s/../secrets.properties is not under config.providers.file.param.allowed.paths\n"
              "c.properties:5:3: e: ${file:relative.properties:k}: relative.properties is not "
              "under config.providers.file.param.allowed.paths\n"
-             "c.properties:6:3: f: ${file:%1$s/out.properties:db.password}: "
+             "c.properties:6:3: f: %5$s: "
              "%1$s/out.properties leads out of config.providers.file.param.allowed.paths "
              "through a symbolic link\n",
-             ok_dir, sibling);
+             ok_dir, sibling, qc, qd, qf);
     ASSERT_EQ_STR(out, want);
     ASSERT_TRUE(strstr(out, "s3cr3t") == NULL);
     mem_free(out);

@@ -145,7 +145,10 @@ TEST(create_rejects_bad_json_invalid_configs_and_unknown_classes)
     ASSERT_CONTAINS(msg, "Connector configuration is invalid and contains the following 2 error(s):\n");
     ASSERT_CONTAINS(msg, "bad.yml:16:11:");
     ASSERT_CONTAINS(msg, "sixteen_bytes_xx");
-    ASSERT_CONTAINS(msg, "bad.yml:17:11:");
+    /* the second error's line, unless this run's long temporary path left room only for a
+     * count of it (error messages are bounded) */
+    if (!strstr(msg, "bad.yml:17:11:"))
+        ASSERT_CONTAINS(msg, "(and 1 more problem)");
     ASSERT_CONTAINS(msg, "\nYou can also find the above list of errors at the endpoint "
                          "`/connector-plugins/{connectorType}/config/validate`");
     /* a missing mapping file */
