@@ -166,6 +166,25 @@ static void commit_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic_pa
         mem_free(tps);
 }
 
+/* librdkafka's log lines go to the consumer's on_log hook, never to stderr directly: the
+ * clients without hooks (group handle, producers) drop them, their outcomes come back as
+ * return values and delivery reports. */
+static void consumer_log_cb(const rd_kafka_t *rk, int level, const char *fac, const char *buf)
+{
+    struct kafka_consumer *kc = rd_kafka_opaque(rk);
+
+    if (kc && kc->hooks.on_log)
+        kc->hooks.on_log(kc->hooks.ctx, level, fac, buf);
+}
+
+static void quiet_log_cb(const rd_kafka_t *rk, int level, const char *fac, const char *buf)
+{
+    (void)rk;
+    (void)level;
+    (void)fac;
+    (void)buf;
+}
+
 static void error_cb(rd_kafka_t *rk, int err, const char *reason, void *opaque)
 {
     struct kafka_consumer *kc = opaque;
@@ -238,6 +257,7 @@ struct kafka_consumer *kafka_consumer_new(const struct kafka_consumer_config *cc
     rd_kafka_conf_set_rebalance_cb(conf, rebalance_cb);
     rd_kafka_conf_set_error_cb(conf, error_cb);
     rd_kafka_conf_set_offset_commit_cb(conf, commit_cb);
+    rd_kafka_conf_set_log_cb(conf, consumer_log_cb);
     kc->rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, sizeof(errstr));
     if (!kc->rk) {
         err_set(e, ST_CONFIG, "kafka consumer: %s", errstr);
@@ -537,6 +557,7 @@ struct kafka_group *kafka_group_new(const char *bootstrap, const char *group_id,
     len = sizeof(kg->group);
     if (rd_kafka_conf_get(conf, "group.id", kg->group, &len) != RD_KAFKA_CONF_OK)
         snprintf(kg->group, sizeof(kg->group), "%s", group_id);
+    rd_kafka_conf_set_log_cb(conf, quiet_log_cb);
     kg->rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, sizeof(errstr));
     if (!kg->rk) {
         err_set(e, ST_CONFIG, "group %s: kafka consumer: %s", kg->group, errstr);
@@ -812,6 +833,7 @@ static struct kafka_producer *producer_new(const char *bootstrap, const char *co
     if (kafka_conf_apply(conf, fixed, e) != ST_OK || kafka_conf_apply(conf, props, e) != ST_OK)
         goto fail;
     rd_kafka_conf_set_dr_msg_cb(conf, dr_cb);
+    rd_kafka_conf_set_log_cb(conf, quiet_log_cb);
     kp->cb = cb;
     kp->cb_ctx = cb_ctx;
     rd_kafka_conf_set_opaque(conf, kp);

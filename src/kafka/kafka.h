@@ -43,6 +43,10 @@ struct kafka_hooks {
     /* The outcome of a commit (asynchronous ones included): @errs[i] is 0 when tps[i] was
      * committed, else librdkafka's error code; runs inside kafka_consumer_poll/commit. */
     void (*on_commit)(void *ctx, const struct kafka_tp *tps, const int *errs, size_t n);
+    /* librdkafka's own log lines (syslog @level: 3 error, 4 warning, ...; @fac its facility),
+     * which it would otherwise print to stderr in its own format. Called from librdkafka's
+     * threads. NULL: dropped (its errors also reach on_error). */
+    void (*on_log)(void *ctx, int level, const char *fac, const char *msg);
     void *ctx;
 };
 

@@ -502,6 +502,17 @@ static void reap_zombies(struct worker *w)
     }
 }
 
+/* librdkafka's own lines, in our format and level: its errors are debug here (on_kafka_error
+ * reports each as a warning already), its warnings warnings, the rest debug. */
+static void on_kafka_log(void *ctx, int level, const char *fac, const char *msg)
+{
+    struct worker *w = ctx;
+    if (level == 4)
+        log_warn(&w->log, "Kafka %s: %s", fac, msg);
+    else
+        log_debug(&w->log, "Kafka %s: %s", fac, msg);
+}
+
 static void on_kafka_error(void *ctx, enum status st, const char *msg)
 {
     struct worker *w = ctx;
@@ -924,7 +935,7 @@ int worker_run(struct worker *w, volatile sig_atomic_t *stop)
         .topics = w->cfg.topics, .topics_regex = w->cfg.topics_regex, .props = w->cfg.consumer_props,
     };
     struct kafka_hooks hooks = {.on_assign = on_assign, .on_revoke = on_revoke, .on_error = on_kafka_error,
-                                .on_commit = on_commit, .ctx = w};
+                                .on_commit = on_commit, .on_log = on_kafka_log, .ctx = w};
     struct err e = {0};
     uint64_t last_drain_check = 0, unacked;
     int drained_checks = 0;

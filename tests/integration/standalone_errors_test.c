@@ -489,6 +489,38 @@ static bool has_position(const char *line)
     return end != p && *end == ':' && col > 0 && end[1] == ' ';
 }
 
+/* Kafka going away: librdkafka's own complaints come out as aerosink's log lines (warnings
+ * once per event, its raw "%3|...|FAIL|" lines only at --log-level debug, in our format),
+ * never as its raw stderr lines (sa_end fails on any). */
+TEST(kafka_gone_is_logged_in_aerosinks_format_only)
+{
+    struct sa_env v;
+    char spec[160], yaml[800];
+
+    if (tu_kafka_is_real())
+        TEST_SKIP("stops the embedded Kafka");
+    sa_env_init(&v);
+    const char *topic = sa_name(&v, "gone"), *set = sa_name(&v, "gone"), *name = sa_name(&v, "gone");
+    snprintf(spec, sizeof(spec), "%s:1", topic);
+    const char *topics[] = {spec, NULL};
+    sa_env_start(&v, topics, NULL);
+    sa_produce(v.bootstrap, topic, 20, many_bad_rec, NULL);   /* partition 0; skipped or written */
+    value_key_yaml(yaml, sizeof(yaml), topic, set, "ignore");
+    const char *w = sa_worker(&v, NULL);
+    const char *c = sa_connector(&v, name, topic, NULL, yaml, NULL);
+    const char *const debug[] = {"--log-level", "debug", NULL};
+    struct tu_proc *p = sa_start(w, c, NULL, debug, NULL);
+    ASSERT_EQ_INT(sa_wait_committed(v.bootstrap, group_of(name), topic, 1, 20, sa_ms(60000), NULL), 20);
+    kill(tu_proc_pid(v.kafka), SIGKILL);   /* connections refused from now on */
+    ASSERT_TRUE(sa_wait_log(p, "Kafka: _TRANSPORT", 30000));
+    ASSERT_TRUE(sa_wait_log(p, "DEBUG [", 1000));
+    char *err = sa_end(p, SIGTERM, 0, 60000);   /* no raw librdkafka line (sa_end checks) */
+    ASSERT_CMP_INT(sa_count2(err, "WARN ", "Kafka: _TRANSPORT"), >=, 1);
+    ASSERT_CMP_INT(sa_count2(err, "DEBUG ", "] Kafka FAIL: "), >=, 1);   /* its own line, ours */
+    mem_free(err);
+    sa_env_free(&v);
+}
+
 TEST(broken_mapping_exits_2_with_the_same_lines_as_check)
 {
     struct sa_env v;
@@ -584,6 +616,7 @@ TEST_LIST = {
     T(tombstones_on_a_write_topic_are_skipped_counted_and_committed),
     T(undecodable_values_follow_errors_tolerance),
     T(broken_mapping_exits_2_with_the_same_lines_as_check),
+    T(kafka_gone_is_logged_in_aerosinks_format_only),
     T(a_failed_task_makes_the_process_exit_1_even_with_a_second_connector),
     {0},
 };

@@ -192,6 +192,17 @@ void sa_no_sanitizer_report(const char *who, const char *text)
         }
 }
 
+/* librdkafka prints "%LEVEL|TIME|FAC|..." to stderr unless its log callback is set: aerosink
+ * routes those lines through its own log, so none may appear raw. */
+static void no_raw_librdkafka_lines(const char *text)
+{
+    for (const char *l = text; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL)
+        if (l[0] == '%' && l[1] >= '0' && l[1] <= '7' && l[2] == '|') {
+            dump_tail("aerosink", text);
+            sa_die("aerosink: a raw librdkafka log line in its stderr: %.80s", l);
+        }
+}
+
 char *sa_end(struct tu_proc *p, int sig, int want_rc, int timeout_ms)
 {
     int rc = sig ? tu_proc_stop(p, sig, sa_ms(timeout_ms)) : tu_proc_wait(p, sa_ms(timeout_ms));
@@ -208,6 +219,7 @@ char *sa_end(struct tu_proc *p, int sig, int want_rc, int timeout_ms)
     if (getenv("SA_SHOW"))   /* debugging aid: every aerosink's whole stderr */
         fprintf(stderr, "    ---- aerosink stderr (exit %d) ----\n%s    ----\n", rc, err);
     sa_no_sanitizer_report("aerosink", err);
+    no_raw_librdkafka_lines(err);
     if (rc != want_rc) {
         dump_tail("aerosink", err);
         sa_die("aerosink exit code %d, expected %d%s", rc, want_rc, rc == -1 ? " (had to be killed)" : "");
