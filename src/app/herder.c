@@ -61,14 +61,8 @@ struct hstat *herder__stat(struct herder *h, const char *key, bool create)
             return &h->stats[i];
     if (!create)
         return NULL;
-    if (h->n_stats == h->cap_stats) {
-        size_t cap = h->cap_stats ? h->cap_stats * 2 : 16;
-        struct hstat *v = mem_realloc(h->stats, cap * sizeof(*v));
-        if (!v)
-            return NULL;
-        h->stats = v;
-        h->cap_stats = cap;
-    }
+    if (!mem_grow(&h->stats, &h->cap_stats, h->n_stats + 1, sizeof(*h->stats), 16))
+        return NULL;
     struct hstat *s = &h->stats[h->n_stats];
     memset(s, 0, sizeof(*s));
     if (!(s->key = mem_strdup(key)))
@@ -115,14 +109,8 @@ struct htopic *herder__topic(struct herder *h, const char *connector, const char
             return &h->topics[i];
     if (!create)
         return NULL;
-    if (h->n_topics == h->cap_topics) {
-        size_t cap = h->cap_topics ? h->cap_topics * 2 : 8;
-        struct htopic *v = mem_realloc(h->topics, cap * sizeof(*v));
-        if (!v)
-            return NULL;
-        h->topics = v;
-        h->cap_topics = cap;
-    }
+    if (!mem_grow(&h->topics, &h->cap_topics, h->n_topics + 1, sizeof(*h->topics), 8))
+        return NULL;
     struct htopic *t = &h->topics[h->n_topics];
     t->connector = mem_strdup(connector);
     t->topic = mem_strdup(topic);
