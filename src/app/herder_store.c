@@ -701,21 +701,6 @@ fail:
     return e ? e->status : ST_CONFIG;
 }
 
-/* Kafka Connect's boolean worker property @key (default true). */
-static enum status prop_bool(const struct cfg_worker *w, const char *key, bool *out, struct err *e)
-{
-    const char *v = cfg_props_get(w->props, key);
-
-    *out = true;
-    if (!v || strcasecmp(v, "true") == 0)
-        return ST_OK;
-    if (strcasecmp(v, "false") == 0) {
-        *out = false;
-        return ST_OK;
-    }
-    return err_set(e, ST_CONFIG, "%s: %s: '%s' is not true or false", w->props->file, key, v);
-}
-
 struct herder *herder_new(const struct herder_opts *o, struct err *e)
 {
     struct herder *h = mem_calloc(1, sizeof(*h));
@@ -742,9 +727,9 @@ struct herder *herder_new(const struct herder_opts *o, struct err *e)
         err_set(e, ST_NOMEM, "herder");
         goto fail;
     }
-    if (prop_bool(o->worker, "topic.tracking.enable", &h->track_topics, e) != ST_OK ||
-        prop_bool(o->worker, "topic.tracking.allow.reset", &h->allow_topic_reset, e) != ST_OK ||
-        start_store(h, e) != ST_OK)
+    h->track_topics = o->worker->topic_tracking;
+    h->allow_topic_reset = o->worker->topic_tracking_reset;
+    if (start_store(h, e) != ST_OK)
         goto fail;
     return h;
 fail:

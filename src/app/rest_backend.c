@@ -960,12 +960,6 @@ static enum status s_resume(void *ctx, const char *name, struct err *e)
 /* Topic tracking (topic.tracking.enable, default true): the topics a connector's task consumed
  * a record of since it started, from its worker's per-topic counters; Connect's standalone
  * worker keeps them in memory too. Unknown connectors have none, as there. */
-static bool s_prop_true(const struct app_rest_standalone *x, const char *key)
-{
-    const char *v = cfg_props_get(x->w->props, key);
-    return !v || strcasecmp(v, "false") != 0;
-}
-
 static int s_cmp_str(const void *a, const void *b)
 {
     return strcmp(*(const char *const *)a, *(const char *const *)b);
@@ -979,7 +973,7 @@ static enum status s_topics(void *ctx, const char *name, struct rest_strs *out, 
     enum status st = ST_OK;
 
     (void)e;
-    if (!s_prop_true(x, "topic.tracking.enable"))
+    if (!x->w->topic_tracking)
         return ST_UNSUPPORTED;   /* 403 "Topic tracking is disabled." */
     for (size_t i = 0; w && i < worker_topic_count(w) && st == ST_OK; i++) {
         struct worker_topic_stats ts;
@@ -998,9 +992,9 @@ static enum status s_topics_reset(void *ctx, const char *name, struct err *e)
     struct app_rest_standalone *x = ctx;
 
     (void)name;
-    if (!s_prop_true(x, "topic.tracking.enable"))
+    if (!x->w->topic_tracking)
         return err_set(e, ST_UNSUPPORTED, "Topic tracking is disabled.");
-    if (!s_prop_true(x, "topic.tracking.allow.reset"))
+    if (!x->w->topic_tracking_reset)
         return err_set(e, ST_UNSUPPORTED, "Topic tracking reset is disabled.");
     return err_set(e, ST_UNSUPPORTED, "Topic tracking reset is not supported by aerosink standalone: its topics "
                    "are those consumed since the process started (restart it to start over), or use aerosink "

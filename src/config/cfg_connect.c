@@ -458,12 +458,12 @@ static const char *broker_problem(const char *s, size_t n, char *why, size_t cap
 }
 
 /* Calls @fn for each comma-separated element of @s (blanks around it trimmed) with its
- * column offset in characters. */
+ * column offset in characters and @ctx; returns how many elements were not empty. */
 typedef void (*list_fn)(struct view *v, const struct cfg_prop *pr, const char *key, const char *el,
-                        size_t n, int col);
+                        size_t n, int col, void *ctx);
 
 static size_t each_element(struct view *v, const struct cfg_prop *pr, const char *key,
-                           const char *s, list_fn fn)
+                           const char *s, list_fn fn, void *ctx)
 {
     size_t nonempty = 0;
 
@@ -475,7 +475,7 @@ static size_t each_element(struct view *v, const struct cfg_prop *pr, const char
         while (b > a && (b[-1] == ' ' || b[-1] == '\t'))
             b--;
         nonempty += a < b;
-        fn(v, pr, key, a, (size_t)(b - a), pr->vcol + chars_between(s, a));
+        fn(v, pr, key, a, (size_t)(b - a), pr->vcol + chars_between(s, a), ctx);
         if (!e)
             break;
         p = e + 1;
@@ -484,8 +484,9 @@ static size_t each_element(struct view *v, const struct cfg_prop *pr, const char
 }
 
 static void broker_element(struct view *v, const struct cfg_prop *pr, const char *key,
-                           const char *el, size_t n, int col)
+                           const char *el, size_t n, int col, void *ctx)
 {
+    (void)ctx;
     char why[160], q[CFG_Q_LEN];
 
     if (n == 0) {
@@ -508,7 +509,7 @@ static void check_bootstrap(struct view *v)
 
     if (!s)
         return;   /* default localhost:9092 */
-    if (each_element(v, pr, "bootstrap.servers", s, broker_element) == 0)
+    if (each_element(v, pr, "bootstrap.servers", s, broker_element, NULL) == 0)
         cfg_diag_add(v->d, CFG_SEV_ERROR, v->p->file, pr->vline, pr->vcol, "bootstrap.servers",
                      "empty: expected host:port[,host:port...]");
 }
@@ -566,9 +567,11 @@ bool cfg_listener_parse(const char *s, size_t n, char *host, size_t cap, int *po
 }
 
 static void listener_element(struct view *v, const struct cfg_prop *pr, const char *key,
-                             const char *el, size_t n, int col)
+                             const char *el, size_t n, int col, void *ctx)
 {
     char host[256], q[CFG_Q_LEN];
+
+    (void)ctx;
     const char *why = NULL;
     int port;
     bool https;
@@ -591,7 +594,7 @@ static void check_rest(struct view *v)
     const char *s = get(v, "listeners");
     char q[CFG_Q_LEN];
 
-    if (s && each_element(v, pr, "listeners", s, listener_element) == 0)
+    if (s && each_element(v, pr, "listeners", s, listener_element, NULL) == 0)
         cfg_diag_add(v->d, CFG_SEV_ERROR, v->p->file, pr->vline, pr->vcol, "listeners",
                      "empty: expected http[s]://HOST:PORT");
     if ((s = get(v, "rest.advertised.listener")) && *s && strcasecmp(s, "http") != 0 &&
@@ -662,8 +665,8 @@ static struct cfg_worker *worker_new(struct cfg_props *props, enum cfg_worker_mo
     w->plugin_path = get(&v, "plugin.path");
     w->scheduled_rebalance_max_delay_ms =
         get_int(&v, "scheduled.rebalance.max.delay.ms", 300000, 0, INT32_MAX);
-    (void)get_bool(&v, "topic.tracking.enable", true);        /* read by the herder; checked here */
-    (void)get_bool(&v, "topic.tracking.allow.reset", true);
+    w->topic_tracking = get_bool(&v, "topic.tracking.enable", true);
+    w->topic_tracking_reset = get_bool(&v, "topic.tracking.allow.reset", true);
     near_misses(props, cfg__worker_keys, worker_prefixes, v.d);
     if (!ok)
         cfg_diag_add(v.d, CFG_SEV_ERROR, props->file, 0, 0, "", "out of memory");
@@ -744,49 +747,47 @@ static int chars_between(const char *a, const char *b)
     return n;
 }
 
+struct topics_ctx {
+    struct cfg_connector *c;
+    bool ok;   /* false: out of memory */
+};
+
+static void topic_element(struct view *v, const struct cfg_prop *pr, const char *key, const char *el,
+                          size_t n, int col, void *ctx)
+{
+    struct topics_ctx *tc = ctx;
+    struct cfg_connector *c = tc->c;
+    char q[CFG_Q_LEN];
+    bool dup = false;
+
+    if (!cfg__valid_topic_name(el, n)) {
+        cfg_diag_add(v->d, CFG_SEV_ERROR, v->p->file, pr->vline, col, key,
+                     n == 0 ? "empty topic name in the list" : "\"%s\" is not a valid Kafka topic name",
+                     cfg__q(el, n, q, sizeof(q)));
+        return;
+    }
+    for (size_t i = 0; i < c->n_topics; i++)
+        dup |= strlen(c->topics[i]) == n && memcmp(c->topics[i], el, n) == 0;
+    if (dup)
+        cfg_diag_add(v->d, CFG_SEV_ERROR, v->p->file, pr->vline, col, key, "topic \"%s\" is listed twice",
+                     cfg__q(el, n, q, sizeof(q)));
+    else if (tc->ok && !(c->topics[c->n_topics++] = mem_strndup(el, n)))
+        tc->ok = false;
+}
+
 /* `topics`: Connect's LIST type (split on commas, blanks trimmed). */
 static bool split_topics(struct view *v, struct cfg_connector *c, const char *s)
 {
-    const struct cfg_prop *pr = cfg_props_find(v->p, "topics");
+    struct topics_ctx tc = {c, true};
     size_t n = 1;
-    const char *p = s;
-    char q[CFG_Q_LEN];
 
     for (const char *x = s; *x; x++)
         n += *x == ',';
     c->topics = mem_calloc(n, sizeof(*c->topics));
     if (!c->topics)
         return false;
-    for (;;) {
-        const char *e = strchr(p, ','), *a = p, *b;
-        b = e ? e : p + strlen(p);
-        while (a < b && (*a == ' ' || *a == '\t'))
-            a++;
-        while (b > a && (b[-1] == ' ' || b[-1] == '\t'))
-            b--;
-        if (!cfg__valid_topic_name(a, (size_t)(b - a))) {
-            int col = pr->vcol + chars_between(s, a);
-            cfg_diag_add(v->d, CFG_SEV_ERROR, v->p->file, pr->vline, col, "topics",
-                         a == b ? "empty topic name in the list"
-                                : "\"%s\" is not a valid Kafka topic name",
-                         cfg__q(a, (size_t)(b - a), q, sizeof(q)));
-        } else {
-            bool dup = false;
-            for (size_t i = 0; i < c->n_topics; i++)
-                dup |= strlen(c->topics[i]) == (size_t)(b - a) &&
-                       memcmp(c->topics[i], a, (size_t)(b - a)) == 0;
-            if (dup)
-                cfg_diag_add(v->d, CFG_SEV_ERROR, v->p->file, pr->vline,
-                             pr->vcol + chars_between(s, a), "topics", "topic \"%s\" is listed twice",
-                             cfg__q(a, (size_t)(b - a), q, sizeof(q)));
-            else if (!(c->topics[c->n_topics++] = mem_strndup(a, (size_t)(b - a))))
-                return false;
-        }
-        if (!e)
-            break;
-        p = e + 1;
-    }
-    return true;
+    each_element(v, cfg_props_find(v->p, "topics"), "topics", s, topic_element, &tc);
+    return tc.ok;
 }
 
 static void old_properties(struct view *v)

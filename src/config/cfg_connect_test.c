@@ -123,6 +123,7 @@ TEST(worker_defaults_and_trimming)
     ASSERT_EQ_INT(w->offset_flush_interval_ms, 250);
     ASSERT_EQ_INT(w->rest_port, 9090);
     ASSERT_TRUE(w->listeners == NULL);   /* rest.port given: no listeners default */
+    ASSERT_TRUE(w->topic_tracking && w->topic_tracking_reset);   /* Connect's defaults */
     cfg_worker_free(w);
     cfg_diags_free(&d);
 }
@@ -136,6 +137,8 @@ TEST(worker_topic_tracking_flags_are_booleans)
         CFG_WORKER_AUTO, &d);
     ASSERT_TRUE(w != NULL);
     ASSERT_EQ_INT(d.n, 0);   /* known keys: no did-you-mean warning either */
+    ASSERT_FALSE(w->topic_tracking);
+    ASSERT_TRUE(w->topic_tracking_reset);
     cfg_worker_free(w);
     w = cfg_worker_new(props_text("key.converter=JsonConverter\nvalue.converter=StringConverter\n"
                                   "topic.tracking.allow.reset=sometimes\n", "w.properties"),

@@ -431,6 +431,8 @@ struct cfg_worker {
     const char *offset_storage_file;  /* standalone: offset.storage.file.filename */
     const char *plugin_path;          /* accepted, ignored */
     int64_t scheduled_rebalance_max_delay_ms;   /* 300000 */
+    bool topic_tracking;                        /* topic.tracking.enable, true */
+    bool topic_tracking_reset;                  /* topic.tracking.allow.reset, true */
 };
 
 struct cfg_worker *cfg_worker_new(struct cfg_props *props, enum cfg_worker_mode mode,
