@@ -1093,6 +1093,17 @@ void cfg_resolved_scrub(struct cfg_resolved *const *rs, size_t nr, struct cfg_di
 
 /* --- resolve, then build --- */
 
+/* What a *_new_resolved did: to the caller (@res), or scrubbed from @d and freed here. */
+static void hand_over(struct cfg_resolved *r, struct cfg_resolved **res, struct cfg_diags *d)
+{
+    if (res) {
+        *res = r;
+        return;
+    }
+    cfg_resolved_scrub(&r, 1, d);
+    cfg_resolved_free(r);
+}
+
 struct cfg_worker *cfg_worker_new_resolved(struct cfg_props *props, enum cfg_worker_mode mode,
                                            struct cfg_resolved **res, struct cfg_diags *d)
 {
@@ -1115,12 +1126,7 @@ struct cfg_worker *cfg_worker_new_resolved(struct cfg_props *props, enum cfg_wor
         cfg_worker_free(w);
         w = NULL;
     }
-    if (res) {
-        *res = r;
-    } else {
-        cfg_resolved_scrub(&r, 1, dd);
-        cfg_resolved_free(r);
-    }
+    hand_over(r, res, dd);
     cfg_diags_free(&local);
     return w;
 }
@@ -1146,12 +1152,7 @@ struct cfg_connector *cfg_connector_new_resolved(struct cfg_props *props,
         cfg_connector_free(c);
         c = NULL;
     }
-    if (res) {
-        *res = r;
-    } else {
-        cfg_resolved_scrub(&r, 1, dd);
-        cfg_resolved_free(r);
-    }
+    hand_over(r, res, dd);
     cfg_diags_free(&local);
     return c;
 }
