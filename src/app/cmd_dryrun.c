@@ -178,8 +178,7 @@ static int print_request(size_t n, const struct buf *req, enum mapping_action ac
             break;
         }
         case AERO_FIELD_DIGEST_RIPE:
-            for (size_t k = 0; k < dn && k < AERO_DIGEST_SZ; k++)
-                snprintf(digest + 2 * k, 3, "%02x", d[k]);
+            str_hex(d, dn < AERO_DIGEST_SZ ? dn : AERO_DIGEST_SZ, digest);
             break;
         case AERO_FIELD_FILTER: has_filter = true; break;
         default: break;

@@ -221,6 +221,8 @@ bool str_to_double(const char *s, size_t n, double *out);
 bool str_eq(const char *a, size_t an, const char *b);   /* a[0..an) == NUL-terminated b */
 /* Levenshtein distance, capped: returns > cap if farther. For "did you mean". */
 size_t str_distance(const char *a, const char *b, size_t cap);
+/* @n bytes as lowercase hex into @out (2n + 1 bytes, NUL-terminated). */
+void str_hex(const void *p, size_t n, char *out);
 /* Append @s (n bytes) as a JSON string literal with quotes and escapes. */
 enum status json_append_str(struct buf *b, const char *s, size_t n);
 

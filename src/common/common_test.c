@@ -113,6 +113,17 @@ TEST(integer_parsing_rejects_junk_and_overflow)
     ASSERT_FALSE(str_to_double("1.5x", 4, &d));
 }
 
+TEST(hex_of_bytes)
+{
+    static const uint8_t b[] = {0x00, 0x0f, 0xa5, 0xff};
+    char out[2 * sizeof(b) + 1];
+
+    str_hex(b, sizeof(b), out);
+    ASSERT_EQ_STR(out, "000fa5ff");
+    str_hex(b, 0, out);
+    ASSERT_EQ_STR(out, "");
+}
+
 TEST(edit_distance_for_did_you_mean)
 {
     ASSERT_EQ_INT(str_distance("record-exist-action", "record-exists-action", 5), 1);
@@ -245,6 +256,7 @@ TEST_LIST = {
     T(mem_grow_doubles_keeps_contents_and_survives_failure),
     T(integer_parsing_rejects_junk_and_overflow),
     T(edit_distance_for_did_you_mean),
+    T(hex_of_bytes),
     T(json_string_escaping),
     T(base64_round_trip_and_rejects),
     T(log_levels_follow_connect_names_and_hierarchy),

@@ -203,3 +203,15 @@ long base64_decode(const char *in, size_t n, uint8_t *out, size_t cap)
     }
     return (long)o;
 }
+
+void str_hex(const void *p, size_t n, char *out)
+{
+    static const char digits[] = "0123456789abcdef";
+    const uint8_t *b = p;
+
+    for (size_t i = 0; i < n; i++) {
+        out[2 * i] = digits[b[i] >> 4];
+        out[2 * i + 1] = digits[b[i] & 15];
+    }
+    out[2 * n] = '\0';
+}

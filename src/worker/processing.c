@@ -631,8 +631,7 @@ static void complete(struct slot *s, enum status st, int rc, bool in_doubt, cons
         return;
     }
     char dhex[2 * AERO_DIGEST_SZ + 1];
-    for (size_t i = 0; i < AERO_DIGEST_SZ; i++)
-        snprintf(dhex + 2 * i, 3, "%02x", s->cmd.digest[i]);
+    str_hex(s->cmd.digest, AERO_DIGEST_SZ, dhex);
     /* e->msg names the node and the result code (NAME (n): text) */
     snprintf(why, sizeof(why), "Aerospike %s in namespace %s (digest %s): %s%s",
              s->is_delete ? "delete" : "write", s->cmd.ns, dhex,
