@@ -374,261 +374,67 @@ enum status conv__avro_decode_value(const struct conv__avsc *s, const uint8_t *p
     return decode(s, p ? p : (const uint8_t *)"", n, 0, "Avro", out, e);
 }
 
-/* --- Schema Registry client and cache --- */
+/* --- The converter: Schema Registry framing and cache (schemas.c) around the decoder --- */
 
-#define CACHE_MAX 1000
-#define NEG_SLOTS 16
-#define NEG_TTL_MS 5000     /* a 404 is believed this long before the registry is asked again */
+static void *compile_avsc(const char *text, size_t n, struct err *e)
+{
+    return conv__avsc_parse(text, n, e);
+}
 
-struct entry {
-    uint32_t id;
-    struct conv__avsc *s;
+static void free_avsc(void *s)
+{
+    conv__avsc_free(s);
+}
+
+static const struct conv__registry_format avro_format = {
+    .what = "Avro", .klass = "AvroConverter", .schema_type = "AVRO", .compile = compile_avsc, .free = free_avsc,
 };
 
 struct conv__avro {
-    char **urls;            /* registry base URLs, no trailing '/' */
-    size_t nurls, good;     /* good: the one that answered last */
-    char *userinfo;         /* "user:password" (USER_INFO), else NULL */
-    conv_http_get_fn get;
-    void *get_ctx;
-    struct conv__http *http; /* the default (libcurl) GET */
-    struct entry *cache;
-    uint32_t ncache, cache_cap, last;
-    struct buf body;
-    struct conv_doc *resp;  /* parsed registry reply */
+    struct conv__registry *reg;
     char prefix[64];        /* "Avro: schema id N" for prefix_id */
     uint32_t prefix_id;
-    struct {
-        uint32_t id;
-        uint64_t until_ms;  /* 0: free slot */
-    } neg[NEG_SLOTS];       /* recent 404s: a topic full of unknown ids must not flood the registry */
-    uint32_t neg_next;
 };
-
-static enum status add_urls(struct conv__avro *av, const char *list, struct err *e)
-{
-    for (const char *p = list;;) {
-        const char *q = strchr(p, ','), *s = p;
-        size_t n = q ? (size_t)(q - p) : strlen(p);
-        char **u;
-
-        while (n && (*s == ' ' || *s == '\t')) {
-            s++;
-            n--;
-        }
-        while (n && (s[n - 1] == ' ' || s[n - 1] == '/' || s[n - 1] == '\t'))
-            n--;
-        if (n) {
-            if (!(u = mem_realloc(av->urls, (av->nurls + 1) * sizeof(*u))))
-                return err_set(e, ST_NOMEM, "AvroConverter");
-            av->urls = u;
-            if (!(u[av->nurls] = mem_strndup(s, n)))
-                return err_set(e, ST_NOMEM, "AvroConverter");
-            av->nurls++;
-            if (strncmp(s, "http://", 7) != 0 && strncmp(s, "https://", 8) != 0)
-                return err_set(e, ST_CONFIG, "AvroConverter: schema.registry.url '%.*s' is not an http(s) URL",
-                               (int)MIN(n, 200), s);
-        }
-        if (!q)
-            break;
-        p = q + 1;
-    }
-    if (av->nurls == 0)
-        return err_set(e, ST_CONFIG, "AvroConverter: schema.registry.url is required");
-    return ST_OK;
-}
 
 struct conv__avro *conv__avro_new(const char *const *props, struct err *e)
 {
     struct conv__avro *av = mem_calloc(1, sizeof(*av));
-    const char *url = conv__prop(props, "schema.registry.url");
-    const char *src = conv__prop(props, "basic.auth.credentials.source");
-    const char *ui = conv__prop(props, "basic.auth.user.info");
 
-    if (!ui)
-        ui = conv__prop(props, "schema.registry.basic.auth.user.info");
-    if (!av || !(av->resp = conv_doc_new())) {
+    if (!av) {
         err_set(e, ST_NOMEM, "AvroConverter");
-        goto fail;
+        return NULL;
     }
-    if (!url) {
-        err_set(e, ST_CONFIG, "AvroConverter: schema.registry.url is required");
-        goto fail;
+    if (!(av->reg = conv__registry_new(&avro_format, props, e))) {
+        mem_free(av);
+        return NULL;
     }
-    if (add_urls(av, url, e) != ST_OK)
-        goto fail;
-    if (src && strcasecmp(src, "USER_INFO") == 0) {
-        if (!ui || !strchr(ui, ':')) {
-            err_set(e, ST_CONFIG, "AvroConverter: basic.auth.credentials.source=USER_INFO needs "
-                    "basic.auth.user.info as user:password");
-            goto fail;
-        }
-        if (!(av->userinfo = mem_strdup(ui))) {
-            err_set(e, ST_NOMEM, "AvroConverter");
-            goto fail;
-        }
-    } else if (src && strcasecmp(src, "URL") != 0) {
-        err_set(e, ST_CONFIG, "AvroConverter: basic.auth.credentials.source '%s' is not supported "
-                "(USER_INFO or URL)", src);
-        goto fail;
-    }
-    if (!(av->http = conv__http_new(e)))
-        goto fail;
-    av->get = conv__http_get;
-    av->get_ctx = av->http;
     return av;
-fail:
-    conv__avro_free(av);
-    return NULL;
 }
 
 void conv__avro_free(struct conv__avro *av)
 {
     if (!av)
         return;
-    for (size_t i = 0; i < av->nurls; i++)
-        mem_free(av->urls[i]);
-    mem_free(av->urls);
-    if (av->userinfo) {
-        memset(av->userinfo, 0, strlen(av->userinfo));
-        mem_free(av->userinfo);
-    }
-    for (uint32_t i = 0; i < av->ncache; i++)
-        conv__avsc_free(av->cache[i].s);
-    mem_free(av->cache);
-    buf_free(&av->body);
-    conv_doc_free(av->resp);
-    conv__http_free(av->http);
+    conv__registry_free(av->reg);
     mem_free(av);
 }
 
 void conv__avro_set_http(struct conv__avro *av, conv_http_get_fn fn, void *ctx)
 {
-    av->get = fn;
-    av->get_ctx = ctx;
-}
-
-/* The registry's reply for @id in av->body (status 200) -> a compiled schema. */
-static enum status compile_reply(struct conv__avro *av, uint32_t id, const char *url, struct conv__avsc **out,
-                                 struct err *e)
-{
-    const struct conv_value *root, *sch, *typ, *refs;
-    struct err sub;
-
-    if (conv__json_parse(av->resp, av->body.p, av->body.len, 0, &sub) != ST_OK)
-        return err_set(e, ST_UNAVAILABLE, "Avro: schema id %" PRIu32 ": %s answered with invalid JSON: %s",
-                       id, url, sub.msg);
-    root = conv_doc_root(av->resp);
-    sch = conv_map_get(av->resp, root, "schema", 6);
-    if (!sch || sch->type != CONV_STRING)
-        return err_set(e, ST_UNAVAILABLE, "Avro: schema id %" PRIu32 ": %s answered without a \"schema\" string",
-                       id, url);
-    typ = conv_map_get(av->resp, root, "schemaType", 10);
-    if (typ && typ->type == CONV_STRING && !str_eq(typ->s.p, typ->s.n, "AVRO"))
-        return err_set(e, ST_TYPE, "Avro: schema id %" PRIu32 " is a %.*s schema, not Avro", id,
-                       (int)MIN(typ->s.n, 20), typ->s.p);
-    refs = conv_map_get(av->resp, root, "references", 10);
-    if (refs && refs->type == CONV_LIST && refs->count > 0)
-        return err_set(e, ST_UNSUPPORTED, "Avro: schema id %" PRIu32 " uses schema references (not supported)", id);
-    if (!(*out = conv__avsc_parse(sch->s.p, sch->s.n, &sub)))
-        return err_set(e, sub.status == ST_NOMEM ? ST_NOMEM : ST_PARSE, "Avro: schema id %" PRIu32 ": %s", id,
-                       sub.msg);
-    return ST_OK;
-}
-
-static enum status fetch(struct conv__avro *av, uint32_t id, struct conv__avsc **out, struct err *e)
-{
-    char url[2048];
-    struct err sub = {0};
-    enum status last = ST_UNAVAILABLE;
-
-    for (size_t k = 0; k < av->nurls; k++) {
-        size_t i = (av->good + k) % av->nurls;
-        long code = 0;
-        enum status st;
-        snprintf(url, sizeof(url), "%s/schemas/ids/%" PRIu32, av->urls[i], id);
-        buf_reset(&av->body);
-        st = av->get(av->get_ctx, url, av->userinfo, &av->body, &code, &sub);
-        if (st != ST_OK) {
-            last = st == ST_NOMEM ? ST_NOMEM : ST_UNAVAILABLE;
-            continue;   /* unreachable: try the next URL */
-        }
-        av->good = i;
-        if (code == 200)
-            return compile_reply(av, id, url, out, e);
-        if (code == 404)
-            return err_set(e, ST_NOT_FOUND, "Avro: schema id %" PRIu32 " unknown (%s: HTTP 404)", id, url);
-        if (code == 401 || code == 403)
-            return err_set(e, ST_AUTH, "Avro: schema registry refused the credentials (%s: HTTP %ld)", url, code);
-        return err_set(e, ST_UNAVAILABLE, "Avro: schema id %" PRIu32 ": %s: HTTP %ld", id, url, code);
-    }
-    return err_set(e, last, "Avro: schema id %" PRIu32 ": schema registry unreachable: %s", id,
-                   sub.msg[0] ? sub.msg : "no answer");
-}
-
-static enum status lookup(struct conv__avro *av, uint32_t id, const struct conv__avsc **out, struct err *e)
-{
-    struct conv__avsc *s;
-    enum status st;
-
-    if (av->ncache && av->cache[av->last].id == id) {
-        *out = av->cache[av->last].s;
-        return ST_OK;
-    }
-    for (uint32_t i = 0; i < av->ncache; i++)
-        if (av->cache[i].id == id) {
-            av->last = i;
-            *out = av->cache[i].s;
-            return ST_OK;
-        }
-    for (uint32_t i = 0; i < NEG_SLOTS; i++)
-        if (av->neg[i].until_ms && av->neg[i].id == id && clock_mono_ms() < av->neg[i].until_ms)
-            return err_set(e, ST_NOT_FOUND, "Avro: schema id %" PRIu32 " unknown (the registry answered 404 "
-                           "less than %d s ago)", id, NEG_TTL_MS / 1000);
-    if ((st = fetch(av, id, &s, e)) != ST_OK) {
-        if (st == ST_NOT_FOUND) {
-            av->neg[av->neg_next].id = id;
-            av->neg[av->neg_next].until_ms = clock_mono_ms() + NEG_TTL_MS;
-            av->neg_next = (av->neg_next + 1) % NEG_SLOTS;
-        }
-        return st;
-    }
-    if (av->ncache == CACHE_MAX) {   /* rare: start over (documents of earlier records are done) */
-        for (uint32_t i = 0; i < av->ncache; i++)
-            conv__avsc_free(av->cache[i].s);
-        av->ncache = 0;
-    }
-    if (av->ncache == av->cache_cap) {
-        uint32_t cap = av->cache_cap ? av->cache_cap * 2 : 8;
-        struct entry *c = mem_realloc(av->cache, cap * sizeof(*c));
-        if (!c) {
-            conv__avsc_free(s);
-            return err_set(e, ST_NOMEM, "Avro: schema cache");
-        }
-        av->cache = c;
-        av->cache_cap = cap;
-    }
-    av->cache[av->ncache] = (struct entry){id, s};
-    av->last = av->ncache++;
-    *out = s;
-    return ST_OK;
+    conv__registry_set_http(av->reg, fn, ctx);
 }
 
 enum status conv__avro_decode(struct conv__avro *av, const uint8_t *p, size_t n,
                               struct conv_doc *out, struct err *e)
 {
-    const struct conv__avsc *s = NULL;
+    const void *s = NULL;
     uint32_t id;
     enum status st;
 
     conv_doc_reset(out);
-    if (n < 5)
-        return err_set(e, ST_PARSE, "Avro: record of %zu bytes is shorter than the 5-byte Schema Registry header", n);
-    if (p[0] != 0)
-        return err_set(e, ST_PARSE, "Avro: unknown magic byte 0x%02x (expected 0x00: Confluent Schema Registry "
-                       "framing)", p[0]);
-    id = load_u32be(p + 1);
-    if ((st = lookup(av, id, &s, e)) != ST_OK)
+    if ((st = conv__registry_frame(&avro_format, p, n, &id, e)) != ST_OK)
+        return st;
+    if ((st = conv__registry_lookup(av->reg, id, &s, e)) != ST_OK)
         return st;
     if (id != av->prefix_id || !av->prefix[0]) {
         snprintf(av->prefix, sizeof(av->prefix), "Avro: schema id %" PRIu32, id);

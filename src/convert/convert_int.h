@@ -135,12 +135,42 @@ void conv__avro_set_http(struct conv__avro *av, conv_http_get_fn fn, void *ctx);
 enum status conv__avro_decode(struct conv__avro *av, const uint8_t *p, size_t n,
                               struct conv_doc *out, struct err *e);
 
-/* The default Schema Registry GET (libcurl; registry.c). @ctx is a struct conv__http. */
+/* The default Schema Registry GET (libcurl; registry.c). @ctx is a struct conv__http.
+ * @klass names the converter in errors ("AvroConverter"). */
 struct conv__http;
-struct conv__http *conv__http_new(struct err *e);
+struct conv__http *conv__http_new(const char *klass, struct err *e);
 void conv__http_free(struct conv__http *h);
 enum status conv__http_get(void *ctx, const char *url, const char *userinfo, struct buf *body,
                            long *http_status, struct err *e);
+
+/* --- Schema Registry framing, fetch and cache of compiled schemas (schemas.c) --- */
+/* What a registry-framed format brings: its names for messages, the registry's schemaType
+ * ("AVRO"; an answer without schemaType is Avro), and how its schema text compiles. */
+struct conv__registry_format {
+    const char *what;         /* message prefix: "Avro", "JSON Schema", "Protobuf" */
+    const char *klass;        /* config message prefix: "AvroConverter" */
+    const char *schema_type;  /* "AVRO", "JSON", "PROTOBUF" */
+    /* Compile schema text (not NUL-terminated; copy what you keep). NULL with @e set
+     * (ST_NOMEM, or anything else for a schema that cannot be used). */
+    void *(*compile)(const char *text, size_t n, struct err *e);
+    void (*free)(void *schema);
+};
+struct conv__registry;
+/* Reads schema.registry.url (comma-separated), basic.auth.credentials.source and
+ * basic.auth.user.info (or schema.registry.basic.auth.user.info) from @props. Owned
+ * (conv__registry_free); NULL with ST_CONFIG / ST_NOMEM. @f must outlive it. */
+struct conv__registry *conv__registry_new(const struct conv__registry_format *f, const char *const *props,
+                                          struct err *e);
+void conv__registry_free(struct conv__registry *r);
+void conv__registry_set_http(struct conv__registry *r, conv_http_get_fn fn, void *ctx);
+/* Check the Confluent framing of @p[0..n): magic 0x00 and a 4-byte big-endian id (ST_PARSE). */
+enum status conv__registry_frame(const struct conv__registry_format *f, const uint8_t *p, size_t n, uint32_t *id,
+                                 struct err *e);
+/* The compiled schema for @id (cached; fetched on a miss; 404s remembered for 5 s). Valid until
+ * the next lookup on @r that fetches (a full cache starts over) or conv__registry_free. Errors:
+ * ST_NOT_FOUND, ST_TYPE (another format's schema), ST_PARSE, ST_UNAVAILABLE, ST_AUTH,
+ * ST_UNSUPPORTED (schema references), ST_NOMEM. */
+enum status conv__registry_lookup(struct conv__registry *r, uint32_t id, const void **schema, struct err *e);
 
 /* Look up @key in NULL-terminated key,value @props. */
 const char *conv__prop(const char *const *props, const char *key);

@@ -15,13 +15,13 @@ struct conv__http {
     bool too_big;
 };
 
-struct conv__http *conv__http_new(struct err *e)
+struct conv__http *conv__http_new(const char *klass, struct err *e)
 {
     struct conv__http *h = mem_calloc(1, sizeof(*h));
 
     if (!h || !(h->curl = curl_easy_init())) {
         mem_free(h);
-        err_set(e, ST_NOMEM, "AvroConverter: cannot create an HTTP client");
+        err_set(e, ST_NOMEM, "%s: cannot create an HTTP client", klass);
         return NULL;
     }
     return h;
