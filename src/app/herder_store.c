@@ -536,6 +536,39 @@ static rd_kafka_conf_t *base_conf(struct herder *h, struct err *e)
     return conf;
 }
 
+/* librdkafka's own lines of the storage clients come through the herder's log in our format,
+ * never raw to stderr: its warnings as warnings, its errors and the rest at debug (the
+ * producer's errors reach store_error_cb, which warns once per event; the consumer's, when
+ * about partitions, come back as messages the reader logs). From librdkafka's threads; the
+ * opaque of both clients is the herder, which outlives them. */
+static void store_log_cb(const rd_kafka_t *rk, int level, const char *fac, const char *buf)
+{
+    struct herder *h = rd_kafka_opaque(rk);
+
+    if (!h)
+        return;
+    if (level == 4)
+        log_warn(&h->log, "Kafka %s: %s", fac, buf);
+    else
+        log_debug(&h->log, "Kafka %s: %s", fac, buf);
+}
+
+static void store_error_cb(rd_kafka_t *rk, int err, const char *reason, void *opaque)
+{
+    struct herder *h = opaque;
+
+    (void)rk;
+    log_warn(&h->log, "Kafka: %s: %s", rd_kafka_err2name((rd_kafka_resp_err_t)err), reason);
+}
+
+/* The callbacks and opaque every storage client has. */
+static void store_hooks(struct herder *h, rd_kafka_conf_t *conf)
+{
+    rd_kafka_conf_set_log_cb(conf, store_log_cb);
+    rd_kafka_conf_set_error_cb(conf, store_error_cb);
+    rd_kafka_conf_set_opaque(conf, h);
+}
+
 static bool conf_set(rd_kafka_conf_t *conf, const char *k, const char *v, struct err *e)
 {
     char es[256];
@@ -630,7 +663,7 @@ static enum status start_store(struct herder *h, struct err *e)
         !conf_set(pc, "enable.idempotence", "true", e) || !conf_set(pc, "linger.ms", "0", e))
         goto fail;
     rd_kafka_conf_set_dr_msg_cb(pc, dr_cb);
-    rd_kafka_conf_set_opaque(pc, h);
+    store_hooks(h, pc);
     h->prod = rd_kafka_new(RD_KAFKA_PRODUCER, pc, es, sizeof(es));
     if (!h->prod) {
         err_set(e, ST_CONFIG, "kafka producer: %s", es);
@@ -656,6 +689,7 @@ static enum status start_store(struct herder *h, struct err *e)
         !conf_set(cc, "enable.partition.eof", "true", e) || !conf_set(cc, "fetch.wait.max.ms", "50", e) ||
         !conf_set(cc, "auto.offset.reset", "earliest", e))
         goto fail;
+    store_hooks(h, cc);
     h->cons = rd_kafka_new(RD_KAFKA_CONSUMER, cc, es, sizeof(es));
     if (!h->cons) {
         err_set(e, ST_CONFIG, "kafka consumer: %s", es);

@@ -1,7 +1,8 @@
 /* tests/integration/distributed_failover_test.c: three `aerosink distributed` workers, a
  * connector created over REST on worker 1, 300,000 records, worker 2 killed with SIGKILL
  * mid-stream, worker 4 started: every record lands, every partition is committed to its end,
- * and the status shows tasks RUNNING on live workers only. */
+ * and the status shows tasks RUNNING on live workers only. Also: Kafka killed under a worker
+ * is reported in aerosink's log format only. */
 #include "../harness.h"
 #include "distributed_util.h"
 
@@ -103,7 +104,48 @@ TEST(kill_one_of_three_workers_mid_stream_and_lose_nothing)
     du_free(&u);
 }
 
+/* Until @needle is in worker @i's stderr (true), or @ms pass (false). */
+static bool wait_stderr(struct du *u, int i, const char *needle, int ms)
+{
+    uint64_t deadline = clock_mono_ms() + (uint64_t)ms;
+    for (;;) {
+        char *err = tu_proc_stderr(u->w[i]);
+        bool found = strstr(err, needle) != NULL;
+        mem_free(err);
+        if (found)
+            return true;
+        if (clock_mono_ms() >= deadline)
+            return false;
+        sleep_ms(100);
+    }
+}
+
+/* Kafka going away under a distributed worker: librdkafka's complaints about it from the
+ * herder's config/status clients come out as aerosink's log lines (a warning per event,
+ * librdkafka's own lines at --log-level debug, in our format), never as librdkafka's raw
+ * "%3|...|FAIL|" stderr lines (du_free fails on any). */
+TEST(kafka_gone_is_logged_in_aerosinks_format_only)
+{
+    struct du u;
+    const char *const debug[] = {"--log-level", "debug", NULL};
+
+    if (tu_kafka_is_real())
+        TEST_SKIP("stops the embedded Kafka");
+    du_start(&u, "gone", 1);
+    du_worker_opts(&u, 0, NULL, debug);
+    ASSERT_TRUE(wait_stderr(&u, 0, ": ready", 30000));   /* config and status topics read */
+    kill(tu_proc_pid(u.kafka), SIGKILL);                  /* connections refused from now on */
+    ASSERT_EQ_INT(tu_proc_wait(u.kafka, 5000), 128 + SIGKILL);
+    ASSERT_TRUE(wait_stderr(&u, 0, "] Kafka FAIL: ", 60000));   /* its own line, ours */
+    ASSERT_TRUE(wait_stderr(&u, 0, "[herder] Kafka: _TRANSPORT: ", 60000));
+    char *err = tu_proc_stderr(u.w[0]);
+    ASSERT_TRUE(tu_raw_librdkafka_line(err) == NULL);
+    mem_free(err);
+    du_free(&u);
+}
+
 TEST_LIST = {
     T(kill_one_of_three_workers_mid_stream_and_lose_nothing),
+    T(kafka_gone_is_logged_in_aerosinks_format_only),
     {0},
 };

@@ -202,8 +202,9 @@ static inline const char *du_mapping(struct du *u, const char *file, const char 
 }
 
 /* Start worker @i (0-based) listening on base_port + i, with @extra worker properties
- * ("k=v\n" lines, NULL: none); waits for its /health. */
-static inline void du_worker_with(struct du *u, int i, const char *extra)
+ * ("k=v\n" lines, NULL: none) and command-line options @opts (NULL-terminated, NULL: none);
+ * waits for its /health. */
+static inline void du_worker_opts(struct du *u, int i, const char *extra, const char *const *opts)
 {
     char name[32], text[3072];
     struct http r = {0};
@@ -230,7 +231,11 @@ static inline void du_worker_with(struct du *u, int i, const char *extra)
              "%s",
              u->bootstrap, u->group, u->cfg_topic, u->status_topic, u->sfx, u->base_port + i, extra ? extra : "");
     const char *props = tu_write_file(u->dir, name, text);
-    const char *argv[] = {tu_bin("aerosink"), "distributed", "--progress", "0", props, NULL};
+    const char *argv[16] = {tu_bin("aerosink"), "distributed", "--progress", "0"};
+    int n = 4;
+    for (int k = 0; opts && opts[k] && n < 14; k++)
+        argv[n++] = opts[k];
+    argv[n++] = props;
     u->w[i] = tu_proc_start(argv, NULL);
     if (!tu_proc_wait_line(u->w[i], "listening ", 30000, NULL, 0)) {
         char *err = tu_proc_stderr(u->w[i]);
@@ -243,6 +248,11 @@ static inline void du_worker_with(struct du *u, int i, const char *extra)
         sleep_ms(100);
     }
     buf_free(&r.body);
+}
+
+static inline void du_worker_with(struct du *u, int i, const char *extra)
+{
+    du_worker_opts(u, i, extra, NULL);
 }
 
 static inline void du_worker(struct du *u, int i)
@@ -261,9 +271,24 @@ static inline const char *du_connector_json(struct du *u, const char *name, int 
     return body;
 }
 
+/* Fails the test when worker @i printed a line of librdkafka's own (aerosink routes them
+ * through its log, in its format). */
+static inline void du_no_raw_librdkafka_lines(struct du *u, int i)
+{
+    char *err = tu_proc_stderr(u->w[i]);
+    const char *l = tu_raw_librdkafka_line(err);
+    if (l) {
+        size_t n = strlen(err);
+        TEST_FAIL("worker %d: a raw librdkafka log line in its stderr: %.80s\n---- stderr (tail) ----\n%s", i + 1,
+                  l, n > 6000 ? err + n - 6000 : err);
+    }
+    mem_free(err);
+}
+
 static inline void du_free(struct du *u)
 {
-    /* every worker still running stops cleanly on SIGTERM (under ASan: without leaks) */
+    /* every worker still running stops cleanly on SIGTERM (under ASan: without leaks); none
+     * printed a raw librdkafka line, running or not */
     for (int i = 0; i < DU_MAX_WORKERS; i++) {
         if (u->w[i] && tu_proc_running(u->w[i])) {
             int rc = tu_proc_stop(u->w[i], SIGTERM, 30000);
@@ -272,6 +297,8 @@ static inline void du_free(struct du *u)
                 TEST_FAIL("worker %d exited %d on SIGTERM:\n%s", i + 1, rc, err);
             }
         }
+        if (u->w[i])
+            du_no_raw_librdkafka_lines(u, i);
         tu_proc_free(u->w[i]);
     }
     tu_proc_free(u->kafka);

@@ -196,11 +196,11 @@ void sa_no_sanitizer_report(const char *who, const char *text)
  * routes those lines through its own log, so none may appear raw. */
 static void no_raw_librdkafka_lines(const char *text)
 {
-    for (const char *l = text; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL)
-        if (l[0] == '%' && l[1] >= '0' && l[1] <= '7' && l[2] == '|') {
-            dump_tail("aerosink", text);
-            sa_die("aerosink: a raw librdkafka log line in its stderr: %.80s", l);
-        }
+    const char *l = tu_raw_librdkafka_line(text);
+    if (l) {
+        dump_tail("aerosink", text);
+        sa_die("aerosink: a raw librdkafka log line in its stderr: %.80s", l);
+    }
 }
 
 char *sa_end(struct tu_proc *p, int sig, int want_rc, int timeout_ms)

@@ -222,6 +222,14 @@ static int decode_status(int st)
     return -1;
 }
 
+const char *tu_raw_librdkafka_line(const char *text)
+{
+    for (const char *l = text; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL)
+        if (l[0] == '%' && l[1] >= '0' && l[1] <= '7' && l[2] == '|')
+            return l;
+    return NULL;
+}
+
 int tu_proc_wait(struct tu_proc *p, int timeout_ms)
 {
     uint64_t deadline = clock_mono_ms() + (uint64_t)timeout_ms;

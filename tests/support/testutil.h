@@ -52,6 +52,10 @@ int tu_proc_wait(struct tu_proc *p, int timeout_ms);
 bool tu_proc_running(struct tu_proc *p);
 void tu_proc_free(struct tu_proc *p);
 
+/* The first line of @text that librdkafka printed itself ("%LEVEL|TIME|FAC|...", what it
+ * writes to stderr when no log callback is set), or NULL. */
+const char *tu_raw_librdkafka_line(const char *text);
+
 /* Run a command to completion; stdout+stderr captured into @out (owned, may be NULL).
  * Returns the exit code, 128+signal, or -1 on timeout. */
 int tu_run(const char *const argv[], int timeout_ms, char **out);
