@@ -49,7 +49,7 @@ FUZZ_SECONDS ?= 60
 
 .SECONDARY:
 
-.PHONY: all deps test test-run test-asan fuzz fuzz-build demo bench clean tests check-clang install \
+.PHONY: FORCE all deps test test-run test-asan fuzz fuzz-build demo bench clean tests check-clang install \
         install-tools uninstall man
 
 all: $(BUILD)/aerosink $(TOOLS)
@@ -60,6 +60,22 @@ deps:
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c $< -o $@
+
+# The git commit built (REST GET / "commit", `aerosink version`): 16 hex digits of HEAD when
+# this directory is the top of a git checkout (a worktree too), else "unknown" (a tarball,
+# even one unpacked inside another repository). $(BUILD)/commit.txt is rewritten only when
+# the value changes, so after a commit only version.o is rebuilt (and the binaries relinked).
+GIT_COMMIT := $(shell cdup=$$(git rev-parse --show-cdup 2>/dev/null) && [ -z "$$cdup" ] && \
+                git rev-parse --short=16 HEAD 2>/dev/null | grep -xE '[0-9a-f]{7,40}' || echo unknown)
+
+$(BUILD)/commit.txt: FORCE
+	@mkdir -p $(dir $@)
+	@echo '$(GIT_COMMIT)' | cmp -s - $@ || echo '$(GIT_COMMIT)' >$@
+
+$(BUILD)/obj/src/common/version.o: $(BUILD)/commit.txt
+$(BUILD)/obj/src/common/version.o: CFLAGS += -DAEROSINK_COMMIT='"$(GIT_COMMIT)"'
+
+FORCE:
 
 # aerospike-testd stands in for an Aerospike server in the tests and in `make bench`, where its
 # CPU shares the machine with aerosink: it is built for speed on the machine that runs it (a

@@ -461,7 +461,9 @@ def main(argv):
     if len(argv) != 2:
         sys.exit(__doc__)
     binary, outdir = argv
-    version = run(binary, "--version").strip()
+    # "aerosink 0.1.0 (commit ...)": the pages name the release, not the commit (which
+    # changes with every commit, the pages would never be current)
+    version = re.sub(r" \(commit [^)]*\)$", "", run(binary, "--version").strip())
     pages = {"aerosink.1": page_aerosink(binary, version),
              "aerosink-config.5": page_config(binary, version)}
     bad = 0

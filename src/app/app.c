@@ -10,14 +10,15 @@ static int cmd_version(int argc, char **argv, struct app_signals *sig)
 {
     (void)sig;
     if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
-        puts("usage: aerosink version\n\nPrints aerosink's version (also `aerosink --version`).");
+        puts("usage: aerosink version\n\nPrints aerosink's version and the git commit it was built from (\"unknown\"\n"
+             "when built outside a git checkout), as REST GET / answers them. Also `aerosink --version`.");
         return 0;
     }
     if (argc >= 2) {
         fprintf(stderr, "aerosink version: unexpected argument '%s' (it takes none)\n", argv[1]);
         return 2;
     }
-    printf("aerosink %s\n", AEROSINK_VERSION);
+    printf("aerosink %s (commit %s)\n", AEROSINK_VERSION, aerosink_commit());
     return 0;
 }
 

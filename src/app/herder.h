@@ -64,7 +64,9 @@ void herder_free(struct herder *h);
 /* Has the config topic been read up to where it ended at start? */
 bool herder_ready(struct herder *h);
 const char *herder_worker_id(const struct herder *h);
-const char *herder_cluster_id(struct herder *h);   /* "" when unknown */
+/* The Kafka cluster id into @out ("" when unknown): learned at start, else asked of the
+ * storage producer (1 s at most) until known, then cached. @thread any */
+void herder_cluster_id(struct herder *h, char *out, size_t cap);
 
 /* --- Reads (from what this worker has read from the topics) --- */
 enum status herder_list(struct herder *h, struct rest_strs *out, struct err *e);

@@ -771,9 +771,23 @@ fail:
     return NULL;
 }
 
-const char *herder_cluster_id(struct herder *h)
+void herder_cluster_id(struct herder *h, char *out, size_t cap)
 {
-    return h->cluster_id;
+    char *cid = NULL;
+
+    pthread_mutex_lock(&h->mu);
+    bool known = h->cluster_id[0] != '\0';
+    pthread_mutex_unlock(&h->mu);
+    if (!known && h->prod && (cid = rd_kafka_clusterid(h->prod, 1000)) != NULL) {
+        pthread_mutex_lock(&h->mu);
+        if (!h->cluster_id[0])
+            snprintf(h->cluster_id, sizeof(h->cluster_id), "%s", cid);
+        pthread_mutex_unlock(&h->mu);
+        rd_kafka_mem_free(h->prod, cid);
+    }
+    pthread_mutex_lock(&h->mu);
+    snprintf(out, cap, "%s", h->cluster_id);
+    pthread_mutex_unlock(&h->mu);
 }
 
 void herder_free(struct herder *h)

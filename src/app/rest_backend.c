@@ -474,7 +474,7 @@ static enum status d_server_info(void *ctx, struct rest_server_info *out, struct
     struct herder *h = dist_h(ctx, NULL);
     (void)e;
     if (h)
-        snprintf(out->kafka_cluster_id, sizeof(out->kafka_cluster_id), "%s", herder_cluster_id(h));
+        herder_cluster_id(h, out->kafka_cluster_id, sizeof(out->kafka_cluster_id));
     return ST_OK;
 }
 
@@ -841,6 +841,20 @@ static struct app_rest_local *s_find(struct app_rest_standalone *x, const char *
     return NULL;
 }
 
+/* GET /: the cluster id any connector's consumer learned (they share the worker's
+ * bootstrap.servers); "" until one has. */
+static enum status s_server_info(void *ctx, struct rest_server_info *out, struct err *e)
+{
+    struct app_rest_standalone *x = ctx;
+    (void)e;
+    for (size_t i = 0; i < x->n; i++) {
+        struct worker *w = x->conns[i].ac ? app_connector_worker(x->conns[i].ac) : NULL;
+        if (w && worker_kafka_cluster_id(w, out->kafka_cluster_id, sizeof(out->kafka_cluster_id)))
+            break;
+    }
+    return ST_OK;
+}
+
 static enum status s_list(void *ctx, struct rest_strs *out, struct err *e)
 {
     struct app_rest_standalone *x = ctx;
@@ -1129,6 +1143,7 @@ void app_rest_standalone_backend(struct app_rest_standalone *ctx, struct rest_ba
 {
     memset(b, 0, sizeof(*b));
     b->ctx = ctx;
+    b->server_info = s_server_info;
     b->list_connectors = s_list;
     b->connector_info = s_info;
     b->connector_config = s_config;

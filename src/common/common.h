@@ -23,6 +23,8 @@
 #include <stdint.h>
 
 #define AEROSINK_VERSION "0.1.0"
+/* The git commit built (16 hex digits), or "unknown" when built outside a git checkout. */
+const char *aerosink_commit(void);
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 #define MIN(a, b) ((a) < (b) ? (a) : (b))

@@ -504,6 +504,18 @@ bool kafka_watermarks(struct kafka_consumer *kc, const char *topic, int32_t part
            *lo >= 0 && *hi >= 0;
 }
 
+bool kafka_consumer_cluster_id(struct kafka_consumer *kc, char *out, size_t cap, int timeout_ms)
+{
+    char *id = kc && kc->rk ? rd_kafka_clusterid(kc->rk, timeout_ms) : NULL;
+    bool ok = id && *id && strlen(id) < cap;
+
+    if (ok)
+        memcpy(out, id, strlen(id) + 1);
+    if (id)
+        rd_kafka_mem_free(kc->rk, id);
+    return ok;
+}
+
 void kafka_consumer_close(struct kafka_consumer *kc)
 {
     if (kc && kc->rk)

@@ -110,6 +110,10 @@ bool kafka_watermarks(struct kafka_consumer *kc, const char *topic, int32_t part
 /* auto.offset.reset is earliest: a partition without a committed offset starts at its low
  * watermark (else at its end). */
 bool kafka_reset_earliest(const struct kafka_consumer *kc);
+/* The Kafka cluster id (from the metadata librdkafka keeps) into @out: waits at most
+ * @timeout_ms for a first metadata response (0: only what is known already, no wait). False
+ * when not known (no metadata yet, or a broker too old to tell). @thread any */
+bool kafka_consumer_cluster_id(struct kafka_consumer *kc, char *out, size_t cap, int timeout_ms);
 /* Leave the group (runs on_revoke for what is assigned). */
 void kafka_consumer_close(struct kafka_consumer *kc);
 void kafka_consumer_free(struct kafka_consumer *kc);

@@ -540,6 +540,7 @@ static void h_root(struct rq *r)
 
     memset(&si, 0, sizeof(si));
     snprintf(si.version, sizeof(si.version), "%s", AEROSINK_VERSION);
+    snprintf(si.commit, sizeof(si.commit), "%s", aerosink_commit());
     if (r->be->server_info && (st = r->be->server_info(r->be->ctx, &si, &e)) != ST_OK) {
         reply_status(r, st, &e);
         return;

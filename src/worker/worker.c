@@ -502,6 +502,22 @@ static void reap_zombies(struct worker *w)
     }
 }
 
+/* The cluster id, once librdkafka's metadata has it (no wait: only what it knows already). */
+static void learn_cluster_id(struct worker *w)
+{
+    if (!atomic_load_explicit(&w->cluster_id_known, memory_order_relaxed) &&
+        kafka_consumer_cluster_id(w->kc, w->cluster_id, sizeof(w->cluster_id), 0))
+        atomic_store_explicit(&w->cluster_id_known, true, memory_order_release);
+}
+
+bool worker_kafka_cluster_id(struct worker *w, char *out, size_t cap)
+{
+    if (!atomic_load_explicit(&w->cluster_id_known, memory_order_acquire))
+        return false;
+    snprintf(out, cap, "%s", w->cluster_id);
+    return true;
+}
+
 /* librdkafka's own lines, in our format and level: its errors are debug here (on_kafka_error
  * reports each as a warning already), its warnings warnings, the rest debug. */
 static void on_kafka_log(void *ctx, int level, const char *fac, const char *msg)
@@ -962,6 +978,7 @@ int worker_run(struct worker *w, volatile sig_atomic_t *stop)
 
         drain_outboxes(w);
         worker__outage_tick(w);
+        learn_cluster_id(w);
         if (w->cfg.exit_when_drained && !w->stopping && now - last_drain_check >= 250) {
             last_drain_check = now;
             drained_checks = drained(w) ? drained_checks + 1 : 0;

@@ -148,6 +148,9 @@ void worker_partitions(struct worker *w, worker_partition_cb cb, void *ctx);
  * taken still finish; partitions stay assigned. @thread any */
 void worker_set_paused(struct worker *w, bool paused);
 bool worker_is_paused(struct worker *w);
+/* The Kafka cluster id its consumer learned (REST GET /), copied into @out; false while not
+ * known yet. Looked up once, then cached. @thread any */
+bool worker_kafka_cluster_id(struct worker *w, char *out, size_t cap);
 /* Why the task failed ("" when it did not). */
 const char *worker_failure(struct worker *w);
 void worker_free(struct worker *w);

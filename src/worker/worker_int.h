@@ -235,6 +235,8 @@ struct worker {
     uint64_t starts_retry_ms;      /* learn_starts failed: not before then */
     uint64_t first_record_ms;
     bool user_paused;              /* paused by worker_set_paused (REST pause) */
+    char cluster_id[128];          /* written by the consumer thread before cluster_id_known */
+    _Atomic bool cluster_id_known; /* set once, never cleared */
     _Atomic bool target_paused;
     uint64_t pauses;
     bool stopping;

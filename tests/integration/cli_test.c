@@ -36,15 +36,31 @@ TEST(help_help_and_help_of_each_command)
     mem_free(out);
 }
 
+/* The commit this checkout is at (16 hex digits), or "unknown" outside a git checkout: what
+ * the Makefile gives the build. */
+static void head_commit(char *out, size_t cap)
+{
+    const char *argv[] = {"/bin/sh", "-c", "git rev-parse --short=16 HEAD 2>/dev/null", NULL};
+    char *o = NULL;
+    int rc = tu_run(argv, 10000, &o);
+    snprintf(out, cap, "%s", rc == 0 && o ? o : "unknown");
+    out[strcspn(out, "\n")] = '\0';
+    mem_free(o);
+}
+
 TEST(version_takes_no_arguments)
 {
-    char *out = NULL;
+    char *out = NULL, head[64], want[128];
 
+    /* the version and the commit built (make rebuilds version.o when HEAD moves) */
+    head_commit(head, sizeof(head));
+    snprintf(want, sizeof(want), "aerosink " AEROSINK_VERSION " (commit %s)\n", head);
+    ASSERT_EQ_STR(aerosink_commit(), head);
     ASSERT_EQ_INT(run("version", &out), 0);
-    ASSERT_EQ_STR(out, "aerosink " AEROSINK_VERSION "\n");
+    ASSERT_EQ_STR(out, want);
     mem_free(out);
     ASSERT_EQ_INT(run("--version", &out), 0);
-    ASSERT_EQ_STR(out, "aerosink " AEROSINK_VERSION "\n");
+    ASSERT_EQ_STR(out, want);
     mem_free(out);
     ASSERT_EQ_INT(run("version extra", &out), 2);   /* was accepted silently */
     ASSERT_EQ_STR(out, "aerosink version: unexpected argument 'extra' (it takes none)\n");

@@ -90,7 +90,12 @@ TEST(root_health_plugins_and_empty_lists)
     setup(&c);
     const struct conv_value *v = call(&c, "GET", "/", NULL, 200);
     ASSERT_EQ_STR(jstr(c.d, v, "version"), AEROSINK_VERSION);
-    ASSERT_TRUE(jget(c.d, v, "commit") && jget(c.d, v, "kafka_cluster_id"));
+    /* Kafka Connect's three fields, none empty: the build's git commit (as `aerosink version`
+     * shows it) and the id of the Kafka cluster the worker stores its configs in */
+    ASSERT_EQ_STR(jstr(c.d, v, "commit"), aerosink_commit());
+    ASSERT_CMP_INT(strlen(jstr(c.d, v, "commit")), >=, 7);
+    ASSERT_CMP_INT(strlen(jstr(c.d, v, "kafka_cluster_id")), >, 0);
+    ASSERT_EQ_STR(jstr(c.d, v, "kafka_cluster_id"), du_kafka_cluster_id(c.u.bootstrap));
     v = call(&c, "GET", "/health", NULL, 200);
     ASSERT_EQ_STR(jstr(c.d, v, "status"), "healthy");
     v = call(&c, "GET", "/connectors", NULL, 200);

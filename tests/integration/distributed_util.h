@@ -7,6 +7,7 @@
 #define AEROSINK_DISTRIBUTED_UTIL_H
 
 #include <curl/curl.h>
+#include <librdkafka/rdkafka.h>
 #include <signal.h>
 
 #include "../../src/convert/convert.h"
@@ -129,6 +130,35 @@ static inline long jcount(const struct conv_doc *d, const struct conv_value *v, 
 {
     const struct conv_value *x = jget(d, v, path);
     return x && (x->type == CONV_LIST || x->type == CONV_MAP) ? (long)x->count : -1;
+}
+
+/* --- Kafka --- */
+
+static inline void du_quiet_log_(const rd_kafka_t *rk, int level, const char *fac, const char *buf)
+{
+    (void)rk, (void)level, (void)fac, (void)buf;
+}
+
+/* The cluster id of the Kafka at @bootstrap, asked by a client of the test's own ("" when
+ * it does not answer in 10 s). Returns a static buffer. */
+static inline const char *du_kafka_cluster_id(const char *bootstrap)
+{
+    static char id[128];
+    char es[256];
+    rd_kafka_conf_t *conf = rd_kafka_conf_new();
+    id[0] = '\0';
+    rd_kafka_conf_set(conf, "bootstrap.servers", bootstrap, es, sizeof(es));
+    rd_kafka_conf_set_log_cb(conf, du_quiet_log_);
+    rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, es, sizeof(es));
+    if (!rk)
+        TEST_FAIL("kafka client: %s", es);
+    char *cid = rd_kafka_clusterid(rk, 10000);
+    if (cid) {
+        snprintf(id, sizeof(id), "%s", cid);
+        rd_kafka_mem_free(rk, cid);
+    }
+    rd_kafka_destroy(rk);
+    return id;
 }
 
 /* --- A cluster --- */

@@ -127,6 +127,13 @@ TEST(standalone_serves_the_read_endpoints_and_pause_resume)
     e2e_produce(s.u.bootstrap, s.u.topic, n, 3, "c-%d", value_of, NULL);
     ASSERT_EQ_INT(e2e_wait_objects(s.u.hosts, "test", s.u.set, n, 60000), n);
 
+    /* GET /, now that the consumer has read from Kafka: the build's commit and the cluster's id */
+    v = get(&s, "GET", "/", 200);
+    ASSERT_EQ_STR(jstr(s.d, v, "commit"), aerosink_commit());
+    ASSERT_CMP_INT(strlen(jstr(s.d, v, "commit")), >=, 7);
+    ASSERT_CMP_INT(strlen(jstr(s.d, v, "kafka_cluster_id")), >, 0);
+    ASSERT_EQ_STR(jstr(s.d, v, "kafka_cluster_id"), du_kafka_cluster_id(s.u.bootstrap));
+
     /* pause: nothing more is written; resume: the rest arrives */
     get(&s, "PUT", "/connectors/clicks-sink/pause", 202);
     snprintf(want, sizeof(want), "PAUSED@%s", s.id);
