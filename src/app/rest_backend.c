@@ -30,47 +30,75 @@ struct cfg_props *app_props_from_kvs(const char *display, const struct rest_kvs 
     return p;
 }
 
-/* The error diagnostics of @d in one message: "; "-separated, or (@connect) as Kafka Connect
- * words a refused connector config: a count line, one error per line, and where to see them. */
-static enum status diags_to_err(const struct cfg_diags *d, bool connect, struct err *e)
+/* The error diagnostics of @d as one text of at most @limit bytes, into @b: "; "-separated,
+ * or (@connect) as Kafka Connect words a refused connector config: a count line, one error
+ * per line, and where to see them. Errors that do not fit are counted: " (and N more
+ * problems)". Returns true when every error is there in full. */
+static bool diags_text(const struct cfg_diags *d, bool connect, size_t limit, struct buf *b)
 {
     static const char tail[] = "\nYou can also find the above list of errors at the endpoint "
                                "`/connector-plugins/{connectorType}/config/validate`";
-    struct buf b = BUF_INIT, one = BUF_INIT;
-    size_t shown = 0, limit = ERR_MSG_LEN - 40 - (connect ? sizeof(tail) : 0);
+    struct buf one = BUF_INIT;
+    size_t shown = 0;
+    bool cut = false;
 
-    if (!d->errors) {
-        err_clear(e);
-        return ST_OK;
-    }
+    limit -= 40 + (connect ? sizeof(tail) : 0);   /* room for the count and the tail */
     if (connect)
-        buf_printf(&b, "Connector configuration is invalid and contains the following %zu error(s):\n",
+        buf_printf(b, "Connector configuration is invalid and contains the following %zu error(s):\n",
                    d->errors);
     for (size_t i = 0; i < d->n; i++) {
         if (d->v[i].sev != CFG_SEV_ERROR)
             continue;
         buf_reset(&one);
         cfg_diag_format(&d->v[i], &one);
-        if (shown && b.len + 2 + one.len > limit)
-            break;
+        if (b->len + 2 + one.len > limit) {
+            if (shown || b->len + 2 >= limit)
+                break;
+            one.len = limit - b->len - 2;   /* the first error, cut, rather than none */
+            cut = true;
+        }
         if (shown)
-            buf_append_str(&b, connect ? "\n" : "; ");
-        buf_append(&b, one.p, one.len);
+            buf_append_str(b, connect ? "\n" : "; ");
+        buf_append(b, one.p, one.len);
         shown++;
     }
     if (shown < d->errors)
-        buf_printf(&b, " (and %zu more problem%s)", d->errors - shown, d->errors - shown == 1 ? "" : "s");
+        buf_printf(b, " (and %zu more problem%s)", d->errors - shown, d->errors - shown == 1 ? "" : "s");
     if (connect)
-        buf_append_str(&b, tail);
-    err_set(e, ST_CONFIG, "%s", buf_cstr(&b));
-    buf_free(&b);
+        buf_append_str(b, tail);
     buf_free(&one);
+    return shown == d->errors && !cut;
+}
+
+/* The error diagnostics of @d into @e (bounded by ERR_MSG_LEN) and, when @whole is not NULL
+ * and the text does not fit @e, the whole of it (up to APP_REFUSED_MAX) into @whole. */
+static enum status diags_to_err(const struct cfg_diags *d, bool connect, struct buf *whole, struct err *e)
+{
+    struct buf b = BUF_INIT;
+
+    if (!d->errors) {
+        err_clear(e);
+        return ST_OK;
+    }
+    bool complete = diags_text(d, connect, ERR_MSG_LEN, &b);
+    err_set(e, ST_CONFIG, "%s", buf_cstr(&b));
+    if (whole && !complete) {
+        buf_reset(whole);
+        diags_text(d, connect, APP_REFUSED_MAX, whole);
+        buf_cstr(whole);
+    }
+    buf_free(&b);
     return ST_CONFIG;
 }
 
 enum status app_diags_to_err(const struct cfg_diags *d, struct err *e)
 {
-    return diags_to_err(d, false, e);
+    return diags_to_err(d, false, NULL, e);
+}
+
+enum status app_diags_refusal(const struct cfg_diags *d, struct buf *whole, struct err *e)
+{
+    return diags_to_err(d, true, whole, e);
 }
 
 enum status app_check_connector(const struct cfg_worker *w, const char *name, const struct rest_kvs *config,
@@ -513,7 +541,7 @@ static enum status store_config(struct app_rest_dist *x, const char *name, const
     enum status st = h ? app_check_connector(x->w, name, config, 0, &stored, &d) : ST_UNAVAILABLE;
 
     if (st == ST_CONFIG)
-        diags_to_err(&d, true, e);   /* the 400 of POST/PUT config, in Connect's words */
+        app_diags_refusal(&d, &out->refused, e);   /* the 400 of POST/PUT config, in Connect's words */
     else if (st != ST_OK && st != ST_UNAVAILABLE)
         err_set(e, st, "connector %s: checking its config", name);
     if (st == ST_OK)

@@ -17,6 +17,10 @@
 #include "config/config.h"
 #include "rest/rest.h"
 
+/* The longest message of a REST 400 for a refused connector config (every error, one per
+ * line; what does not fit is counted, "(and N more problems)"). */
+#define APP_REFUSED_MAX (64u * 1024)
+
 /* The class and the task class we announce. */
 #define APP_TASK_CLASS "com.aerospike.connect.kafka.inbound.AerospikeSinkTask"
 
@@ -32,9 +36,14 @@ struct cfg_props *app_props_from_kvs(const char *display, const struct rest_kvs 
 enum status app_check_connector(const struct cfg_worker *w, const char *name,
                                 const struct rest_kvs *config, unsigned load_flags,
                                 struct rest_kvs *stored, struct cfg_diags *d);
-/* Every error (then warnings) as "file:line:col: key: message; ..." into @e, ST_CONFIG.
+/* Every error as "file:line:col: key: message; ..." into @e, ST_CONFIG.
  * Truncated to what struct err holds, ending with "(and N more problems)". */
 enum status app_diags_to_err(const struct cfg_diags *d, struct err *e);
+/* The 400 message of a refused connector config in Kafka Connect's words (a count line, every
+ * error on a line of its own, where to see them) into @e, ST_CONFIG; when that does not hold
+ * all of it, also the whole text into @whole (replaced): at most APP_REFUSED_MAX bytes, the
+ * errors that do not fit counted, "(and N more problems)". */
+enum status app_diags_refusal(const struct cfg_diags *d, struct buf *whole, struct err *e);
 
 /* --- distributed --- */
 struct app_rest_dist {

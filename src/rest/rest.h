@@ -90,6 +90,10 @@ struct rest_connector_info {
     enum rest_conn_type type;
     int32_t *tasks;
     size_t n_tasks, cap_tasks;
+    /* Set by a create/put/patch refused with ST_CONFIG when its message does not fit a struct
+     * err (every problem of a refused config): the whole "message" of the 400 answer, used
+     * instead of e->msg. Empty otherwise; freed by rest_info_free. */
+    struct buf refused;
 };
 enum status rest_info_add_task(struct rest_connector_info *ci, int32_t task);
 void rest_info_free(struct rest_connector_info *ci);

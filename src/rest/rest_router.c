@@ -155,6 +155,16 @@ static void reply_status(struct rq *r, enum status st, const struct err *e)
     }
 }
 
+/* A create/put/patch that failed: the backend's whole message when it gave one longer than
+ * a struct err holds (@ci->refused), else as reply_status. */
+static void reply_write_failure(struct rq *r, enum status st, const struct err *e, struct rest_connector_info *ci)
+{
+    if (ci->refused.len)
+        reply_error(r, http_code(st, r->route ? r->route->kind : K_NONE), "%s", buf_cstr(&ci->refused));
+    else
+        reply_status(r, st, e);
+}
+
 /* A backend function the application left NULL. */
 static bool missing(struct rq *r, const void *fn)
 {
@@ -754,7 +764,7 @@ static void h_create(struct rq *r)
         goto out;
     r->name = name;
     if ((st = r->be->create_connector(r->be->ctx, name, &cfg, init, &ci, &e)) != ST_OK) {
-        reply_status(r, st, &e);
+        reply_write_failure(r, st, &e, &ci);
         goto out;
     }
     set_location(r, name);
@@ -849,7 +859,7 @@ static void h_put_config(struct rq *r)
         !valid_name(r, r->name))
         goto out;
     if ((st = r->be->put_connector_config(r->be->ctx, r->name, &cfg, &created, &ci, &e)) != ST_OK) {
-        reply_status(r, st, &e);
+        reply_write_failure(r, st, &e, &ci);
         goto out;
     }
     if (created)
@@ -882,7 +892,7 @@ static void h_patch_config(struct rq *r)
         goto out;
     }
     if ((st = r->be->patch_connector_config(r->be->ctx, r->name, &patch, &ci, &e)) != ST_OK)
-        reply_status(r, st, &e);
+        reply_write_failure(r, st, &e, &ci);
     else
         reply_info(r, 200, r->name, &ci);
 out:

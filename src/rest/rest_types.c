@@ -208,6 +208,7 @@ void rest_info_free(struct rest_connector_info *ci)
         return;
     rest_kvs_free(&ci->config);
     mem_free(ci->tasks);
+    buf_free(&ci->refused);
     memset(ci, 0, sizeof(*ci));
 }
 

@@ -4,6 +4,8 @@
  * answers do not depend on the cluster size. Sink offsets: GET lists the consumer group's
  * committed offsets, PATCH commits new ones once the connector is STOPPED and the resumed task
  * starts from them. */
+#include <sys/stat.h>
+
 #include "../harness.h"
 #include "distributed_util.h"
 
@@ -27,14 +29,19 @@ static const struct conv_value *call(struct ctx *c, const char *method, const ch
     return *b == '{' || *b == '[' ? json_root(c->d, b) : NULL;
 }
 
-/* Connect's error body: {"error_code": code, "message": "..."}; returns the message. */
+/* Connect's error body: {"error_code": code, "message": "..."}; returns the message, whole
+ * (a static buffer valid until the next call). */
 static const char *error_of(struct ctx *c, const char *method, const char *path, const char *body, long want)
 {
+    static char msg[128 * 1024];
     const struct conv_value *root = call(c, method, path, body, want);
     const struct conv_value *ec = jget(c->d, root, "error_code");
     ASSERT_TRUE(ec && ec->type == CONV_INT && ec->i == want);
     ASSERT_EQ_INT(jcount(c->d, root, ""), 2);
-    return jstr(c->d, root, "message");
+    const struct conv_value *m = jget(c->d, root, "message");
+    ASSERT_TRUE(m && m->type == CONV_STRING && m->s.n < sizeof(msg));
+    snprintf(msg, sizeof(msg), "%.*s", (int)m->s.n, m->s.p);
+    return msg;
 }
 
 static void setup(struct ctx *c)
@@ -140,22 +147,42 @@ TEST(create_rejects_bad_json_invalid_configs_and_unknown_classes)
     setup(&c);
     ASSERT_CMP_INT(strlen(error_of(&c, "POST", "/connectors", "{\"name\":\"x\",\"config\":{", 400)), >, 0);
     ASSERT_CMP_INT(strlen(error_of(&c, "POST", "/connectors", "[1,2]", 400)), >, 0);
-    /* a mapping with a 16-byte bin name: the checker's file:line:col message */
-    const char *bad = du_mapping(&c.u, "bad.yml", "        type: multi-bins\n        map:\n"
-                                                  "          sixteen_bytes_xx: {source: value-field, field-name: a}\n"
-                                                  "          sixteen_bytes_yy: {source: value-field, field-name: b}\n");
+    /* a mapping with six 16-byte bin names, in a directory with a long name: the checker's
+     * file:line:col message for every one of them, far more than a struct err holds */
+    char sub[1024], bins[1024], path[1024];
+    size_t len = 0;
+    snprintf(sub, sizeof(sub), "%s/%s", c.u.dir, "deployments-aerospike-kafka-inbound-configs-production-eu");
+    ASSERT_EQ_INT(mkdir(sub, 0755), 0);
+    len += (size_t)snprintf(bins, sizeof(bins), "        type: multi-bins\n        map:\n");
+    for (char b = 'a'; b <= 'f'; b++)
+        len += (size_t)snprintf(bins + len, sizeof(bins) - len,
+                                "          sixteen_bytes_x%c: {source: value-field, field-name: %c}\n", b, b);
+    snprintf(path, sizeof(path), "%s/bad.yml", sub + strlen(c.u.dir) + 1);
+    const char *bad = du_mapping(&c.u, path, bins);
     snprintf(c.body, sizeof(c.body), "%s", du_connector_json(&c.u, "ev", 1, bad));
     const char *msg = error_of(&c, "POST", "/connectors", c.body, 400);
-    /* Connect's words: the count, one error per line, where to find them */
-    ASSERT_CONTAINS(msg, "Connector configuration is invalid and contains the following 2 error(s):\n");
-    ASSERT_CONTAINS(msg, "bad.yml:16:11:");
-    ASSERT_CONTAINS(msg, "sixteen_bytes_xx");
-    /* the second error's line, unless this run's long temporary path left room only for a
-     * count of it (error messages are bounded) */
-    if (!strstr(msg, "bad.yml:17:11:"))
-        ASSERT_CONTAINS(msg, "(and 1 more problem)");
+    /* Connect's words: the count, one error per line (each of them), where to find them */
+    ASSERT_CONTAINS(msg, "Connector configuration is invalid and contains the following 6 error(s):\n");
+    for (int i = 0; i < 6; i++) {
+        char want[64];
+        snprintf(want, sizeof(want), "bad.yml:%d:11:", 16 + i);
+        ASSERT_CONTAINS(msg, want);
+        snprintf(want, sizeof(want), "sixteen_bytes_x%c", 'a' + i);
+        ASSERT_CONTAINS(msg, want);
+    }
+    ASSERT_CMP_INT(strlen(msg), >, 512);
+    ASSERT_TRUE(strstr(msg, "more problem") == NULL);
     ASSERT_CONTAINS(msg, "\nYou can also find the above list of errors at the endpoint "
                          "`/connector-plugins/{connectorType}/config/validate`");
+    /* PUT of the same config: the same whole list */
+    char put[2048];
+    const char *cfg = strstr(c.body, "\"config\":");
+    ASSERT_TRUE(cfg != NULL);
+    snprintf(put, sizeof(put), "%.*s", (int)(strlen(cfg + 9) - 1), cfg + 9);   /* the inner object */
+    msg = error_of(&c, "PUT", "/connectors/ev/config", put, 400);
+    ASSERT_CONTAINS(msg, "contains the following 6 error(s):\n");
+    ASSERT_CONTAINS(msg, "bad.yml:21:11:");
+    ASSERT_TRUE(strstr(msg, "more problem") == NULL);
     /* a missing mapping file */
     snprintf(c.body, sizeof(c.body), "%s", du_connector_json(&c.u, "ev", 1, "/nonexistent/m.yml"));
     ASSERT_CONTAINS(error_of(&c, "POST", "/connectors", c.body, 400), "/nonexistent/m.yml");
@@ -176,7 +203,7 @@ TEST(create_rejects_bad_json_invalid_configs_and_unknown_classes)
              "\"aerospike.config.file\":\"%s\"}", CLASS, c.u.topic, bad);
     v = call(&c, "PUT", "/connector-plugins/AerospikeSinkConnector/config/validate", c.body, 200);
     ASSERT_EQ_STR(jstr(c.d, v, "name"), CLASS);
-    ASSERT_EQ_INT(jget(c.d, v, "error_count")->i, 2);   /* messages (two bins), not keys */
+    ASSERT_EQ_INT(jget(c.d, v, "error_count")->i, 6);   /* messages (six bins), not keys */
     ASSERT_CMP_INT(jcount(c.d, v, "groups"), >=, 1);
     ASSERT_CONTAINS(http_body(&c.r), "\"name\":\"aerospike.config.file\"");
     ASSERT_CONTAINS(http_body(&c.r), "bad.yml:16:11:");
