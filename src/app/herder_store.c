@@ -507,7 +507,7 @@ void herder__flush(struct herder *h, int timeout_ms)
  * Setup
  * ------------------------------------------------------------------------------------ */
 
-static rd_kafka_conf_t *base_conf(struct herder *h, struct err *e)
+static rd_kafka_conf_t *base_conf(struct herder *h, enum kafka_client client, struct err *e)
 {
     const struct cfg_worker *w = h->o.worker;
     rd_kafka_conf_t *conf = rd_kafka_conf_new();
@@ -526,7 +526,7 @@ static rd_kafka_conf_t *base_conf(struct herder *h, struct err *e)
         kv[k++] = w->client.v[i].key;
         kv[k++] = w->client.v[i].value;
     }
-    st = kafka_conf_apply(conf, kv, e);
+    st = kafka_conf_apply(conf, kv, client, e);
     mem_free(kv);
     if (st != ST_OK) {
         err_prefix(e, "%s", w->props->file);
@@ -659,7 +659,7 @@ static enum status start_store(struct herder *h, struct err *e)
 
     if (sp && (!str_to_i64(sp, strlen(sp), &want_status_parts) || want_status_parts < 1))
         want_status_parts = 5;
-    if (!(pc = base_conf(h, e)) || !conf_set(pc, "acks", "all", e) ||
+    if (!(pc = base_conf(h, KAFKA_CLIENT_PRODUCER, e)) || !conf_set(pc, "acks", "all", e) ||
         !conf_set(pc, "enable.idempotence", "true", e) || !conf_set(pc, "linger.ms", "0", e))
         goto fail;
     rd_kafka_conf_set_dr_msg_cb(pc, dr_cb);
@@ -684,7 +684,7 @@ static enum status start_store(struct herder *h, struct err *e)
     }
 
     snprintf(gid, sizeof(gid), "aerosink-store-%s", h->id);
-    if (!(cc = base_conf(h, e)) || !conf_set(cc, "group.id", gid, e) ||
+    if (!(cc = base_conf(h, KAFKA_CLIENT_CONSUMER, e)) || !conf_set(cc, "group.id", gid, e) ||
         !conf_set(cc, "enable.auto.commit", "false", e) || !conf_set(cc, "enable.auto.offset.store", "false", e) ||
         !conf_set(cc, "enable.partition.eof", "true", e) || !conf_set(cc, "fetch.wait.max.ms", "50", e) ||
         !conf_set(cc, "auto.offset.reset", "earliest", e))

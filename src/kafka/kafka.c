@@ -33,13 +33,14 @@ static void apply_note(void *ctx, size_t pair, enum kafka_conf_problem what, con
     err_set(ac->e, ST_CONFIG, "%s: %s", ac->props[2 * pair], msg);
 }
 
-enum status kafka_conf_apply(rd_kafka_conf_t *conf, const char *const *props, struct err *e)
+enum status kafka_conf_apply(rd_kafka_conf_t *conf, const char *const *props, enum kafka_client client,
+                             struct err *e)
 {
     struct apply_ctx ac = {props, e, false};
     struct kafka__props tp;
     char errstr[512];
 
-    if (kafka__props_translate(props, &tp, apply_note, &ac)) {
+    if (kafka__props_translate(props, client, &tp, apply_note, &ac)) {
         kafka__props_free(&tp);
         return ST_CONFIG;
     }
@@ -65,7 +66,7 @@ size_t kafka_conf_check(const char *const *props, kafka_conf_bad_cb bad, void *c
 {
     rd_kafka_conf_t *conf = rd_kafka_conf_new();
     struct kafka__props tp;
-    size_t n_bad = kafka__props_translate(props, &tp, bad, ctx);
+    size_t n_bad = kafka__props_translate(props, KAFKA_CLIENT_ANY, &tp, bad, ctx);
     char errstr[512];
 
     for (size_t i = 0; i < tp.n; i++) {
@@ -244,8 +245,9 @@ struct kafka_consumer *kafka_consumer_new(const struct kafka_consumer_config *cc
         err_set(e, ST_CONFIG, "client.id: %s", errstr);
         goto fail;
     }
-    if (kafka_conf_apply(conf, defaults, e) != ST_OK || kafka_conf_apply(conf, cc->props, e) != ST_OK ||
-        kafka_conf_apply(conf, fixed, e) != ST_OK)
+    if (kafka_conf_apply(conf, defaults, KAFKA_CLIENT_CONSUMER, e) != ST_OK ||
+        kafka_conf_apply(conf, cc->props, KAFKA_CLIENT_CONSUMER, e) != ST_OK ||
+        kafka_conf_apply(conf, fixed, KAFKA_CLIENT_CONSUMER, e) != ST_OK)
         goto fail;
     {
         char v[32];
@@ -563,8 +565,9 @@ struct kafka_group *kafka_group_new(const char *bootstrap, const char *group_id,
         err_set(e, ST_CONFIG, "group %s: bootstrap.servers/group.id: %s", group_id, errstr);
         goto fail;
     }
-    if (kafka_conf_apply(conf, defaults, e) != ST_OK || kafka_conf_apply(conf, props, e) != ST_OK ||
-        kafka_conf_apply(conf, fixed, e) != ST_OK)
+    if (kafka_conf_apply(conf, defaults, KAFKA_CLIENT_CONSUMER, e) != ST_OK ||
+        kafka_conf_apply(conf, props, KAFKA_CLIENT_CONSUMER, e) != ST_OK ||
+        kafka_conf_apply(conf, fixed, KAFKA_CLIENT_CONSUMER, e) != ST_OK)
         goto fail;
     len = sizeof(kg->group);
     if (rd_kafka_conf_get(conf, "group.id", kg->group, &len) != RD_KAFKA_CONF_OK)
@@ -842,7 +845,8 @@ static struct kafka_producer *producer_new(const char *bootstrap, const char *co
         err_set(e, ST_CONFIG, "bootstrap.servers: %s", errstr);
         goto fail;
     }
-    if (kafka_conf_apply(conf, fixed, e) != ST_OK || kafka_conf_apply(conf, props, e) != ST_OK)
+    if (kafka_conf_apply(conf, fixed, KAFKA_CLIENT_PRODUCER, e) != ST_OK ||
+        kafka_conf_apply(conf, props, KAFKA_CLIENT_PRODUCER, e) != ST_OK)
         goto fail;
     rd_kafka_conf_set_dr_msg_cb(conf, dr_cb);
     rd_kafka_conf_set_log_cb(conf, quiet_log_cb);

@@ -177,11 +177,17 @@ enum status kafka_produce_async(struct kafka_producer *kp, const char *topic, in
 /* Serve delivery callbacks; waits up to @timeout_ms for one. Returns how many ran. */
 int kafka_producer_poll(struct kafka_producer *kp, int timeout_ms);
 
-/* Apply NULL-terminated key,value pairs to a librdkafka conf; e names the bad key. Java client
- * names and values (Kafka Connect's `consumer.*` files) are translated first, as
- * kafka_conf_check does (see docs/operations.md "From the Java connector"); a Java setting
+/* The client a configuration is for: a few Java settings are one client's (buffer.memory is
+ * the producer's queue) or map to different librdkafka settings per client.
+ * KAFKA_CLIENT_ANY: translated as for both (what `aerosink check` tries). */
+enum kafka_client { KAFKA_CLIENT_ANY, KAFKA_CLIENT_CONSUMER, KAFKA_CLIENT_PRODUCER };
+
+/* Apply NULL-terminated key,value pairs to a librdkafka conf for a @client; e names the bad
+ * key. Java client names and values (Kafka Connect's `consumer.*` files) are translated first,
+ * as kafka_conf_check does (see docs/operations.md "From the Java connector"); a Java setting
  * without effect is not an error (kafka_conf_check reports it as a warning). */
-enum status kafka_conf_apply(rd_kafka_conf_t *conf, const char *const *props, struct err *e);
+enum status kafka_conf_apply(rd_kafka_conf_t *conf, const char *const *props, enum kafka_client client,
+                             struct err *e);
 
 /* Check client settings without making a client: the NULL-terminated key,value pairs of @props
  * are translated and applied to a scratch librdkafka configuration, as kafka_conf_apply does.

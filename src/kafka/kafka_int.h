@@ -28,7 +28,7 @@ struct kafka__props {
  * store's path may appear; JAAS errors name option numbers, never text after a value).
  * @out gets what to give librdkafka, in order (pairs in error are left out): free it with
  * kafka__props_free, also after an error. Returns the number of errors. */
-size_t kafka__props_translate(const char *const *props, struct kafka__props *out,
+size_t kafka__props_translate(const char *const *props, enum kafka_client client, struct kafka__props *out,
                               kafka_conf_bad_cb note, void *ctx);
 void kafka__props_free(struct kafka__props *out);
 

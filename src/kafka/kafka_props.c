@@ -24,6 +24,14 @@ enum rule {
     R_KEYSTORE,        /* ssl.keystore.location, by ssl.keystore.type */
     R_TRUSTSTORE_AUX,  /* ssl.truststore.type, ssl.truststore.password */
     R_KEYSTORE_AUX,    /* ssl.keystore.type */
+    R_PRODUCER_KBYTES, /* buffer.memory: the producer's queue, bytes -> @to in KiB (consumers: none) */
+    R_PRODUCER_ONLY,   /* a producer setting of librdkafka's that Java's consumer has too: left
+                        * out of a consumer's configuration */
+    R_REQUEST_TIMEOUT, /* request.timeout.ms: @to (socket.timeout.ms) for every client, and the
+                        * producer's own request.timeout.ms */
+    R_TLS_VERSIONS,    /* ssl.enabled.protocols: no librdkafka setting; refused when it would
+                        * allow less than OpenSSL does */
+    R_JAVA_CLASS,      /* refused: @why (a Java class that would have done something) */
 };
 
 static const struct java_prop {
@@ -71,14 +79,72 @@ static const struct java_prop {
      "Java security providers cannot be loaded (TLS is OpenSSL's)"},
     {"client.dns.lookup", R_NO_EFFECT, NULL,
      "librdkafka tries every address a broker name resolves to (as use_all_dns_ips)"},
+    {"buffer.memory", R_PRODUCER_KBYTES, "queue.buffering.max.kbytes", NULL},
+    {"retry.backoff.ms", R_PRODUCER_ONLY, NULL, NULL},
+    {"request.timeout.ms", R_REQUEST_TIMEOUT, "socket.timeout.ms", NULL},
+    {"retry.backoff.max.ms", R_NO_EFFECT, NULL,
+     "librdkafka 2.0.2 waits retry.backoff.ms between retries, without growing it to a maximum"},
+    {"socket.connection.setup.timeout.max.ms", R_NO_EFFECT, NULL,
+     "librdkafka has one connection setup timeout, socket.connection.setup.timeout.ms"},
+    {"metadata.max.idle.ms", R_NO_EFFECT, NULL,
+     "librdkafka keeps the metadata of the topics it uses (metadata.max.age.ms)"},
+    {"enable.metrics.push", R_NO_EFFECT, NULL, "librdkafka 2.0.2 does not push client metrics (KIP-714)"},
+    {"ssl.protocol", R_NO_EFFECT, NULL,
+     "OpenSSL negotiates the highest TLS version both sides offer (TLS 1.2 or 1.3 with OpenSSL 3); "
+     "librdkafka 2.0.2 has no setting for it"},
+    {"ssl.enabled.protocols", R_TLS_VERSIONS, NULL, NULL},
+    {"ssl.keymanager.algorithm", R_NO_EFFECT, NULL, "Java key manager factories do not exist in OpenSSL"},
+    {"ssl.trustmanager.algorithm", R_NO_EFFECT, NULL,
+     "Java trust manager factories do not exist in OpenSSL (certificates are checked by OpenSSL)"},
+    {"ssl.secure.random.implementation", R_NO_EFFECT, NULL, "OpenSSL uses its own random generator"},
+    {"ssl.provider", R_NO_EFFECT, NULL, "Java security providers cannot be loaded (TLS is OpenSSL's)"},
+    {"ssl.engine.factory.class", R_JAVA_CLASS, NULL,
+     "a Java SSL engine factory cannot be loaded (TLS is OpenSSL's): remove it and set the ssl.* "
+     "settings it stood for"},
+    {"sasl.login.class", R_JAVA_CLASS, NULL,
+     "a Java login class cannot be loaded: remove it (librdkafka logs in by sasl.mechanism; "
+     "OAUTHBEARER with sasl.oauthbearer.method=oidc)"},
+    {"sasl.login.callback.handler.class", R_JAVA_CLASS, NULL,
+     "a Java login callback handler cannot be loaded: remove it and, for OAUTHBEARER from an OIDC "
+     "token endpoint, set sasl.oauthbearer.method=oidc with sasl.oauthbearer.client.id, "
+     "sasl.oauthbearer.client.secret, sasl.oauthbearer.token.endpoint.url (and sasl.oauthbearer.scope)"},
+    {"sasl.client.callback.handler.class", R_JAVA_CLASS, NULL,
+     "a Java SASL callback handler cannot be loaded: remove it and give the credentials as "
+     "sasl.username and sasl.password (or sasl.jaas.config)"},
+    {"sasl.kerberos.ticket.renew.jitter", R_NO_EFFECT, NULL,
+     "librdkafka renews Kerberos tickets with kinit every sasl.kerberos.min.time.before.relogin"},
+    {"sasl.kerberos.ticket.renew.window.factor", R_NO_EFFECT, NULL,
+     "librdkafka renews Kerberos tickets with kinit every sasl.kerberos.min.time.before.relogin"},
     {NULL, 0, NULL, NULL},
 };
+
+/* Java families without librdkafka settings: sasl.login.* (besides the classes above) and the
+ * sasl.oauthbearer.* settings librdkafka does not have (its own pass through). */
+static const struct java_prop login_family = {
+    "sasl.login.*", R_NO_EFFECT, NULL,
+    "librdkafka fetches, refreshes and retries its OAUTHBEARER token itself (refreshed at 80% of "
+    "its lifetime); it has no such setting"};
+static const struct java_prop oauth_family = {
+    "sasl.oauthbearer.*", R_NO_EFFECT, NULL,
+    "a Java OAUTHBEARER setting with no librdkafka equivalent (librdkafka's are "
+    "sasl.oauthbearer.method, .client.id, .client.secret, .scope, .extensions, .token.endpoint.url "
+    "and .config)"};
+static const char *const rdk_oauth[] = {"config", "method", "client.id", "client.secret", "scope",
+                                        "extensions", "token.endpoint.url", NULL};
 
 static const struct java_prop *find_rule(const char *key)
 {
     for (const struct java_prop *jp = java_props; jp->java; jp++)
         if (!strcmp(jp->java, key))
             return jp;
+    if (!strncmp(key, "sasl.login.", 11))
+        return &login_family;
+    if (!strncmp(key, "sasl.oauthbearer.", 17)) {
+        for (size_t i = 0; rdk_oauth[i]; i++)
+            if (!strcmp(key + 17, rdk_oauth[i]))
+                return NULL;
+        return &oauth_family;
+    }
     return NULL;
 }
 
@@ -93,6 +159,7 @@ bool kafka__secret_key(const char *key)
 
 struct tr {
     const char *const *props;
+    enum kafka_client client;
     struct kafka__props *out;
     kafka_conf_bad_cb note;
     void *ctx;
@@ -519,6 +586,97 @@ static bool tr_assignor(struct tr *t, size_t pair, const char *value)
     return emit(t, pair, "partition.assignment.strategy", out, out);
 }
 
+/* A whole number of @value, or -1 (not one, or negative). */
+static int64_t whole_number(const char *value)
+{
+    int64_t v = 0;
+
+    if (!*value)
+        return -1;
+    for (const char *s = value; *s; s++) {
+        if (!isdigit((unsigned char)*s) || v > (INT64_MAX - 9) / 10)
+            return -1;
+        v = v * 10 + (*s - '0');
+    }
+    return v;
+}
+
+/* buffer.memory (bytes, Java's producer memory) -> queue.buffering.max.kbytes (KiB, rounded
+ * up; librdkafka's range 1 .. 2147483647). Consumers have no such queue: left out. */
+static bool tr_producer_kbytes(struct tr *t, size_t pair, const struct java_prop *jp, const char *value)
+{
+    int64_t bytes = whole_number(value), kb;
+    char *out;
+
+    if (bytes < 0) {
+        say(t, pair, KAFKA_CONF_BAD_VALUE, "expected a number of bytes, got \"%s\"", value);
+        return true;
+    }
+    if (t->client == KAFKA_CLIENT_CONSUMER)
+        return true;
+    kb = MIN(MAX((bytes + 1023) / 1024, 1), INT32_MAX);
+    if (!(out = mem_calloc(24, 1))) {
+        say(t, pair, KAFKA_CONF_BAD_VALUE, "out of memory");
+        return false;
+    }
+    snprintf(out, 24, "%lld", (long long)kb);
+    return emit(t, pair, jp->to, out, out);
+}
+
+/* request.timeout.ms: how long the Java client waits for any answer. librdkafka's is
+ * socket.timeout.ms (every client, at most 300000 ms: Kafka before 2.0 had consumers at
+ * 305000); its request.timeout.ms is the producer's, sent with ProduceRequests. */
+static bool tr_request_timeout(struct tr *t, size_t pair, const struct java_prop *jp, const char *value)
+{
+    int64_t ms = whole_number(value);
+    const char *sock = value;
+
+    if (ms > 300000) {
+        say(t, pair, KAFKA_CONF_WARNING, "%s is at most 300000 in librdkafka (as %s): 300000 used", value, jp->to);
+        sock = "300000";
+    }
+    if (!emit(t, pair, jp->to, sock, NULL))
+        return false;
+    return t->client == KAFKA_CLIENT_CONSUMER || emit(t, pair, "request.timeout.ms", value, NULL);
+}
+
+/* ssl.enabled.protocols: librdkafka 2.0.2 has no TLS version setting; OpenSSL 3 offers TLS 1.2
+ * and 1.3. Ignored (a warning) when that is what the list allows or stricter; refused when the
+ * list excludes TLS 1.2 but not 1.3, as ignoring it would allow TLS 1.2. */
+static bool tr_tls_versions(struct tr *t, size_t pair, const char *value)
+{
+    bool v12 = false, v13 = false;
+    const char *s = value;
+
+    while (*s) {
+        const char *e = s + strcspn(s, ","), *a = s, *b = e;
+        while (a < b && isspace((unsigned char)*a))
+            a++;
+        while (b > a && isspace((unsigned char)b[-1]))
+            b--;
+        size_t n = (size_t)(b - a);
+        if (n == 7 && !strncasecmp(a, "TLSv1.2", n)) {
+            v12 = true;
+        } else if (n == 7 && !strncasecmp(a, "TLSv1.3", n)) {
+            v13 = true;
+        } else if (!((n == 5 && !strncasecmp(a, "TLSv1", n)) || (n == 7 && !strncasecmp(a, "TLSv1.1", n)))) {
+            say(t, pair, KAFKA_CONF_BAD_VALUE, "unknown TLS version \"%.*s\" (expected TLSv1.2, TLSv1.3)", (int)n,
+                a);
+            return true;
+        }
+        s = *e ? e + 1 : e;
+    }
+    if (v13 && !v12)
+        say(t, pair, KAFKA_CONF_BAD_VALUE,
+            "cannot be enforced: librdkafka 2.0.2 has no TLS version setting and would also accept TLS 1.2, "
+            "which this list excludes; remove it to allow TLS 1.2, or make the brokers refuse TLS 1.2");
+    else
+        say(t, pair, KAFKA_CONF_WARNING,
+            "ignored: librdkafka 2.0.2 has no TLS version setting; OpenSSL negotiates TLS 1.2 or 1.3 (OpenSSL 3 "
+            "offers nothing older)");
+    return true;
+}
+
 static bool tr_pair(struct tr *t, size_t pair, const char *key, const char *value)
 {
     const struct java_prop *jp = find_rule(key);
@@ -558,14 +716,25 @@ static bool tr_pair(struct tr *t, size_t pair, const char *key, const char *valu
             say(t, pair, KAFKA_CONF_WARNING, "ignored: no keystore is set "
                 "(ssl.keystore.location)");
         return true;
+    case R_PRODUCER_KBYTES:
+        return tr_producer_kbytes(t, pair, jp, value);
+    case R_PRODUCER_ONLY:
+        return t->client == KAFKA_CLIENT_CONSUMER || emit(t, pair, key, value, NULL);
+    case R_REQUEST_TIMEOUT:
+        return tr_request_timeout(t, pair, jp, value);
+    case R_TLS_VERSIONS:
+        return tr_tls_versions(t, pair, value);
+    case R_JAVA_CLASS:
+        say(t, pair, KAFKA_CONF_BAD_VALUE, "%s", jp->why);
+        return true;
     }
     return true;
 }
 
-size_t kafka__props_translate(const char *const *props, struct kafka__props *out,
+size_t kafka__props_translate(const char *const *props, enum kafka_client client, struct kafka__props *out,
                               kafka_conf_bad_cb note, void *ctx)
 {
-    struct tr t = {.props = props, .out = out, .note = note, .ctx = ctx};
+    struct tr t = {.props = props, .client = client, .out = out, .note = note, .ctx = ctx};
     size_t n = 0;
 
     out->v = NULL;

@@ -27,14 +27,15 @@ static void note(void *ctx, size_t pair, enum kafka_conf_problem what, const cha
              msg);
 }
 
-/* The translation of @props as "key=value;" ... */
-static size_t translate(const char *const *props, struct notes *n, char *out, size_t cap)
+/* The translation of @props for @client as "key=value;" ... */
+static size_t translate_for(enum kafka_client client, const char *const *props, struct notes *n, char *out,
+                            size_t cap)
 {
     struct kafka__props tp;
     size_t errs;
 
     memset(n, 0, sizeof(*n));
-    errs = kafka__props_translate(props, &tp, note, n);
+    errs = kafka__props_translate(props, client, &tp, note, n);
     out[0] = '\0';
     for (size_t i = 0; i < tp.n; i++) {
         size_t used = strlen(out);
@@ -43,6 +44,11 @@ static size_t translate(const char *const *props, struct notes *n, char *out, si
     kafka__props_free(&tp);
     ASSERT_EQ_INT(errs, n->errors);
     return errs;
+}
+
+static size_t translate(const char *const *props, struct notes *n, char *out, size_t cap)
+{
+    return translate_for(KAFKA_CLIENT_ANY, props, n, out, cap);
 }
 
 static void no_secret(const struct notes *n)
@@ -325,7 +331,7 @@ TEST(check_and_apply_agree)
 
     ASSERT_EQ_INT(kafka_conf_check(good, note, &n), 0);
     ASSERT_EQ_INT(n.warnings, 1);
-    ASSERT_EQ_INT(kafka_conf_apply(conf, good, &e), ST_OK);
+    ASSERT_EQ_INT(kafka_conf_apply(conf, good, KAFKA_CLIENT_CONSUMER, &e), ST_OK);
     ASSERT_EQ_INT(rd_kafka_conf_get(conf, "sasl.username", v, &vn), RD_KAFKA_CONF_OK);
     ASSERT_EQ_STR(v, "u");
     vn = sizeof(v);
@@ -334,16 +340,201 @@ TEST(check_and_apply_agree)
     memset(&n, 0, sizeof(n));
     ASSERT_EQ_INT(kafka_conf_check(bad, note, &n), 1);
     ASSERT_EQ_STR(n.text, "E 1: PlainLoginModule has no username option\n");
-    ASSERT_EQ_INT(kafka_conf_apply(conf, bad, &e), ST_CONFIG);
+    ASSERT_EQ_INT(kafka_conf_apply(conf, bad, KAFKA_CLIENT_CONSUMER, &e), ST_CONFIG);
     ASSERT_CONTAINS(e.msg, "sasl.jaas.config: PlainLoginModule has no username option");
-    ASSERT_EQ_INT(kafka_conf_apply(conf, range, &e), ST_CONFIG);
+    ASSERT_EQ_INT(kafka_conf_apply(conf, range, KAFKA_CLIENT_CONSUMER, &e), ST_CONFIG);
     ASSERT_CONTAINS(e.msg, "receive.buffer.bytes=-5 (as socket.receive.buffer.bytes): ");
     if (strstr(e.msg, "s3cr"))
         TEST_FAIL("secret in %s", e.msg);
     rd_kafka_conf_destroy(conf);
 }
 
+/* Java client keys users carry over in connect-distributed.properties, key by key. */
+
+TEST(buffer_memory_is_the_producers_queue_in_kib)
+{
+    const char *p[] = {"buffer.memory", "33554432", NULL};       /* Java's default, 32 MiB */
+    const char *odd[] = {"buffer.memory", "1500", NULL};          /* rounded up */
+    const char *tiny[] = {"buffer.memory", "0", NULL};            /* librdkafka's minimum is 1 */
+    const char *bad[] = {"buffer.memory", "32m", NULL};
+    struct notes n;
+    char out[256];
+
+    ASSERT_EQ_INT(translate_for(KAFKA_CLIENT_PRODUCER, p, &n, out, sizeof(out)), 0);
+    ASSERT_EQ_STR(out, "queue.buffering.max.kbytes=32768;");
+    ASSERT_EQ_STR(n.text, "");
+    ASSERT_EQ_INT(translate_for(KAFKA_CLIENT_PRODUCER, odd, &n, out, sizeof(out)), 0);
+    ASSERT_EQ_STR(out, "queue.buffering.max.kbytes=2;");
+    ASSERT_EQ_INT(translate_for(KAFKA_CLIENT_PRODUCER, tiny, &n, out, sizeof(out)), 0);
+    ASSERT_EQ_STR(out, "queue.buffering.max.kbytes=1;");
+    ASSERT_EQ_INT(translate_for(KAFKA_CLIENT_CONSUMER, p, &n, out, sizeof(out)), 0);
+    ASSERT_EQ_STR(out, "");                                      /* a consumer has no such queue */
+    ASSERT_EQ_STR(n.text, "");
+    ASSERT_EQ_INT(translate(p, &n, out, sizeof(out)), 0);        /* check: tried as the producer's */
+    ASSERT_EQ_STR(out, "queue.buffering.max.kbytes=32768;");
+    ASSERT_EQ_INT(translate(bad, &n, out, sizeof(out)), 1);
+    ASSERT_CONTAINS(n.text, "E 0: expected a number of bytes, got \"32m\"");
+}
+
+TEST(request_timeout_is_librdkafkas_socket_timeout)
+{
+    const char *p[] = {"request.timeout.ms", "40000", NULL};
+    const char *old[] = {"request.timeout.ms", "305000", NULL};   /* Java consumers before Kafka 2.0 */
+    struct notes n;
+    char out[256];
+
+    ASSERT_EQ_INT(translate_for(KAFKA_CLIENT_CONSUMER, p, &n, out, sizeof(out)), 0);
+    ASSERT_EQ_STR(out, "socket.timeout.ms=40000;");
+    ASSERT_EQ_INT(translate_for(KAFKA_CLIENT_PRODUCER, p, &n, out, sizeof(out)), 0);
+    ASSERT_EQ_STR(out, "socket.timeout.ms=40000;request.timeout.ms=40000;");
+    ASSERT_EQ_STR(n.text, "");
+    ASSERT_EQ_INT(translate_for(KAFKA_CLIENT_CONSUMER, old, &n, out, sizeof(out)), 0);
+    ASSERT_EQ_STR(out, "socket.timeout.ms=300000;");
+    ASSERT_CONTAINS(n.text, "W 0: 305000 is at most 300000 in librdkafka (as socket.timeout.ms): 300000 used");
+}
+
+TEST(retry_backoff_is_a_producer_setting_in_librdkafka)
+{
+    const char *p[] = {"retry.backoff.ms", "250", "retry.backoff.max.ms", "1000", NULL};
+    struct notes n;
+    char out[256];
+
+    ASSERT_EQ_INT(translate_for(KAFKA_CLIENT_PRODUCER, p, &n, out, sizeof(out)), 0);
+    ASSERT_EQ_STR(out, "retry.backoff.ms=250;");
+    ASSERT_EQ_INT(translate_for(KAFKA_CLIENT_CONSUMER, p, &n, out, sizeof(out)), 0);
+    ASSERT_EQ_STR(out, "");
+    ASSERT_EQ_INT(n.warnings, 1);
+    ASSERT_CONTAINS(n.text, "W 1: ignored: librdkafka 2.0.2 waits retry.backoff.ms between retries");
+}
+
+TEST(same_named_java_keys_reach_librdkafka_unchanged)
+{
+    const char *p[] = {"metadata.max.age.ms", "60000", "reconnect.backoff.ms", "100",
+                       "reconnect.backoff.max.ms", "5000", "connections.max.idle.ms", "540000",
+                       "socket.connection.setup.timeout.ms", "10000", "security.protocol", "SSL",
+                       "client.rack", "eu-1a", NULL};
+    struct notes n;
+    char out[1024];
+
+    memset(&n, 0, sizeof(n));
+    ASSERT_EQ_INT(kafka_conf_check(p, note, &n), 0);   /* librdkafka knows each */
+    ASSERT_EQ_STR(n.text, "");
+    ASSERT_EQ_INT(translate_for(KAFKA_CLIENT_CONSUMER, p, &n, out, sizeof(out)), 0);
+    ASSERT_EQ_STR(out, "metadata.max.age.ms=60000;reconnect.backoff.ms=100;reconnect.backoff.max.ms=5000;"
+                       "connections.max.idle.ms=540000;socket.connection.setup.timeout.ms=10000;"
+                       "security.protocol=SSL;client.rack=eu-1a;");
+}
+
+TEST(more_java_only_settings_warn)
+{
+    const char *p[] = {"socket.connection.setup.timeout.max.ms", "30000", "metadata.max.idle.ms", "300000",
+                       "enable.metrics.push", "true", "ssl.protocol", "TLSv1.3",
+                       "ssl.keymanager.algorithm", "SunX509", "ssl.trustmanager.algorithm", "PKIX",
+                       "ssl.secure.random.implementation", "SHA1PRNG", "ssl.provider", "x",
+                       "sasl.kerberos.ticket.renew.jitter", "0.05",
+                       "sasl.kerberos.ticket.renew.window.factor", "0.8", NULL};
+    struct notes n;
+    char out[256];
+
+    memset(&n, 0, sizeof(n));
+    ASSERT_EQ_INT(kafka_conf_check(p, note, &n), 0);
+    ASSERT_EQ_INT(n.warnings, 10);
+    ASSERT_CONTAINS(n.text, "W 3: ignored: OpenSSL negotiates the highest TLS version both sides offer");
+    ASSERT_EQ_INT(translate(p, &n, out, sizeof(out)), 0);
+    ASSERT_EQ_STR(out, "");
+}
+
+TEST(ssl_enabled_protocols_is_refused_when_ignoring_it_would_weaken_tls)
+{
+    const char *both[] = {"ssl.enabled.protocols", "TLSv1.2,TLSv1.3", NULL};   /* Java's default */
+    const char *old[] = {"ssl.enabled.protocols", "TLSv1, TLSv1.1, TLSv1.2", NULL};
+    const char *only13[] = {"ssl.enabled.protocols", "TLSv1.3", NULL};
+    const char *bad[] = {"ssl.enabled.protocols", "SSLv3", NULL};
+    struct notes n;
+    char out[256];
+
+    ASSERT_EQ_INT(translate(both, &n, out, sizeof(out)), 0);
+    ASSERT_EQ_STR(out, "");
+    ASSERT_CONTAINS(n.text, "W 0: ignored: librdkafka 2.0.2 has no TLS version setting; OpenSSL negotiates TLS 1.2 "
+                            "or 1.3");
+    ASSERT_EQ_INT(translate(old, &n, out, sizeof(out)), 0);
+    ASSERT_EQ_INT(n.warnings, 1);
+    ASSERT_EQ_INT(translate(only13, &n, out, sizeof(out)), 1);
+    ASSERT_CONTAINS(n.text, "E 0: cannot be enforced: librdkafka 2.0.2 has no TLS version setting and would also "
+                            "accept TLS 1.2");
+    ASSERT_EQ_INT(translate(bad, &n, out, sizeof(out)), 1);
+    ASSERT_CONTAINS(n.text, "E 0: unknown TLS version \"SSLv3\"");
+}
+
+TEST(sasl_login_and_oauthbearer_java_settings)
+{
+    const char *warn[] = {"sasl.login.refresh.window.factor", "0.8", "sasl.login.refresh.buffer.seconds", "300",
+                          "sasl.login.connect.timeout.ms", "10000", "sasl.login.retry.backoff.max.ms", "10000",
+                          "sasl.oauthbearer.scope.claim.name", "scope", "sasl.oauthbearer.jwks.endpoint.url",
+                          "https://idp/jwks", "sasl.oauthbearer.expected.audience", "kafka",
+                          "sasl.oauthbearer.method", "oidc", "sasl.oauthbearer.client.id", "aerosink", NULL};
+    const char *classes[] = {"sasl.login.callback.handler.class",
+                             "org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginCallbackHandler",
+                             "sasl.login.class", "x.Login", "sasl.client.callback.handler.class", "x.Handler",
+                             "ssl.engine.factory.class", "x.Engine", NULL};
+    struct notes n;
+    char out[512];
+
+    ASSERT_EQ_INT(translate(warn, &n, out, sizeof(out)), 0);
+    ASSERT_EQ_STR(out, "sasl.oauthbearer.method=oidc;sasl.oauthbearer.client.id=aerosink;");
+    ASSERT_EQ_INT(n.warnings, 7);
+    ASSERT_CONTAINS(n.text, "W 0: ignored: librdkafka fetches, refreshes and retries its OAUTHBEARER token itself");
+    ASSERT_CONTAINS(n.text, "W 4: ignored: a Java OAUTHBEARER setting with no librdkafka equivalent");
+    /* the Java-only ones never reach librdkafka (its own sasl.oauthbearer.* do, and Debian's
+     * 2.0.2, built without OIDC, refuses them saying so) */
+    warn[14] = NULL;
+    memset(&n, 0, sizeof(n));
+    ASSERT_EQ_INT(kafka_conf_check(warn, note, &n), 0);
+    ASSERT_EQ_INT(n.warnings, 7);
+    ASSERT_EQ_INT(translate(classes, &n, out, sizeof(out)), 4);
+    ASSERT_EQ_STR(out, "");
+    ASSERT_CONTAINS(n.text, "E 0: a Java login callback handler cannot be loaded: remove it and, for OAUTHBEARER "
+                            "from an OIDC token endpoint, set sasl.oauthbearer.method=oidc");
+    ASSERT_CONTAINS(n.text, "E 1: a Java login class cannot be loaded");
+    ASSERT_CONTAINS(n.text, "E 2: a Java SASL callback handler cannot be loaded");
+    ASSERT_CONTAINS(n.text, "E 3: a Java SSL engine factory cannot be loaded");
+}
+
+TEST(apply_gives_each_client_its_settings)
+{
+    const char *p[] = {"buffer.memory", "67108864", "request.timeout.ms", "45000", "retry.backoff.ms", "200", NULL};
+    struct err e = {0};
+    char v[64];
+    size_t len;
+    rd_kafka_conf_t *pc = rd_kafka_conf_new(), *cc = rd_kafka_conf_new();
+
+    ASSERT_EQ_INT(kafka_conf_apply(pc, p, KAFKA_CLIENT_PRODUCER, &e), ST_OK);
+    len = sizeof(v);
+    ASSERT_EQ_INT(rd_kafka_conf_get(pc, "queue.buffering.max.kbytes", v, &len), RD_KAFKA_CONF_OK);
+    ASSERT_EQ_STR(v, "65536");
+    len = sizeof(v);
+    ASSERT_EQ_INT(rd_kafka_conf_get(pc, "socket.timeout.ms", v, &len), RD_KAFKA_CONF_OK);
+    ASSERT_EQ_STR(v, "45000");
+    ASSERT_EQ_INT(kafka_conf_apply(cc, p, KAFKA_CLIENT_CONSUMER, &e), ST_OK);
+    len = sizeof(v);
+    ASSERT_EQ_INT(rd_kafka_conf_get(cc, "queue.buffering.max.kbytes", v, &len), RD_KAFKA_CONF_OK);
+    ASSERT_EQ_STR(v, "1048576");   /* librdkafka's default: untouched */
+    len = sizeof(v);
+    ASSERT_EQ_INT(rd_kafka_conf_get(cc, "socket.timeout.ms", v, &len), RD_KAFKA_CONF_OK);
+    ASSERT_EQ_STR(v, "45000");
+    rd_kafka_conf_destroy(pc);
+    rd_kafka_conf_destroy(cc);
+}
+
 TEST_LIST = {
+    T(buffer_memory_is_the_producers_queue_in_kib),
+    T(request_timeout_is_librdkafkas_socket_timeout),
+    T(retry_backoff_is_a_producer_setting_in_librdkafka),
+    T(same_named_java_keys_reach_librdkafka_unchanged),
+    T(more_java_only_settings_warn),
+    T(ssl_enabled_protocols_is_refused_when_ignoring_it_would_weaken_tls),
+    T(sasl_login_and_oauthbearer_java_settings),
+    T(apply_gives_each_client_its_settings),
     T(librdkafka_names_pass_through),
     T(renamed_keys_and_values),
     T(sticky_assignor_has_no_equivalent),
