@@ -2,6 +2,7 @@
  * (like asinfo -v and aql's SELECT/INSERT), for checking what the sink wrote. */
 #include <errno.h>
 #include <getopt.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -382,12 +383,15 @@ int cmd_info(int argc, char **argv, struct app_signals *sig)
 
 /* ---------- get: values to JSON ---------- */
 
+/* A double as JSON. JSON has no NaN or infinities: they are written as the strings "NaN",
+ * "Infinity" and "-Infinity", as Jackson (Kafka Connect's JSON) writes them by default
+ * (WRITE_NAN_AS_STRINGS), rather than null, which would say the bin holds nothing. */
 static void put_double(struct buf *o, double d)
 {
     char t[40];
 
-    if (d != d || d > 1.7976931348623157e308 || d < -1.7976931348623157e308) {
-        buf_append_str(o, "null");             /* JSON has no NaN/Infinity */
+    if (isnan(d) || isinf(d)) {
+        buf_append_str(o, isnan(d) ? "\"NaN\"" : d > 0 ? "\"Infinity\"" : "\"-Infinity\"");
         return;
     }
     for (int prec = 15; prec <= 17; prec++) {

@@ -112,6 +112,31 @@ TEST(each_line_becomes_the_operation_the_connector_would_send)
     expect(dir, "worker.properties users.properties < recs.jsonl > /dev/null; echo rc=$?", 0, "rc=1");
 }
 
+/* JSON numbers too large for a double decode as infinities, which become double bins: the
+ * printed bins say so in Jackson's words ("Infinity"), never null (which would claim the bin
+ * holds nothing). */
+TEST(infinite_doubles_are_shown_not_nulled)
+{
+    const char *dir = setup(MAPPING_HEAD
+                            "    invalid-record: ignore\n"
+                            "    mapping:\n"
+                            "      namespace: {mode: static, value: test}\n"
+                            "      set: {mode: static, value: users}\n"
+                            "      key-field: {source: value-field, field-name: id}\n"
+                            "      bins: {type: multi-bins, all-value-fields: true}\n");
+    char want[1024], dig[41];
+
+    tu_write_file(dir, "big.jsonl", "{\"id\":\"a\",\"big\":1e999,\"neg\":-1e999,\"l\":[1e999,1.5],\"m\":{\"x\":-1e400}}\n");
+    digest_hex("users", "a", dig);
+    snprintf(want, sizeof(want),
+             "record 1: write test/users digest %s (record-exists-action update)\n"
+             "  ttl: namespace default\n"
+             "  bins: {\"id\":\"a\",\"big\":\"Infinity\",\"neg\":\"-Infinity\",\"l\":[\"Infinity\",1.5],"
+             "\"m\":{\"x\":\"-Infinity\"}}\n",
+             dig);
+    expect_exactly(dir, "worker.properties users.properties big.jsonl", 0, want);
+}
+
 TEST(key_header_ttl_policy_flags_and_hex)
 {
     const char *dir = setup(MAPPING_HEAD
@@ -228,6 +253,7 @@ TEST(usage_and_configuration_errors_exit_2)
 }
 
 TEST_LIST = {
+    T(infinite_doubles_are_shown_not_nulled),
     T(stale_write_guard_from_the_mapping_file),
     T(each_line_becomes_the_operation_the_connector_would_send),
     T(key_header_ttl_policy_flags_and_hex),
