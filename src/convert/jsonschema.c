@@ -737,14 +737,14 @@ static enum status bool_prop(const char *const *props, const char *key, bool *ou
 /* Settings that only shape what Confluent writes, or that aerosink does not implement. */
 static enum status check_props(const char *const *props, struct err *e)
 {
-    bool b = false;
+    bool additional = true, validate = false;
     const char *v;
     int64_t sz;
 
-    if (bool_prop(props, "object.additional.properties", &b, e) != ST_OK ||
-        bool_prop(props, "json.fail.invalid.schema", &b, e) != ST_OK)
+    if (bool_prop(props, "object.additional.properties", &additional, e) != ST_OK ||
+        bool_prop(props, "json.fail.invalid.schema", &validate, e) != ST_OK)
         return ST_CONFIG;
-    if (b)
+    if (validate)
         return err_set(e, ST_CONFIG, "JsonSchemaConverter: json.fail.invalid.schema=true (validating every "
                        "keyword of the schema) is not supported; aerosink checks each value's type only");
     v = conv__prop(props, "decimal.format");

@@ -454,6 +454,7 @@ TEST(settings)
                          "schemas.cache.size", "10", NULL};
     const char *bad_bool[] = {"schema.registry.url", "http://r", "use.optional.for.nonrequired", "yes", NULL};
     const char *bad_fmt[] = {"schema.registry.url", "http://r", "decimal.format", "TEXT", NULL};
+    const char *additional[] = {"schema.registry.url", "http://r", "object.additional.properties", "true", NULL};
     struct conv_converter *c;
 
     ASSERT_TRUE(conv_converter_new("JsonSchemaConverter", none, &E) == NULL);
@@ -466,6 +467,9 @@ TEST(settings)
     ASSERT_EQ_STR(E.msg, "JsonSchemaConverter: use.optional.for.nonrequired must be true or false, not 'yes'");
     ASSERT_TRUE(conv_converter_new("JsonSchemaConverter", bad_fmt, &E) == NULL);
     ASSERT_EQ_STR(E.msg, "JsonSchemaConverter: decimal.format must be BASE64 or NUMERIC, not 'TEXT'");
+    c = conv_converter_new("JsonSchemaConverter", additional, &E);   /* only shapes what Confluent writes */
+    ASSERT_TRUE(c != NULL);
+    conv_converter_free(c);
     c = conv_converter_new("JsonSchema", lax, &E);
     ASSERT_TRUE(c != NULL);
     ASSERT_EQ_STR(conv_converter_class(c), "io.confluent.connect.json.JsonSchemaConverter");
