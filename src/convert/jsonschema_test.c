@@ -503,6 +503,55 @@ TEST(limits)
     D = NULL;
 }
 
+/* The schema Confluent's JsonSchemaData.fromConnectSchema writes for a Connect struct, and the
+ * same record in the Connect JSON envelope: both converters give equal documents. */
+TEST(same_record_as_connect_json_gives_the_same_value)
+{
+    const char *connect =
+        "{'schema':{'type':'struct','name':'Person','fields':["
+        "{'field':'id','type':'int64'},{'field':'name','type':'string'},{'field':'active','type':'boolean'},"
+        "{'field':'score','type':'double'},{'field':'tags','type':'array','items':{'type':'string'}},"
+        "{'field':'address','type':'struct','fields':[{'field':'city','type':'string'},{'field':'zip','type':'string'}]},"
+        "{'field':'note','type':'string','optional':true},"
+        "{'field':'ts','type':'int64','name':'org.apache.kafka.connect.data.Timestamp'},"
+        "{'field':'price','type':'bytes','name':'org.apache.kafka.connect.data.Decimal','parameters':{'scale':'2'}}]},"
+        "'payload':{'id':42,'name':'Ada','active':true,'score':98.5,'tags':['a','b'],"
+        "'address':{'city':'London','zip':'W1'},'note':null,'ts':1700000000000,'price':'MDk='}}";
+    const char *schema =
+        "{'type':'object','title':'Person','properties':{"
+        "'id':{'type':'integer','connect.index':0,'connect.type':'int64'},"
+        "'name':{'type':'string','connect.index':1},'active':{'type':'boolean','connect.index':2},"
+        "'score':{'type':'number','connect.index':3,'connect.type':'float64'},"
+        "'tags':{'type':'array','items':{'type':'string'},'connect.index':4},"
+        "'address':{'type':'object','properties':{'city':{'type':'string','connect.index':0},"
+        "'zip':{'type':'string','connect.index':1}},'connect.index':5},"
+        "'note':{'oneOf':[{'type':'null'},{'type':'string'}],'connect.index':6},"
+        "'ts':{'type':'integer','title':'org.apache.kafka.connect.data.Timestamp','connect.index':7,"
+        "'connect.type':'int64'},"
+        "'price':{'type':'number','title':'org.apache.kafka.connect.data.Decimal','connect.index':8,"
+        "'connect.type':'bytes','connect.parameters':{'scale':'2'}}}}";
+    /* properties in another order than connect.index, as a Java map may write them */
+    const char *value = "{'price':'MDk=','id':42,'name':'Ada','active':true,'score':98.5,'tags':['a','b'],"
+                        "'address':{'zip':'W1','city':'London'},'note':null,'ts':1700000000000}";
+    struct conv_converter *cc = conv_converter_new("JsonConverter", NULL, &E);
+    struct conv_doc *dc = conv_doc_new();
+    struct buf text = BUF_INIT;
+
+    ASSERT_TRUE(cc != NULL);
+    q(&text, connect);
+    ASSERT_OK_E(conv_decode(cc, text.p, text.len, dc, &E), &E);
+    ASSERT_OK_E(dec(schema, value), &E);
+    ASSERT_TRUE(conv_value_equal(dc, conv_doc_root(dc), D, conv_doc_root(D)));
+    ASSERT_EQ_STR(dump(), "{'id':42,'name':'Ada','active':true,'score':98.5,'tags':['a','b'],"
+                          "'address':{'city':'London','zip':'W1'},'note':null,'ts':1700000000000,'price':'123.45'}");
+    /* and the comparison can fail: score as an integer type is another value */
+    ASSERT_OK(dec("{'type':'object','properties':{'score':{'type':'integer'}}}", "{'score':98}"));
+    ASSERT_FALSE(conv_value_equal(dc, conv_doc_root(dc), D, conv_doc_root(D)));
+    conv_converter_free(cc);
+    conv_doc_free(dc);
+    buf_free(&text);
+}
+
 TEST(steady_state_allocates_nothing)
 {
     struct mock m = {0, 200, NULL, ""};
@@ -554,6 +603,7 @@ TEST_LIST = {
     T(framing_registry_and_payload_errors),
     T(settings),
     T(limits),
+    T(same_record_as_connect_json_gives_the_same_value),
     T(steady_state_allocates_nothing),
     {0},
 };
