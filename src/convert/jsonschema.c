@@ -411,8 +411,6 @@ static enum status cmp_typed(struct jc *c, uint32_t ji, const struct conv_value 
                     t->type == CONV_STRING ? t->s.p : "?");
     if ((st = new_js(c, kinds[k], &si)) != ST_OK)
         return st;
-    if (kinds[k] == JS_NUMBER)
-        c->x->s[si].bits = 64;
     if (memo)
         c->memo[ji] = (struct edge){si, false};
     if (di != NONE && SN(c, di)->type != CONV_NULL)
