@@ -1221,7 +1221,7 @@ static const struct conv_class conv_classes[] = {
     {"org.apache.kafka.connect.converters.DoubleConverter", true},
     {"org.apache.kafka.connect.converters.BooleanConverter", true},
     {"io.confluent.connect.protobuf.ProtobufConverter", false},
-    {"io.confluent.connect.json.JsonSchemaConverter", false},
+    {"io.confluent.connect.json.JsonSchemaConverter", true},
 };
 
 /* Connect also accepts a plugin's simple name, and the simple name without "Converter". */
@@ -1288,6 +1288,15 @@ static void check_one(const struct cfg_worker *w, const struct cfg_connector *c,
         if (!url)
             cfg_diag_add(d, CFG_SEV_ERROR, from->file, pr->vline, pr->vcol, which,
                          "AvroConverter needs %s", sub);
+    }
+    if (strstr(cc->name, "JsonSchemaConverter")) {
+        bool url = false;
+        for (size_t i = 0; i < cv.props.n; i++)
+            url |= strcmp(cv.props.v[i].key, "schema.registry.url") == 0;
+        snprintf(sub, sizeof(sub), "%s.schema.registry.url", which);
+        if (!url)
+            cfg_diag_add(d, CFG_SEV_ERROR, from->file, pr->vline, pr->vcol, which,
+                         "JsonSchemaConverter needs %s", sub);
     }
     for (size_t i = 0; i < cv.props.n; i++) {
         const char *val = cv.props.v[i].value;

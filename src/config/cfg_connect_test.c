@@ -329,6 +329,29 @@ TEST(converter_checks)
     cfg_diags_free(&d);
 }
 
+TEST(json_schema_converter_is_supported_and_needs_a_registry)
+{
+    struct cfg_diags d = CFG_DIAGS_INIT;
+    struct cfg_worker *w = cfg_worker_new(
+        props_text("key.converter=io.confluent.connect.json.JsonSchemaConverter\n"
+                   "key.converter.schema.registry.url=http://sr:8081\n"
+                   "value.converter=JsonSchemaConverter\n",
+                   "w.properties"),
+        CFG_WORKER_AUTO, &d);
+    struct cfg_connector *c = cfg_connector_new(
+        props_text("name=s\nconnector.class=aerosink\ntopics=a\n", "c.properties"), &d);
+    char *out;
+
+    cfg_check_converters(w, c, &d);
+    out = lines(&d);
+    ASSERT_EQ_STR(out, "w.properties:3:17: value.converter: JsonSchemaConverter needs "
+                       "value.converter.schema.registry.url\n");
+    mem_free(out);
+    cfg_connector_free(c);
+    cfg_worker_free(w);
+    cfg_diags_free(&d);
+}
+
 /* --- connector <-> mapping --- */
 
 static const char mapping_text[] =
@@ -777,6 +800,7 @@ TEST_LIST = {
     T(default_mapping_file_beside_then_in_kafka_etc),
     T(effective_converters),
     T(converter_checks),
+    T(json_schema_converter_is_supported_and_needs_a_registry),
     T(topics_cross_check),
     T(mapping_content_property),
     T(near_miss_warnings_only),

@@ -135,6 +135,16 @@ void conv__avro_set_http(struct conv__avro *av, conv_http_get_fn fn, void *ctx);
 enum status conv__avro_decode(struct conv__avro *av, const uint8_t *p, size_t n,
                               struct conv_doc *out, struct err *e);
 
+struct conv__jsonschema; /* JSON Schema + Schema Registry state (jsonschema.c) */
+/* Settings: the registry's, use.optional.for.nonrequired, generalized.sum.type.support; checked
+ * only: object.additional.properties, decimal.format, schemas.cache.size; json.fail.invalid.schema
+ * =true is refused (ST_CONFIG). Owned (conv__jsonschema_free). */
+struct conv__jsonschema *conv__jsonschema_new(const char *const *props, struct err *e);
+void conv__jsonschema_free(struct conv__jsonschema *js);
+void conv__jsonschema_set_http(struct conv__jsonschema *js, conv_http_get_fn fn, void *ctx);
+enum status conv__jsonschema_decode(struct conv__jsonschema *js, const uint8_t *p, size_t n,
+                                    struct conv_doc *out, struct err *e);
+
 /* The default Schema Registry GET (libcurl; registry.c). @ctx is a struct conv__http.
  * @klass names the converter in errors ("AvroConverter"). */
 struct conv__http;
@@ -151,7 +161,8 @@ struct conv__registry_format {
     const char *klass;        /* config message prefix: "AvroConverter" */
     const char *schema_type;  /* "AVRO", "JSON", "PROTOBUF" */
     /* Compile schema text (not NUL-terminated; copy what you keep). NULL with @e set
-     * (ST_NOMEM, or anything else for a schema that cannot be used). */
+     * (ST_NOMEM or ST_UNSUPPORTED, kept; anything else for a schema that cannot be used
+     * becomes ST_PARSE). */
     void *(*compile)(const char *text, size_t n, struct err *e);
     void (*free)(void *schema);
 };

@@ -5,7 +5,8 @@
 
 #include "convert/convert_int.h"
 
-enum kind { K_JSON, K_STRING, K_BYTES, K_INT16, K_INT32, K_INT64, K_FLOAT32, K_FLOAT64, K_BOOL, K_AVRO };
+enum kind { K_JSON, K_STRING, K_BYTES, K_INT16, K_INT32, K_INT64, K_FLOAT32, K_FLOAT64, K_BOOL, K_AVRO,
+            K_JSONSCHEMA };
 
 static const struct {
     const char *name;
@@ -21,6 +22,7 @@ static const struct {
     {"org.apache.kafka.connect.converters.DoubleConverter", K_FLOAT64},
     {"org.apache.kafka.connect.converters.BooleanConverter", K_BOOL},
     {"io.confluent.connect.avro.AvroConverter", K_AVRO},
+    {"io.confluent.connect.json.JsonSchemaConverter", K_JSONSCHEMA},
 };
 
 const char *const conv_supported_classes[] = {
@@ -34,6 +36,7 @@ const char *const conv_supported_classes[] = {
     "org.apache.kafka.connect.converters.DoubleConverter",
     "org.apache.kafka.connect.converters.BooleanConverter",
     "io.confluent.connect.avro.AvroConverter",
+    "io.confluent.connect.json.JsonSchemaConverter",
     NULL,
 };
 
@@ -43,6 +46,7 @@ struct conv_converter {
     const char *simple;            /* "IntegerConverter", for messages */
     struct conv__connect *cj;      /* K_JSON with schemas.enable=true */
     struct conv__avro *av;         /* K_AVRO */
+    struct conv__jsonschema *js;   /* K_JSONSCHEMA */
 };
 
 /* Connect accepts the full class name, the simple name, and the simple name without the
@@ -65,7 +69,8 @@ static enum status unknown_class(const char *name, struct err *e)
                    "org.apache.kafka.connect.json.JsonConverter, "
                    "org.apache.kafka.connect.storage.StringConverter, "
                    "org.apache.kafka.connect.converters.{ByteArray,Short,Integer,Long,Float,Double,"
-                   "Boolean}Converter, io.confluent.connect.avro.AvroConverter", name);
+                   "Boolean}Converter, io.confluent.connect.avro.AvroConverter, "
+                   "io.confluent.connect.json.JsonSchemaConverter", name);
 }
 
 static enum status check_string_props(const char *const *props, struct err *e)
@@ -116,6 +121,10 @@ struct conv_converter *conv_converter_new(const char *class_name, const char *co
         if (!(c->av = conv__avro_new(props, e)))
             goto fail;
         break;
+    case K_JSONSCHEMA:
+        if (!(c->js = conv__jsonschema_new(props, e)))
+            goto fail;
+        break;
     default:
         break;
     }
@@ -131,6 +140,7 @@ void conv_converter_free(struct conv_converter *c)
         return;
     conv__connect_free(c->cj);
     conv__avro_free(c->av);
+    conv__jsonschema_free(c->js);
     mem_free(c);
 }
 
@@ -138,6 +148,8 @@ void conv_converter_set_http(struct conv_converter *c, conv_http_get_fn fn, void
 {
     if (c && c->av)
         conv__avro_set_http(c->av, fn, ctx);
+    if (c && c->js)
+        conv__jsonschema_set_http(c->js, fn, ctx);
 }
 
 const char *conv_converter_class(const struct conv_converter *c)
@@ -233,6 +245,8 @@ enum status conv_decode(struct conv_converter *c, const uint8_t *p, size_t n,
         return conv__json_parse(out, p, n, 0, e);
     case K_AVRO:
         return conv__avro_decode(c->av, p, n, out, e);
+    case K_JSONSCHEMA:
+        return conv__jsonschema_decode(c->js, p, n, out, e);
     case K_STRING:
         conv_doc_reset(out);
         return decode_string(p, n, out, e);

@@ -197,8 +197,8 @@ static enum status compile_reply(struct conv__registry *r, uint32_t id, const ch
                        f->what, id);
     sub = (struct err){0};
     if (!(*out = f->compile(sch->s.p, sch->s.n, &sub)))
-        return err_set(e, sub.status == ST_NOMEM ? ST_NOMEM : ST_PARSE, "%s: schema id %" PRIu32 ": %s", f->what,
-                       id, sub.msg);
+        return err_set(e, sub.status == ST_NOMEM || sub.status == ST_UNSUPPORTED ? sub.status : ST_PARSE,
+                       "%s: schema id %" PRIu32 ": %s", f->what, id, sub.msg);
     return ST_OK;
 }
 
