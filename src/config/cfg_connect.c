@@ -1220,7 +1220,7 @@ static const struct conv_class conv_classes[] = {
     {"org.apache.kafka.connect.converters.FloatConverter", true},
     {"org.apache.kafka.connect.converters.DoubleConverter", true},
     {"org.apache.kafka.connect.converters.BooleanConverter", true},
-    {"io.confluent.connect.protobuf.ProtobufConverter", false},
+    {"io.confluent.connect.protobuf.ProtobufConverter", true},
     {"io.confluent.connect.json.JsonSchemaConverter", false},
 };
 
@@ -1288,6 +1288,15 @@ static void check_one(const struct cfg_worker *w, const struct cfg_connector *c,
         if (!url)
             cfg_diag_add(d, CFG_SEV_ERROR, from->file, pr->vline, pr->vcol, which,
                          "AvroConverter needs %s", sub);
+    }
+    if (strstr(cc->name, "ProtobufConverter")) {
+        bool url = false;
+        for (size_t i = 0; i < cv.props.n; i++)
+            url |= strcmp(cv.props.v[i].key, "schema.registry.url") == 0;
+        snprintf(sub, sizeof(sub), "%s.schema.registry.url", which);
+        if (!url)
+            cfg_diag_add(d, CFG_SEV_ERROR, from->file, pr->vline, pr->vcol, which,
+                         "ProtobufConverter needs %s", sub);
     }
     for (size_t i = 0; i < cv.props.n; i++) {
         const char *val = cv.props.v[i].value;

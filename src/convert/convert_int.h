@@ -135,6 +135,13 @@ void conv__avro_set_http(struct conv__avro *av, conv_http_get_fn fn, void *ctx);
 enum status conv__avro_decode(struct conv__avro *av, const uint8_t *p, size_t n,
                               struct conv_doc *out, struct err *e);
 
+struct conv__protobuf;  /* Protobuf + Schema Registry state (protobuf.c) */
+struct conv__protobuf *conv__protobuf_new(const char *const *props, struct err *e);
+void conv__protobuf_free(struct conv__protobuf *pb);
+void conv__protobuf_set_http(struct conv__protobuf *pb, conv_http_get_fn fn, void *ctx);
+enum status conv__protobuf_decode(struct conv__protobuf *pb, const uint8_t *p, size_t n,
+                                  struct conv_doc *out, struct err *e);
+
 /* The default Schema Registry GET (libcurl; registry.c). @ctx is a struct conv__http.
  * @klass names the converter in errors ("AvroConverter"). */
 struct conv__http;
