@@ -2,7 +2,8 @@
  * Owns: the value model (a flat pre-order array of nodes in a reusable document), the
  *       converters (JSON with and without the Connect envelope, String/ByteArray/number
  *       converters, Avro with Confluent Schema Registry framing), the JSON parser, the Avro
- *       schema parser and binary decoder, the registry client.
+ *       schema parser and binary decoder, the registry client; Protobuf with Confluent framing
+ *       (message indexes, the .proto parser and binary decoder).
  * Not here: what a value becomes in Aerospike (mapping/), tombstone policy (worker/).
  * Memory: documents grow to the largest record seen and are then reused; decoding a record
  *         allocates nothing once warmed up. Strings and bytes in a document point into the
@@ -11,11 +12,11 @@
  *         the input bytes, resets/frees the document, or calls conv_decode / conv_converter_free
  *         on the same converter.
  * Threads: a converter and a document are used by one thread at a time (one per worker).
- *          An Avro record with a schema id not yet cached blocks its conv_decode on the
+ *          An Avro or Protobuf record with a schema id not yet cached blocks its conv_decode on the
  *          registry (libcurl: connect 10 s, total 30 s per URL); cached ids never do I/O.
  * Errors: ST_PARSE / ST_TYPE / ST_TOO_BIG / ST_NOT_FOUND are record-class (this record is bad);
  *         ST_UNAVAILABLE is retriable (schema registry unreachable: hold the offset);
- *         ST_CONFIG / ST_AUTH / ST_NOMEM / ST_UNSUPPORTED (Avro schema references) are fatal. Messages name the format and the place:
+ *         ST_CONFIG / ST_AUTH / ST_NOMEM / ST_UNSUPPORTED (schema references) are fatal. Messages name the format and the place:
  *         "JSON: line 1 col 17: expected ',' or '}'", "payload.items[3].price: expected double,
  *         got string", "Avro: schema id 42 unknown". */
 #ifndef AEROSINK_CONVERT_H
@@ -107,7 +108,7 @@ typedef enum status (*conv_http_get_fn)(void *ctx, const char *url, const char *
 struct conv_converter *conv_converter_new(const char *class_name, const char *const *props,
                                           struct err *e);
 void conv_converter_free(struct conv_converter *c);
-/* Replace the HTTP GET used by an Avro converter (default: libcurl). No-op for others. */
+/* Replace the HTTP GET used by an Avro or Protobuf converter (default: libcurl). No-op for others. */
 void conv_converter_set_http(struct conv_converter *c, conv_http_get_fn fn, void *ctx);
 const char *conv_converter_class(const struct conv_converter *c);   /* canonical class name */
 

@@ -956,7 +956,7 @@ static enum status pick_message(const struct conv__pbsc *s, const char *prefix, 
         if (m && m->has_map)
             /* protoc puts a map field's synthetic entry type among the nested types: where it
              * counts in Confluent's index is not known, so refuse rather than pick wrongly */
-            return err_set(e, ST_UNSUPPORTED, "%s: a message index into %.*s, which has map fields, is not supported "
+            return err_set(e, ST_PARSE, "%s: a message index into %.*s, which has map fields, is not supported "
                            "(at byte %zu)", prefix, (int)MIN(m->name_n, 120), m->name, (size_t)(at - rec));
         mi = s->kids[first + (uint32_t)ix];
     }
