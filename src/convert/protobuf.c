@@ -716,7 +716,7 @@ static enum status dec_message(struct pbd *d, uint32_t mi, const struct src *s)
 
     if ((st = enter(d)) != ST_OK)
         return st;
-    if (!mem_grow(&sc->v, &sc->cap, base + nslots, sizeof(*sc->v), 64))
+    if (!mem_grow(&sc->v, &sc->cap, base + nslots + 1, sizeof(*sc->v), 64))   /* + 1: never NULL */
         return err_set(d->e, ST_NOMEM, "%s: out of memory", d->prefix);
     memset(sc->v + base, 0, nslots * sizeof(*sc->v));
     sc->n = base + nslots;

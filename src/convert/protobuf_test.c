@@ -554,6 +554,8 @@ TEST(decode_each_message_of_a_file)
     conv__pbsc_free(s);
     ASSERT_PB_HEX(p, "B", "0a 01 7a", "{\"b\":\"z\"}");
     ASSERT_PB_HEX(p, "A.N", "0a 01 7a", "{\"n\":\"z\"}");
+    /* a message without fields (fuzz regression: its slot stack was never allocated) */
+    ASSERT_PB_HEX("syntax=\"proto3\"; message E {}", "E", "08 01", "{}");
 }
 
 /* --- The converter: framing, message indexes, registry --- */
