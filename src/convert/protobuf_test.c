@@ -33,17 +33,17 @@ static const char *dump(void)
     return buf_cstr(&OUT);
 }
 
-/* Decode @p[0..n) as message @name of the schema @proto. */
+/* Decode @p[0..n) as message @name of the schema @proto. The schema stays alive until the next
+ * call: the document's field names and enum symbols point into it. */
 static enum status dec(const char *proto, const char *name, const void *p, size_t n)
 {
-    struct conv__pbsc *s = schema(proto);
-    enum status st;
+    static struct conv__pbsc *s;
 
+    conv__pbsc_free(s);
+    s = schema(proto);
     if (!D)
         D = conv_doc_new();
-    st = conv__pb_decode_value(s, msg_named(s, name), &O, p, n, D, &E);
-    conv__pbsc_free(s);
-    return st;
+    return conv__pb_decode_value(s, msg_named(s, name), &O, p, n, D, &E);
 }
 
 #define ASSERT_PB(proto, name, b, want)                            \
