@@ -1220,7 +1220,7 @@ static const struct conv_class conv_classes[] = {
     {"org.apache.kafka.connect.converters.FloatConverter", true},
     {"org.apache.kafka.connect.converters.DoubleConverter", true},
     {"org.apache.kafka.connect.converters.BooleanConverter", true},
-    {"io.confluent.connect.protobuf.ProtobufConverter", false},
+    {"io.confluent.connect.protobuf.ProtobufConverter", true},
     {"io.confluent.connect.json.JsonSchemaConverter", true},
 };
 
@@ -1280,23 +1280,15 @@ static void check_one(const struct cfg_worker *w, const struct cfg_connector *c,
                      "%s is not supported by aerosink yet", q);
         return;
     }
-    if (strstr(cc->name, "AvroConverter")) {
+    if (strstr(cc->name, "AvroConverter") || strstr(cc->name, "JsonSchemaConverter") ||
+        strstr(cc->name, "ProtobufConverter")) {   /* the Schema Registry converters */
         bool url = false;
         for (size_t i = 0; i < cv.props.n; i++)
             url |= strcmp(cv.props.v[i].key, "schema.registry.url") == 0;
         snprintf(sub, sizeof(sub), "%s.schema.registry.url", which);
         if (!url)
-            cfg_diag_add(d, CFG_SEV_ERROR, from->file, pr->vline, pr->vcol, which,
-                         "AvroConverter needs %s", sub);
-    }
-    if (strstr(cc->name, "JsonSchemaConverter")) {
-        bool url = false;
-        for (size_t i = 0; i < cv.props.n; i++)
-            url |= strcmp(cv.props.v[i].key, "schema.registry.url") == 0;
-        snprintf(sub, sizeof(sub), "%s.schema.registry.url", which);
-        if (!url)
-            cfg_diag_add(d, CFG_SEV_ERROR, from->file, pr->vline, pr->vcol, which,
-                         "JsonSchemaConverter needs %s", sub);
+            cfg_diag_add(d, CFG_SEV_ERROR, from->file, pr->vline, pr->vcol, which, "%s needs %s",
+                         strrchr(cc->name, '.') + 1, sub);
     }
     for (size_t i = 0; i < cv.props.n; i++) {
         const char *val = cv.props.v[i].value;

@@ -1,9 +1,9 @@
 /* src/convert/convert.h: Kafka key/value bytes -> values, as Kafka Connect's converters would.
  * Owns: the value model (a flat pre-order array of nodes in a reusable document), the
  *       converters (JSON with and without the Connect envelope, String/ByteArray/number
- *       converters, Avro and JSON Schema with Confluent Schema Registry framing), the JSON
- *       parser, the Avro schema parser and binary decoder, the JSON Schema compiler, the
- *       registry client.
+ *       converters, Avro, JSON Schema and Protobuf with Confluent Schema Registry framing),
+ *       the JSON parser, the Avro schema parser and binary decoder, the JSON Schema compiler,
+ *       the .proto parser and Protobuf binary decoder (message indexes), the registry client.
  * Not here: what a value becomes in Aerospike (mapping/), tombstone policy (worker/).
  * Memory: documents grow to the largest record seen and are then reused; decoding a record
  *         allocates nothing once warmed up. Strings and bytes in a document point into the
@@ -12,8 +12,9 @@
  *         the input bytes, resets/frees the document, or calls conv_decode / conv_converter_free
  *         on the same converter.
  * Threads: a converter and a document are used by one thread at a time (one per worker).
- *          An Avro or JSON Schema record with a schema id not yet cached blocks its conv_decode on the
- *          registry (libcurl: connect 10 s, total 30 s per URL); cached ids never do I/O.
+ *          An Avro, JSON Schema or Protobuf record with a schema id not yet cached blocks its
+ *          conv_decode on the registry (libcurl: connect 10 s, total 30 s per URL); cached ids
+ *          never do I/O.
  * Errors: ST_PARSE / ST_TYPE / ST_TOO_BIG / ST_NOT_FOUND are record-class (this record is bad);
  *         ST_UNAVAILABLE is retriable (schema registry unreachable: hold the offset);
  *         ST_CONFIG / ST_AUTH / ST_NOMEM / ST_UNSUPPORTED (schema references, non-local JSON
@@ -109,8 +110,8 @@ typedef enum status (*conv_http_get_fn)(void *ctx, const char *url, const char *
 struct conv_converter *conv_converter_new(const char *class_name, const char *const *props,
                                           struct err *e);
 void conv_converter_free(struct conv_converter *c);
-/* Replace the HTTP GET used by an Avro or JSON Schema converter (default: libcurl). No-op for
- * others. */
+/* Replace the HTTP GET used by an Avro, JSON Schema or Protobuf converter (default: libcurl).
+ * No-op for others. */
 void conv_converter_set_http(struct conv_converter *c, conv_http_get_fn fn, void *ctx);
 const char *conv_converter_class(const struct conv_converter *c);   /* canonical class name */
 

@@ -144,6 +144,12 @@ void conv__jsonschema_free(struct conv__jsonschema *js);
 void conv__jsonschema_set_http(struct conv__jsonschema *js, conv_http_get_fn fn, void *ctx);
 enum status conv__jsonschema_decode(struct conv__jsonschema *js, const uint8_t *p, size_t n,
                                     struct conv_doc *out, struct err *e);
+struct conv__protobuf;  /* Protobuf + Schema Registry state (protobuf.c) */
+struct conv__protobuf *conv__protobuf_new(const char *const *props, struct err *e);
+void conv__protobuf_free(struct conv__protobuf *pb);
+void conv__protobuf_set_http(struct conv__protobuf *pb, conv_http_get_fn fn, void *ctx);
+enum status conv__protobuf_decode(struct conv__protobuf *pb, const uint8_t *p, size_t n,
+                                  struct conv_doc *out, struct err *e);
 
 /* The default Schema Registry GET (libcurl; registry.c). @ctx is a struct conv__http.
  * @klass names the converter in errors ("AvroConverter"). */

@@ -6,7 +6,7 @@
 #include "convert/convert_int.h"
 
 enum kind { K_JSON, K_STRING, K_BYTES, K_INT16, K_INT32, K_INT64, K_FLOAT32, K_FLOAT64, K_BOOL, K_AVRO,
-            K_JSONSCHEMA };
+            K_JSONSCHEMA, K_PROTOBUF };
 
 static const struct {
     const char *name;
@@ -23,6 +23,7 @@ static const struct {
     {"org.apache.kafka.connect.converters.BooleanConverter", K_BOOL},
     {"io.confluent.connect.avro.AvroConverter", K_AVRO},
     {"io.confluent.connect.json.JsonSchemaConverter", K_JSONSCHEMA},
+    {"io.confluent.connect.protobuf.ProtobufConverter", K_PROTOBUF},
 };
 
 const char *const conv_supported_classes[] = {
@@ -37,6 +38,7 @@ const char *const conv_supported_classes[] = {
     "org.apache.kafka.connect.converters.BooleanConverter",
     "io.confluent.connect.avro.AvroConverter",
     "io.confluent.connect.json.JsonSchemaConverter",
+    "io.confluent.connect.protobuf.ProtobufConverter",
     NULL,
 };
 
@@ -47,6 +49,7 @@ struct conv_converter {
     struct conv__connect *cj;      /* K_JSON with schemas.enable=true */
     struct conv__avro *av;         /* K_AVRO */
     struct conv__jsonschema *js;   /* K_JSONSCHEMA */
+    struct conv__protobuf *pb;     /* K_PROTOBUF */
 };
 
 /* Connect accepts the full class name, the simple name, and the simple name without the
@@ -70,7 +73,8 @@ static enum status unknown_class(const char *name, struct err *e)
                    "org.apache.kafka.connect.storage.StringConverter, "
                    "org.apache.kafka.connect.converters.{ByteArray,Short,Integer,Long,Float,Double,"
                    "Boolean}Converter, io.confluent.connect.avro.AvroConverter, "
-                   "io.confluent.connect.json.JsonSchemaConverter", name);
+                   "io.confluent.connect.json.JsonSchemaConverter, "
+                   "io.confluent.connect.protobuf.ProtobufConverter", name);
 }
 
 static enum status check_string_props(const char *const *props, struct err *e)
@@ -125,6 +129,10 @@ struct conv_converter *conv_converter_new(const char *class_name, const char *co
         if (!(c->js = conv__jsonschema_new(props, e)))
             goto fail;
         break;
+    case K_PROTOBUF:
+        if (!(c->pb = conv__protobuf_new(props, e)))
+            goto fail;
+        break;
     default:
         break;
     }
@@ -141,6 +149,7 @@ void conv_converter_free(struct conv_converter *c)
     conv__connect_free(c->cj);
     conv__avro_free(c->av);
     conv__jsonschema_free(c->js);
+    conv__protobuf_free(c->pb);
     mem_free(c);
 }
 
@@ -150,6 +159,8 @@ void conv_converter_set_http(struct conv_converter *c, conv_http_get_fn fn, void
         conv__avro_set_http(c->av, fn, ctx);
     if (c && c->js)
         conv__jsonschema_set_http(c->js, fn, ctx);
+    if (c && c->pb)
+        conv__protobuf_set_http(c->pb, fn, ctx);
 }
 
 const char *conv_converter_class(const struct conv_converter *c)
@@ -247,6 +258,8 @@ enum status conv_decode(struct conv_converter *c, const uint8_t *p, size_t n,
         return conv__avro_decode(c->av, p, n, out, e);
     case K_JSONSCHEMA:
         return conv__jsonschema_decode(c->js, p, n, out, e);
+    case K_PROTOBUF:
+        return conv__protobuf_decode(c->pb, p, n, out, e);
     case K_STRING:
         conv_doc_reset(out);
         return decode_string(p, n, out, e);

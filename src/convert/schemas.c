@@ -119,10 +119,17 @@ fail:
     return NULL;
 }
 
+/* The format's destructor for a compiled schema. */
+static void release(const struct conv__registry *r, void *schema)
+{
+    void (*fn)(void *) = r->f->free;
+    fn(schema);
+}
+
 static void drop_cache(struct conv__registry *r)
 {
     for (uint32_t i = 0; i < r->ncache; i++)
-        r->f->free(r->cache[i].schema);
+        release(r, r->cache[i].schema);
     r->ncache = 0;
 }
 
@@ -267,7 +274,7 @@ enum status conv__registry_lookup(struct conv__registry *r, uint32_t id, const v
         uint32_t cap = r->cache_cap ? r->cache_cap * 2 : 8;
         struct entry *c = mem_realloc(r->cache, cap * sizeof(*c));
         if (!c) {
-            r->f->free(s);
+            release(r, s);
             return err_set(e, ST_NOMEM, "%s: schema cache", r->f->what);
         }
         r->cache = c;

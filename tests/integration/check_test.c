@@ -275,8 +275,7 @@ TEST(worker_converters_checked_with_connector)
                   "      bins: {type: multi-bins, all-value-fields: true}\n");
     ASSERT_EQ_INT(run_in(dir, "check worker.properties sink.properties", &out), 2);
     ASSERT_EQ_STR(out, "worker.properties:2:17: value.converter: "
-                       "io.confluent.connect.protobuf.ProtobufConverter is not supported by "
-                       "aerosink yet\n"
+                       "ProtobufConverter needs value.converter.schema.registry.url\n"
                        "1 error, 0 warnings in 3 files\n");
     mem_free(out);
 }
