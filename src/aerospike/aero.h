@@ -298,7 +298,9 @@ struct aero_cluster;
  * A refused certificate or login is fatal (ST_TLS / ST_AUTH, not "no seed answered"): retrying
  * cannot help. Seed addresses are never replaced by `service-*` addresses. @thread any */
 struct aero_cluster *aero_cluster_new(const struct aero_cluster_config *cfg, struct err *e);
-/* Stop the tend thread and free. Every aero_client of this cluster must be freed first. */
+/* Stop the tend thread and free. Every aero_client of this cluster must be freed first. A
+ * tend pass in progress gives up its connect/login/info waits at once (a node that stopped
+ * answering does not hold this up for its timeouts) and reports nothing it saw meanwhile. */
 void aero_cluster_free(struct aero_cluster *c);
 /* One tend pass now, on the caller's thread (also what the tend thread runs every interval):
  * `node`/`peers-generation`/`partition-generation` per node, peers and `replicas` refreshed

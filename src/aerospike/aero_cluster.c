@@ -8,6 +8,7 @@
 #include <string.h>
 #include <stdlib.h>
 #include <time.h>
+#include <sys/eventfd.h>
 #include <unistd.h>
 
 #include "aero_int.h"
@@ -628,6 +629,18 @@ static void report_health(struct aero_cluster *c)
     }
 }
 
+/* aero_cluster_free began: every wait of a pass now ends at once (ST_CANCELLED), so what the
+ * pass saw since is no news about the cluster and must not be reported or published. */
+static bool stopping(struct aero_cluster *c)
+{
+    bool stop;
+
+    pthread_mutex_lock(&c->lock);
+    stop = c->stop;
+    pthread_mutex_unlock(&c->lock);
+    return stop;
+}
+
 static enum status tend_pass(struct aero_cluster *c, bool force_map, struct err *e)
 {
     struct tend t = {false, force_map, 0};
@@ -635,11 +648,15 @@ static enum status tend_pass(struct aero_cluster *c, bool force_map, struct err 
 
     pthread_mutex_lock(&c->tend_lock);
     r = &c->tend_buf;
-    for (size_t i = 0; i < c->n_nodes; i++) {
+    for (size_t i = 0; i < c->n_nodes && !stopping(c); i++) {
         struct aero_node *nd = c->nodes[i];
         aero__session_tend(c, nd);   /* token refresh ahead of its TTL */
         refresh_node(c, nd, r, &t);
         t.healthy += nd->healthy;
+    }
+    if (stopping(c)) {
+        pthread_mutex_unlock(&c->tend_lock);
+        return err_set(e, ST_CANCELLED, "aerospike: the cluster is closing");
     }
     if (t.healthy == 0)
         reseed(c, &t);
@@ -652,6 +669,10 @@ static enum status tend_pass(struct aero_cluster *c, bool force_map, struct err 
     for (size_t i = 0; i < c->n_nodes; i++)
         if (c->nodes[i]->healthy && c->nodes[i]->need_replicas)
             fetch_replicas(c, c->nodes[i], r, &t);
+    if (stopping(c)) {
+        pthread_mutex_unlock(&c->tend_lock);
+        return err_set(e, ST_CANCELLED, "aerospike: the cluster is closing");
+    }
     report_health(c);
     t.healthy = 0;
     for (size_t i = 0; i < c->n_nodes; i++)
@@ -779,6 +800,7 @@ struct aero_cluster *aero_cluster_new(const struct aero_cluster_config *cfg, str
         return NULL;
     }
     c->cfg = *cfg;
+    c->stop_fd = -1;
     if (c->cfg.fail_threshold == 0)
         c->cfg.fail_threshold = 1;
     c->window_start_ms = clock_mono_ms();
@@ -792,6 +814,11 @@ struct aero_cluster *aero_cluster_new(const struct aero_cluster_config *cfg, str
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
     pthread_cond_init(&c->cond, &ca);
     pthread_condattr_destroy(&ca);
+    c->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    if (c->stop_fd < 0) {
+        err_set(e, ST_INTERNAL, "aerospike: eventfd: %s", strerror(errno));
+        goto fail;
+    }
     if (c->cfg.tls.enabled && !(c->tls = aero__tls_ctx_new(&c->cfg.tls, e)))
         goto fail;
     if (c->cfg.auth && c->cfg.auth_mode != AERO_AUTH_PKI &&
@@ -821,12 +848,20 @@ void aero_cluster_free(struct aero_cluster *c)
     if (!c)
         return;
     if (c->tend_running) {
+        uint64_t one = 1;
         pthread_mutex_lock(&c->lock);
         c->stop = true;
         pthread_cond_signal(&c->cond);
         pthread_mutex_unlock(&c->lock);
+        /* a pass blocked on a node that does not answer (stopped, frozen, unreachable) gives
+         * up now rather than at its connect/login/info timeouts (seconds per node) */
+        if (write(c->stop_fd, &one, sizeof(one)) != (ssize_t)sizeof(one)) {
+            /* cannot happen (counter far from overflow); the join then waits the timeouts */
+        }
         pthread_join(c->tend_thread, NULL);
     }
+    if (c->stop_fd >= 0)
+        close(c->stop_fd);
     c->started = false;               /* closing is not a membership change */
     while (c->n_nodes > 0)
         remove_node(c, c->n_nodes - 1);

@@ -90,18 +90,21 @@ int aero__socket_connect(const struct sockaddr *sa, socklen_t len, bool *in_prog
     return -1;
 }
 
-/* Wait for @events on @fd until @deadline (ms, monotonic). ST_OK, ST_TIMEOUT or ST_IO. */
-static enum status wait_fd(int fd, short events, uint64_t deadline, const char *where,
+/* Wait for @events on @fd until @deadline (ms, monotonic), or until @stop_fd (-1: none) is
+ * readable. ST_OK, ST_TIMEOUT, ST_CANCELLED or ST_IO. */
+static enum status wait_fd(int fd, short events, uint64_t deadline, int stop_fd, const char *where,
                            const char *what, struct err *e)
 {
-    struct pollfd pfd = {fd, events, 0};
+    struct pollfd pfd[2] = {{fd, events, 0}, {stop_fd, POLLIN, 0}};
 
     for (;;) {
         uint64_t now = clock_mono_ms();
         int rc;
         if (now >= deadline)
             return err_set(e, ST_TIMEOUT, "%s: %s timed out", where, what);
-        rc = poll(&pfd, 1, (int)MIN(deadline - now, 60000));
+        rc = poll(pfd, stop_fd >= 0 ? 2 : 1, (int)MIN(deadline - now, 60000));
+        if (rc > 0 && stop_fd >= 0 && pfd[1].revents)
+            return err_set(e, ST_CANCELLED, "%s: %s cancelled: the cluster is closing", where, what);
         if (rc > 0)
             return ST_OK;
         if (rc < 0 && errno != EINTR)
@@ -109,7 +112,7 @@ static enum status wait_fd(int fd, short events, uint64_t deadline, const char *
     }
 }
 
-int aero__connect_wait(const struct sockaddr *sa, socklen_t len, uint32_t timeout_ms,
+int aero__connect_wait(const struct sockaddr *sa, socklen_t len, uint32_t timeout_ms, int stop_fd,
                        const char *where, struct err *e)
 {
     bool in_progress;
@@ -119,7 +122,7 @@ int aero__connect_wait(const struct sockaddr *sa, socklen_t len, uint32_t timeou
 
     if (fd < 0 || !in_progress)
         return fd;
-    if (wait_fd(fd, POLLOUT, clock_mono_ms() + timeout_ms, where, "connect", e) != ST_OK) {
+    if (wait_fd(fd, POLLOUT, clock_mono_ms() + timeout_ms, stop_fd, where, "connect", e) != ST_OK) {
         close(fd);
         return -1;
     }
@@ -177,8 +180,8 @@ static enum status send_all(struct aero__sock *s, const uint8_t *p, size_t n, ui
             n -= (size_t)w;
         } else if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
             /* TLS may want to read while writing (rare): poll both ways */
-            if (wait_fd(s->fd, (short)(POLLOUT | (s->ssl ? POLLIN : 0)), deadline, where, "send",
-                        e) != ST_OK)
+            if (wait_fd(s->fd, (short)(POLLOUT | (s->ssl ? POLLIN : 0)), deadline, s->stop_fd,
+                        where, "send", e) != ST_OK)
                 return e ? e->status : ST_TIMEOUT;
         } else if (w < 0 && errno == EINTR) {
             continue;
@@ -200,7 +203,7 @@ static enum status recv_all(struct aero__sock *s, uint8_t *p, size_t n, uint64_t
         } else if (r == 0) {
             return err_set(e, ST_IO, "%s: connection closed by the server", where);
         } else if (errno == EAGAIN || errno == EWOULDBLOCK) {
-            if (wait_fd(s->fd, POLLIN, deadline, where, "reply", e) != ST_OK)
+            if (wait_fd(s->fd, POLLIN, deadline, s->stop_fd, where, "reply", e) != ST_OK)
                 return e ? e->status : ST_TIMEOUT;
         } else if (errno != EINTR) {
             return err_set(e, ST_IO, "%s: recv: %s", where, strerror(errno));
@@ -217,7 +220,8 @@ enum status aero__sock_open(struct aero_cluster *c, const struct sockaddr *sa, s
     enum status st;
 
     s->ssl = NULL;
-    s->fd = aero__connect_wait(sa, len, c->cfg.conn_timeout_ms, where, e);
+    s->stop_fd = c->stop_fd;
+    s->fd = aero__connect_wait(sa, len, c->cfg.conn_timeout_ms, s->stop_fd, where, e);
     if (s->fd < 0)
         return e ? e->status : ST_CONNECT;
     if (!c->tls)
@@ -231,7 +235,8 @@ enum status aero__sock_open(struct aero_cluster *c, const struct sockaddr *sa, s
         bool want_write = false;
         st = aero__tls_step(s->ssl, tls_name, &want_write, where, e);
         if (st == ST_AGAIN)
-            st = wait_fd(s->fd, want_write ? POLLOUT : POLLIN, deadline, where, "TLS handshake", e);
+            st = wait_fd(s->fd, want_write ? POLLOUT : POLLIN, deadline, s->stop_fd, where,
+                         "TLS handshake", e);
         else if (st == ST_OK)
             return ST_OK;
         if (st != ST_OK) {
@@ -361,7 +366,7 @@ enum status aero_info_host(const char *host, uint16_t port, const char *cmds, st
         return ST_CONNECT;
     for (size_t i = 0; i < n; i++) {
         struct aero__sock s = AERO_SOCK_CLOSED;
-        s.fd = aero__connect_wait((struct sockaddr *)&sa[i], lens[i], timeout_ms, where, e);
+        s.fd = aero__connect_wait((struct sockaddr *)&sa[i], lens[i], timeout_ms, -1, where, e);
         if (s.fd < 0)
             continue;
         st = aero__info_exchange(&s, cmds, out, timeout_ms, where, e);

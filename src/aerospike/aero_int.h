@@ -103,8 +103,11 @@ bool aero__tls_pending(struct ssl_st *ssl);
 struct aero__sock {                  /* a blocking-helper socket: fd, plus TLS when on */
     int fd;                          /* -1 = closed */
     struct ssl_st *ssl;
+    int stop_fd;                     /* readable = give up every wait at once (ST_CANCELLED);
+                                        the cluster's, set by aero__sock_open; -1 = none.
+                                        Borrowed: kept across aero__sock_close */
 };
-#define AERO_SOCK_CLOSED {-1, NULL}
+#define AERO_SOCK_CLOSED {-1, NULL, -1}
 void aero__sock_close(struct aero__sock *s);
 
 /* ===================================================================================
@@ -204,6 +207,9 @@ struct aero_cluster {
     uint32_t window_passes;          /* tend only: passes in it (no tend thread) */
     pthread_t tend_thread;
     bool tend_running, stop, tend_requested;
+    int stop_fd;                     /* eventfd, readable once aero_cluster_free began: every
+                                        blocking wait of the tend thread (connect, TLS, login,
+                                        info) ends at once instead of at its timeout */
     bool started;                    /* bootstrap done: membership changes are reported */
     /* security (set at creation, then read-only) */
     struct ssl_ctx_st *tls;          /* NULL: clear text */
@@ -255,11 +261,13 @@ void aero__csetup_free(struct aero__csetup *cs);
  * Blocking socket helpers (aero_conn.c), used by bootstrap, tend and aero_info_host
  * =================================================================================== */
 /* Connect to @sa within conn_timeout_ms and, when the cluster uses TLS, complete the handshake
- * (verifying @tls_name) within login_timeout_ms. */
+ * (verifying @tls_name) within login_timeout_ms. @s gets the cluster's stop_fd: this wait and
+ * every later exchange on @s end with ST_CANCELLED once aero_cluster_free began. */
 enum status aero__sock_open(struct aero_cluster *c, const struct sockaddr *sa, socklen_t len,
                             const char *tls_name, struct aero__sock *s, const char *where,
                             struct err *e);
-/* Send one admin request (@req: a complete frame) and read the reply body into @out. */
+/* Send one admin request (@req: a complete frame) and read the reply body into @out.
+ * ST_CANCELLED as soon as @s->stop_fd is readable. */
 enum status aero__admin_exchange(struct aero__sock *s, const struct buf *req, struct buf *out,
                                  uint32_t timeout_ms, const char *where, struct err *e);
 /* Resolve @h into up to @cap addresses. */
@@ -269,11 +277,13 @@ enum status aero__resolve(const struct aero_host *h, struct sockaddr_storage *ou
  * with @e set. *in_progress tells whether the connect still has to complete. */
 int aero__socket_connect(const struct sockaddr *sa, socklen_t len, bool *in_progress,
                          const char *where, struct err *e);
-/* Connect and wait up to @timeout_ms. Returns fd or -1. */
-int aero__connect_wait(const struct sockaddr *sa, socklen_t len, uint32_t timeout_ms,
+/* Connect and wait up to @timeout_ms, or until @stop_fd (-1: none) is readable (ST_CANCELLED
+ * in @e). Returns fd or -1. */
+int aero__connect_wait(const struct sockaddr *sa, socklen_t len, uint32_t timeout_ms, int stop_fd,
                        const char *where, struct err *e);
 /* Send an info request with @cmds ('\n'-separated, final '\n' optional) on @fd and read the
- * reply body into @out (reset first). Deadline-bounded; checks framing (type 1, size limit). */
+ * reply body into @out (reset first). Deadline-bounded, ST_CANCELLED as soon as @s->stop_fd is
+ * readable; checks framing (type 1, size limit). */
 enum status aero__info_exchange(struct aero__sock *s, const char *cmds, struct buf *out, uint32_t timeout_ms,
                                 const char *where, struct err *e);
 /* Build an info request frame for @cmds into @b (appends; adds the final '\n'). */

@@ -41,7 +41,9 @@ static void usage(FILE *f)
           "Options:\n"
           "  --log-level LEVEL       error | warn | info (default) | debug\n"
           "  --progress SECONDS      progress line interval per task (default 5; 0 = off)\n"
-          "  --drain-timeout SECONDS when a task stops, wait this long for in-flight writes (default 30)\n"
+          "  --drain-timeout SECONDS when a task stops, wait this long for in-flight writes (default 30);\n"
+          "                          a stop waits this long in all, its last status records included\n"
+          "                          (those not past session.timeout.ms without Kafka confirming any)\n"
           "\n"
           "Stop with SIGTERM or SIGINT: tasks drain and commit, the worker leaves, exit 0. Configuration\n"
           "errors: every problem as file:line:col: key: message, exit 2.\n",

@@ -613,6 +613,11 @@ static void tick(struct herder *h)
     }
 }
 
+/* At stop, the last status records (the tasks' states, the goodbye) may wait this long for
+ * Kafka even when the tasks' drain used up the drain timeout: a reachable Kafka confirms them
+ * in milliseconds. */
+#define STOP_FLUSH_MIN_MS 500
+
 void herder_run(struct herder *h, volatile sig_atomic_t *stop)
 {
     uint64_t last_hb = 0;
@@ -642,7 +647,9 @@ void herder_run(struct herder *h, volatile sig_atomic_t *stop)
         pthread_cond_timedwait(&h->cond, &h->mu, &ts);
     }
     /* Shut down: stop every local task (drain, commit) in parallel, then say goodbye. The
-     * slots are taken out of the table: the reader may still grow it meanwhile. */
+     * slots are taken out of the table: the reader may still grow it meanwhile. One
+     * --drain-timeout bounds it all, the status topic's last records included. */
+    uint64_t deadline = clock_mono_ms() + (h->o.run.drain_timeout_ms ? h->o.run.drain_timeout_ms : 30000);
     struct slot **slots = mem_calloc(h->n_conns + 1, sizeof(*slots));
     size_t n = 0;
     for (size_t i = 0; i < h->n_conns; i++) {
@@ -670,7 +677,25 @@ void herder_run(struct herder *h, volatile sig_atomic_t *stop)
         slot_free(slots[i]);
     mem_free(slots);
     heartbeat(h, true);
-    herder__flush(h, 5000);
+    /* The status records wait until Kafka confirms them: not longer than the drain timeout
+     * (at least STOP_FLUSH_MIN_MS when the tasks' drain took it all), nor past the session
+     * timeout counted from the last record Kafka confirmed: the other workers have then seen
+     * this worker die, so a Kafka that is gone has nothing more to wait for. */
+    pthread_mutex_lock(&h->pmu);
+    uint64_t alive_until = h->confirmed_ms + h->o.session_timeout_ms;
+    pthread_mutex_unlock(&h->pmu);
+    deadline = MAX(deadline, clock_mono_ms() + STOP_FLUSH_MIN_MS);
+    bool by_session = alive_until < deadline;
+    size_t dropped = herder__flush_until(h, MIN(deadline, alive_until), stop);
+    if (dropped)
+        log_warn(&h->log,
+                 "stopping: %zu status record(s) not confirmed by Kafka %s are dropped (each "
+                 "logged above); other workers keep this worker's earlier states until its "
+                 "session times out",
+                 dropped,
+                 *stop == WORKER_STOP_NOW ? "before the second stop signal"
+                 : by_session             ? "within session.timeout.ms of the last record it confirmed"
+                                          : "within the drain timeout");
     log_info(&h->log, "worker %s stopped", h->id);
 }
 

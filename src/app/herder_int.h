@@ -134,8 +134,10 @@ struct herder {
     int64_t *status_next, *status_end0;
     struct conv_doc *doc;          /* reader thread only */
     char cluster_id[128];
-    pthread_mutex_t pmu;           /* delivery reports of synchronous produces */
+    pthread_mutex_t pmu;           /* delivery reports of synchronous produces, n_unwritten */
     pthread_cond_t pcond;
+    size_t n_unwritten;            /* fire-and-forget records Kafka did not take (each logged) */
+    uint64_t confirmed_ms;         /* when Kafka last confirmed one (monotonic; start: at start) */
 };
 
 /* Tables (h->mu held). @create: add when absent (NULL on ST_NOMEM). */
@@ -183,6 +185,10 @@ void herder__sync(struct herder *h);
 /* The same for the status topic: every record written to it so far (at most 5 s). */
 void herder__sync_status(struct herder *h);
 void herder__poll(struct herder *h);
-void herder__flush(struct herder *h, int timeout_ms);
+/* At stop: wait until Kafka confirmed every record written so far (returns as soon as it
+ * did), at most until @deadline (monotonic ms) or until *@stop becomes WORKER_STOP_NOW (@stop
+ * may be NULL). Records still unconfirmed then are dropped, each logged with its key and topic
+ * by the delivery report. Returns how many were dropped (0: all written). */
+size_t herder__flush_until(struct herder *h, uint64_t deadline, volatile sig_atomic_t *stop);
 
 #endif

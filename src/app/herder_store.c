@@ -351,8 +351,16 @@ static void dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
         pthread_cond_broadcast(&h->pcond);
         pthread_mutex_unlock(&h->pmu);
     } else if (m->err) {
-        log_warn(&h->log, "writing to %s: %s", m->rkt ? rd_kafka_topic_name(m->rkt) : "?",
+        log_warn(&h->log, "record %.*s to %s not confirmed by Kafka: %s", (int)MIN(m->key_len, 400),
+                 m->key ? (const char *)m->key : "", m->rkt ? rd_kafka_topic_name(m->rkt) : "?",
                  rd_kafka_err2str(m->err));
+        pthread_mutex_lock(&h->pmu);
+        h->n_unwritten++;
+        pthread_mutex_unlock(&h->pmu);
+    } else {
+        pthread_mutex_lock(&h->pmu);
+        h->confirmed_ms = clock_mono_ms();
+        pthread_mutex_unlock(&h->pmu);
     }
 }
 
@@ -498,9 +506,30 @@ void herder__poll(struct herder *h)
     rd_kafka_poll(h->prod, 0);
 }
 
-void herder__flush(struct herder *h, int timeout_ms)
+size_t herder__flush_until(struct herder *h, uint64_t deadline, volatile sig_atomic_t *stop)
 {
-    rd_kafka_flush(h->prod, timeout_ms);
+    size_t before, after;
+
+    for (;;) {
+        uint64_t now = clock_mono_ms();
+        if (rd_kafka_outq_len(h->prod) == 0)
+            return 0;
+        if (now >= deadline || (stop && *stop == WORKER_STOP_NOW))
+            break;
+        /* returns as soon as the queue is empty; slices so a second signal is seen */
+        rd_kafka_flush(h->prod, (int)MIN(deadline - now, 50));
+    }
+    pthread_mutex_lock(&h->pmu);
+    before = h->n_unwritten;
+    pthread_mutex_unlock(&h->pmu);
+    /* no waiting for librdkafka's own timeouts: the undelivered records fail now, and their
+     * delivery reports (served here) log each one */
+    rd_kafka_purge(h->prod, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
+    rd_kafka_poll(h->prod, 0);
+    pthread_mutex_lock(&h->pmu);
+    after = h->n_unwritten;
+    pthread_mutex_unlock(&h->pmu);
+    return after - before;
 }
 
 /* ------------------------------------------------------------------------------------
@@ -763,6 +792,7 @@ struct herder *herder_new(const struct herder_opts *o, struct err *e)
     }
     h->track_topics = o->worker->topic_tracking;
     h->allow_topic_reset = o->worker->topic_tracking_reset;
+    h->confirmed_ms = clock_mono_ms();
     if (start_store(h, e) != ST_OK)
         goto fail;
     return h;
@@ -802,7 +832,9 @@ void herder_free(struct herder *h)
         rd_kafka_destroy(h->cons);
     }
     if (h->prod) {
-        rd_kafka_flush(h->prod, 2000);
+        /* herder_run already waited for its records; anything left (a failed start) is
+         * dropped and logged rather than waited for */
+        herder__flush_until(h, 0, NULL);
         rd_kafka_destroy(h->prod);
     }
     herder__free_tables(h);

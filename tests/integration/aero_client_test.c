@@ -4,6 +4,7 @@
  * async writes then reads, 100 clients in parallel, routing over 3 nodes and failover. Tests
  * that pull testd levers (node down, injected failures, latency, pause) skip on real servers. */
 #include <pthread.h>
+#include <signal.h>
 #include <time.h>
 
 #include "../harness.h"
@@ -1283,6 +1284,41 @@ TEST(info_host_and_node)
     env_stop(&env);
 }
 
+/* Closing the cluster while its tend thread waits on a node that stopped answering (the
+ * process frozen: connects still land in its backlog, replies never come) returns at once: the
+ * wait ends when aero_cluster_free begins, not at the info timeout (10 s here; 1 s per node and
+ * request by default, plus LOGIN's 5 s with security, which made every stop 1-2 s late). */
+TEST(free_while_tending_a_frozen_node_returns_at_once)
+{
+    struct aero_cluster_config cfg;
+    struct aero_cluster *c;
+    struct tu_proc *proc;
+    struct err e = {0};
+    char hosts[256];
+    uint64_t t0, took;
+
+    need_fake("SIGSTOP");
+    proc = tu_aerospike_start(NULL, hosts, sizeof(hosts));
+    aero_cluster_config_init(&cfg);
+    cfg.tend_interval_ms = 50;
+    cfg.info_timeout_ms = 10000;
+    cfg.conn_timeout_ms = 10000;
+    if (aero_cluster_config_seeds(&cfg, hosts, &e) != ST_OK)
+        TEST_FAIL("seeds %s: %s", hosts, e.msg);
+    c = aero_cluster_new(&cfg, &e);
+    if (!c)
+        TEST_FAIL("cluster %s: %s", hosts, e.msg);
+    ASSERT_EQ_INT(kill(tu_proc_pid(proc), SIGSTOP), 0);
+    sleep_ms(500);                    /* a pass (every 50 ms) is now waiting for the reply */
+    t0 = clock_mono_ms();
+    aero_cluster_free(c);
+    took = clock_mono_ms() - t0;
+    ASSERT_EQ_INT(kill(tu_proc_pid(proc), SIGCONT), 0);
+    fprintf(stderr, "    aero_cluster_free took %llu ms (info timeout 10000 ms)\n", (unsigned long long)took);
+    ASSERT_CMP_INT(took, <, (uint64_t)(2000 * test_timeout_scale()));
+    tu_proc_free(proc);
+}
+
 TEST_LIST = {
     T(test_server_filter_expressions),
     T(filter_expression_skips_stale_writes_and_deletes),
@@ -1306,5 +1342,6 @@ TEST_LIST = {
     T(slow_server_socket_timeouts_then_recovery),
     T(server_pause_closes_connections_commands_retry),
     T(info_host_and_node),
+    T(free_while_tending_a_frozen_node_returns_at_once),
     {0},
 };

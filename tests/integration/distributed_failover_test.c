@@ -144,8 +144,138 @@ TEST(kafka_gone_is_logged_in_aerosinks_format_only)
     du_free(&u);
 }
 
+/* ---- stopping a worker: the status topic's last records ---- */
+
+/* One worker (--drain-timeout @drain) running connector "sink" (one task). */
+static void start_one_running(struct du *u, const char *topic, const char *drain)
+{
+    const char *const opts[] = {"--drain-timeout", drain, NULL};
+    struct http r = {0};
+    char tasks[1024];
+
+    du_start(u, topic, 1);
+    const char *mapping = du_mapping(u, "aerospike-kafka-inbound.yml", NULL);
+    du_worker_opts(u, 0, NULL, opts);
+    ASSERT_EQ_INT(http_do("POST", u->url[0], "/connectors", du_connector_json(u, "sink", 1, mapping), &r), 201);
+    uint64_t deadline = clock_mono_ms() + 40000;
+    do {
+        sleep_ms(250);
+        du_tasks(u->url[0], "sink", tasks, sizeof(tasks));
+    } while (!all_running_on_live(tasks, 1, "-") && clock_mono_ms() < deadline);
+    ASSERT_TRUE(all_running_on_live(tasks, 1, "-"));
+    buf_free(&r.body);
+}
+
+/* SIGTERM worker 1 and wait for exit 0 (fails past @limit_ms); returns how long it took. */
+static uint64_t stop_worker(struct du *u, int limit_ms)
+{
+    uint64_t t0 = clock_mono_ms();
+    ASSERT_EQ_INT(kill(tu_proc_pid(u->w[0]), SIGTERM), 0);
+    int rc = tu_proc_wait(u->w[0], limit_ms);
+    uint64_t took = clock_mono_ms() - t0;
+    if (rc != 0) {
+        kill(tu_proc_pid(u->kafka), SIGCONT);
+        char *err = tu_proc_stderr(u->w[0]);
+        TEST_FAIL("worker 1: exit %d %llu ms after SIGTERM (limit %d ms):\n%s", rc, (unsigned long long)took,
+                  limit_ms, err);
+    }
+    return took;
+}
+
+/* The last value of @key in the (1-partition) status topic: 1 = a value containing @want, 0 = a
+ * tombstone, -1 = absent, 2 = another value. */
+static int status_last(struct du *u, const char *key, const char *want)
+{
+    char es[512];
+    int last = -1;
+    rd_kafka_conf_t *conf = rd_kafka_conf_new();
+    rd_kafka_conf_set(conf, "bootstrap.servers", u->bootstrap, es, sizeof(es));
+    rd_kafka_conf_set(conf, "group.id", "stopfast-reader", es, sizeof(es));
+    rd_kafka_conf_set(conf, "enable.partition.eof", "true", es, sizeof(es));
+    rd_kafka_conf_set_log_cb(conf, du_quiet_log_);
+    rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, es, sizeof(es));
+    if (!rk)
+        TEST_FAIL("kafka consumer: %s", es);
+    rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(1);
+    rd_kafka_topic_partition_list_add(l, u->status_topic, 0)->offset = RD_KAFKA_OFFSET_BEGINNING;
+    rd_kafka_assign(rk, l);
+    rd_kafka_topic_partition_list_destroy(l);
+    uint64_t deadline = clock_mono_ms() + 20000;
+    for (bool eof = false; !eof && clock_mono_ms() < deadline;) {
+        rd_kafka_message_t *m = rd_kafka_consumer_poll(rk, 200);
+        if (!m)
+            continue;
+        if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF)
+            eof = true;
+        else if (!m->err && m->key_len == strlen(key) && memcmp(m->key, key, m->key_len) == 0)
+            last = !m->payload ? 0 : memmem(m->payload, m->len, want, strlen(want)) ? 1 : 2;
+        rd_kafka_message_destroy(m);
+    }
+    rd_kafka_consumer_close(rk);
+    rd_kafka_destroy(rk);
+    return last;
+}
+
+/* Kafka frozen (SIGSTOP) under a stopping worker: its last status records cannot be delivered.
+ * The stop waits for them no longer than its --drain-timeout (1 s), then logs each one it
+ * drops. It used to wait 5 s for them, then 2 s more closing the producer (~7.1 s). */
+TEST(stop_with_kafka_frozen_waits_one_drain_timeout_and_logs_the_dropped_status)
+{
+    struct du u;
+    char goodbye[256];
+
+    if (tu_kafka_is_real())
+        TEST_SKIP("SIGSTOPs the embedded Kafka");
+    start_one_running(&u, "frozen", "1");
+    ASSERT_EQ_INT(kill(tu_proc_pid(u.kafka), SIGSTOP), 0);
+    uint64_t took = stop_worker(&u, 30000);
+    ASSERT_EQ_INT(kill(tu_proc_pid(u.kafka), SIGCONT), 0);
+    fprintf(stderr, "    stopped in %llu ms with Kafka frozen (--drain-timeout 1)\n", (unsigned long long)took);
+    ASSERT_CMP_INT(took, <, (uint64_t)(1000 + 1500 * test_timeout_scale()));
+    char *err = tu_proc_stderr(u.w[0]);
+    snprintf(goodbye, sizeof(goodbye), "record worker-%s to %s not confirmed by Kafka", u.id[0], u.status_topic);
+    ASSERT_CONTAINS(err, goodbye);
+    ASSERT_CONTAINS(err, "not confirmed by Kafka within the drain timeout are dropped");
+    ASSERT_CONTAINS(err, "[herder] worker ");
+    mem_free(err);
+    du_free(&u);
+}
+
+/* Kafka frozen for a second while a worker stops (--drain-timeout 5): the stop waits for the
+ * status records and ends once Kafka confirmed them, nothing dropped: the task's RUNNING and
+ * the worker's goodbye (a tombstone, so others need not wait for its session to time out) are
+ * in the status topic afterwards. */
+TEST(stop_with_kafka_slow_ends_once_the_status_is_written)
+{
+    struct du u;
+    char key[128];
+
+    if (tu_kafka_is_real())
+        TEST_SKIP("SIGSTOPs the embedded Kafka");
+    start_one_running(&u, "slowstop", "5");
+    ASSERT_EQ_INT(kill(tu_proc_pid(u.kafka), SIGSTOP), 0);
+    uint64_t t0 = clock_mono_ms();
+    ASSERT_EQ_INT(kill(tu_proc_pid(u.w[0]), SIGTERM), 0);
+    sleep_ms(1000);
+    ASSERT_EQ_INT(kill(tu_proc_pid(u.kafka), SIGCONT), 0);
+    ASSERT_EQ_INT(tu_proc_wait(u.w[0], 30000), 0);
+    uint64_t took = clock_mono_ms() - t0;
+    fprintf(stderr, "    stopped in %llu ms with Kafka frozen for the first 1000 ms (--drain-timeout 5)\n",
+            (unsigned long long)took);
+    ASSERT_CMP_INT(took, <, (uint64_t)(1000 + 3000 * test_timeout_scale()));
+    char *err = tu_proc_stderr(u.w[0]);
+    ASSERT_TRUE(strstr(err, "not confirmed by Kafka") == NULL);
+    mem_free(err);
+    snprintf(key, sizeof(key), "worker-%s", u.id[0]);
+    ASSERT_EQ_INT(status_last(&u, key, ""), 0);                       /* the goodbye */
+    ASSERT_EQ_INT(status_last(&u, "status-task-sink-0", u.id[0]), 1);   /* its task's last state */
+    du_free(&u);
+}
+
 TEST_LIST = {
     T(kill_one_of_three_workers_mid_stream_and_lose_nothing),
     T(kafka_gone_is_logged_in_aerosinks_format_only),
+    T(stop_with_kafka_frozen_waits_one_drain_timeout_and_logs_the_dropped_status),
+    T(stop_with_kafka_slow_ends_once_the_status_is_written),
     {0},
 };
