@@ -183,7 +183,8 @@ void conv__registry_set_http(struct conv__registry *r, conv_http_get_fn fn, void
 /* Check the Confluent framing of @p[0..n): magic 0x00 and a 4-byte big-endian id (ST_PARSE). */
 enum status conv__registry_frame(const struct conv__registry_format *f, const uint8_t *p, size_t n, uint32_t *id,
                                  struct err *e);
-/* The compiled schema for @id (cached; fetched on a miss; 404s remembered for 5 s). Valid until
+/* The compiled schema for @id (cached; fetched on a miss; 404s and unusable schemas remembered
+ * for 5 s, answering the same status and message). Valid until
  * the next lookup on @r that fetches (a full cache starts over) or conv__registry_free. Errors:
  * ST_NOT_FOUND, ST_TYPE (another format's schema), ST_PARSE, ST_UNAVAILABLE, ST_AUTH,
  * ST_UNSUPPORTED (schema references), ST_NOMEM. */

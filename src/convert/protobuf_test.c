@@ -693,6 +693,17 @@ TEST(registry_answers)
                         "\"references\":[{\"name\":\"dep.proto\",\"subject\":\"dep\",\"version\":1}]}");
     ASSERT_ST(conv_decode(c, HEX("00 00000003 00"), 6, d, &E), ST_UNSUPPORTED);
     ASSERT_EQ_STR(E.msg, "Protobuf: schema id 3 uses schema references (not supported)");
+    /* all three are remembered for a while: more records of those ids do not reach the registry */
+    ASSERT_EQ_INT(m.calls, 3);
+    for (int i = 0; i < 20; i++) {
+        ASSERT_ST(conv_decode(c, HEX("00 00000001 00"), 6, d, &E), ST_PARSE);
+        ASSERT_EQ_STR(E.msg, "Protobuf: schema id 1: line 1 col 44: expected ';', got '}'");
+        ASSERT_ST(conv_decode(c, HEX("00 00000002 00"), 6, d, &E), ST_TYPE);
+        ASSERT_EQ_STR(E.msg, "Protobuf: schema id 2 is a AVRO schema, not Protobuf");
+        ASSERT_ST(conv_decode(c, HEX("00 00000003 00"), 6, d, &E), ST_UNSUPPORTED);
+        ASSERT_EQ_STR(E.msg, "Protobuf: schema id 3 uses schema references (not supported)");
+    }
+    ASSERT_EQ_INT(m.calls, 3);
     m.status = 404;
     ASSERT_ST(conv_decode(c, HEX("00 00000004 00"), 6, d, &E), ST_NOT_FOUND);
     ASSERT_EQ_STR(E.msg, "Protobuf: schema id 4 unknown (http://reg:8081/schemas/ids/4: HTTP 404)");
