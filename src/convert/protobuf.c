@@ -771,8 +771,11 @@ static enum status decode(const struct conv__pbsc *s, uint32_t mi, const struct 
 {
     struct pbd local, *d = &local;
     struct src all = {NULL, 0, p, n};
+    struct err none;
     enum status st;
 
+    if (!e)
+        e = &none;   /* the decoder reads d->e->status after a failed step */
     d->s = s;
     d->o = o;
     d->rec = rec;
