@@ -16,12 +16,6 @@
 
 /* --- Binary decoder --- */
 
-struct seg {
-    const char *name;       /* NULL: index */
-    uint32_t n;
-    uint64_t index;
-};
-
 struct avd {
     const struct conv__avsc *s;
     const uint8_t *start, *p, *end;
@@ -31,25 +25,16 @@ struct avd {
     const char *prefix;     /* "Avro: schema id 42" */
     unsigned depth;
     uint32_t np;
-    struct seg path[CONV__MAX_DEPTH_CAP * 2 + 8];
+    struct conv__seg path[CONV__MAX_DEPTH_CAP * 2 + 8];
 };
 
 static enum status aerr(struct avd *a, enum status st, const char *fmt, ...) PRINTF_LIKE(3, 4);
 static enum status aerr(struct avd *a, enum status st, const char *fmt, ...)
 {
     char path[200], msg[260];
-    size_t o = 0;
     va_list ap;
 
-    path[0] = '\0';
-    for (uint32_t i = 0; i < a->np && i < ARRAY_LEN(a->path) && o < sizeof(path) - 1; i++) {
-        const struct seg *s = &a->path[i];
-        int w = s->name ? snprintf(path + o, sizeof(path) - o, "%s%.*s", i ? "." : "", (int)MIN(s->n, 60), s->name)
-                        : snprintf(path + o, sizeof(path) - o, "[%" PRIu64 "]", s->index);
-        if (w < 0)
-            break;
-        o += (size_t)w;
-    }
+    conv__path_text(a->path, a->np, ARRAY_LEN(a->path), 0, path, sizeof(path));
     va_start(ap, fmt);
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
@@ -59,16 +44,12 @@ static enum status aerr(struct avd *a, enum status st, const char *fmt, ...)
 
 static void push_name(struct avd *a, const char *name, uint32_t n)
 {
-    if (a->np < ARRAY_LEN(a->path))
-        a->path[a->np] = (struct seg){name, n, 0};
-    a->np++;
+    conv__path_push(a->path, ARRAY_LEN(a->path), &a->np, name, n, 0, false);
 }
 
 static void push_index(struct avd *a, uint64_t i)
 {
-    if (a->np < ARRAY_LEN(a->path))
-        a->path[a->np] = (struct seg){NULL, 0, i};
-    a->np++;
+    conv__path_push(a->path, ARRAY_LEN(a->path), &a->np, NULL, 0, i, false);
 }
 
 static enum status full(struct avd *a)
@@ -149,12 +130,7 @@ static enum status rd_fixed(struct avd *a, size_t n, const uint8_t **p)
 
 static enum status put_str(struct avd *a, uint8_t type, const char *p, size_t n)
 {
-    struct conv_value *v = conv__add(a->out, type);
-    if (!v)
-        return full(a);
-    v->s.p = p;
-    v->s.n = (uint32_t)n;
-    return ST_OK;
+    return conv__add_str(a->out, type, p, (uint32_t)n) ? ST_OK : full(a);
 }
 
 static enum status put_text(struct avd *a, const uint8_t *p, size_t n)

@@ -361,6 +361,7 @@ TEST(registry_errors_are_classified)
     struct mock m = {0, NULL, 404, "{\"error_code\":40403,\"message\":\"Schema not found\"}", "", ""};
     struct conv_converter *c = avro_conv(&m, "http://a:1,http://b:2");
     struct conv_doc *d = conv_doc_new();
+    int calls;
 
     ASSERT_ST(conv_decode(c, HEX("00 0000002a 02"), 6, d, &E), ST_NOT_FOUND);
     ASSERT_EQ_STR(E.msg, "Avro: schema id 42 unknown (http://a:1/schemas/ids/42: HTTP 404)");
@@ -394,8 +395,21 @@ TEST(registry_errors_are_classified)
     m.body = "{\"schema\":\"{\\\"type\\\":\\\"nope\\\"}\"}";
     ASSERT_ST(conv_decode(c, HEX("00 00000009 02"), 6, d, &E), ST_PARSE);
     ASSERT_EQ_STR(E.msg, "Avro: schema id 9: Avro schema: unknown type \"nope\"");
+    /* a schema that cannot be used is remembered like a 404: no GET per record of that id */
+    calls = m.calls;
+    m.body = reply_int;
+    for (int i = 0; i < 20; i++) {
+        ASSERT_ST(conv_decode(c, HEX("00 00000009 02"), 6, d, &E), ST_PARSE);
+        ASSERT_EQ_STR(E.msg, "Avro: schema id 9: Avro schema: unknown type \"nope\"");
+        ASSERT_ST(conv_decode(c, HEX("00 00000008 02"), 6, d, &E), ST_TYPE);
+        ASSERT_EQ_STR(E.msg, "Avro: schema id 8 is a PROTOBUF schema, not Avro");
+    }
+    ASSERT_EQ_INT(m.calls, calls);
+    /* an invalid answer is retriable: asked again */
     m.body = "not json";
     ASSERT_ST(conv_decode(c, HEX("00 0000000a 02"), 6, d, &E), ST_UNAVAILABLE);
+    ASSERT_ST(conv_decode(c, HEX("00 0000000a 02"), 6, d, &E), ST_UNAVAILABLE);
+    ASSERT_EQ_INT(m.calls, calls + 2);
     conv_converter_free(c);
     conv_doc_free(d);
 }

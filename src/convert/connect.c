@@ -33,13 +33,6 @@ struct cs {
     uint32_t fname_n;
 };
 
-struct seg {
-    const char *name;       /* NULL: index */
-    uint32_t n;
-    uint64_t index;
-    bool key;               /* map entry: ["name"] */
-};
-
 struct conv__connect {
     bool replace_null;
     struct conv_doc *tmp;   /* the parsed record; strings in the output may point into it */
@@ -50,7 +43,7 @@ struct conv__connect {
     struct buf raw;         /* the cached schema's bytes when records start {"schema":<raw>, */
     struct cs *cs;
     uint32_t ncs, cs_cap;
-    struct seg path[CONV__MAX_DEPTH_CAP * 2 + 8];
+    struct conv__seg path[CONV__MAX_DEPTH_CAP * 2 + 8];
     uint32_t depth;
     struct err *e;          /* of the decode in progress */
     struct conv_doc *out;
@@ -105,16 +98,12 @@ void conv__connect_free(struct conv__connect *cj)
 
 static void push_name(struct conv__connect *cj, const char *name, uint32_t n, bool key)
 {
-    if (cj->depth < ARRAY_LEN(cj->path))
-        cj->path[cj->depth] = (struct seg){name, n, 0, key};
-    cj->depth++;
+    conv__path_push(cj->path, ARRAY_LEN(cj->path), &cj->depth, name, n, 0, key);
 }
 
 static void push_index(struct conv__connect *cj, uint64_t i)
 {
-    if (cj->depth < ARRAY_LEN(cj->path))
-        cj->path[cj->depth] = (struct seg){NULL, 0, i, false};
-    cj->depth++;
+    conv__path_push(cj->path, ARRAY_LEN(cj->path), &cj->depth, NULL, 0, i, false);
 }
 
 static void pop(struct conv__connect *cj)
@@ -127,23 +116,9 @@ static enum status perr(struct conv__connect *cj, enum status st, const char *fm
 static enum status perr(struct conv__connect *cj, enum status st, const char *fmt, ...)
 {
     char path[200], msg[300];
-    size_t o = 0;
     va_list ap;
 
-    path[0] = '\0';
-    for (uint32_t i = 0; i < cj->depth && i < ARRAY_LEN(cj->path) && o < sizeof(path) - 1; i++) {
-        const struct seg *s = &cj->path[i];
-        int w;
-        if (!s->name)
-            w = snprintf(path + o, sizeof(path) - o, "[%" PRIu64 "]", s->index);
-        else if (s->key)
-            w = snprintf(path + o, sizeof(path) - o, "[\"%.*s\"]", (int)MIN(s->n, 40), s->name);
-        else
-            w = snprintf(path + o, sizeof(path) - o, "%s%.*s", i ? "." : "", (int)MIN(s->n, 60), s->name);
-        if (w < 0)
-            break;
-        o += (size_t)w;
-    }
+    conv__path_text(cj->path, cj->depth, ARRAY_LEN(cj->path), 0, path, sizeof(path));
     va_start(ap, fmt);
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
@@ -153,31 +128,6 @@ static enum status perr(struct conv__connect *cj, enum status st, const char *fm
 /* --- The parsed record --- */
 
 #define TN(cj, i) (&(cj)->cur->nodes[(i)])
-
-static const char *jtype(const struct conv_value *v)
-{
-    switch (v->type) {
-    case CONV_NULL: return "null";
-    case CONV_BOOL: return "boolean";
-    case CONV__RAWNUM: return "number";
-    case CONV_STRING: return "string";
-    case CONV_LIST: return "array";
-    case CONV_MAP: return "object";
-    default: return "?";
-    }
-}
-
-/* Index of the value of @key in tmp map @mi, or NONE. */
-static uint32_t tget(const struct conv__connect *cj, uint32_t mi, const char *key)
-{
-    const struct conv_value *v = conv_map_get(cj->cur, TN(cj, mi), key, strlen(key));
-    return v ? conv_doc_index(cj->cur, v) : NONE;
-}
-
-static bool tstr_eq(const struct conv_value *v, const char *s)
-{
-    return v->type == CONV_STRING && str_eq(v->s.p, v->s.n, s);
-}
 
 /* --- Schema --- */
 
@@ -208,7 +158,7 @@ static enum status compile(struct conv__connect *cj, uint32_t ni, uint32_t *out)
 static enum status compile_child(struct conv__connect *cj, uint32_t ni, const char *what,
                                  const char *key, uint32_t *out)
 {
-    uint32_t ci = tget(cj, ni, key);
+    uint32_t ci = conv__map_index(cj->cur, ni, key);
     enum status st;
 
     if (ci == NONE || TN(cj, ci)->type == CONV_NULL)
@@ -221,7 +171,7 @@ static enum status compile_child(struct conv__connect *cj, uint32_t ni, const ch
 
 static enum status compile_fields(struct conv__connect *cj, uint32_t ni, uint32_t si)
 {
-    uint32_t fi = tget(cj, ni, "fields"), last = NONE, k = 0;
+    uint32_t fi = conv__map_index(cj->cur, ni, "fields"), last = NONE, k = 0;
     const struct conv_value *f;
 
     if (fi == NONE || TN(cj, fi)->type != CONV_LIST)
@@ -231,7 +181,7 @@ static enum status compile_fields(struct conv__connect *cj, uint32_t ni, uint32_
         uint32_t name_i, fs;
         enum status st;
         push_index(cj, k);
-        if (TN(cj, c)->type != CONV_MAP || (name_i = tget(cj, c, "field")) == NONE ||
+        if (TN(cj, c)->type != CONV_MAP || (name_i = conv__map_index(cj->cur, c, "field")) == NONE ||
             TN(cj, name_i)->type != CONV_STRING)
             return perr(cj, ST_PARSE, "struct field has no string \"field\" (its name)");
         f = TN(cj, name_i);
@@ -256,7 +206,7 @@ static enum status compile_fields(struct conv__connect *cj, uint32_t ni, uint32_
 
 static enum status compile_logical(struct conv__connect *cj, uint32_t ni, uint32_t si)
 {
-    uint32_t name_i = tget(cj, ni, "name"), par = tget(cj, ni, "parameters"), sc;
+    uint32_t name_i = conv__map_index(cj->cur, ni, "name"), par = conv__map_index(cj->cur, ni, "parameters"), sc;
     const struct conv_value *nm;
     int64_t scale;
 
@@ -268,15 +218,15 @@ static enum status compile_logical(struct conv__connect *cj, uint32_t ni, uint32
     if (name_i == NONE || TN(cj, name_i)->type != CONV_STRING)
         return ST_OK;
     nm = TN(cj, name_i);
-    if (tstr_eq(nm, "org.apache.kafka.connect.data.Date"))
+    if (conv__str_is(nm, "org.apache.kafka.connect.data.Date"))
         cj->cs[si].logical = CL_DATE;
-    else if (tstr_eq(nm, "org.apache.kafka.connect.data.Time"))
+    else if (conv__str_is(nm, "org.apache.kafka.connect.data.Time"))
         cj->cs[si].logical = CL_TIME;
-    else if (tstr_eq(nm, "org.apache.kafka.connect.data.Timestamp"))
+    else if (conv__str_is(nm, "org.apache.kafka.connect.data.Timestamp"))
         cj->cs[si].logical = CL_TIMESTAMP;
-    else if (tstr_eq(nm, "org.apache.kafka.connect.data.Decimal")) {
+    else if (conv__str_is(nm, "org.apache.kafka.connect.data.Decimal")) {
         cj->cs[si].logical = CL_DECIMAL;
-        sc = par != NONE && TN(cj, par)->type == CONV_MAP ? tget(cj, par, "scale") : NONE;
+        sc = par != NONE && TN(cj, par)->type == CONV_MAP ? conv__map_index(cj->cur, par, "scale") : NONE;
         if (sc == NONE)
             return perr(cj, ST_PARSE, "Decimal schema has no \"scale\" parameter");
         if (!str_to_i64(TN(cj, sc)->s.p, TN(cj, sc)->s.n, &scale) || scale < INT32_MIN ||
@@ -296,22 +246,22 @@ static enum status compile(struct conv__connect *cj, uint32_t ni, uint32_t *out)
     int type = -1;
 
     if (TN(cj, ni)->type != CONV_MAP)
-        return perr(cj, ST_PARSE, "schema must be an object, got %s", jtype(TN(cj, ni)));
-    ti = tget(cj, ni, "type");
+        return perr(cj, ST_PARSE, "schema must be an object, got %s", conv__json_type(TN(cj, ni)));
+    ti = conv__map_index(cj->cur, ni, "type");
     if (ti == NONE || TN(cj, ti)->type != CONV_STRING)
         return perr(cj, ST_PARSE, "schema has no string \"type\"");
     t = TN(cj, ti);
     for (size_t k = 0; k < ARRAY_LEN(cs_names); k++)
-        if (tstr_eq(t, cs_names[k]))
+        if (conv__str_is(t, cs_names[k]))
             type = (int)k;
     if (type < 0)
         return perr(cj, ST_PARSE, "unknown schema type \"%.*s\"", (int)MIN(t->s.n, 40), t->s.p);
     if ((st = cs_new(cj, &si)) != ST_OK)
         return st;
     cj->cs[si].type = (uint8_t)type;
-    oi = tget(cj, ni, "optional");
+    oi = conv__map_index(cj->cur, ni, "optional");
     cj->cs[si].optional = oi != NONE && TN(cj, oi)->type == CONV_BOOL && TN(cj, oi)->b;
-    di = tget(cj, ni, "default");
+    di = conv__map_index(cj->cur, ni, "default");
     if (di != NONE && TN(cj, di)->type != CONV_NULL)
         cj->cs[si].dflt = di;
     if ((st = compile_logical(cj, ni, si)) != ST_OK)
@@ -350,62 +300,52 @@ static enum status out_full(struct conv__connect *cj)
 
 static enum status mismatch(struct conv__connect *cj, const struct cs *s, const struct conv_value *t)
 {
-    return perr(cj, ST_TYPE, "expected %s, got %s", cs_name(s), jtype(t));
+    return perr(cj, ST_TYPE, "expected %s, got %s", cs_name(s), conv__json_type(t));
 }
 
 /* Integral value of number text, also for "1.0" or "1e2" (exact values only). */
 static enum status to_int(struct conv__connect *cj, const struct cs *s, const struct conv_value *t,
                           int64_t lo, int64_t hi, int64_t *out)
 {
-    const char *txt = t->s.p;
-    uint32_t n = t->s.n;
-    struct err sub;
-
     if (t->type != CONV__RAWNUM)
         return mismatch(cj, s, t);
-    if (!t->count && conv__decimal_from_text(&cj->out->arena, t->s.p, t->s.n, 0, &txt, &n, &sub) != ST_OK)
+    switch (conv__rawnum_int(&cj->out->arena, t, false, lo, hi, out)) {
+    case CONV__INT_NOT_INTEGRAL:
         return perr(cj, ST_TYPE, "expected %s, got non-integral number %.*s", cs_name(s),
                     (int)MIN(t->s.n, 40), t->s.p);
-    if (!str_to_i64(txt, n, out) || *out < lo || *out > hi)
+    case CONV__INT_RANGE:
         return perr(cj, ST_TYPE, "%.*s is out of range for %s", (int)MIN(t->s.n, 40), t->s.p,
                     cs_name(s));
-    return ST_OK;
+    default:
+        return ST_OK;
+    }
 }
 
 static enum status put_int(struct conv__connect *cj, int64_t i)
 {
-    struct conv_value *v = conv__add(cj->out, CONV_INT);
-    if (!v)
-        return out_full(cj);
-    v->i = i;
-    return ST_OK;
+    return conv__add_int(cj->out, i) ? ST_OK : out_full(cj);
 }
 
 static enum status put_str(struct conv__connect *cj, uint8_t type, const char *p, uint32_t n)
 {
-    struct conv_value *v = conv__add(cj->out, type);
-    if (!v)
-        return out_full(cj);
-    v->s.p = p;
-    v->s.n = n;
-    return ST_OK;
+    return conv__add_str(cj->out, type, p, n) ? ST_OK : out_full(cj);
+}
+
+/* A shared helper's failure @sub at the current place (out of memory: no place). */
+static enum status sub_err(struct conv__connect *cj, const struct err *sub)
+{
+    if (sub->status == ST_NOMEM)
+        return err_set(cj->e, ST_NOMEM, "Connect JSON: %s", sub->msg);
+    return perr(cj, sub->status, "%s", sub->msg);
 }
 
 static enum status base64_bytes(struct conv__connect *cj, const struct conv_value *t,
                                 const uint8_t **out, size_t *n)
 {
-    size_t cap = t->s.n / 4 * 3;
-    uint8_t *b = conv__arena_alloc(&cj->out->arena, cap);
-    long got;
+    struct err sub;
 
-    if (!b)
-        return err_set(cj->e, ST_NOMEM, "Connect JSON: out of memory");
-    got = base64_decode(t->s.p, t->s.n, b, cap);
-    if (got < 0)
-        return perr(cj, ST_TYPE, "invalid base64 (%u characters)", t->s.n);
-    conv__arena_trim(&cj->out->arena, b, cap, (size_t)got);
-    *out = b;
-    *n = (size_t)got;
+    if (conv__base64_bytes(&cj->out->arena, t->s.p, t->s.n, out, n, &sub) != ST_OK)
+        return sub_err(cj, &sub);
     return ST_OK;
 }
 
@@ -421,20 +361,10 @@ static enum status logical(struct conv__connect *cj, const struct cs *s, const s
 
     switch (s->logical) {
     case CL_DECIMAL:
-        if (t->type == CONV__RAWNUM) {
-            st = conv__decimal_from_text(&cj->out->arena, t->s.p, t->s.n, s->scale, &txt, &n, &sub);
-        } else if (t->type == CONV_STRING) {
-            const uint8_t *b;
-            size_t bn;
-            if ((st = base64_bytes(cj, t, &b, &bn)) != ST_OK)
-                return st;
-            st = conv__decimal_from_twos(&cj->out->arena, b, bn, s->scale, &txt, &n, &sub);
-        } else {
-            return perr(cj, ST_TYPE, "expected Decimal (base64 string or number), got %s", jtype(t));
-        }
-        if (st != ST_OK)
-            return st == ST_NOMEM ? err_set(cj->e, st, "Connect JSON: %s", sub.msg)
-                                  : perr(cj, st, "%s", sub.msg);
+        if (t->type != CONV__RAWNUM && t->type != CONV_STRING)
+            return perr(cj, ST_TYPE, "expected Decimal (base64 string or number), got %s", conv__json_type(t));
+        if (conv__decimal_from_json(&cj->out->arena, t, s->scale, &txt, &n, &sub) != ST_OK)
+            return sub_err(cj, &sub);
         return put_str(cj, CONV_STRING, txt, n);
     case CL_DATE:
         if ((st = to_int(cj, s, t, INT32_MIN, INT32_MAX, &i)) != ST_OK)
@@ -496,7 +426,7 @@ static enum status convert_map(struct conv__connect *cj, const struct cs *s, uin
 
     if (string_keys ? t->type != CONV_MAP : t->type != CONV_LIST)
         return perr(cj, ST_TYPE, "expected map as %s, got %s",
-                    string_keys ? "an object" : "an array of [key, value] arrays", jtype(t));
+                    string_keys ? "an object" : "an array of [key, value] arrays", conv__json_type(t));
     if (!conv__add(cj->out, CONV_MAP))
         return out_full(cj);
     for (uint32_t c = ni + 1; c < end; k++) {
@@ -513,7 +443,7 @@ static enum status convert_map(struct conv__connect *cj, const struct cs *s, uin
         }
         push_index(cj, k);
         if (kn->type != CONV_LIST || kn->count != 2)
-            return perr(cj, ST_TYPE, "map entry must be a [key, value] array, got %s%s", jtype(kn),
+            return perr(cj, ST_TYPE, "map entry must be a [key, value] array, got %s%s", conv__json_type(kn),
                         kn->type == CONV_LIST ? " of another length" : "");
         push_index(cj, 0);
         if ((st = convert(cj, s->a, c + 1)) != ST_OK)
@@ -611,7 +541,7 @@ static enum status convert(struct conv__connect *cj, uint32_t si, uint32_t ni)
         return ST_OK;
     case CS_BYTES:
         if (t->type != CONV_STRING)
-            return perr(cj, ST_TYPE, "expected bytes (a base64 string), got %s", jtype(t));
+            return perr(cj, ST_TYPE, "expected bytes (a base64 string), got %s", conv__json_type(t));
         if ((st = base64_bytes(cj, t, &b, &bn)) != ST_OK)
             return st;
         return put_str(cj, CONV_BYTES, (const char *)b, (uint32_t)bn);
@@ -709,8 +639,8 @@ enum status conv__connect_decode(struct conv__connect *cj, const uint8_t *p, siz
     if (st != ST_OK)
         return st;
     root = conv_doc_root(cj->tmp);
-    if (root->type != CONV_MAP || root->count != 2 || (si = tget(cj, 0, "schema")) == NONE ||
-        (pi = tget(cj, 0, "payload")) == NONE)
+    if (root->type != CONV_MAP || root->count != 2 || (si = conv__map_index(cj->cur, 0, "schema")) == NONE ||
+        (pi = conv__map_index(cj->cur, 0, "payload")) == NONE)
         return err_set(e, ST_PARSE, "Connect JSON: with schemas.enable=true the record must be an "
                        "object with exactly \"schema\" and \"payload\" (for plain JSON set "
                        "schemas.enable=false)");

@@ -71,6 +71,72 @@ uint64_t conv__subtree_hash(const struct conv_doc *d, uint32_t i);
 bool conv__subtree_equal(const struct conv_doc *a, uint32_t ia, const struct conv_doc *b, uint32_t ib,
                          bool float_bits);
 
+/* --- Shared by the schema-driven decoders (shared.c) --- */
+/* Add an INT node / a STRING or BYTES node; NULL as conv__add. */
+static inline struct conv_value *conv__add_int(struct conv_doc *d, int64_t i)
+{
+    struct conv_value *v = conv__add(d, CONV_INT);
+
+    if (v)
+        v->i = i;
+    return v;
+}
+
+static inline struct conv_value *conv__add_str(struct conv_doc *d, uint8_t type, const char *p, uint32_t n)
+{
+    struct conv_value *v = conv__add(d, type);
+
+    if (v) {
+        v->s.p = p;
+        v->s.n = n;
+    }
+    return v;
+}
+
+/* One step of the place an error names: a field (or, with @key, a map key) @name of @n bytes,
+ * or list index @index when @name is NULL. */
+struct conv__seg {
+    const char *name;
+    uint64_t index;
+    uint32_t n;
+    bool key;
+};
+
+/* Push a step onto @path (room for @cap; past that only the depth *@np counts). */
+static inline void conv__path_push(struct conv__seg *path, uint32_t cap, uint32_t *np, const char *name, uint32_t n,
+                                   uint64_t index, bool key)
+{
+    if (*np < cap)
+        path[*np] = (struct conv__seg){.name = name, .index = index, .n = n, .key = key};
+    (*np)++;
+}
+
+#define CONV__PATH_POINTER 1u         /* "#/properties/a/0": a JSON Pointer into a schema */
+#define CONV__PATH_DOT_AFTER_TEXT 2u  /* '.' before a name when text precedes (else: when a step does) */
+/* Render the first @np steps (at most @cap) as "a.b[3]["k"]" into @out (@n bytes, truncated). */
+void conv__path_text(const struct conv__seg *path, uint32_t np, uint32_t cap, unsigned flags, char *out, size_t n);
+
+/* A parsed JSON node's type as JSON names it ("number" for CONV__RAWNUM; "?" for others). */
+const char *conv__json_type(const struct conv_value *v);
+/* Index of the value of @key in map node @mi of @d, or UINT32_MAX. */
+uint32_t conv__map_index(const struct conv_doc *d, uint32_t mi, const char *key);
+/* @v is a string equal to @s. */
+bool conv__str_is(const struct conv_value *v, const char *s);
+
+enum conv__int_result { CONV__INT_OK, CONV__INT_NOT_INTEGRAL, CONV__INT_RANGE };
+/* Integral value in @lo..@hi of CONV__RAWNUM @t. @exact_only: integer text only; else also "1.0"
+ * or "1e2" (exact values only, rendered in @a). Never truncates. */
+enum conv__int_result conv__rawnum_int(struct conv__arena *a, const struct conv_value *t, bool exact_only,
+                                       int64_t lo, int64_t hi, int64_t *out);
+/* Decode base64 @p[0..n) (padded, whole 4-character groups) into @a. ST_NOMEM "out of memory",
+ * ST_TYPE "invalid base64 (N characters)". */
+enum status conv__base64_bytes(struct conv__arena *a, const char *p, uint32_t n, const uint8_t **out, size_t *out_n,
+                               struct err *e);
+/* Connect's Decimal of @scale from CONV__RAWNUM number text or a CONV_STRING of base64
+ * big-endian two's-complement bytes (no other type), rendered into @a. */
+enum status conv__decimal_from_json(struct conv__arena *a, const struct conv_value *t, int32_t scale,
+                                    const char **out, uint32_t *out_n, struct err *e);
+
 /* --- UTF-8 --- */
 /* Length (1-4) of the well-formed UTF-8 sequence at @p (< end), 0 if ill-formed. */
 size_t conv__utf8_len(const uint8_t *p, const uint8_t *end);
@@ -183,7 +249,8 @@ void conv__registry_set_http(struct conv__registry *r, conv_http_get_fn fn, void
 /* Check the Confluent framing of @p[0..n): magic 0x00 and a 4-byte big-endian id (ST_PARSE). */
 enum status conv__registry_frame(const struct conv__registry_format *f, const uint8_t *p, size_t n, uint32_t *id,
                                  struct err *e);
-/* The compiled schema for @id (cached; fetched on a miss; 404s remembered for 5 s). Valid until
+/* The compiled schema for @id (cached; fetched on a miss; 404s and unusable schemas remembered
+ * for 5 s, answering the same status and message). Valid until
  * the next lookup on @r that fetches (a full cache starts over) or conv__registry_free. Errors:
  * ST_NOT_FOUND, ST_TYPE (another format's schema), ST_PARSE, ST_UNAVAILABLE, ST_AUTH,
  * ST_UNSUPPORTED (schema references), ST_NOMEM. */

@@ -59,72 +59,12 @@ struct jss {
     struct conv__arena names;       /* union branch names */
 };
 
-struct seg {
-    const char *name;               /* NULL: index */
-    uint32_t n;
-    uint64_t index;
-    bool key;                       /* map key: ["name"] */
-};
-
 struct edge {
     uint32_t s;
     bool optional;
 };
 
 /* --- Small helpers shared by the compiler and the decoder --- */
-
-static const char *jtype(const struct conv_value *v)
-{
-    switch (v->type) {
-    case CONV_NULL: return "null";
-    case CONV_BOOL: return "boolean";
-    case CONV__RAWNUM: return "number";
-    case CONV_STRING: return "string";
-    case CONV_LIST: return "array";
-    case CONV_MAP: return "object";
-    default: return "?";
-    }
-}
-
-/* Index of the value of @key in map node @mi of @d, or NONE. */
-static uint32_t jget(const struct conv_doc *d, uint32_t mi, const char *key)
-{
-    const struct conv_value *v = conv_map_get(d, &d->nodes[mi], key, strlen(key));
-    return v ? conv_doc_index(d, v) : NONE;
-}
-
-static bool jstr_eq(const struct conv_value *v, const char *s)
-{
-    return v->type == CONV_STRING && str_eq(v->s.p, v->s.n, s);
-}
-
-/* "a.b[3][\"k\"]" from a segment stack. */
-static void path_text(const struct seg *path, uint32_t np, uint32_t cap, bool pointer, char *out, size_t n)
-{
-    size_t o = 0;
-
-    out[0] = '\0';
-    if (pointer) {
-        snprintf(out, n, "#");
-        o = 1;
-    }
-    for (uint32_t i = 0; i < np && i < cap && o < n - 1; i++) {
-        const struct seg *s = &path[i];
-        int w;
-        if (pointer)
-            w = s->name ? snprintf(out + o, n - o, "/%.*s", (int)MIN(s->n, 60), s->name)
-                        : snprintf(out + o, n - o, "/%" PRIu64, s->index);
-        else if (!s->name)
-            w = snprintf(out + o, n - o, "[%" PRIu64 "]", s->index);
-        else if (s->key)
-            w = snprintf(out + o, n - o, "[\"%.*s\"]", (int)MIN(s->n, 40), s->name);
-        else
-            w = snprintf(out + o, n - o, "%s%.*s", o ? "." : "", (int)MIN(s->n, 60), s->name);
-        if (w < 0)
-            break;
-        o += (size_t)w;
-    }
-}
 
 /* --- Compiler --- */
 
@@ -134,7 +74,7 @@ struct jc {
     unsigned depth;
     struct err *e;
     uint32_t np;
-    struct seg path[MAX_SCHEMA_DEPTH * 4 + 8];
+    struct conv__seg path[MAX_SCHEMA_DEPTH * 4 + 8];
 };
 
 #define SN(c, i) (&(c)->x->doc->nodes[(i)])
@@ -145,7 +85,7 @@ static enum status cerr(struct jc *c, enum status st, const char *fmt, ...)
     char path[200], msg[260];
     va_list ap;
 
-    path_text(c->path, c->np, ARRAY_LEN(c->path), true, path, sizeof(path));
+    conv__path_text(c->path, c->np, ARRAY_LEN(c->path), CONV__PATH_POINTER, path, sizeof(path));
     va_start(ap, fmt);
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
@@ -154,9 +94,7 @@ static enum status cerr(struct jc *c, enum status st, const char *fmt, ...)
 
 static void cpush(struct jc *c, const char *name, uint32_t n, uint64_t index)
 {
-    if (c->np < ARRAY_LEN(c->path))
-        c->path[c->np] = (struct seg){name, n, index, false};
-    c->np++;
+    conv__path_push(c->path, ARRAY_LEN(c->path), &c->np, name, n, index, false);
 }
 
 static void cpop(struct jc *c)
@@ -203,7 +141,7 @@ static enum status cmp(struct jc *c, uint32_t ji, struct edge *out);
 /* Compile the schema at @key of map node @ji into a new member. */
 static enum status cmp_child(struct jc *c, uint32_t ji, const char *key, const char *what, uint32_t *mi)
 {
-    uint32_t ci = jget(c->x->doc, ji, key);
+    uint32_t ci = conv__map_index(c->x->doc, ji, key);
     struct edge e;
     enum status st;
 
@@ -217,8 +155,8 @@ static enum status cmp_child(struct jc *c, uint32_t ji, const char *key, const c
 
 static bool is_null_schema(struct jc *c, uint32_t ji)
 {
-    uint32_t t = SN(c, ji)->type == CONV_MAP ? jget(c->x->doc, ji, "type") : NONE;
-    return t != NONE && jstr_eq(SN(c, t), "null");
+    uint32_t t = SN(c, ji)->type == CONV_MAP ? conv__map_index(c->x->doc, ji, "type") : NONE;
+    return t != NONE && conv__str_is(SN(c, t), "null");
 }
 
 /* A non-negative integer written as JSON number text or (Connect parameters) as a string. */
@@ -235,18 +173,18 @@ static enum status cmp_logical(struct jc *c, uint32_t ji, uint32_t si)
     static const char *const names[] = {NULL, "org.apache.kafka.connect.data.Decimal",
                                         "org.apache.kafka.connect.data.Date", "org.apache.kafka.connect.data.Time",
                                         "org.apache.kafka.connect.data.Timestamp"};
-    uint32_t ti = jget(c->x->doc, ji, "title"), pi, sc;
+    uint32_t ti = conv__map_index(c->x->doc, ji, "title"), pi, sc;
     int64_t scale;
 
     if (ti == NONE)
         return ST_OK;
     for (uint8_t k = 1; k < ARRAY_LEN(names); k++)
-        if (jstr_eq(SN(c, ti), names[k]))
+        if (conv__str_is(SN(c, ti), names[k]))
             c->x->s[si].logical = k;
     if (c->x->s[si].logical != JL_DECIMAL)
         return ST_OK;
-    pi = jget(c->x->doc, ji, "connect.parameters");
-    sc = pi != NONE && SN(c, pi)->type == CONV_MAP ? jget(c->x->doc, pi, "scale") : NONE;
+    pi = conv__map_index(c->x->doc, ji, "connect.parameters");
+    sc = pi != NONE && SN(c, pi)->type == CONV_MAP ? conv__map_index(c->x->doc, pi, "scale") : NONE;
     if (sc == NONE)
         return cerr(c, ST_PARSE, "Decimal has no connect.parameters \"scale\"");
     if (!node_int(SN(c, sc), -CONV__DECIMAL_MAX_SCALE, CONV__DECIMAL_MAX_SCALE, &scale))
@@ -267,7 +205,7 @@ static enum status number_type(struct jc *c, uint32_t si, const struct conv_valu
                  {"bytes", JS_BYTES, 64}};
 
     for (size_t k = 0; k < ARRAY_LEN(types); k++)
-        if (jstr_eq(ct, types[k].name)) {
+        if (conv__str_is(ct, types[k].name)) {
             c->x->s[si].kind = types[k].kind;
             c->x->s[si].bits = types[k].bits;
             return ST_OK;
@@ -295,7 +233,7 @@ static bool listed(struct jc *c, uint32_t req, const struct conv_value *name)
 /* Properties in connect.index order (Connect writes it on every field), else as written. */
 static enum status cmp_struct(struct jc *c, uint32_t ji, uint32_t si)
 {
-    uint32_t pi = jget(c->x->doc, ji, "properties"), req = jget(c->x->doc, ji, "required"), last = NONE, np = 0;
+    uint32_t pi = conv__map_index(c->x->doc, ji, "properties"), req = conv__map_index(c->x->doc, ji, "required"), last = NONE, np = 0;
     struct prop *ps;
     enum status st = ST_OK;
 
@@ -306,7 +244,7 @@ static enum status cmp_struct(struct jc *c, uint32_t ji, uint32_t si)
     if (!(ps = mem_calloc(SN(c, pi)->count + 1, sizeof(*ps))))
         return err_set(c->e, ST_NOMEM, "out of memory for the schema");
     for (uint32_t k = pi + 1; k < SN(c, pi)->next; k = SN(c, SN(c, k)->next)->next) {
-        uint32_t v = SN(c, k)->next, ix = SN(c, v)->type == CONV_MAP ? jget(c->x->doc, v, "connect.index") : NONE;
+        uint32_t v = SN(c, k)->next, ix = SN(c, v)->type == CONV_MAP ? conv__map_index(c->x->doc, v, "connect.index") : NONE;
         struct prop p = {np, k, v};
         uint32_t at = np;
         if (ix != NONE && !node_int(SN(c, ix), 0, INT32_MAX, &p.key)) {
@@ -356,19 +294,19 @@ out:
 /* array: items, or with connect.type map, {key, value} entries. */
 static enum status cmp_array(struct jc *c, uint32_t ji, uint32_t si, bool map)
 {
-    uint32_t it = jget(c->x->doc, ji, "items"), props, k, v, mi;
+    uint32_t it = conv__map_index(c->x->doc, ji, "items"), props, k, v, mi;
     enum status st;
 
     if (it == NONE)
         return cerr(c, ST_PARSE, "array schema has no \"items\"");
     if (SN(c, it)->type != CONV_MAP)
-        return cerr(c, ST_PARSE, "\"items\" must be one schema (an object), got %s", jtype(SN(c, it)));
-    props = jget(c->x->doc, it, "properties");
-    if (map && SN(c, it)->type == CONV_MAP && jget(c->x->doc, it, "type") != NONE &&
-        jstr_eq(SN(c, jget(c->x->doc, it, "type")), "object")) {
+        return cerr(c, ST_PARSE, "\"items\" must be one schema (an object), got %s", conv__json_type(SN(c, it)));
+    props = conv__map_index(c->x->doc, it, "properties");
+    if (map && SN(c, it)->type == CONV_MAP && conv__map_index(c->x->doc, it, "type") != NONE &&
+        conv__str_is(SN(c, conv__map_index(c->x->doc, it, "type")), "object")) {
         c->x->s[si].kind = JS_ENTRIES;
-        k = props != NONE && SN(c, props)->type == CONV_MAP ? jget(c->x->doc, props, "key") : NONE;
-        v = props != NONE && SN(c, props)->type == CONV_MAP ? jget(c->x->doc, props, "value") : NONE;
+        k = props != NONE && SN(c, props)->type == CONV_MAP ? conv__map_index(c->x->doc, props, "key") : NONE;
+        v = props != NONE && SN(c, props)->type == CONV_MAP ? conv__map_index(c->x->doc, props, "value") : NONE;
         if (k == NONE || v == NONE)
             return cerr(c, ST_PARSE, "connect.type map entries need properties \"key\" and \"value\"");
         cpush(c, "items", 5, 0);
@@ -395,15 +333,15 @@ static enum status cmp_typed(struct jc *c, uint32_t ji, const struct conv_value 
 {
     static const char *const types[] = {"boolean", "integer", "number", "string", "array", "object"};
     static const uint8_t kinds[] = {JS_BOOLEAN, JS_INT, JS_NUMBER, JS_STRING, JS_ARRAY, JS_STRUCT};
-    uint32_t si, ct = jget(c->x->doc, ji, "connect.type"), di = jget(c->x->doc, ji, "default"), mi;
-    bool map = ct != NONE && jstr_eq(SN(c, ct), "map");
+    uint32_t si, ct = conv__map_index(c->x->doc, ji, "connect.type"), di = conv__map_index(c->x->doc, ji, "default"), mi;
+    bool map = ct != NONE && conv__str_is(SN(c, ct), "map");
     int k = -1;
     enum status st;
 
     for (size_t i = 0; i < ARRAY_LEN(types); i++)
-        if (jstr_eq(t, types[i]))
+        if (conv__str_is(t, types[i]))
             k = (int)i;
-    if (k < 0 && jstr_eq(t, "null"))
+    if (k < 0 && conv__str_is(t, "null"))
         return cerr(c, ST_PARSE, "type \"null\" is only supported next to another type (oneOf, anyOf or a "
                     "type list)");
     if (k < 0)
@@ -423,7 +361,7 @@ static enum status cmp_typed(struct jc *c, uint32_t ji, const struct conv_value 
         cpop(c);
         if (st != ST_OK)
             return st;
-    } else if (ct != NONE && kinds[k] == JS_STRING && jstr_eq(SN(c, ct), "bytes")) {
+    } else if (ct != NONE && kinds[k] == JS_STRING && conv__str_is(SN(c, ct), "bytes")) {
         c->x->s[si].kind = JS_BYTES;
     } else if (kinds[k] == JS_ARRAY) {
         if ((st = cmp_array(c, ji, si, map)) != ST_OK)
@@ -527,8 +465,8 @@ static enum status cmp_type_list(struct jc *c, uint32_t ji, uint32_t li, struct 
 
     for (uint32_t t = li + 1; t < SN(c, li)->next; t = SN(c, t)->next) {
         if (SN(c, t)->type != CONV_STRING)
-            return cerr(c, ST_PARSE, "\"type\" list holds a %s, not a type name", jtype(SN(c, t)));
-        if (jstr_eq(SN(c, t), "null"))
+            return cerr(c, ST_PARSE, "\"type\" list holds a %s, not a type name", conv__json_type(SN(c, t)));
+        if (conv__str_is(SN(c, t), "null"))
             nulls++;
         else {
             others++;
@@ -548,7 +486,7 @@ static enum status cmp_type_list(struct jc *c, uint32_t ji, uint32_t li, struct 
         return st;
     c->memo[ji] = (struct edge){u, nulls > 0};
     for (uint32_t t = li + 1; t < SN(c, li)->next; t = SN(c, t)->next) {
-        if (jstr_eq(SN(c, t), "null"))
+        if (conv__str_is(SN(c, t), "null"))
             continue;
         if ((st = cmp_typed(c, ji, SN(c, t), false, &e)) != ST_OK || (st = add_branch(c, u, &last, e)) != ST_OK)
             return st;
@@ -606,7 +544,7 @@ static enum status cmp(struct jc *c, uint32_t ji, struct edge *out)
     enum status st;
 
     if (SN(c, ji)->type != CONV_MAP)
-        return cerr(c, ST_PARSE, "a schema must be an object, got %s", jtype(SN(c, ji)));
+        return cerr(c, ST_PARSE, "a schema must be an object, got %s", conv__json_type(SN(c, ji)));
     if (c->memo[ji].s != NONE) {
         *out = c->memo[ji];
         return ST_OK;
@@ -614,25 +552,25 @@ static enum status cmp(struct jc *c, uint32_t ji, struct edge *out)
     if (c->depth >= MAX_SCHEMA_DEPTH)
         return cerr(c, ST_PARSE, "schemas nested deeper than %d (or a $ref loop)", MAX_SCHEMA_DEPTH);
     c->depth++;
-    if ((k = jget(d, ji, "$ref")) != NONE) {
+    if ((k = conv__map_index(d, ji, "$ref")) != NONE) {
         cpush(c, "$ref", 4, 0);
         st = resolve_ref(c, SN(c, k), &t);
         cpop(c);
         if (st == ST_OK)
             st = cmp(c, t, out);
-    } else if ((k = jget(d, ji, "allOf")) != NONE || (k = jget(d, ji, "not")) != NONE) {
-        st = cerr(c, ST_PARSE, "%s is not supported", k == jget(d, ji, "allOf") ? "allOf" : "not");
-    } else if ((k = jget(d, ji, "oneOf")) != NONE || (k = jget(d, ji, "anyOf")) != NONE) {
-        if (jget(d, ji, "type") != NONE)
+    } else if ((k = conv__map_index(d, ji, "allOf")) != NONE || (k = conv__map_index(d, ji, "not")) != NONE) {
+        st = cerr(c, ST_PARSE, "%s is not supported", k == conv__map_index(d, ji, "allOf") ? "allOf" : "not");
+    } else if ((k = conv__map_index(d, ji, "oneOf")) != NONE || (k = conv__map_index(d, ji, "anyOf")) != NONE) {
+        if (conv__map_index(d, ji, "type") != NONE)
             st = cerr(c, ST_PARSE, "oneOf/anyOf next to \"type\" is not supported");
         else
-            st = cmp_union(c, ji, k, k == jget(d, ji, "oneOf") ? "oneOf" : "anyOf", out);
-    } else if ((t = jget(d, ji, "type")) != NONE) {
+            st = cmp_union(c, ji, k, k == conv__map_index(d, ji, "oneOf") ? "oneOf" : "anyOf", out);
+    } else if ((t = conv__map_index(d, ji, "type")) != NONE) {
         if (SN(c, t)->type == CONV_LIST)
             st = cmp_type_list(c, ji, t, out);
         else
             st = cmp_typed(c, ji, SN(c, t), true, out);
-    } else if (jget(d, ji, "enum") != NONE) {
+    } else if (conv__map_index(d, ji, "enum") != NONE) {
         static const struct conv_value string_type = {.type = CONV_STRING, .s = {"string", 6}};
         st = cmp_typed(c, ji, &string_type, true, out);
     } else {
@@ -720,7 +658,7 @@ struct conv__jsonschema {
     struct conv_doc *out;
     struct err *e;
     uint32_t depth, np;
-    struct seg path[CONV__MAX_DEPTH_CAP * 2 + 8];
+    struct conv__seg path[CONV__MAX_DEPTH_CAP * 2 + 8];
 };
 
 static enum status bool_prop(const char *const *props, const char *key, bool *out, struct err *e)
@@ -799,7 +737,7 @@ static enum status perr(struct conv__jsonschema *j, enum status st, const char *
     char path[200], msg[300];
     va_list ap;
 
-    path_text(j->path, j->np, ARRAY_LEN(j->path), false, path, sizeof(path));
+    conv__path_text(j->path, j->np, ARRAY_LEN(j->path), CONV__PATH_DOT_AFTER_TEXT, path, sizeof(path));
     va_start(ap, fmt);
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
@@ -808,9 +746,7 @@ static enum status perr(struct conv__jsonschema *j, enum status st, const char *
 
 static void push(struct conv__jsonschema *j, const char *name, uint32_t n, uint64_t index, bool key)
 {
-    if (j->np < ARRAY_LEN(j->path))
-        j->path[j->np] = (struct seg){name, n, index, key};
-    j->np++;
+    conv__path_push(j->path, ARRAY_LEN(j->path), &j->np, name, n, index, key);
 }
 
 static void pop(struct conv__jsonschema *j)
@@ -832,23 +768,12 @@ static enum status put_null(struct conv__jsonschema *j)
 
 static enum status put_int(struct conv__jsonschema *j, int64_t i)
 {
-    struct conv_value *v = conv__add(j->out, CONV_INT);
-
-    if (!v)
-        return out_full(j);
-    v->i = i;
-    return ST_OK;
+    return conv__add_int(j->out, i) ? ST_OK : out_full(j);
 }
 
 static enum status put_str(struct conv__jsonschema *j, uint8_t type, const char *p, uint32_t n)
 {
-    struct conv_value *v = conv__add(j->out, type);
-
-    if (!v)
-        return out_full(j);
-    v->s.p = p;
-    v->s.n = n;
-    return ST_OK;
+    return conv__add_str(j->out, type, p, n) ? ST_OK : out_full(j);
 }
 
 static const char *kind_name(const struct js *s)
@@ -860,7 +785,7 @@ static const char *kind_name(const struct js *s)
 
 static enum status mismatch(struct conv__jsonschema *j, const struct js *s, const struct conv_value *t)
 {
-    return perr(j, ST_TYPE, "expected %s, got %s", kind_name(s), jtype(t));
+    return perr(j, ST_TYPE, "expected %s, got %s", kind_name(s), conv__json_type(t));
 }
 
 /* Integral value of number text. @exact_only: integer text only (Jackson's isInt/isIntegralNumber);
@@ -868,35 +793,35 @@ static enum status mismatch(struct conv__jsonschema *j, const struct js *s, cons
 static enum status to_int(struct conv__jsonschema *j, const struct conv_value *t, bool exact_only, int bits,
                           const char *what, int64_t *out)
 {
-    const char *txt = t->s.p;
-    uint32_t n = t->s.n;
     int64_t lo = bits == 64 ? INT64_MIN : -((int64_t)1 << (bits - 1)), hi = bits == 64 ? INT64_MAX : -lo - 1;
-    struct err sub;
 
     if (t->type != CONV__RAWNUM)
-        return perr(j, ST_TYPE, "expected %s, got %s", what, jtype(t));
-    if (!t->count && (exact_only || conv__decimal_from_text(&j->out->arena, t->s.p, t->s.n, 0, &txt, &n, &sub) != ST_OK))
+        return perr(j, ST_TYPE, "expected %s, got %s", what, conv__json_type(t));
+    switch (conv__rawnum_int(&j->out->arena, t, exact_only, lo, hi, out)) {
+    case CONV__INT_NOT_INTEGRAL:
         return perr(j, ST_TYPE, "expected %s, got non-integral number %.*s", what, (int)MIN(t->s.n, 40), t->s.p);
-    if (!str_to_i64(txt, n, out) || *out < lo || *out > hi)
+    case CONV__INT_RANGE:
         return perr(j, ST_TYPE, "%.*s is out of range for %s", (int)MIN(t->s.n, 40), t->s.p, what);
-    return ST_OK;
+    default:
+        return ST_OK;
+    }
+}
+
+/* A shared helper's failure @sub at the current place (out of memory: no place). */
+static enum status sub_err(struct conv__jsonschema *j, const struct err *sub)
+{
+    if (sub->status == ST_NOMEM)
+        return err_set(j->e, ST_NOMEM, "%s: %s", j->prefix, sub->msg);
+    return perr(j, sub->status, "%s", sub->msg);
 }
 
 static enum status base64_bytes(struct conv__jsonschema *j, const struct conv_value *t, const uint8_t **out,
                                 size_t *n)
 {
-    size_t cap = t->s.n / 4 * 3 + 3;
-    uint8_t *b = conv__arena_alloc(&j->out->arena, cap);
-    long got;
+    struct err sub;
 
-    if (!b)
-        return err_set(j->e, ST_NOMEM, "%s: out of memory", j->prefix);
-    got = base64_decode(t->s.p, t->s.n, b, cap);
-    if (got < 0)
-        return perr(j, ST_TYPE, "invalid base64 (%" PRIu32 " characters)", t->s.n);
-    conv__arena_trim(&j->out->arena, b, cap, (size_t)got);
-    *out = b;
-    *n = (size_t)got;
+    if (conv__base64_bytes(&j->out->arena, t->s.p, t->s.n, out, n, &sub) != ST_OK)
+        return sub_err(j, &sub);
     return ST_OK;
 }
 
@@ -911,19 +836,10 @@ static enum status logical(struct conv__jsonschema *j, const struct js *s, const
 
     switch (s->logical) {
     case JL_DECIMAL:
-        if (t->type == CONV__RAWNUM) {
-            st = conv__decimal_from_text(&j->out->arena, t->s.p, t->s.n, s->scale, &txt, &n, &sub);
-        } else if (t->type == CONV_STRING) {
-            const uint8_t *b;
-            size_t bn;
-            if ((st = base64_bytes(j, t, &b, &bn)) != ST_OK)
-                return st;
-            st = conv__decimal_from_twos(&j->out->arena, b, bn, s->scale, &txt, &n, &sub);
-        } else {
-            return perr(j, ST_TYPE, "expected Decimal (a number or base64 string), got %s", jtype(t));
-        }
-        if (st != ST_OK)
-            return st == ST_NOMEM ? err_set(j->e, st, "%s: %s", j->prefix, sub.msg) : perr(j, st, "%s", sub.msg);
+        if (t->type != CONV__RAWNUM && t->type != CONV_STRING)
+            return perr(j, ST_TYPE, "expected Decimal (a number or base64 string), got %s", conv__json_type(t));
+        if (conv__decimal_from_json(&j->out->arena, t, s->scale, &txt, &n, &sub) != ST_OK)
+            return sub_err(j, &sub);
         return put_str(j, CONV_STRING, txt, n);
     case JL_DATE:
     case JL_TIME:
@@ -1034,7 +950,7 @@ static enum status convert_entries(struct conv__jsonschema *j, const struct js *
         vn = conv_map_get(j->in, kv, "value", 5);
         if (kv->type != CONV_MAP || kv->count != 2 || !kn || !vn)
             return perr(j, ST_TYPE, "map entry must be an object with exactly \"key\" and \"value\", got %s",
-                        jtype(kv));
+                        conv__json_type(kv));
         push(j, "key", 3, 0, false);
         if ((st = member(j, keys, conv_doc_index(j->in, kn), false)) != ST_OK)
             return st;
@@ -1136,7 +1052,7 @@ static enum status convert_union(struct conv__jsonschema *j, const struct js *s,
     if (pick == NONE)
         pick = best_b;
     if (pick == NONE)
-        return perr(j, ST_TYPE, "no oneOf/anyOf branch matches %s", jtype(t));
+        return perr(j, ST_TYPE, "no oneOf/anyOf branch matches %s", conv__json_type(t));
     if ((st = open_container(j, CONV_MAP, &idx)) != ST_OK)
         return st;
     for (uint32_t b = s->a; b != NONE; b = j->x->m[b].next) {

@@ -439,6 +439,28 @@ TEST(framing_registry_and_payload_errors)
     frame(&rec, 9, "1");
     ASSERT_ST(conv_decode(c, rec.p, rec.len, d, &E), ST_UNSUPPORTED);
     ASSERT_EQ_STR(E.msg, "JSON Schema: schema id 9 uses schema references (not supported)");
+    /* schemas that cannot be used are remembered like 404s: no GET per record of those ids */
+    int calls = m.calls;
+    reply(&body, "{'type':'strin'}");
+    m.body = buf_cstr(&body);
+    frame(&rec, 10, "1");
+    ASSERT_ST(conv_decode(c, rec.p, rec.len, d, &E), ST_PARSE);
+    ASSERT_EQ_STR(E.msg, "JSON Schema: schema id 10: #: unknown type \"strin\"");
+    ASSERT_EQ_INT(m.calls, calls + 1);
+    reply(&body, "{'type':'integer'}");   /* would compile now, but is not asked for */
+    m.body = buf_cstr(&body);
+    for (int i = 0; i < 20; i++) {
+        ASSERT_ST(conv_decode(c, rec.p, rec.len, d, &E), ST_PARSE);
+        ASSERT_EQ_STR(E.msg, "JSON Schema: schema id 10: #: unknown type \"strin\"");
+        frame(&rec, 8, "1");
+        ASSERT_ST(conv_decode(c, rec.p, rec.len, d, &E), ST_TYPE);
+        ASSERT_EQ_STR(E.msg, "JSON Schema: schema id 8 is a AVRO schema, not JSON Schema");
+        frame(&rec, 9, "1");
+        ASSERT_ST(conv_decode(c, rec.p, rec.len, d, &E), ST_UNSUPPORTED);
+        ASSERT_EQ_STR(E.msg, "JSON Schema: schema id 9 uses schema references (not supported)");
+        frame(&rec, 10, "1");
+    }
+    ASSERT_EQ_INT(m.calls, calls + 1);
     conv_converter_free(c);
     conv_doc_free(d);
     buf_free(&body);

@@ -39,12 +39,6 @@ struct pbscratch {
     size_t n, cap;
 };
 
-struct seg {
-    const char *name;       /* NULL: index */
-    uint32_t n;
-    uint64_t index;
-};
-
 /* Where a message's bytes are: one range, or every LEN occurrence of field @no in @up
  * (a singular message sent several times: protobuf merges them). */
 struct src {
@@ -65,7 +59,7 @@ struct pbd {
     struct pbscratch *sc;
     unsigned depth;
     uint32_t np;
-    struct seg path[CONV__MAX_DEPTH_CAP * 2 + 8];
+    struct conv__seg path[CONV__MAX_DEPTH_CAP * 2 + 8];
 };
 
 struct fld {
@@ -79,18 +73,9 @@ static enum status derr(struct pbd *d, enum status st, const char *fmt, ...) PRI
 static enum status derr(struct pbd *d, enum status st, const char *fmt, ...)
 {
     char path[200], msg[260];
-    size_t o = 0;
     va_list ap;
 
-    path[0] = '\0';
-    for (uint32_t i = 0; i < d->np && i < ARRAY_LEN(d->path) && o < sizeof(path) - 1; i++) {
-        const struct seg *s = &d->path[i];
-        int w = s->name ? snprintf(path + o, sizeof(path) - o, "%s%.*s", i ? "." : "", (int)MIN(s->n, 60), s->name)
-                        : snprintf(path + o, sizeof(path) - o, "[%" PRIu64 "]", s->index);
-        if (w < 0)
-            break;
-        o += (size_t)w;
-    }
+    conv__path_text(d->path, d->np, ARRAY_LEN(d->path), 0, path, sizeof(path));
     va_start(ap, fmt);
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
@@ -100,16 +85,12 @@ static enum status derr(struct pbd *d, enum status st, const char *fmt, ...)
 
 static void push_name(struct pbd *d, const char *name, uint32_t n)
 {
-    if (d->np < ARRAY_LEN(d->path))
-        d->path[d->np] = (struct seg){name, n, 0};
-    d->np++;
+    conv__path_push(d->path, ARRAY_LEN(d->path), &d->np, name, n, 0, false);
 }
 
 static void push_index(struct pbd *d, uint64_t i)
 {
-    if (d->np < ARRAY_LEN(d->path))
-        d->path[d->np] = (struct seg){NULL, 0, i};
-    d->np++;
+    conv__path_push(d->path, ARRAY_LEN(d->path), &d->np, NULL, 0, i, false);
 }
 
 static enum status full(struct pbd *d)
@@ -288,21 +269,12 @@ static enum status walk(struct pbd *d, const struct src *s, chunk_fn fn, void *c
 
 static enum status put_str(struct pbd *d, uint8_t type, const char *p, size_t n)
 {
-    struct conv_value *v = conv__add(d->out, type);
-    if (!v)
-        return full(d);
-    v->s.p = p;
-    v->s.n = (uint32_t)n;
-    return ST_OK;
+    return conv__add_str(d->out, type, p, (uint32_t)n) ? ST_OK : full(d);
 }
 
 static enum status put_int(struct pbd *d, int64_t i)
 {
-    struct conv_value *v = conv__add(d->out, CONV_INT);
-    if (!v)
-        return full(d);
-    v->i = i;
-    return ST_OK;
+    return conv__add_int(d->out, i) ? ST_OK : full(d);
 }
 
 static enum status put_null(struct pbd *d)
@@ -799,8 +771,11 @@ static enum status decode(const struct conv__pbsc *s, uint32_t mi, const struct 
 {
     struct pbd local, *d = &local;
     struct src all = {NULL, 0, p, n};
+    struct err none;
     enum status st;
 
+    if (!e)
+        e = &none;   /* the decoder reads d->e->status after a failed step */
     d->s = s;
     d->o = o;
     d->rec = rec;

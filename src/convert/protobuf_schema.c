@@ -1172,7 +1172,10 @@ struct conv__pbsc *conv__pbsc_parse(const char *text, size_t n, struct err *e)
     const char *pkgs[3];
     uint32_t pkg_n[3];
     size_t npkgs = 0;
+    struct err none;
 
+    if (!e)
+        e = &none;   /* the parser reads ps->e->status after a failed step */
     ps.e = e;
     ps.s = s;
     if (!s || !(copy = conv__arena_alloc(&s->arena, n + 1))) {

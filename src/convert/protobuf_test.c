@@ -693,6 +693,17 @@ TEST(registry_answers)
                         "\"references\":[{\"name\":\"dep.proto\",\"subject\":\"dep\",\"version\":1}]}");
     ASSERT_ST(conv_decode(c, HEX("00 00000003 00"), 6, d, &E), ST_UNSUPPORTED);
     ASSERT_EQ_STR(E.msg, "Protobuf: schema id 3 uses schema references (not supported)");
+    /* all three are remembered for a while: more records of those ids do not reach the registry */
+    ASSERT_EQ_INT(m.calls, 3);
+    for (int i = 0; i < 20; i++) {
+        ASSERT_ST(conv_decode(c, HEX("00 00000001 00"), 6, d, &E), ST_PARSE);
+        ASSERT_EQ_STR(E.msg, "Protobuf: schema id 1: line 1 col 44: expected ';', got '}'");
+        ASSERT_ST(conv_decode(c, HEX("00 00000002 00"), 6, d, &E), ST_TYPE);
+        ASSERT_EQ_STR(E.msg, "Protobuf: schema id 2 is a AVRO schema, not Protobuf");
+        ASSERT_ST(conv_decode(c, HEX("00 00000003 00"), 6, d, &E), ST_UNSUPPORTED);
+        ASSERT_EQ_STR(E.msg, "Protobuf: schema id 3 uses schema references (not supported)");
+    }
+    ASSERT_EQ_INT(m.calls, 3);
     m.status = 404;
     ASSERT_ST(conv_decode(c, HEX("00 00000004 00"), 6, d, &E), ST_NOT_FOUND);
     ASSERT_EQ_STR(E.msg, "Protobuf: schema id 4 unknown (http://reg:8081/schemas/ids/4: HTTP 404)");
@@ -810,7 +821,32 @@ TEST(encoder_self_check)
     buf_free(&b);
 }
 
+/* The struct err is optional (may be NULL) everywhere: errors deep in the decoder and the
+ * schema parser must not read through it. */
+TEST(errors_without_an_err_struct)
+{
+    struct mock m = {0};
+    struct conv_converter *c = pb_conv(&m, "syntax = \"proto3\"; message M { int32 a = 1; M m = 2; }", NULL);
+    struct conv_doc *d = conv_doc_new();
+
+    /* a truncated field, one inside a nested message, an unterminated group */
+    ASSERT_ST(conv_decode(c, HEX("00 00000001 00 12 05 61"), 9, d, NULL), ST_PARSE);
+    ASSERT_ST(conv_decode(c, HEX("00 00000001 00 12 02 08 80"), 10, d, NULL), ST_PARSE);
+    ASSERT_ST(conv_decode(c, HEX("00 00000001 00 1b 08 01"), 9, d, NULL), ST_PARSE);
+    ASSERT_EQ_INT(conv_doc_count(d), 0);
+    ASSERT_OK(conv_decode(c, HEX("00 00000001 00 08 07"), 8, d, NULL));
+    ASSERT_EQ_INT(conv_map_get(d, conv_doc_root(d), "a", 1)->i, 7);
+    /* schema text errors: the tokenizer, a field, an option */
+    ASSERT_TRUE(conv__pbsc_parse("message M { int32 a = 1 }", 25, NULL) == NULL);
+    ASSERT_TRUE(conv__pbsc_parse("message M { int32 a = 1 [default = ] ; }", 40, NULL) == NULL);
+    ASSERT_TRUE(conv__pbsc_parse("message M { \"x", 15, NULL) == NULL);
+    conv_converter_free(c);
+    conv_doc_free(d);
+    mem_free((void *)m.body);
+}
+
 TEST_LIST = {
+    T(errors_without_an_err_struct),
     T(every_scalar_type_and_wire_type),
     T(wire_rules_last_wins_unknown_and_mismatched_fields_skipped),
     T(repeated_packed_unpacked_and_interleaved),

@@ -1,8 +1,9 @@
 /* src/convert/schemas.c: the Schema Registry side every registry-framed converter shares
  * (Avro, JSON Schema, Protobuf): the Confluent framing (magic 0x00, 4-byte big-endian schema
  * id), registry URLs and credentials, GET /schemas/ids/{id} with fail-over across URLs, and a
- * cache of compiled schemas keyed by id plus a short memory of 404s. What a schema compiles
- * to is the format's business (struct conv__registry_format). */
+ * cache of compiled schemas keyed by id plus a short memory of failures (404s, and schemas the
+ * registry has but that cannot be used). What a schema compiles to is the format's business
+ * (struct conv__registry_format). */
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
@@ -12,7 +13,7 @@
 
 #define CACHE_MAX 1000
 #define NEG_SLOTS 16
-#define NEG_TTL_MS 5000     /* a 404 is believed this long before the registry is asked again */
+#define NEG_TTL_MS 5000     /* a failure is believed this long before the registry is asked again */
 
 struct entry {
     uint32_t id;
@@ -34,7 +35,10 @@ struct conv__registry {
     struct {
         uint32_t id;
         uint64_t until_ms;  /* 0: free slot */
-    } neg[NEG_SLOTS];       /* recent 404s: a topic full of unknown ids must not flood the registry */
+        enum status st;     /* what a lookup of @id answers meanwhile */
+        char msg[ERR_MSG_LEN];
+    } neg[NEG_SLOTS];       /* recent 404s and unusable schemas (ST_TYPE, ST_PARSE, ST_UNSUPPORTED):
+                             * a topic full of such ids must not flood the registry */
     uint32_t neg_next;
 };
 
@@ -241,10 +245,27 @@ static enum status fetch(struct conv__registry *r, uint32_t id, void **out, stru
                    sub.msg[0] ? sub.msg : "no answer");
 }
 
+/* Remember for NEG_TTL_MS that @id failed as @why says: a 404 with a message saying so, any
+ * other failure (the registry's schema cannot be used) with its own message. */
+static void remember_failure(struct conv__registry *r, uint32_t id, const struct err *why)
+{
+    struct err m = *why;
+
+    if (why->status == ST_NOT_FOUND)
+        err_set(&m, ST_NOT_FOUND, "%s: schema id %" PRIu32 " unknown (the registry answered 404 less than %d s "
+                "ago)", r->f->what, id, NEG_TTL_MS / 1000);
+    r->neg[r->neg_next].id = id;
+    r->neg[r->neg_next].until_ms = clock_mono_ms() + NEG_TTL_MS;
+    r->neg[r->neg_next].st = m.status;
+    memcpy(r->neg[r->neg_next].msg, m.msg, sizeof(m.msg));
+    r->neg_next = (r->neg_next + 1) % NEG_SLOTS;
+}
+
 enum status conv__registry_lookup(struct conv__registry *r, uint32_t id, const void **out, struct err *e)
 {
     void *s;
     enum status st;
+    struct err sub = {0};
 
     if (r->ncache && r->cache[r->last].id == id) {
         *out = r->cache[r->last].schema;
@@ -258,14 +279,13 @@ enum status conv__registry_lookup(struct conv__registry *r, uint32_t id, const v
         }
     for (uint32_t i = 0; i < NEG_SLOTS; i++)
         if (r->neg[i].until_ms && r->neg[i].id == id && clock_mono_ms() < r->neg[i].until_ms)
-            return err_set(e, ST_NOT_FOUND, "%s: schema id %" PRIu32 " unknown (the registry answered 404 "
-                           "less than %d s ago)", r->f->what, id, NEG_TTL_MS / 1000);
-    if ((st = fetch(r, id, &s, e)) != ST_OK) {
-        if (st == ST_NOT_FOUND) {
-            r->neg[r->neg_next].id = id;
-            r->neg[r->neg_next].until_ms = clock_mono_ms() + NEG_TTL_MS;
-            r->neg_next = (r->neg_next + 1) % NEG_SLOTS;
-        }
+            return err_set(e, r->neg[i].st, "%s", r->neg[i].msg);
+    if ((st = fetch(r, id, &s, &sub)) != ST_OK) {
+        /* not the retriable ones (unreachable, 5xx, invalid reply), nor ST_AUTH or ST_NOMEM */
+        if (st == ST_NOT_FOUND || st == ST_TYPE || st == ST_PARSE || st == ST_UNSUPPORTED)
+            remember_failure(r, id, &sub);
+        if (e)
+            *e = sub;
         return st;
     }
     if (r->ncache == CACHE_MAX)   /* rare: start over (documents of earlier records are done) */

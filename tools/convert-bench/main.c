@@ -1,8 +1,9 @@
 /* tools/convert-bench: decode throughput of the converters on one fixed ~200-byte record
- * (plain JSON, the same record in the Connect JSON envelope, and in Avro with Schema Registry
- * framing). Not a test: prints ns/record; numbers and the command live in docs/formats.md.
+ * (plain JSON, the same record in the Connect JSON envelope, and with Schema Registry framing
+ * in Avro, JSON Schema and Protobuf; the registry is an in-process fake GET). Not a test:
+ * prints ns/record; numbers and the command live in docs/formats.md.
  *
- *   build/convert-bench [--iterations N] [--only json|connect|avro]
+ *   build/convert-bench [--iterations N] [--only json|connect|avro|jsonschema|protobuf]
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,6 +35,33 @@ static const char *avro_schema =
     "{\"name\":\"city\",\"type\":\"string\"},{\"name\":\"zip\",\"type\":\"string\"}]}},"
     "{\"name\":\"ts\",\"type\":{\"type\":\"long\",\"logicalType\":\"timestamp-millis\"}},"
     "{\"name\":\"note\",\"type\":[\"null\",\"string\"]}]}";
+
+static const char *json_schema =
+    "{\"type\":\"object\",\"title\":\"Person\",\"properties\":{\"id\":{\"type\":\"integer\"},"
+    "\"name\":{\"type\":\"string\"},\"email\":{\"oneOf\":[{\"type\":\"null\"},{\"type\":\"string\"}]},"
+    "\"active\":{\"type\":\"boolean\"},\"score\":{\"type\":\"number\"},"
+    "\"tags\":{\"type\":\"array\",\"items\":{\"type\":\"string\"}},"
+    "\"address\":{\"type\":\"object\",\"properties\":{\"city\":{\"type\":\"string\"},"
+    "\"zip\":{\"type\":\"string\"}}},"
+    "\"ts\":{\"type\":\"integer\",\"title\":\"org.apache.kafka.connect.data.Timestamp\"},"
+    "\"note\":{\"oneOf\":[{\"type\":\"null\"},{\"type\":\"string\"}]}}}";
+
+static const char *proto_schema =
+    "syntax = \"proto3\";\n"
+    "package bench;\n"
+    "import \"google/protobuf/timestamp.proto\";\n"
+    "message Person {\n"
+    "  int64 id = 1;\n"
+    "  string name = 2;\n"
+    "  optional string email = 3;\n"
+    "  bool active = 4;\n"
+    "  double score = 5;\n"
+    "  repeated string tags = 6;\n"
+    "  message Address { string city = 1; string zip = 2; }\n"
+    "  Address address = 7;\n"
+    "  google.protobuf.Timestamp ts = 8;\n"
+    "  optional string note = 9;\n"
+    "}\n";
 
 static void av_long(struct buf *b, int64_t v)
 {
@@ -76,6 +104,70 @@ static void avro_record(struct buf *b)
     av_str(b, "caf\xc3\xa9");
 }
 
+static void pb_varint(struct buf *b, uint64_t v)
+{
+    while (v >= 0x80) {
+        buf_put_u8(b, (uint8_t)(v | 0x80));
+        v >>= 7;
+    }
+    buf_put_u8(b, (uint8_t)v);
+}
+
+static void pb_str(struct buf *b, unsigned field, const char *s)
+{
+    pb_varint(b, field << 3 | 2);
+    pb_varint(b, strlen(s));
+    buf_append(b, s, strlen(s));
+}
+
+/* The record as Protobuf: framing with the short message-index form (0x00: the first message). */
+static void protobuf_record(struct buf *b)
+{
+    double score = 98.25;
+    uint64_t bits;
+    struct buf sub = BUF_INIT;
+
+    buf_append(b, "\x00\x00\x00\x00\x01\x00", 6);
+    pb_varint(b, 1 << 3 | 0);
+    pb_varint(b, 1234567);
+    pb_str(b, 2, "Ada Lovelace");
+    pb_str(b, 3, "ada@example.com");
+    pb_varint(b, 4 << 3 | 0);
+    pb_varint(b, 1);
+    pb_varint(b, 5 << 3 | 1);
+    memcpy(&bits, &score, 8);
+    for (int i = 0; i < 8; i++)
+        buf_put_u8(b, (uint8_t)(bits >> (8 * i)));
+    pb_str(b, 6, "math");
+    pb_str(b, 6, "poetry");
+    pb_str(&sub, 1, "London");
+    pb_str(&sub, 2, "W1J 7NT");
+    pb_varint(b, 7 << 3 | 2);
+    pb_varint(b, sub.len);
+    buf_append(b, sub.p, sub.len);
+    buf_reset(&sub);
+    pb_varint(&sub, 1 << 3 | 0);       /* Timestamp.seconds */
+    pb_varint(&sub, 1700000000);
+    pb_varint(&sub, 2 << 3 | 0);       /* Timestamp.nanos */
+    pb_varint(&sub, 123000000);
+    pb_varint(b, 8 << 3 | 2);
+    pb_varint(b, sub.len);
+    buf_append(b, sub.p, sub.len);
+    pb_str(b, 9, "caf\xc3\xa9");
+    buf_free(&sub);
+}
+
+/* The registry's answer for @schema of @type (NULL: Avro, which the registry leaves out). */
+static void registry_reply(struct buf *b, const char *type, const char *schema)
+{
+    buf_append_str(b, "{");
+    if (type)
+        buf_printf(b, "\"schemaType\":\"%s\",", type);
+    buf_append_str(b, "\"schema\":");
+    json_append_str(b, schema, strlen(schema));
+    buf_append_str(b, "}");
+}
+
 static enum status registry(void *ctx, const char *url, const char *userinfo, struct buf *body,
                             long *http_status, struct err *e)
 {
@@ -90,7 +182,7 @@ static int run(const char *label, struct conv_converter *c, const uint8_t *p, si
 {
     struct conv_doc *d = conv_doc_new();
     struct err e = {0};
-    uint64_t t0, t1, c0, c1, a0;
+    uint64_t t0, t1, c0, c1, a0, allocs;
     double ns, cpu_ns;
 
     for (long i = 0; i < 10000; i++)
@@ -111,7 +203,12 @@ static int run(const char *label, struct conv_converter *c, const uint8_t *p, si
     printf("%-13s %4zu bytes  %7.1f ns/record (cpu)  %7.1f MB/s (cpu)  %8.1f ns/record (wall)  "
            "%u values  allocs %llu\n", label, n, cpu_ns, (double)n * 1e3 / cpu_ns, ns,
            conv_doc_count(d), (unsigned long long)(mem_alloc_count() - a0));
+    allocs = mem_alloc_count() - a0;
     conv_doc_free(d);
+    if (allocs) {   /* a warm converter must allocate nothing per record */
+        fprintf(stderr, "%s: %llu allocations in the timed loop (expected 0)\n", label, (unsigned long long)allocs);
+        return 1;
+    }
     return 0;
 }
 
@@ -121,8 +218,9 @@ int main(int argc, char **argv)
     const char *only = NULL;
     const char *plain[] = {"schemas.enable", "false", NULL};
     const char *sr[] = {"schema.registry.url", "http://registry.invalid", NULL};
-    struct conv_converter *cj, *cc, *ca;
-    struct buf env = BUF_INIT, avro = BUF_INIT, reply = BUF_INIT;
+    struct conv_converter *cj, *cc, *ca, *cs, *cp;
+    struct buf env = BUF_INIT, avro = BUF_INIT, reply = BUF_INIT, js = BUF_INIT, js_reply = BUF_INIT;
+    struct buf pb = BUF_INIT, pb_reply = BUF_INIT;
     struct err e = {0};
     int rc = 0;
 
@@ -132,7 +230,8 @@ int main(int argc, char **argv)
         } else if (strcmp(argv[i], "--only") == 0 && i + 1 < argc) {
             only = argv[++i];
         } else {
-            fprintf(stderr, "usage: convert-bench [--iterations N] [--only json|connect|avro]\n");
+            fprintf(stderr, "usage: convert-bench [--iterations N] [--only json|connect|avro|jsonschema|"
+                    "protobuf]\n");
             return 2;
         }
     }
@@ -141,26 +240,43 @@ int main(int argc, char **argv)
     cj = conv_converter_new("JsonConverter", plain, &e);
     cc = conv_converter_new("JsonConverter", NULL, &e);
     ca = conv_converter_new("AvroConverter", sr, &e);
-    if (!cj || !cc || !ca) {
+    cs = conv_converter_new("JsonSchemaConverter", sr, &e);
+    cp = conv_converter_new("ProtobufConverter", sr, &e);
+    if (!cj || !cc || !ca || !cs || !cp) {
         fprintf(stderr, "convert-bench: %s\n", e.msg);
         return 1;
     }
     buf_printf(&env, "{\"schema\":%s,\"payload\":%s}", connect_schema, json_rec);
-    buf_append_str(&reply, "{\"schema\":");
-    json_append_str(&reply, avro_schema, strlen(avro_schema));
-    buf_append_str(&reply, "}");
+    registry_reply(&reply, NULL, avro_schema);
     conv_converter_set_http(ca, registry, (void *)buf_cstr(&reply));
     avro_record(&avro);
+    registry_reply(&js_reply, "JSON", json_schema);
+    conv_converter_set_http(cs, registry, (void *)buf_cstr(&js_reply));
+    buf_append(&js, "\x00\x00\x00\x00\x01", 5);
+    buf_append_str(&js, json_rec);
+    registry_reply(&pb_reply, "PROTOBUF", proto_schema);
+    conv_converter_set_http(cp, registry, (void *)buf_cstr(&pb_reply));
+    protobuf_record(&pb);
     if (!only || strcmp(only, "json") == 0)
         rc |= run("json", cj, (const uint8_t *)json_rec, strlen(json_rec), iters);
     if (!only || strcmp(only, "connect") == 0)
         rc |= run("connect-json", cc, env.p, env.len, iters / 4);
     if (!only || strcmp(only, "avro") == 0)
         rc |= run("avro", ca, avro.p, avro.len, iters);
+    if (!only || strcmp(only, "jsonschema") == 0)
+        rc |= run("jsonschema", cs, js.p, js.len, iters);
+    if (!only || strcmp(only, "protobuf") == 0)
+        rc |= run("protobuf", cp, pb.p, pb.len, iters);
     conv_converter_free(cj);
     conv_converter_free(cc);
     conv_converter_free(ca);
+    conv_converter_free(cs);
+    conv_converter_free(cp);
     buf_free(&env);
+    buf_free(&js);
+    buf_free(&js_reply);
+    buf_free(&pb);
+    buf_free(&pb_reply);
     buf_free(&avro);
     buf_free(&reply);
     return rc;
