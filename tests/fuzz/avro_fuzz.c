@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "convert/convert_int.h"
+#include "fuzz_doc.h"
 
 static const char *const schemas[] = {
     /* every type and logical type, a recursive reference and a namespace */
@@ -45,23 +46,6 @@ static enum status registry(void *ctx, const char *url, const char *userinfo, st
     return ST_OK;
 }
 
-static void check(const struct conv_doc *d, uint32_t i, uint32_t end)
-{
-    const struct conv_value *v = conv_doc_node(d, i);
-    uint32_t kids = 0;
-
-    if (!v || v->next <= i || v->next > end || v->type > CONV_MAP)
-        abort();
-    if (v->type == CONV_LIST || v->type == CONV_MAP) {
-        for (uint32_t c = i + 1; c < v->next; c = conv_doc_node(d, c)->next, kids++)
-            check(d, c, v->next);
-        if (kids != (v->type == CONV_MAP ? 2 * v->count : v->count))
-            abort();
-    } else if (v->next != i + 1) {
-        abort();
-    }
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     struct err e;
@@ -89,12 +73,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     e.msg[0] = '\0';
     if (k < sizeof(sch) / sizeof(sch[0])) {
         if (conv__avro_decode_value(sch[k], data + 1, size - 1, doc, &e) == ST_OK)
-            check(doc, 0, conv_doc_count(doc));
+            fuzz_doc_check(doc, 0, conv_doc_count(doc));
         else if (!e.msg[0])
             abort();
     } else {   /* the framed record as Kafka delivers it */
         if (conv_decode(conv, data + 1, size - 1, doc, &e) == ST_OK)
-            check(doc, 0, conv_doc_count(doc));
+            fuzz_doc_check(doc, 0, conv_doc_count(doc));
         else if (!e.msg[0])
             abort();
     }

@@ -6,26 +6,10 @@
 #include <string.h>
 
 #include "convert/convert.h"
+#include "fuzz_doc.h"
 
 static struct conv_converter *conv[2];
 static struct conv_doc *doc;
-
-static void check(const struct conv_doc *d, uint32_t i, uint32_t end)
-{
-    const struct conv_value *v = conv_doc_node(d, i);
-    uint32_t kids = 0;
-
-    if (!v || v->next <= i || v->next > end || v->type > CONV_MAP)
-        abort();
-    if (v->type == CONV_LIST || v->type == CONV_MAP) {
-        for (uint32_t c = i + 1; c < v->next; c = conv_doc_node(d, c)->next, kids++)
-            check(d, c, v->next);
-        if (kids != (v->type == CONV_MAP ? 2 * v->count : v->count))
-            abort();
-    } else if (v->next != i + 1) {
-        abort();
-    }
-}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -57,7 +41,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         st = conv_decode(c, data, size, doc, &e);
         buf_reset(&b);
         if (st == ST_OK) {
-            check(doc, 0, conv_doc_count(doc));
+            fuzz_doc_check(doc, 0, conv_doc_count(doc));
             if (conv_doc_root(doc)->next != conv_doc_count(doc))
                 abort();
             conv_value_dump(doc, conv_doc_root(doc), &b);

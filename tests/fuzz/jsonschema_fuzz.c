@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "convert/convert_int.h"
+#include "fuzz_doc.h"
 
 static const char *const schemas[] = {
     /* every keyword the compiler reads */
@@ -59,23 +60,6 @@ static enum status registry(void *ctx, const char *url, const char *userinfo, st
     return buf_append(body, reply.p, reply.len);
 }
 
-static void check(const struct conv_doc *d, uint32_t i, uint32_t end)
-{
-    const struct conv_value *v = conv_doc_node(d, i);
-    uint32_t kids = 0;
-
-    if (!v || v->next <= i || v->next > end || v->type > CONV_MAP)
-        abort();
-    if (v->type == CONV_LIST || v->type == CONV_MAP) {
-        for (uint32_t c = i + 1; c < v->next; c = conv_doc_node(d, c)->next, kids++)
-            check(d, c, v->next);
-        if (kids != (v->type == CONV_MAP ? 2 * v->count : v->count))
-            abort();
-    } else if (v->next != i + 1) {
-        abort();
-    }
-}
-
 static void frame(uint32_t id, const uint8_t *p, size_t n)
 {
     buf_reset(&rec);
@@ -116,7 +100,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     e.msg[0] = '\0';
     if (conv_decode(conv, rec.p, rec.len, doc, &e) == ST_OK)
-        check(doc, 0, conv_doc_count(doc));
+        fuzz_doc_check(doc, 0, conv_doc_count(doc));
     else if (!e.msg[0] || conv_doc_count(doc) != 0)
         abort();
     return 0;

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "convert/protobuf_int.h"
+#include "fuzz_doc.h"
 
 static const char *const schemas[] = {
     /* every scalar, enum, repeated, map, oneof, nesting, recursion, well-known types */
@@ -52,23 +53,6 @@ static enum status registry(void *ctx, const char *url, const char *userinfo, st
     return ST_OK;
 }
 
-static void check(const struct conv_doc *d, uint32_t i, uint32_t end)
-{
-    const struct conv_value *v = conv_doc_node(d, i);
-    uint32_t kids = 0;
-
-    if (!v || v->next <= i || v->next > end || v->type > CONV_MAP)
-        abort();
-    if (v->type == CONV_LIST || v->type == CONV_MAP) {
-        for (uint32_t c = i + 1; c < v->next; c = conv_doc_node(d, c)->next, kids++)
-            check(d, c, v->next);
-        if (kids != (v->type == CONV_MAP ? 2 * v->count : v->count))
-            abort();
-    } else if (v->next != i + 1) {
-        abort();
-    }
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     const size_t ns = sizeof(sch) / sizeof(sch[0]);
@@ -100,12 +84,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (k < ns) {
         uint32_t m = (data[0] >> 7) && sch[k]->nmsgs > 1 ? sch[k]->nmsgs - 1 : sch[k]->kids[0];
         if (conv__pb_decode_value(sch[k], m, &o, data + 1, size - 1, doc, &e) == ST_OK)
-            check(doc, 0, conv_doc_count(doc));
+            fuzz_doc_check(doc, 0, conv_doc_count(doc));
         else if (!e.msg[0])
             abort();
     } else {
         if (conv_decode(conv, data + 1, size - 1, doc, &e) == ST_OK)
-            check(doc, 0, conv_doc_count(doc));
+            fuzz_doc_check(doc, 0, conv_doc_count(doc));
         else if (!e.msg[0])
             abort();
     }
