@@ -40,6 +40,8 @@ struct conv_doc {
     struct conv__arena arena;
     uint32_t *hash;             /* scratch for duplicate-key detection */
     uint32_t hash_cap;
+    uint64_t dedupe_work;       /* key comparisons and moves of duplicate-key removal since the
+                                 * last reset (tests bound it) */
 };
 
 enum status conv__grow(struct conv_doc *d);

@@ -109,6 +109,7 @@ void conv_doc_reset(struct conv_doc *d)
 {
     d->n = 0;
     d->fail = ST_OK;
+    d->dedupe_work = 0;
     conv__arena_reset(&d->arena);
 }
 
@@ -400,7 +401,7 @@ static enum status dedupe(struct conv_doc *d, uint32_t idx, uint32_t *count)
         return ST_OK;
     }
     /* open addressing over pair-key indices: a key seen again replaces the earlier pair,
-     * which is listed for dropping */
+     * which will be dropped */
     for (slots = 16; slots < *count * 2; slots *= 2)
         ;
     if (ensure_hash(d, slots + *count) != ST_OK)
@@ -411,21 +412,23 @@ static enum status dedupe(struct conv_doc *d, uint32_t idx, uint32_t *count)
     memset(table, 0xff, (size_t)slots * sizeof(*table));
     for (uint32_t i = idx + 1; i < end; i = d->nodes[d->nodes[i].next].next) {
         uint32_t s = (uint32_t)conv__subtree_hash(d, i) & mask;
-        while (table[s] != UINT32_MAX && !conv__subtree_equal(d, table[s], d, i, true))
+        while (d->dedupe_work++, table[s] != UINT32_MAX && !conv__subtree_equal(d, table[s], d, i, true))
             s = (s + 1) & mask;
         if (table[s] != UINT32_MAX)
-            drop[nd++] = table[s];          /* an earlier pair with this key loses */
+            nd++;                           /* an earlier pair with this key loses */
         table[s] = i;
     }
     if (nd) {
-        /* drop[] is not sorted: sort it (insertion sort is fine; duplicates are rare) */
-        for (uint32_t a = 1; a < nd; a++) {
-            uint32_t v = drop[a], b = a;
-            while (b > 0 && drop[b - 1] > v) {
-                drop[b] = drop[b - 1];
-                b--;
-            }
-            drop[b] = v;
+        /* list the losers in pair order (drop_pairs wants them ascending; the order their keys
+         * came again can be descending, and sorting that cost O(nd^2)): the table holds the
+         * last pair of each key, every other pair loses */
+        nd = 0;
+        for (uint32_t i = idx + 1; i < end; i = d->nodes[d->nodes[i].next].next) {
+            uint32_t s = (uint32_t)conv__subtree_hash(d, i) & mask;
+            while (d->dedupe_work++, !conv__subtree_equal(d, table[s], d, i, true))
+                s = (s + 1) & mask;
+            if (table[s] != i)
+                drop[nd++] = i;
         }
         drop_pairs(d, idx, drop, nd);
         *count -= nd;

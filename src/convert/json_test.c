@@ -1,6 +1,6 @@
 /* Unit tests for the JSON parser (src/convert/json.c) and the document (doc.c). */
 #include "../../tests/harness.h"
-#include "convert/convert.h"
+#include "convert/convert_int.h"
 
 static struct conv_doc *D;
 static struct err E;
@@ -289,6 +289,33 @@ TEST(duplicate_keys_many_use_hash_path)
     buf_free(&want);
 }
 
+/* Every key twice, the second time in reverse order: removing the first copies must cost
+ * work linear in the keys (the earlier pairs to drop are found in descending order). */
+TEST(duplicate_keys_reversed_stay_linear)
+{
+    struct buf in = BUF_INIT;
+    uint64_t work[2];
+    uint32_t m[2] = {2000, 8000};
+
+    for (int t = 0; t < 2; t++) {
+        buf_reset(&in);
+        buf_append_str(&in, "{");
+        for (uint32_t i = 0; i < m[t]; i++)
+            buf_printf(&in, "%s\"k%u\":0", i ? "," : "", i);
+        for (uint32_t i = m[t]; i-- > 0;)
+            buf_printf(&in, ",\"k%u\":%u", i, i + 1);
+        buf_append_str(&in, "}");
+        ASSERT_OK_E(parse(buf_cstr(&in)), &E);
+        ASSERT_EQ_INT(conv_doc_root(D)->count, m[t]);
+        ASSERT_EQ_INT(conv_map_get(D, conv_doc_root(D), "k0", 2)->i, 1);
+        ASSERT_EQ_INT(conv_doc_node(D, 2)->i, (int64_t)m[t]);   /* the reversed order is kept */
+        work[t] = D->dedupe_work;
+        fprintf(stderr, "  %u keys twice: dedupe work %" PRIu64 "\n", m[t], work[t]);
+        ASSERT_TRUE(work[t] <= 16 * (uint64_t)m[t]);
+    }
+    buf_free(&in);
+}
+
 TEST(nesting_limit)
 {
     char deep[200];
@@ -523,6 +550,7 @@ TEST_LIST = {
     T(nested_layout),
     T(duplicate_keys_keep_the_last),
     T(duplicate_keys_many_use_hash_path),
+    T(duplicate_keys_reversed_stay_linear),
     T(nesting_limit),
     T(node_and_input_limits),
     T(malformed_inputs_exact_messages),
