@@ -42,6 +42,8 @@ struct conv_doc {
     uint32_t hash_cap;
     uint64_t dedupe_work;       /* key comparisons and moves of duplicate-key removal since the
                                  * last reset (tests bound it) */
+    uint64_t key_work;          /* lookups of record keys among schema fields by a decoder writing
+                                 * here, since the last reset (tests bound it) */
 };
 
 enum status conv__grow(struct conv_doc *d);

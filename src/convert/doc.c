@@ -110,6 +110,7 @@ void conv_doc_reset(struct conv_doc *d)
     d->n = 0;
     d->fail = ST_OK;
     d->dedupe_work = 0;
+    d->key_work = 0;
     conv__arena_reset(&d->arena);
 }
 
