@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/random.h>
+#include <time.h>
 
 #include "convert/convert_int.h"
 
@@ -92,6 +94,8 @@ struct conv_doc *conv_doc_new(void)
     d->lim.max_depth = CONV_DEFAULT_MAX_DEPTH;
     d->lim.max_nodes = CONV_DEFAULT_MAX_NODES;
     d->lim.max_input = CONV_DEFAULT_MAX_INPUT;
+    if (getrandom(&d->seed, sizeof(d->seed), GRND_NONBLOCK) != (ssize_t)sizeof(d->seed))
+        d->seed = (uint64_t)(uintptr_t)d ^ (uint64_t)time(NULL) << 20;   /* still unknown to a sender */
     return d;
 }
 
@@ -312,6 +316,21 @@ static enum status ensure_hash(struct conv_doc *d, uint32_t want)
     return ST_OK;
 }
 
+/* The table slot of the key at @i: its subtree hash keyed by the document's random seed and
+ * finalized (murmur3's fmix64), so that a sender cannot pick keys that share low bits and make
+ * every probe sequence long. */
+static uint32_t key_slot(const struct conv_doc *d, uint32_t i, uint32_t mask)
+{
+    uint64_t h = conv__subtree_hash(d, i) ^ d->seed;
+
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdull;
+    h ^= h >> 33;
+    h *= 0xc4ceb9fe1a85ec53ull;
+    h ^= h >> 33;
+    return (uint32_t)h & mask;
+}
+
 /* Is there a later pair whose key equals the key at @k? Small maps: a scan. */
 static bool key_repeats_later(const struct conv_doc *d, uint32_t k, uint32_t end)
 {
@@ -412,7 +431,7 @@ static enum status dedupe(struct conv_doc *d, uint32_t idx, uint32_t *count)
     mask = slots - 1;
     memset(table, 0xff, (size_t)slots * sizeof(*table));
     for (uint32_t i = idx + 1; i < end; i = d->nodes[d->nodes[i].next].next) {
-        uint32_t s = (uint32_t)conv__subtree_hash(d, i) & mask;
+        uint32_t s = key_slot(d, i, mask);
         while (d->dedupe_work++, table[s] != UINT32_MAX && !conv__subtree_equal(d, table[s], d, i, true))
             s = (s + 1) & mask;
         if (table[s] != UINT32_MAX)
@@ -425,7 +444,7 @@ static enum status dedupe(struct conv_doc *d, uint32_t idx, uint32_t *count)
          * last pair of each key, every other pair loses */
         nd = 0;
         for (uint32_t i = idx + 1; i < end; i = d->nodes[d->nodes[i].next].next) {
-            uint32_t s = (uint32_t)conv__subtree_hash(d, i) & mask;
+            uint32_t s = key_slot(d, i, mask);
             while (d->dedupe_work++, !conv__subtree_equal(d, table[s], d, i, true))
                 s = (s + 1) & mask;
             if (table[s] != i)

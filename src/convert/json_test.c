@@ -316,6 +316,37 @@ TEST(duplicate_keys_reversed_stay_linear)
     buf_free(&in);
 }
 
+/* Keys chosen so that the unkeyed subtree hash puts them all in one slot of the duplicate-key
+ * table (as a sender who knows the hash could): the table's keyed hash spreads them. */
+static uint64_t mix_like_doc(uint64_t h, uint64_t v)
+{
+    h ^= v + 0x9e3779b97f4a7c15ull + (h << 6) + (h >> 2);
+    return h * 0xff51afd7ed558ccdull;
+}
+
+TEST(duplicate_keys_colliding_hashes_stay_linear)
+{
+    struct buf in = BUF_INIT;
+    uint32_t m = 2048, found = 0;
+    char k[32];
+
+    buf_append_str(&in, "{");
+    for (uint64_t c = 0; found < m; c++) {
+        int n = snprintf(k, sizeof(k), "k%" PRIx64, c);
+        uint64_t h = 1469598103934665603ull;   /* FNV-1a, as doc.c's hash_bytes */
+        for (int i = 0; i < n; i++)
+            h = (h ^ (uint8_t)k[i]) * 1099511628211ull;
+        if (((uint32_t)mix_like_doc(mix_like_doc(0, CONV_STRING), h) & 4095) == 0)
+            buf_printf(&in, "%s\"%s\":0", found++ ? "," : "", k);
+    }
+    buf_append_str(&in, "}");
+    ASSERT_OK_E(parse(buf_cstr(&in)), &E);
+    ASSERT_EQ_INT(conv_doc_root(D)->count, m);
+    fprintf(stderr, "  %u colliding keys: dedupe work %" PRIu64 "\n", m, D->dedupe_work);
+    ASSERT_TRUE(D->dedupe_work <= 16 * (uint64_t)m);
+    buf_free(&in);
+}
+
 TEST(nesting_limit)
 {
     char deep[200];
@@ -551,6 +582,7 @@ TEST_LIST = {
     T(duplicate_keys_keep_the_last),
     T(duplicate_keys_many_use_hash_path),
     T(duplicate_keys_reversed_stay_linear),
+    T(duplicate_keys_colliding_hashes_stay_linear),
     T(nesting_limit),
     T(node_and_input_limits),
     T(malformed_inputs_exact_messages),
