@@ -177,13 +177,21 @@ static enum status compile_child(struct conv__connect *cj, uint32_t ni, const ch
     return st;
 }
 
-static uint32_t name_hash(const char *p, uint32_t n)
+/* FNV-1a keyed by @seed and finalized (murmur3's fmix64): the names come with the record, so
+ * a sender must not be able to pick names that share a slot. */
+static uint32_t name_hash(const char *p, uint32_t n, uint64_t seed)
 {
-    uint32_t h = 2166136261u;   /* FNV-1a */
+    uint64_t h = 1469598103934665603ull ^ seed;
 
     for (uint32_t i = 0; i < n; i++)
-        h = (h ^ (uint8_t)p[i]) * 16777619u;
-    return h;
+        h = (h ^ (uint8_t)p[i]) * 1099511628211ull;
+    h ^= seed;
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdull;
+    h ^= h >> 33;
+    h *= 0xc4ceb9fe1a85ec53ull;
+    h ^= h >> 33;
+    return (uint32_t)h;
 }
 
 /* The slot of struct @s's table holding the field named @p[0..n), or the free slot where it
@@ -191,7 +199,7 @@ static uint32_t name_hash(const char *p, uint32_t n)
 static uint32_t field_slot(const struct conv__connect *cj, const struct cs *s, const char *p, uint32_t n,
                            uint64_t *work)
 {
-    for (uint32_t i = name_hash(p, n) & s->hmask;; i = (i + 1) & s->hmask) {
+    for (uint32_t i = name_hash(p, n, cj->sdoc->seed) & s->hmask;; i = (i + 1) & s->hmask) {
         uint32_t f = cj->fh[s->h + i];
         ++*work;
         if (f == NONE || (cj->cs[f].fname_n == n && memcmp(cj->cs[f].fname, p, n) == 0))

@@ -436,6 +436,25 @@ TEST(many_fields_stay_linear)
         fprintf(stderr, "  %u fields: key work %" PRIu64 "\n", nf[t], work[t]);
         ASSERT_TRUE(work[t] <= 8 * (uint64_t)nf[t]);
     }
+    /* names that share the low bits of an unkeyed FNV-1a (as a sender could pick them) still
+     * spread over the table */
+    buf_reset(&sch);
+    buf_reset(&pay);
+    buf_append_str(&sch, "{\"type\":\"struct\",\"fields\":[");
+    for (uint32_t c = 0, found = 0; found < 1024; c++) {
+        char nm[16];
+        int n = snprintf(nm, sizeof(nm), "n%x", c);
+        uint32_t h = 2166136261u;
+        for (int i = 0; i < n; i++)
+            h = (h ^ (uint8_t)nm[i]) * 16777619u;
+        if ((h & 2047) == 0)
+            buf_printf(&sch, "%s{\"field\":\"%s\",\"type\":\"int32\",\"optional\":true}", found++ ? "," : "", nm);
+    }
+    buf_append_str(&sch, "]}");
+    ASSERT_OK_E(dec(buf_cstr(&sch), "{}"), &E);
+    ASSERT_EQ_INT(conv_doc_root(D)->count, 1024);
+    fprintf(stderr, "  1024 colliding field names: key work %" PRIu64 "\n", D->key_work);
+    ASSERT_TRUE(D->key_work <= 8 * 1024);
     /* a repeated name is still refused, at the second one */
     buf_reset(&sch);
     buf_append_str(&sch, "{\"type\":\"struct\",\"fields\":[");
