@@ -31,6 +31,8 @@ struct cs {
     uint32_t nfields;
     const char *fname;      /* field name, for struct fields */
     uint32_t fname_n;
+    uint32_t pos;           /* struct fields: position in the struct */
+    uint32_t h, hmask;      /* STRUCT: its fields by name in fh[h..h+hmask] (open addressing) */
 };
 
 struct conv__connect {
@@ -43,6 +45,10 @@ struct conv__connect {
     struct buf raw;         /* the cached schema's bytes when records start {"schema":<raw>, */
     struct cs *cs;
     uint32_t ncs, cs_cap;
+    uint32_t *fh;           /* struct field tables (struct cs h, hmask): cs indexes, NONE free */
+    size_t nfh, fh_cap;
+    uint32_t *val;          /* per open struct, its fields' payload nodes (NONE: absent) */
+    size_t nval, val_cap;
     struct conv__seg path[CONV__MAX_DEPTH_CAP * 2 + 8];
     uint32_t depth;
     struct err *e;          /* of the decode in progress */
@@ -91,6 +97,8 @@ void conv__connect_free(struct conv__connect *cj)
     conv_doc_free(cj->sdoc);
     buf_free(&cj->raw);
     mem_free(cj->cs);
+    mem_free(cj->fh);
+    mem_free(cj->val);
     mem_free(cj);
 }
 
@@ -169,6 +177,63 @@ static enum status compile_child(struct conv__connect *cj, uint32_t ni, const ch
     return st;
 }
 
+/* FNV-1a keyed by @seed and finalized (murmur3's fmix64): the names come with the record, so
+ * a sender must not be able to pick names that share a slot. */
+static uint32_t name_hash(const char *p, uint32_t n, uint64_t seed)
+{
+    uint64_t h = 1469598103934665603ull ^ seed;
+
+    for (uint32_t i = 0; i < n; i++)
+        h = (h ^ (uint8_t)p[i]) * 1099511628211ull;
+    h ^= seed;
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdull;
+    h ^= h >> 33;
+    h *= 0xc4ceb9fe1a85ec53ull;
+    h ^= h >> 33;
+    return (uint32_t)h;
+}
+
+/* The slot of struct @s's table holding the field named @p[0..n), or the free slot where it
+ * would go. Adds the slots probed to *@work. */
+static uint32_t field_slot(const struct conv__connect *cj, const struct cs *s, const char *p, uint32_t n,
+                           uint64_t *work)
+{
+    for (uint32_t i = name_hash(p, n, cj->sdoc->seed) & s->hmask;; i = (i + 1) & s->hmask) {
+        uint32_t f = cj->fh[s->h + i];
+        ++*work;
+        if (f == NONE || (cj->cs[f].fname_n == n && memcmp(cj->cs[f].fname, p, n) == 0))
+            return s->h + i;
+    }
+}
+
+/* Index struct @si's fields by name (refusing a name given twice), so that typing a payload
+ * object costs its keys plus its fields, not their product. */
+static enum status index_fields(struct conv__connect *cj, uint32_t si)
+{
+    struct cs *s = &cj->cs[si];
+    uint32_t slots = 4, pos = 0;
+
+    while (slots < 2 * s->nfields)
+        slots *= 2;
+    if (!mem_grow(&cj->fh, &cj->fh_cap, cj->nfh + slots, sizeof(*cj->fh), 64))
+        return err_set(cj->e, ST_NOMEM, "Connect JSON: out of memory");
+    s->h = (uint32_t)cj->nfh;
+    s->hmask = slots - 1;
+    memset(cj->fh + cj->nfh, 0xff, (size_t)slots * sizeof(*cj->fh));
+    cj->nfh += slots;
+    for (uint32_t f = s->a; f != NONE; f = cj->cs[f].next_field, pos++) {
+        const struct cs *fs = &cj->cs[f];
+        uint32_t at = field_slot(cj, s, fs->fname, fs->fname_n, &cj->out->key_work);
+        if (cj->fh[at] != NONE) {
+            push_index(cj, pos);
+            return perr(cj, ST_PARSE, "duplicate field name \"%.*s\"", (int)MIN(fs->fname_n, 60), fs->fname);
+        }
+        cj->fh[at] = f;
+    }
+    return ST_OK;
+}
+
 static enum status compile_fields(struct conv__connect *cj, uint32_t ni, uint32_t si)
 {
     uint32_t fi = conv__map_index(cj->cur, ni, "fields"), last = NONE, k = 0;
@@ -185,13 +250,11 @@ static enum status compile_fields(struct conv__connect *cj, uint32_t ni, uint32_
             TN(cj, name_i)->type != CONV_STRING)
             return perr(cj, ST_PARSE, "struct field has no string \"field\" (its name)");
         f = TN(cj, name_i);
-        for (uint32_t o = cj->cs[si].a; o != NONE; o = cj->cs[o].next_field)
-            if (cj->cs[o].fname_n == f->s.n && memcmp(cj->cs[o].fname, f->s.p, f->s.n) == 0)
-                return perr(cj, ST_PARSE, "duplicate field name \"%.*s\"", (int)MIN(f->s.n, 60), f->s.p);
         if ((st = compile(cj, c, &fs)) != ST_OK)
             return st;
         cj->cs[fs].fname = f->s.p;
         cj->cs[fs].fname_n = f->s.n;
+        cj->cs[fs].pos = k;
         if (last == NONE)
             cj->cs[si].a = fs;
         else
@@ -200,6 +263,8 @@ static enum status compile_fields(struct conv__connect *cj, uint32_t ni, uint32_
         cj->cs[si].nfields++;
         pop(cj);
     }
+    if (index_fields(cj, si) != ST_OK)
+        return cj->e->status;
     pop(cj);
     return ST_OK;
 }
@@ -385,33 +450,31 @@ static enum status logical(struct conv__connect *cj, const struct cs *s, const s
 
 static enum status convert_struct(struct conv__connect *cj, const struct cs *s, uint32_t ni)
 {
-    uint32_t idx = cj->out->n, cur = ni + 1, end = TN(cj, ni)->next;
+    uint32_t idx = cj->out->n, end = TN(cj, ni)->next, pos = 0;
+    size_t base = cj->nval;
     enum status st;
 
     if (!conv__add(cj->out, CONV_MAP))
         return out_full(cj);
-    for (uint32_t f = s->a; f != NONE; f = cj->cs[f].next_field) {
+    if (!mem_grow(&cj->val, &cj->val_cap, base + s->nfields + 1, sizeof(*cj->val), 64))   /* + 1: never NULL */
+        return err_set(cj->e, ST_NOMEM, "Connect JSON: out of memory");
+    memset(cj->val + base, 0xff, (size_t)s->nfields * sizeof(*cj->val));
+    cj->nval = base + s->nfields;
+    for (uint32_t k = ni + 1; k < end; k = TN(cj, TN(cj, k)->next)->next) {
+        uint32_t f = cj->fh[field_slot(cj, s, TN(cj, k)->s.p, TN(cj, k)->s.n, &cj->out->key_work)];
+        if (f != NONE)
+            cj->val[base + cj->cs[f].pos] = TN(cj, k)->next;
+    }
+    for (uint32_t f = s->a; f != NONE; f = cj->cs[f].next_field, pos++) {
         const struct cs *fs = &cj->cs[f];
-        uint32_t vi = NONE;
-        /* payload fields usually come in schema order: try the next one first */
-        if (cur < end && TN(cj, cur)->s.n == fs->fname_n &&
-            memcmp(TN(cj, cur)->s.p, fs->fname, fs->fname_n) == 0) {
-            vi = TN(cj, cur)->next;
-            cur = TN(cj, vi)->next;
-        } else {
-            for (uint32_t k = ni + 1; k < end; k = TN(cj, TN(cj, k)->next)->next)
-                if (TN(cj, k)->s.n == fs->fname_n && memcmp(TN(cj, k)->s.p, fs->fname, fs->fname_n) == 0) {
-                    vi = TN(cj, k)->next;
-                    break;
-                }
-        }
         if ((st = put_str(cj, CONV_STRING, fs->fname, fs->fname_n)) != ST_OK)
             return st;
         push_name(cj, fs->fname, fs->fname_n, false);
-        if ((st = convert(cj, f, vi)) != ST_OK)
+        if ((st = convert(cj, f, cj->val[base + pos])) != ST_OK)
             return st;
         pop(cj);
     }
+    cj->nval = base;
     cj->out->nodes[idx].next = cj->out->n;   /* field names are unique: nothing to drop */
     cj->out->nodes[idx].count = s->nfields;
     return ST_OK;
@@ -655,6 +718,7 @@ enum status conv__connect_decode(struct conv__connect *cj, const uint8_t *p, siz
             return st;
         cj->cur = cj->sdoc;
         cj->ncs = 0;
+        cj->nfh = 0;
         push_name(cj, "schema", 6, false);
         st = compile(cj, 0, &cj->cached_root);
         cj->cur = cj->tmp;
@@ -674,6 +738,7 @@ enum status conv__connect_decode(struct conv__connect *cj, const uint8_t *p, siz
             buf_reset(&cj->raw);   /* no fast path, still correct */
     }
     cs_root = cj->cached_root;
+    cj->nval = 0;
     push_name(cj, "payload", 7, false);
     st = convert(cj, cs_root, pi);
     if (st != ST_OK)

@@ -409,7 +409,66 @@ TEST(schema_cache_follows_schema_changes)
     conv_doc_free(d);
 }
 
+/* The schema comes with the record: checking its field names for repeats and matching the
+ * payload's keys to them cost about the fields, not fields x fields (or x keys). */
+TEST(many_fields_stay_linear)
+{
+    struct buf sch = BUF_INIT, pay = BUF_INIT;
+    uint32_t nf[2] = {1000, 4000};
+    uint64_t work[2];
+
+    for (int t = 0; t < 2; t++) {
+        buf_reset(&sch);
+        buf_reset(&pay);
+        buf_append_str(&sch, "{\"type\":\"struct\",\"fields\":[");
+        for (uint32_t i = 0; i < nf[t]; i++)
+            buf_printf(&sch, "%s{\"field\":\"f%u\",\"type\":\"int32\"}", i ? "," : "", i);
+        buf_append_str(&sch, "]}");
+        buf_append_str(&pay, "{");
+        for (uint32_t i = nf[t]; i-- > 0;)   /* the payload in reverse order */
+            buf_printf(&pay, "\"f%u\":%u%s", i, i, i ? "," : "");
+        buf_append_str(&pay, "}");
+        ASSERT_OK_E(dec(buf_cstr(&sch), buf_cstr(&pay)), &E);
+        ASSERT_EQ_INT(conv_doc_root(D)->count, nf[t]);
+        ASSERT_EQ_INT(conv_doc_node(D, 2)->i, 0);   /* schema order */
+        ASSERT_EQ_INT(conv_map_get(D, conv_doc_root(D), "f777", 4)->i, 777);
+        work[t] = D->key_work;
+        fprintf(stderr, "  %u fields: key work %" PRIu64 "\n", nf[t], work[t]);
+        ASSERT_TRUE(work[t] <= 8 * (uint64_t)nf[t]);
+    }
+    /* names that share the low bits of an unkeyed FNV-1a (as a sender could pick them) still
+     * spread over the table */
+    buf_reset(&sch);
+    buf_reset(&pay);
+    buf_append_str(&sch, "{\"type\":\"struct\",\"fields\":[");
+    for (uint32_t c = 0, found = 0; found < 1024; c++) {
+        char nm[16];
+        int n = snprintf(nm, sizeof(nm), "n%x", c);
+        uint32_t h = 2166136261u;
+        for (int i = 0; i < n; i++)
+            h = (h ^ (uint8_t)nm[i]) * 16777619u;
+        if ((h & 2047) == 0)
+            buf_printf(&sch, "%s{\"field\":\"%s\",\"type\":\"int32\",\"optional\":true}", found++ ? "," : "", nm);
+    }
+    buf_append_str(&sch, "]}");
+    ASSERT_OK_E(dec(buf_cstr(&sch), "{}"), &E);
+    ASSERT_EQ_INT(conv_doc_root(D)->count, 1024);
+    fprintf(stderr, "  1024 colliding field names: key work %" PRIu64 "\n", D->key_work);
+    ASSERT_TRUE(D->key_work <= 8 * 1024);
+    /* a repeated name is still refused, at the second one */
+    buf_reset(&sch);
+    buf_append_str(&sch, "{\"type\":\"struct\",\"fields\":[");
+    for (uint32_t i = 0; i < 100; i++)
+        buf_printf(&sch, "{\"field\":\"f%u\",\"type\":\"int32\"},", i);
+    buf_append_str(&sch, "{\"field\":\"f42\",\"type\":\"int32\"}]}");
+    ASSERT_ST(dec(buf_cstr(&sch), "{}"), ST_PARSE);
+    ASSERT_EQ_STR(E.msg, "Connect JSON: schema.fields[100]: duplicate field name \"f42\"");
+    buf_free(&sch);
+    buf_free(&pay);
+}
+
 TEST_LIST = {
+    T(many_fields_stay_linear),
     T(schema_cache_follows_schema_changes),
     T(spec_example_struct),
     T(primitive_types),

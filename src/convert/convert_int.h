@@ -40,6 +40,11 @@ struct conv_doc {
     struct conv__arena arena;
     uint32_t *hash;             /* scratch for duplicate-key detection */
     uint32_t hash_cap;
+    uint64_t seed;              /* random: keys the duplicate-key table's hash */
+    uint64_t dedupe_work;       /* key comparisons and moves of duplicate-key removal since the
+                                 * last reset (tests bound it) */
+    uint64_t key_work;          /* lookups of record keys among schema fields by a decoder writing
+                                 * here, since the last reset (tests bound it) */
 };
 
 enum status conv__grow(struct conv_doc *d);

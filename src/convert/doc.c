@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/random.h>
+#include <time.h>
 
 #include "convert/convert_int.h"
 
@@ -92,6 +94,8 @@ struct conv_doc *conv_doc_new(void)
     d->lim.max_depth = CONV_DEFAULT_MAX_DEPTH;
     d->lim.max_nodes = CONV_DEFAULT_MAX_NODES;
     d->lim.max_input = CONV_DEFAULT_MAX_INPUT;
+    if (getrandom(&d->seed, sizeof(d->seed), GRND_NONBLOCK) != (ssize_t)sizeof(d->seed))
+        d->seed = (uint64_t)(uintptr_t)d ^ (uint64_t)time(NULL) << 20;   /* still unknown to a sender */
     return d;
 }
 
@@ -109,6 +113,8 @@ void conv_doc_reset(struct conv_doc *d)
 {
     d->n = 0;
     d->fail = ST_OK;
+    d->dedupe_work = 0;
+    d->key_work = 0;
     conv__arena_reset(&d->arena);
 }
 
@@ -310,6 +316,21 @@ static enum status ensure_hash(struct conv_doc *d, uint32_t want)
     return ST_OK;
 }
 
+/* The table slot of the key at @i: its subtree hash keyed by the document's random seed and
+ * finalized (murmur3's fmix64), so that a sender cannot pick keys that share low bits and make
+ * every probe sequence long. */
+static uint32_t key_slot(const struct conv_doc *d, uint32_t i, uint32_t mask)
+{
+    uint64_t h = conv__subtree_hash(d, i) ^ d->seed;
+
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdull;
+    h ^= h >> 33;
+    h *= 0xc4ceb9fe1a85ec53ull;
+    h ^= h >> 33;
+    return (uint32_t)h & mask;
+}
+
 /* Is there a later pair whose key equals the key at @k? Small maps: a scan. */
 static bool key_repeats_later(const struct conv_doc *d, uint32_t k, uint32_t end)
 {
@@ -400,7 +421,7 @@ static enum status dedupe(struct conv_doc *d, uint32_t idx, uint32_t *count)
         return ST_OK;
     }
     /* open addressing over pair-key indices: a key seen again replaces the earlier pair,
-     * which is listed for dropping */
+     * which will be dropped */
     for (slots = 16; slots < *count * 2; slots *= 2)
         ;
     if (ensure_hash(d, slots + *count) != ST_OK)
@@ -410,22 +431,24 @@ static enum status dedupe(struct conv_doc *d, uint32_t idx, uint32_t *count)
     mask = slots - 1;
     memset(table, 0xff, (size_t)slots * sizeof(*table));
     for (uint32_t i = idx + 1; i < end; i = d->nodes[d->nodes[i].next].next) {
-        uint32_t s = (uint32_t)conv__subtree_hash(d, i) & mask;
-        while (table[s] != UINT32_MAX && !conv__subtree_equal(d, table[s], d, i, true))
+        uint32_t s = key_slot(d, i, mask);
+        while (d->dedupe_work++, table[s] != UINT32_MAX && !conv__subtree_equal(d, table[s], d, i, true))
             s = (s + 1) & mask;
         if (table[s] != UINT32_MAX)
-            drop[nd++] = table[s];          /* an earlier pair with this key loses */
+            nd++;                           /* an earlier pair with this key loses */
         table[s] = i;
     }
     if (nd) {
-        /* drop[] is not sorted: sort it (insertion sort is fine; duplicates are rare) */
-        for (uint32_t a = 1; a < nd; a++) {
-            uint32_t v = drop[a], b = a;
-            while (b > 0 && drop[b - 1] > v) {
-                drop[b] = drop[b - 1];
-                b--;
-            }
-            drop[b] = v;
+        /* list the losers in pair order (drop_pairs wants them ascending; the order their keys
+         * came again can be descending, and sorting that cost O(nd^2)): the table holds the
+         * last pair of each key, every other pair loses */
+        nd = 0;
+        for (uint32_t i = idx + 1; i < end; i = d->nodes[d->nodes[i].next].next) {
+            uint32_t s = key_slot(d, i, mask);
+            while (d->dedupe_work++, !conv__subtree_equal(d, table[s], d, i, true))
+                s = (s + 1) & mask;
+            if (table[s] != i)
+                drop[nd++] = i;
         }
         drop_pairs(d, idx, drop, nd);
         *count -= nd;

@@ -1,6 +1,6 @@
 /* Unit tests for the JSON parser (src/convert/json.c) and the document (doc.c). */
 #include "../../tests/harness.h"
-#include "convert/convert.h"
+#include "convert/convert_int.h"
 
 static struct conv_doc *D;
 static struct err E;
@@ -289,6 +289,64 @@ TEST(duplicate_keys_many_use_hash_path)
     buf_free(&want);
 }
 
+/* Every key twice, the second time in reverse order: removing the first copies must cost
+ * work linear in the keys (the earlier pairs to drop are found in descending order). */
+TEST(duplicate_keys_reversed_stay_linear)
+{
+    struct buf in = BUF_INIT;
+    uint64_t work[2];
+    uint32_t m[2] = {2000, 8000};
+
+    for (int t = 0; t < 2; t++) {
+        buf_reset(&in);
+        buf_append_str(&in, "{");
+        for (uint32_t i = 0; i < m[t]; i++)
+            buf_printf(&in, "%s\"k%u\":0", i ? "," : "", i);
+        for (uint32_t i = m[t]; i-- > 0;)
+            buf_printf(&in, ",\"k%u\":%u", i, i + 1);
+        buf_append_str(&in, "}");
+        ASSERT_OK_E(parse(buf_cstr(&in)), &E);
+        ASSERT_EQ_INT(conv_doc_root(D)->count, m[t]);
+        ASSERT_EQ_INT(conv_map_get(D, conv_doc_root(D), "k0", 2)->i, 1);
+        ASSERT_EQ_INT(conv_doc_node(D, 2)->i, (int64_t)m[t]);   /* the reversed order is kept */
+        work[t] = D->dedupe_work;
+        fprintf(stderr, "  %u keys twice: dedupe work %" PRIu64 "\n", m[t], work[t]);
+        ASSERT_TRUE(work[t] <= 16 * (uint64_t)m[t]);
+    }
+    buf_free(&in);
+}
+
+/* Keys chosen so that the unkeyed subtree hash puts them all in one slot of the duplicate-key
+ * table (as a sender who knows the hash could): the table's keyed hash spreads them. */
+static uint64_t mix_like_doc(uint64_t h, uint64_t v)
+{
+    h ^= v + 0x9e3779b97f4a7c15ull + (h << 6) + (h >> 2);
+    return h * 0xff51afd7ed558ccdull;
+}
+
+TEST(duplicate_keys_colliding_hashes_stay_linear)
+{
+    struct buf in = BUF_INIT;
+    uint32_t m = 2048, found = 0;
+    char k[32];
+
+    buf_append_str(&in, "{");
+    for (uint64_t c = 0; found < m; c++) {
+        int n = snprintf(k, sizeof(k), "k%" PRIx64, c);
+        uint64_t h = 1469598103934665603ull;   /* FNV-1a, as doc.c's hash_bytes */
+        for (int i = 0; i < n; i++)
+            h = (h ^ (uint8_t)k[i]) * 1099511628211ull;
+        if (((uint32_t)mix_like_doc(mix_like_doc(0, CONV_STRING), h) & 4095) == 0)
+            buf_printf(&in, "%s\"%s\":0", found++ ? "," : "", k);
+    }
+    buf_append_str(&in, "}");
+    ASSERT_OK_E(parse(buf_cstr(&in)), &E);
+    ASSERT_EQ_INT(conv_doc_root(D)->count, m);
+    fprintf(stderr, "  %u colliding keys: dedupe work %" PRIu64 "\n", m, D->dedupe_work);
+    ASSERT_TRUE(D->dedupe_work <= 16 * (uint64_t)m);
+    buf_free(&in);
+}
+
 TEST(nesting_limit)
 {
     char deep[200];
@@ -523,6 +581,8 @@ TEST_LIST = {
     T(nested_layout),
     T(duplicate_keys_keep_the_last),
     T(duplicate_keys_many_use_hash_path),
+    T(duplicate_keys_reversed_stay_linear),
+    T(duplicate_keys_colliding_hashes_stay_linear),
     T(nesting_limit),
     T(node_and_input_limits),
     T(malformed_inputs_exact_messages),

@@ -36,6 +36,8 @@ struct js {
     uint32_t a, b;                  /* members. ARRAY: items = a; MAP: values = b; ENTRIES: key a,
                                      * value b; STRUCT, UNION: first field/branch = a */
     uint32_t n;                     /* STRUCT fields, UNION branches */
+    uint32_t l, h, hmask;           /* STRUCT: fields by position are fl[l..l+n); by name, the
+                                     * positions in fh[h..h+hmask] (open addressing, NONE: free) */
 };
 
 /* A use of a schema: the root, a struct field, array items, map keys/values, a union branch. */
@@ -57,6 +59,7 @@ struct jss {
     uint32_t nm, m_cap;
     uint32_t root;                  /* member */
     struct conv__arena names;       /* union branch names */
+    uint32_t *fl, *fh;              /* struct field indexes (see struct js) */
 };
 
 struct edge {
@@ -588,8 +591,76 @@ static void jss_free(struct jss *x)
     conv_doc_free(x->doc);
     mem_free(x->s);
     mem_free(x->m);
+    mem_free(x->fl);
+    mem_free(x->fh);
     conv__arena_free(&x->names);
     mem_free(x);
+}
+
+static uint32_t name_hash(const char *p, uint32_t n)
+{
+    uint32_t h = 2166136261u;   /* FNV-1a */
+
+    for (uint32_t i = 0; i < n; i++)
+        h = (h ^ (uint8_t)p[i]) * 16777619u;
+    return h;
+}
+
+/* Position of the field named @p[0..n) in struct @s, or NONE. Adds the slots probed to *@work. */
+static uint32_t field_pos(const struct jss *x, const struct js *s, const char *p, uint32_t n, uint64_t *work)
+{
+    for (uint32_t i = name_hash(p, n) & s->hmask;; i = (i + 1) & s->hmask) {
+        uint32_t pos = x->fh[s->h + i];
+        const struct jm *fm;
+        ++*work;
+        if (pos == NONE)
+            return NONE;
+        fm = &x->m[x->fl[s->l + pos]];
+        if (fm->name_n == n && memcmp(fm->name, p, n) == 0)
+            return pos;
+    }
+}
+
+/* Index every struct's fields by position and by name, so that typing an object costs its keys
+ * plus its fields, not their product. */
+static enum status index_fields(struct jss *x)
+{
+    size_t nfl = 0, nfh = 0, l = 0, h = 0;
+
+    for (uint32_t i = 0; i < x->ns; i++)
+        if (x->s[i].kind == JS_STRUCT) {
+            uint32_t slots = 4;
+            while (slots < 2 * x->s[i].n)
+                slots *= 2;
+            nfl += x->s[i].n;
+            nfh += slots;
+        }
+    x->fl = mem_malloc((nfl ? nfl : 1) * sizeof(*x->fl));
+    x->fh = mem_malloc((nfh ? nfh : 1) * sizeof(*x->fh));
+    if (!x->fl || !x->fh)
+        return ST_NOMEM;
+    memset(x->fh, 0xff, nfh * sizeof(*x->fh));
+    for (uint32_t i = 0; i < x->ns; i++) {
+        struct js *s = &x->s[i];
+        uint32_t slots = 4, pos = 0;
+        if (s->kind != JS_STRUCT)
+            continue;
+        while (slots < 2 * s->n)
+            slots *= 2;
+        s->l = (uint32_t)l;
+        s->h = (uint32_t)h;
+        s->hmask = slots - 1;
+        for (uint32_t f = s->a; f != NONE; f = x->m[f].next, pos++) {
+            uint32_t k = name_hash(x->m[f].name, x->m[f].name_n) & s->hmask;
+            x->fl[l + pos] = f;
+            while (x->fh[h + k] != NONE)
+                k = (k + 1) & s->hmask;
+            x->fh[h + k] = pos;
+        }
+        l += s->n;
+        h += slots;
+    }
+    return ST_OK;
 }
 
 static void *compile_jss(const char *text, size_t n, struct err *e)
@@ -622,6 +693,10 @@ static void *compile_jss(const char *text, size_t n, struct err *e)
     c->e = e;
     if (cmp(c, 0, &root) != ST_OK || new_member(c, root, &x->root) != ST_OK)
         goto fail;
+    if (index_fields(x) != ST_OK) {
+        err_set(e, ST_NOMEM, "out of memory for the schema");
+        goto fail;
+    }
     mem_free(c->memo);
     mem_free(c);
     return x;
@@ -658,6 +733,8 @@ struct conv__jsonschema {
     struct conv_doc *out;
     struct err *e;
     uint32_t depth, np;
+    uint32_t *val;                  /* per open struct, its fields' value nodes (NONE: absent) */
+    size_t nval, val_cap;
     struct conv__seg path[CONV__MAX_DEPTH_CAP * 2 + 8];
 };
 
@@ -719,6 +796,7 @@ void conv__jsonschema_free(struct conv__jsonschema *j)
         return;
     conv__registry_free(j->reg);
     conv_doc_free(j->tmp);
+    mem_free(j->val);
     mem_free(j);
 }
 
@@ -968,32 +1046,31 @@ static enum status convert_entries(struct conv__jsonschema *j, const struct js *
 /* The declared properties, in schema order; others are dropped, absent ones are null. */
 static enum status convert_struct(struct conv__jsonschema *j, const struct js *s, uint32_t ni)
 {
-    uint32_t idx, cur = ni + 1, end = TN(j, ni)->next, count = s->n;
+    uint32_t idx, end = TN(j, ni)->next, count = s->n, pos = 0;
+    size_t base = j->nval;
     enum status st;
 
     if ((st = open_container(j, CONV_MAP, &idx)) != ST_OK)
         return st;
-    for (uint32_t f = s->a; f != NONE; f = j->x->m[f].next) {
+    if (!mem_grow(&j->val, &j->val_cap, base + s->n + 1, sizeof(*j->val), 64))   /* + 1: never NULL */
+        return err_set(j->e, ST_NOMEM, "%s: out of memory", j->prefix);
+    memset(j->val + base, 0xff, (size_t)s->n * sizeof(*j->val));
+    j->nval = base + s->n;
+    for (uint32_t k = ni + 1; k < end; k = TN(j, TN(j, k)->next)->next) {
+        uint32_t f = field_pos(j->x, s, TN(j, k)->s.p, TN(j, k)->s.n, &j->out->key_work);
+        if (f != NONE)
+            j->val[base + f] = TN(j, k)->next;
+    }
+    for (uint32_t f = s->a; f != NONE; f = j->x->m[f].next, pos++) {
         const struct jm *fm = &j->x->m[f];
-        uint32_t vi = NONE;
-        /* fields usually come in schema order: try the next one first */
-        if (cur < end && TN(j, cur)->s.n == fm->name_n && memcmp(TN(j, cur)->s.p, fm->name, fm->name_n) == 0) {
-            vi = TN(j, cur)->next;
-            cur = TN(j, vi)->next;
-        } else {
-            for (uint32_t k = ni + 1; k < end; k = TN(j, TN(j, k)->next)->next)
-                if (TN(j, k)->s.n == fm->name_n && memcmp(TN(j, k)->s.p, fm->name, fm->name_n) == 0) {
-                    vi = TN(j, k)->next;
-                    break;
-                }
-        }
         if ((st = put_str(j, CONV_STRING, fm->name, fm->name_n)) != ST_OK)
             return st;
         push(j, fm->name, fm->name_n, 0, false);
-        if ((st = member(j, f, vi, true)) != ST_OK)
+        if ((st = member(j, f, j->val[base + pos], true)) != ST_OK)
             return st;
         pop(j);
     }
+    j->nval = base;
     close_container(j, idx, count);
     return ST_OK;
 }
@@ -1003,10 +1080,11 @@ static int struct_score(struct conv__jsonschema *j, const struct js *s, uint32_t
 {
     int score = 0;
 
+    if (s->kind != JS_STRUCT)
+        return 0;
     for (uint32_t k = ni + 1; k < TN(j, ni)->next; k = TN(j, TN(j, k)->next)->next)
-        for (uint32_t f = s->kind == JS_STRUCT ? s->a : NONE; f != NONE; f = j->x->m[f].next)
-            if (j->x->m[f].name_n == TN(j, k)->s.n && memcmp(j->x->m[f].name, TN(j, k)->s.p, TN(j, k)->s.n) == 0)
-                score++;
+        if (field_pos(j->x, s, TN(j, k)->s.p, TN(j, k)->s.n, &j->out->key_work) != NONE)
+            score++;
     return score;
 }
 
@@ -1156,6 +1234,7 @@ enum status conv__jsonschema_decode(struct conv__jsonschema *j, const uint8_t *p
     j->e = e;
     j->depth = 0;
     j->np = 0;
+    j->nval = 0;
     st = member(j, j->x->root, 0, false);
     if (st != ST_OK)
         conv_doc_reset(out);

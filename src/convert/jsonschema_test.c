@@ -503,6 +503,39 @@ TEST(settings)
     }
 }
 
+/* An object typed by a union of two large structs: matching its keys to the fields costs about
+ * its keys plus the fields (indexed by name), not keys x fields, per union and per struct. */
+TEST(many_keys_and_many_fields_stay_linear)
+{
+    struct buf sch = BUF_INIT, val = BUF_INIT;
+    uint64_t work[2];
+    uint32_t keys[2] = {1000, 4000}, nf = 400;
+
+    buf_append_str(&sch, "{'oneOf':[");
+    for (int b = 0; b < 2; b++) {
+        buf_printf(&sch, "%s{'type':'object','properties':{", b ? "," : "");
+        for (uint32_t i = 0; i < nf; i++)
+            buf_printf(&sch, "%s'%c%u':{'type':'integer'}", i ? "," : "", 'f' + b, i);
+        buf_append_str(&sch, "}}");
+    }
+    buf_append_str(&sch, "]}");
+    for (int t = 0; t < 2; t++) {
+        buf_reset(&val);
+        buf_append_str(&val, "{");
+        for (uint32_t i = keys[t]; i-- > 0;)   /* declared ones last and in reverse order */
+            buf_printf(&val, "'%c%u':%u,", i < 10 ? 'f' : 'x', i, i);
+        buf_append_str(&val, "'end':0}");
+        ASSERT_OK_E(dec(buf_cstr(&sch), buf_cstr(&val)), &E);
+        ASSERT_EQ_INT(conv_map_get(D, conv_map_get(D, conv_doc_root(D), "io.confluent.connect.json.OneOf.field.0",
+                                                   39), "f9", 2)->i, 9);
+        work[t] = D->key_work;
+        fprintf(stderr, "  %u keys, 2 x %u fields: key work %" PRIu64 "\n", keys[t] + 1, nf, work[t]);
+        ASSERT_TRUE(work[t] <= 8 * (uint64_t)(keys[t] + 1));
+    }
+    buf_free(&sch);
+    buf_free(&val);
+}
+
 TEST(limits)
 {
     struct conv_limits lim = {3, 10, CONV_DEFAULT_MAX_INPUT};
@@ -625,6 +658,7 @@ TEST_LIST = {
     T(framing_registry_and_payload_errors),
     T(settings),
     T(limits),
+    T(many_keys_and_many_fields_stay_linear),
     T(same_record_as_connect_json_gives_the_same_value),
     T(steady_state_allocates_nothing),
     {0},

@@ -11,8 +11,9 @@
  * float widened; bytes -> BYTES; google.protobuf.Timestamp -> INT epoch ms; wrappers -> a
  * {value} MAP, or the value/null with wrapper.for.nullables. Wire rules: the last value of a
  * singular field wins, occurrences of a singular message merge (as parsing their concatenation
- * does), a field with the wrong wire type and unknown fields are skipped (as protobuf-java
- * does), groups are skipped. Allocation-free once warm (the per-message slot stack is reused). */
+ * does; re-reading for the occurrences is bounded by CONV__PB_REREAD_FACTOR, else ST_TOO_BIG),
+ * a field with the wrong wire type and unknown fields are skipped (as protobuf-java does),
+ * groups are skipped. Allocation-free once warm (the per-message slot stack is reused). */
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -58,6 +59,9 @@ struct pbd {
     const char *prefix;
     struct pbscratch *sc;
     unsigned depth;
+    uint64_t work;          /* fields read (tests read it) */
+    uint64_t reread;        /* fields re-read to find a merged message's occurrences */
+    uint64_t reread_max;
     uint32_t np;
     struct conv__seg path[CONV__MAX_DEPTH_CAP * 2 + 8];
 };
@@ -168,6 +172,7 @@ static enum status rd_field(struct pbd *d, const uint8_t **pp, const uint8_t *en
 {
     uint64_t tag, len;
 
+    d->work++;
     d->at = *pp;
     if (rd_varint(d, pp, end, &tag) != ST_OK)
         return ST_PARSE;
@@ -247,6 +252,9 @@ static enum status pick_cb(struct pbd *d, const uint8_t *p, size_t n, void *ctx)
     struct fld f;
 
     while (p < end) {
+        if (++d->reread > d->reread_max)
+            return derr(d, ST_TOO_BIG, "merging a message sent several times re-reads more than %" PRIu64
+                        " fields (%u x the record's bytes)", d->reread_max, CONV__PB_REREAD_FACTOR);
         if (rd_field(d, &p, end, 0, &f) != ST_OK)
             return d->e->status;
         if (f.no == k->no && f.wt == PB_WT_LEN && k->fn(d, f.p, f.n, k->ctx) != ST_OK)
@@ -767,7 +775,7 @@ static enum status dec_message(struct pbd *d, uint32_t mi, const struct src *s)
 
 static enum status decode(const struct conv__pbsc *s, uint32_t mi, const struct conv__pb_opts *o,
                           struct pbscratch *sc, const uint8_t *rec, const uint8_t *p, size_t n, const char *prefix,
-                          struct conv_doc *out, struct err *e)
+                          struct conv_doc *out, uint64_t *work, struct err *e)
 {
     struct pbd local, *d = &local;
     struct src all = {NULL, 0, p, n};
@@ -785,15 +793,26 @@ static enum status decode(const struct conv__pbsc *s, uint32_t mi, const struct 
     d->prefix = prefix;
     d->sc = sc;
     d->depth = 0;
+    d->work = 0;
+    d->reread = 0;
+    d->reread_max = CONV__PB_REREAD_FACTOR * (uint64_t)MAX(n, 1024);
     d->np = 0;
     sc->n = 0;
     if ((st = dec_message(d, mi, &all)) != ST_OK)
         conv_doc_reset(out);
+    if (work)
+        *work = d->work;
     return st;
 }
 
 enum status conv__pb_decode_value(const struct conv__pbsc *s, uint32_t msg, const struct conv__pb_opts *o,
                                   const uint8_t *p, size_t n, struct conv_doc *out, struct err *e)
+{
+    return conv__pb_decode_counted(s, msg, o, p, n, out, NULL, e);
+}
+
+enum status conv__pb_decode_counted(const struct conv__pbsc *s, uint32_t msg, const struct conv__pb_opts *o,
+                                    const uint8_t *p, size_t n, struct conv_doc *out, uint64_t *work, struct err *e)
 {
     struct pbscratch sc = {0};
     enum status st;
@@ -805,7 +824,7 @@ enum status conv__pb_decode_value(const struct conv__pbsc *s, uint32_t msg, cons
     if (msg >= s->nmsgs)
         return err_set(e, ST_NOT_FOUND, "Protobuf: no message %" PRIu32, msg);
     p = p ? p : (const uint8_t *)"";
-    st = decode(s, msg, o, &sc, p, p, n, "Protobuf", out, e);
+    st = decode(s, msg, o, &sc, p, p, n, "Protobuf", out, work, e);
     mem_free(sc.v);
     return st;
 }
@@ -960,5 +979,5 @@ enum status conv__protobuf_decode(struct conv__protobuf *pb, const uint8_t *p, s
     }
     if ((st = pick_message(s, pb->prefix, &q, p + n, p, &mi, e)) != ST_OK)
         return st;
-    return decode(s, mi, &pb->o, &pb->sc, p, q, (size_t)(p + n - q), pb->prefix, out, e);
+    return decode(s, mi, &pb->o, &pb->sc, p, q, (size_t)(p + n - q), pb->prefix, out, NULL, e);
 }

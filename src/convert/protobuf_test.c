@@ -393,6 +393,64 @@ TEST(limits)
     buf_free(&b);
 }
 
+/* N(k) = a{N(k-1)} a{} b{N(k-1)} b{}: every message at every level is sent twice, so each of
+ * the 2^k merged messages finds its occurrences by re-reading its ancestors. */
+static void merge_tree(struct buf *b, int k)
+{
+    for (uint32_t no = 1; k > 0 && no <= 2; no++) {
+        size_t at = pb_begin(b, no);
+        merge_tree(b, k - 1);
+        pb_end(b, at);
+        pb_end(b, pb_begin(b, no));
+    }
+}
+
+/* As many unknown fields as the tree has bytes, then the tree: every re-read of the root
+ * reads them all. */
+static void merge_record(struct buf *b, int k)
+{
+    struct buf t = BUF_INIT;
+
+    merge_tree(&t, k);
+    for (size_t i = 0; i < t.len; i += 2)
+        pb_varint_field(b, 9, 0);
+    buf_append(b, t.p, t.len);
+    buf_free(&t);
+}
+
+TEST(merging_repeated_messages_stays_linear)
+{
+    const char *p = "syntax = \"proto3\"; message T { T a = 1; T b = 2; }";
+    struct conv__pbsc *s = schema(p);
+    struct conv_doc *d = conv_doc_new();
+    struct buf b = BUF_INIT;
+    uint64_t work[3];
+    size_t len[3];
+    enum status st[3];
+
+    for (int i = 0; i < 3; i++) {
+        buf_reset(&b);
+        merge_record(&b, 6 + 2 * i);   /* about 4x the bytes each step */
+        len[i] = b.len;
+        st[i] = conv__pb_decode_counted(s, 0, &O, b.p, b.len, d, &work[i], &E);
+        fprintf(stderr, "  merge tree of %zu bytes: %s, work %" PRIu64 " (%.1f x the bytes)\n", len[i],
+                status_str(st[i]), work[i], (double)work[i] / (double)len[i]);
+    }
+    for (int i = 0; i < 3; i++)
+        ASSERT_TRUE(work[i] <= (CONV__PB_REREAD_FACTOR + 4) * (uint64_t)MAX(len[i], 1024) * 2);
+    ASSERT_ST(st[2], ST_TOO_BIG);
+    ASSERT_CONTAINS(E.msg, "merging a message sent several times re-reads more than");
+    fprintf(stderr, "  %s\n", E.msg);
+    ASSERT_EQ_INT(conv_doc_count(d), 0);
+    /* the ordinary merge still works (embedded_messages_merge_and_absent_is_null has more) */
+    buf_reset(&b);
+    merge_record(&b, 3);
+    ASSERT_OK_E(conv__pb_decode_value(s, 0, &O, b.p, b.len, d, &E), &E);
+    conv__pbsc_free(s);
+    conv_doc_free(d);
+    buf_free(&b);
+}
+
 TEST(grammar)
 {
     /* comments, options of every shape, reserved, extensions, extend, service, nested types,
@@ -858,6 +916,7 @@ TEST_LIST = {
     T(well_known_timestamp_and_wrappers),
     T(wire_errors_name_field_path_and_offset),
     T(limits),
+    T(merging_repeated_messages_stays_linear),
     T(grammar),
     T(scope_resolution),
     T(schema_errors_name_line_and_column),
